@@ -1,0 +1,2 @@
+//! Placeholder until its API client lands.
+fn main() {}

@@ -1,0 +1,1 @@
+//! The billmora API client.

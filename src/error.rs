@@ -1,0 +1,805 @@
+//! The one error type.
+//!
+//! Every failure comes back as an [`Error`]. A server's refusal is
+//! [`Error::Api`], which keeps the status, the parsed body when it has one
+//! of the known shapes ([`ApiErrorBody`]), the raw body (truncated), the
+//! `Retry-After` delay, the method and path (never a credential) and how many
+//! attempts were made. The predicates ([`Error::status`],
+//! [`Error::is_retryable`], [`Error::validation_errors`], ...) answer the
+//! usual questions without a `match`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+
+/// `Result` with billkit's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How much of a response body an error keeps.
+pub const MAX_RAW_BODY: usize = 4096;
+
+/// Everything that can go wrong when calling an API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a non-success status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+
+    /// The request could not be sent or its response could not be read
+    /// (connection refused, DNS failure, TLS error, connection reset).
+    #[error("{method} {path}: {} after {attempts} attempt(s): {source}", describe_transport(.source))]
+    Transport {
+        /// The request's method.
+        method: Method,
+        /// The request's path (without query).
+        path: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// What reqwest reported.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// An attempt or the whole call ran out of time.
+    #[error(
+        "{method} {path}: {kind} after {attempts} attempt(s); raise the timeout or try again later"
+    )]
+    Timeout {
+        /// The request's method.
+        method: Method,
+        /// The request's path (without query).
+        path: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// Which limit was reached.
+        kind: TimeoutKind,
+    },
+
+    /// A success response whose body is not what the API documents.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+
+    /// The caller's input was refused before anything was sent.
+    #[error("invalid input: {field}: {message}")]
+    InvalidInput {
+        /// The field (or parameter) at fault, as the API names it.
+        field: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+
+    /// A client could not be built from its settings.
+    #[error("configuration error: {0}")]
+    Config(String),
+
+    /// A list walk was stopped because the server misbehaved.
+    #[error("{method} {path}: pagination stopped at {position}: {kind}")]
+    Pagination {
+        /// The request's method.
+        method: Method,
+        /// The request's path (without query).
+        path: String,
+        /// Where the walk stopped (page number or offset).
+        position: String,
+        /// Why it stopped.
+        kind: PaginationErrorKind,
+    },
+}
+
+fn describe_transport(e: &reqwest::Error) -> &'static str {
+    if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "could not read the response"
+    } else {
+        "transport failure"
+    }
+}
+
+/// Which time limit ended a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Connecting took longer than the connect timeout.
+    Connect,
+    /// One attempt took longer than the per-attempt timeout.
+    Attempt,
+    /// The overall deadline of the call passed.
+    Deadline,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "connect timed out",
+            TimeoutKind::Attempt => "attempt timed out",
+            TimeoutKind::Deadline => "overall deadline passed",
+        })
+    }
+}
+
+/// Why a list walk was stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaginationErrorKind {
+    /// The server sent the same page twice in a row.
+    RepeatedPage,
+    /// The walk reached its page cap without an end in sight.
+    TooManyPages {
+        /// The cap that was reached.
+        max_pages: u32,
+    },
+}
+
+impl fmt::Display for PaginationErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PaginationErrorKind::RepeatedPage => f.write_str(
+                "the server sent the same page twice; it may be ignoring the page parameter",
+            ),
+            PaginationErrorKind::TooManyPages { max_pages } => write!(
+                f,
+                "more than {max_pages} pages; raise max_pages if the list really is that long"
+            ),
+        }
+    }
+}
+
+/// A non-success answer from the server.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) body: ApiErrorBody,
+    pub(crate) raw_body: String,
+    pub(crate) content_type: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) attempts: u32,
+}
+
+impl ApiError {
+    /// Builds an error from a response: the body is parsed into one of the
+    /// known shapes and kept raw (truncated to [`MAX_RAW_BODY`] bytes).
+    pub fn from_response(
+        method: Method,
+        path: impl Into<String>,
+        status: StatusCode,
+        content_type: Option<String>,
+        body: &[u8],
+        retry_after: Option<Duration>,
+        attempts: u32,
+    ) -> Self {
+        let text = String::from_utf8_lossy(body);
+        ApiError {
+            status,
+            method,
+            path: path.into(),
+            body: ApiErrorBody::parse(&text),
+            raw_body: truncate(&text, MAX_RAW_BODY),
+            content_type,
+            retry_after,
+            attempts,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The request's method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The request's path, without query.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The body, parsed into one of the known shapes.
+    pub fn body(&self) -> &ApiErrorBody {
+        &self.body
+    }
+
+    /// The body as sent, truncated to [`MAX_RAW_BODY`] bytes.
+    pub fn raw_body(&self) -> &str {
+        &self.raw_body
+    }
+
+    /// The response's `Content-Type`, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// The delay the server asked for in `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// How many attempts were made before giving up.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The server's message, when the body carries one.
+    pub fn message(&self) -> Option<&str> {
+        self.body.message()
+    }
+
+    /// Field → messages, when the body lists invalid fields.
+    pub fn validation_errors(&self) -> BTreeMap<String, Vec<String>> {
+        self.body.validation_errors()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} failed with {}",
+            self.method, self.path, self.status
+        )?;
+        match &self.body {
+            ApiErrorBody::Empty => f.write_str(" and an empty body")?,
+            body => {
+                if let Some(m) = body.message() {
+                    write!(f, ": {}", one_line(m, 200))?;
+                }
+                let fields = body.validation_errors();
+                if !fields.is_empty() {
+                    let list: Vec<String> = fields
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}", v.join("; ")))
+                        .collect();
+                    write!(f, " [{}]", one_line(&list.join(", "), 300))?;
+                }
+            }
+        }
+        if let Some(d) = self.retry_after {
+            write!(f, "; retry after {}s", d.as_secs())?;
+        }
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The known shapes of error bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiErrorBody {
+    /// Nothing (or only white space) was sent.
+    Empty,
+    /// `{"error": "Bad Request"}` (BillPro).
+    Error {
+        /// The `error` text.
+        error: String,
+    },
+    /// A bare field map, `{"phone": ["is invalid"]}` (BillPro validation).
+    Fields(BTreeMap<String, Vec<String>>),
+    /// Laravel's `{"message": ..., "errors": {...}}` (Billmora); `errors`
+    /// is empty when only `message` was sent.
+    Laravel {
+        /// The `message` text.
+        message: String,
+        /// Field → messages.
+        errors: BTreeMap<String, Vec<String>>,
+    },
+    /// Billy's JSON `{"error_class": ..., "error_message": ...}`.
+    Billy {
+        /// The `error_class`, e.g. `InvalidOperationError`.
+        error_class: String,
+        /// The `error_message`.
+        error_message: String,
+    },
+    /// Billy's text or HTML form-validation page, "There are errors in
+    /// following parameters: ...", with the fields parsed out.
+    FormErrors(BTreeMap<String, Vec<String>>),
+    /// Some other JSON body.
+    Json(serde_json::Value),
+    /// A body that is not JSON (plain text, an HTML page, a truncated
+    /// document), truncated to [`MAX_RAW_BODY`] bytes.
+    Text(String),
+}
+
+impl ApiErrorBody {
+    /// Recognises one of the known shapes.
+    pub fn parse(text: &str) -> Self {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return ApiErrorBody::Empty;
+        }
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
+            return Self::from_json(value);
+        }
+        if let Some(fields) = parse_form_errors(trimmed) {
+            return ApiErrorBody::FormErrors(fields);
+        }
+        ApiErrorBody::Text(truncate(trimmed, MAX_RAW_BODY))
+    }
+
+    fn from_json(value: serde_json::Value) -> Self {
+        use serde_json::Value;
+        let Value::Object(map) = &value else {
+            return ApiErrorBody::Json(value);
+        };
+        let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);
+        if let (Some(class), Some(message)) = (text("error_class"), text("error_message")) {
+            return ApiErrorBody::Billy {
+                error_class: class,
+                error_message: message,
+            };
+        }
+        if let Some(message) = text("message") {
+            let errors = map.get("errors").and_then(field_map).unwrap_or_default();
+            return ApiErrorBody::Laravel { message, errors };
+        }
+        if map.len() == 1 {
+            if let Some(error) = text("error") {
+                return ApiErrorBody::Error { error };
+            }
+        }
+        match field_map(&value) {
+            Some(fields) if !fields.is_empty() => ApiErrorBody::Fields(fields),
+            _ => ApiErrorBody::Json(value),
+        }
+    }
+
+    /// The one human-readable message the body carries, if any.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            ApiErrorBody::Error { error } => Some(error),
+            ApiErrorBody::Laravel { message, .. } => Some(message),
+            ApiErrorBody::Billy { error_message, .. } => Some(error_message),
+            ApiErrorBody::FormErrors(_) => Some("There are errors in following parameters"),
+            ApiErrorBody::Text(t) => Some(t),
+            ApiErrorBody::Empty | ApiErrorBody::Fields(_) | ApiErrorBody::Json(_) => None,
+        }
+    }
+
+    /// Field → messages, empty when the body lists no fields.
+    pub fn validation_errors(&self) -> BTreeMap<String, Vec<String>> {
+        match self {
+            ApiErrorBody::Fields(f) | ApiErrorBody::FormErrors(f) => f.clone(),
+            ApiErrorBody::Laravel { errors, .. } => errors.clone(),
+            _ => BTreeMap::new(),
+        }
+    }
+}
+
+/// `{"field": ["msg", ...]}` (a lone string counts as one message).
+fn field_map(value: &serde_json::Value) -> Option<BTreeMap<String, Vec<String>>> {
+    use serde_json::Value;
+    let Value::Object(map) = value else {
+        return None;
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        let msgs = match v {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()?,
+            Value::String(s) => vec![s.clone()],
+            _ => return None,
+        };
+        out.insert(k.clone(), msgs);
+    }
+    Some(out)
+}
+
+const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
+
+/// Parses Billy's validation page: `There are errors in following
+/// parameters: <ul><li>amount:<ul><li>This field is required.</li></ul></li></ul>`
+/// (possibly inside a whole HTML document).
+fn parse_form_errors(text: &str) -> Option<BTreeMap<String, Vec<String>>> {
+    let start = text.find(FORM_ERRORS_MARK)? + FORM_ERRORS_MARK.len();
+    let rest = &text[start..];
+    let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut depth = 0usize;
+    let mut field: Option<String> = None;
+    let mut i = 0;
+    while i < rest.len() {
+        if rest[i..].starts_with('<') {
+            let end = rest[i..].find('>').map(|e| i + e + 1).unwrap_or(rest.len());
+            let tag = rest[i + 1..end.saturating_sub(1)]
+                .trim()
+                .to_ascii_lowercase();
+            if tag == "ul" || tag.starts_with("ul ") {
+                depth += 1;
+            } else if tag == "/ul" {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            i = end;
+            continue;
+        }
+        let end = rest[i..].find('<').map(|e| i + e).unwrap_or(rest.len());
+        let chunk = unescape_html(rest[i..end].trim());
+        if !chunk.is_empty() {
+            match depth {
+                1 => {
+                    let name = chunk.trim_end_matches(':').trim().to_owned();
+                    fields.entry(name.clone()).or_default();
+                    field = Some(name);
+                }
+                d if d >= 2 => {
+                    if let Some(f) = &field {
+                        fields.entry(f.clone()).or_default().push(chunk);
+                    }
+                }
+                _ => {}
+            }
+        }
+        i = end;
+    }
+    Some(fields)
+}
+
+fn unescape_html(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary, marking the cut.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…[truncated]", &s[..end])
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate(&flat, max)
+}
+
+/// A success response whose body could not be read as the documented type.
+#[derive(Debug, Clone)]
+pub struct DecodeError {
+    pub(crate) status: StatusCode,
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) json_path: String,
+    pub(crate) message: String,
+    pub(crate) raw_body: String,
+    pub(crate) content_type: Option<String>,
+}
+
+impl DecodeError {
+    /// The HTTP status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The request's method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The request's path, without query.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Where in the JSON document parsing failed, e.g. `data[3].price`
+    /// (`.` for the document itself).
+    pub fn json_path(&self) -> &str {
+        &self.json_path
+    }
+
+    /// What the parser reported.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The body as sent, truncated to [`MAX_RAW_BODY`] bytes.
+    pub fn raw_body(&self) -> &str {
+        &self.raw_body
+    }
+
+    /// The response's `Content-Type`, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: the {} response could not be read at `{}`: {}",
+            self.method, self.path, self.status, self.json_path, self.message
+        )?;
+        if let Some(ct) = &self.content_type {
+            if !ct.contains("json") {
+                write!(f, " (content type {ct})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status, when a response was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The API error, when the server refused the request.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed if sent again later: connection
+    /// failures, timeouts, 408, 429, 502, 503 and 504. The client's own
+    /// retries have already been spent when you see this.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => is_retryable_status(e.status),
+            Error::Transport { source, .. } => source.is_connect() || source.is_timeout(),
+            Error::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether a time limit ended the call.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// Whether the caller's input was refused before sending.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidInput { .. })
+    }
+
+    /// Whether the server answered 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Field → messages from a validation error body (BillPro's field map,
+    /// Laravel's `errors`, Billy's parameter list); empty otherwise.
+    pub fn validation_errors(&self) -> BTreeMap<String, Vec<String>> {
+        match self {
+            Error::Api(e) => e.validation_errors(),
+            Error::InvalidInput { field, message } => {
+                BTreeMap::from([(field.clone(), vec![message.clone()])])
+            }
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// The `Retry-After` delay the server asked for.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|e| e.retry_after)
+    }
+
+    /// How many attempts were made, when a request was sent.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Api(e) => Some(e.attempts),
+            Error::Transport { attempts, .. } | Error::Timeout { attempts, .. } => Some(*attempts),
+            Error::Decode(_) => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The raw response body, when a response was received.
+    pub fn raw_body(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => Some(&e.raw_body),
+            Error::Decode(e) => Some(&e.raw_body),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn recognises_each_known_shape() {
+        assert_eq!(ApiErrorBody::parse("  \n"), ApiErrorBody::Empty);
+        assert_eq!(
+            ApiErrorBody::parse(r#"{"error": "Bad Request"}"#),
+            ApiErrorBody::Error {
+                error: "Bad Request".into()
+            }
+        );
+        assert_eq!(
+            ApiErrorBody::parse(r#"{"phone":["is invalid"]}"#),
+            ApiErrorBody::Fields(fields(&[("phone", &["is invalid"])]))
+        );
+        assert_eq!(
+            ApiErrorBody::parse(
+                r#"{"message":"The given data was invalid.","errors":{"status":["The selected status is invalid."]}}"#
+            ),
+            ApiErrorBody::Laravel {
+                message: "The given data was invalid.".into(),
+                errors: fields(&[("status", &["The selected status is invalid."])]),
+            }
+        );
+        assert_eq!(
+            ApiErrorBody::parse(r#"{"message":"Unauthenticated."}"#),
+            ApiErrorBody::Laravel {
+                message: "Unauthenticated.".into(),
+                errors: BTreeMap::new()
+            }
+        );
+        assert_eq!(
+            ApiErrorBody::parse(
+                r#"{"error_class": "DuplicateExternalIDError", "error_message": "dup"}"#
+            ),
+            ApiErrorBody::Billy {
+                error_class: "DuplicateExternalIDError".into(),
+                error_message: "dup".into()
+            }
+        );
+        assert_eq!(
+            ApiErrorBody::parse("No such plan PLxxx"),
+            ApiErrorBody::Text("No such plan PLxxx".into())
+        );
+        assert_eq!(
+            ApiErrorBody::parse("[1,2]"),
+            ApiErrorBody::Json(serde_json::json!([1, 2]))
+        );
+        assert!(matches!(
+            ApiErrorBody::parse(r#"{"data": [1"#),
+            ApiErrorBody::Text(_)
+        ));
+    }
+
+    #[test]
+    fn parses_billy_form_errors_in_text_and_html() {
+        let text = "There are errors in following parameters: <ul><li>amount:<ul><li>This field is required.</li></ul></li><li>plan_type:<ul><li>Not a valid choice</li><li>Second &amp; last</li></ul></li></ul>";
+        let want = fields(&[
+            ("amount", &["This field is required."]),
+            ("plan_type", &["Not a valid choice", "Second & last"]),
+        ]);
+        assert_eq!(
+            ApiErrorBody::parse(text),
+            ApiErrorBody::FormErrors(want.clone())
+        );
+        let html = format!(
+            "<html>\n <head>\n  <title>400 Bad Request</title>\n </head>\n <body>\n  <h1>400 Bad Request</h1>\n  The server could not comply with the request since it is either malformed or otherwise incorrect.<br/><br/>\n{text}\n\n\n </body>\n</html>"
+        );
+        assert_eq!(ApiErrorBody::parse(&html), ApiErrorBody::FormErrors(want));
+    }
+
+    #[test]
+    fn display_is_one_actionable_line() {
+        let e = ApiError::from_response(
+            Method::POST,
+            "/customers",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("application/json".into()),
+            br#"{"phone":["is invalid"]}"#,
+            None,
+            1,
+        );
+        assert_eq!(
+            e.to_string(),
+            "POST /customers failed with 422 Unprocessable Entity [phone: is invalid]"
+        );
+        let e = ApiError::from_response(
+            Method::GET,
+            "/products",
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            b"",
+            Some(Duration::from_secs(30)),
+            3,
+        );
+        assert_eq!(
+            e.to_string(),
+            "GET /products failed with 429 Too Many Requests and an empty body; retry after 30s (after 3 attempts)"
+        );
+        assert!(!Error::from(e).to_string().contains('\n'));
+    }
+
+    #[test]
+    fn raw_body_is_truncated_on_a_char_boundary() {
+        let body = "é".repeat(MAX_RAW_BODY);
+        let e = ApiError::from_response(
+            Method::GET,
+            "/x",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            body.as_bytes(),
+            None,
+            1,
+        );
+        assert!(e.raw_body().len() <= MAX_RAW_BODY + "…[truncated]".len());
+        assert!(e.raw_body().ends_with("…[truncated]"));
+    }
+
+    #[test]
+    fn predicates() {
+        let e: Error = ApiError::from_response(
+            Method::GET,
+            "/x",
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            b"down",
+            None,
+            2,
+        )
+        .into();
+        assert!(e.is_retryable());
+        assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(e.attempts(), Some(2));
+        assert_eq!(e.raw_body(), Some("down"));
+        let e = Error::invalid_input("amount", "must be at least 50 cents");
+        assert!(!e.is_retryable());
+        assert!(e.is_invalid_input());
+        assert_eq!(
+            e.validation_errors(),
+            fields(&[("amount", &["must be at least 50 cents"])])
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid input: amount: must be at least 50 cents"
+        );
+    }
+}

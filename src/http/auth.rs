@@ -1,0 +1,120 @@
+//! Credentials, kept in `secrecy` types and redacted in `Debug`.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// How requests are authorised.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// `Authorization: Bearer <token>` (BillPro, Billmora).
+    Bearer(SecretString),
+    /// HTTP basic with the key as user name and an empty password (Billy).
+    BasicKey(SecretString),
+}
+
+impl Credentials {
+    /// A bearer token.
+    pub fn bearer(token: impl Into<String>) -> Self {
+        Credentials::Bearer(SecretString::from(token.into()))
+    }
+
+    /// An API key sent as the basic-auth user name with an empty password.
+    pub fn basic_key(key: impl Into<String>) -> Self {
+        Credentials::BasicKey(SecretString::from(key.into()))
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Credentials::Bearer(s) | Credentials::BasicKey(s) => {
+                s.expose_secret().trim().is_empty()
+            }
+        }
+    }
+
+    pub(crate) fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        // reqwest marks both headers sensitive, so they never show in its Debug.
+        match self {
+            Credentials::Bearer(t) => req.bearer_auth(t.expose_secret()),
+            Credentials::BasicKey(k) => req.basic_auth(k.expose_secret(), Some("")),
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::Bearer(_) => f.write_str("Bearer([REDACTED])"),
+            Credentials::BasicKey(_) => f.write_str("BasicKey([REDACTED])"),
+        }
+    }
+}
+
+/// Whether `url`'s host is loopback (`localhost`, `127.0.0.0/8`, `::1`).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Refuses to send a credential in clear text to a host that is not loopback.
+pub(crate) fn check_transport_security(url: &Url, credentials: Option<&Credentials>) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if credentials.is_none() || is_loopback(url) => Ok(()),
+        "http" => Err(Error::Config(format!(
+            "refusing to send credentials over plain http to {}; use https (plain http is allowed only for loopback hosts)",
+            url.host_str().unwrap_or("?")
+        ))),
+        other => Err(Error::Config(format!(
+            "unsupported URL scheme `{other}` in base URL; use https"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let c = Credentials::bearer("abcd1234secret");
+        assert_eq!(format!("{c:?}"), "Bearer([REDACTED])");
+        let c = Credentials::basic_key("5MyxREWaEymNWunpGseySVGBZkTWDW57FUXsyTo2WtGC");
+        assert!(!format!("{c:?}").contains("5Myx"));
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        let cred = Credentials::bearer("t");
+        for ok in [
+            "https://app.bill.pro/api/v1",
+            "http://127.0.0.1:8080",
+            "http://127.3.4.5",
+            "http://localhost:3000",
+            "http://[::1]:9000",
+        ] {
+            assert!(
+                check_transport_security(&Url::parse(ok).unwrap(), Some(&cred)).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://app.bill.pro/api/v1",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+        ] {
+            let err = check_transport_security(&Url::parse(bad).unwrap(), Some(&cred)).unwrap_err();
+            assert!(err.to_string().contains("plain http"), "{bad}: {err}");
+        }
+        assert!(check_transport_security(&Url::parse("http://example.com").unwrap(), None).is_ok());
+        assert!(check_transport_security(&Url::parse("ftp://example.com").unwrap(), None).is_err());
+    }
+}

@@ -1,0 +1,742 @@
+//! The shared HTTP core. It knows no API: the API modules describe
+//! [`Request`]s and a [`Transport`] sends them, adding the base URL,
+//! credentials, default query, headers, timeouts, retries, rate limiting and
+//! tracing, and decoding the answer into a typed value or an [`Error`].
+
+mod auth;
+mod clock;
+mod paginate;
+mod rate_limit;
+mod request;
+mod retry;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+pub use auth::{is_loopback, Credentials};
+pub use clock::{
+    Clock, Jitter, ManualClock, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock,
+    TokioSleeper,
+};
+pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator};
+pub use rate_limit::RateLimit;
+pub use request::{Body, Request, RetryMode};
+pub use reqwest::{Method, StatusCode};
+pub use retry::{parse_retry_after, RetryPolicy};
+
+use crate::error::{ApiError, DecodeError, Error, Result, TimeoutKind, MAX_RAW_BODY};
+use rate_limit::RateLimiter;
+
+/// The `User-Agent` every request carries, before any application suffix.
+pub const USER_AGENT_PREFIX: &str = concat!("billkit/", env!("CARGO_PKG_VERSION"));
+
+/// Time limits of a call.
+///
+/// Defaults: connect 10 s, each attempt 30 s, the whole call (all attempts
+/// and waits) 120 s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing a connection.
+    pub connect: Duration,
+    /// One attempt, from sending to the end of the body.
+    pub attempt: Duration,
+    /// The whole call, retries and waits included; `None` for no limit.
+    pub overall: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            attempt: Duration::from_secs(30),
+            overall: Some(Duration::from_secs(120)),
+        }
+    }
+}
+
+/// Settings shared by every API client: what a client builder collects
+/// before it builds a [`Transport`].
+#[derive(Clone)]
+pub struct Config {
+    base_url: Option<Url>,
+    credentials: Option<Credentials>,
+    default_query: Vec<(String, String)>,
+    app_info: Option<String>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    rate_limit: Option<RateLimit>,
+    http_client: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+    sleeper: Arc<dyn Sleeper>,
+    jitter: Arc<dyn Jitter>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            base_url: None,
+            credentials: None,
+            default_query: Vec::new(),
+            app_info: None,
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            http_client: None,
+            clock: Arc::new(SystemClock),
+            sleeper: Arc::new(TokioSleeper),
+            jitter: Arc::new(RandomJitter),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url.as_ref().map(Url::as_str))
+            .field("credentials", &self.credentials)
+            .field("default_query", &self.default_query)
+            .field("app_info", &self.app_info)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Empty settings with the defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The base URL every request path is appended to. Its path (such as
+    /// `/api/v1`) is kept; a query or fragment is an error.
+    pub fn base_url(mut self, url: impl AsRef<str>) -> Result<Self> {
+        self.base_url = Some(parse_base_url(url.as_ref())?);
+        Ok(self)
+    }
+
+    /// The base URL, if set.
+    pub fn get_base_url(&self) -> Option<&Url> {
+        self.base_url.as_ref()
+    }
+
+    /// The credentials sent with every authenticated request.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// A query parameter added to every request (replacing an earlier one of
+    /// the same name).
+    pub fn default_query(mut self, key: impl Into<String>, value: impl fmt::Display) -> Self {
+        let key = key.into();
+        self.default_query.retain(|(k, _)| *k != key);
+        self.default_query.push((key, value.to_string()));
+        self
+    }
+
+    /// Appends `name/version` to the `User-Agent`.
+    pub fn app_info(mut self, name: impl fmt::Display, version: impl fmt::Display) -> Self {
+        self.app_info = Some(format!("{name}/{version}"));
+        self
+    }
+
+    /// All time limits at once.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.timeouts.connect = d;
+        self
+    }
+
+    /// The time limit of one attempt.
+    pub fn attempt_timeout(mut self, d: Duration) -> Self {
+        self.timeouts.attempt = d;
+        self
+    }
+
+    /// The time limit of a whole call, retries included; `None` for none.
+    pub fn deadline(mut self, d: Option<Duration>) -> Self {
+        self.timeouts.overall = d;
+        self
+    }
+
+    /// How failed attempts are retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// A client-side rate limit shared by every clone of the client.
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its own connect timeout, proxy and TLS
+    /// settings apply) instead of building one.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The clock used for budgets, deadlines and rate-limit windows.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// What waits between attempts and for the rate limiter.
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// The source of backoff jitter.
+    pub fn jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// A [`ManualClock`] as clock and sleeper, and no jitter: retries and
+    /// rate-limit waits happen at once and can be inspected.
+    pub fn manual_time(self, clock: &ManualClock) -> Self {
+        self.clock(Arc::new(clock.clone()))
+            .sleeper(Arc::new(clock.clone()))
+            .jitter(Arc::new(NoJitter))
+    }
+}
+
+fn parse_base_url(text: &str) -> Result<Url> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| Error::Config(format!("base URL `{text}` is not a valid URL: {e}")))?;
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::Config(format!("base URL `{text}` has no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base URL `{text}` must not carry a query or fragment"
+        )));
+    }
+    Ok(url)
+}
+
+/// A response that came back with a success status.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body as sent.
+    pub body: bytes::Bytes,
+    pub(crate) method: Method,
+    pub(crate) path: String,
+}
+
+impl RawResponse {
+    /// Decodes the body as `T`, reporting the JSON path of any failure. An
+    /// empty body decodes as JSON `null` (so `()` and `Option<_>` accept it).
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
+        let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &self.body
+        };
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let value = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| (e.path().to_string(), e.into_inner()))
+            .and_then(|v| de.end().map(|()| v).map_err(|e| (".".to_owned(), e)));
+        value.map_err(|(json_path, e)| {
+            let message = if self.body.iter().all(u8::is_ascii_whitespace) {
+                format!("the body is empty ({e})")
+            } else {
+                e.to_string()
+            };
+            DecodeError {
+                status: self.status,
+                method: self.method.clone(),
+                path: self.path.clone(),
+                json_path,
+                message,
+                raw_body: crate::error::truncate(
+                    &String::from_utf8_lossy(&self.body),
+                    MAX_RAW_BODY,
+                ),
+                content_type: content_type(&self.headers),
+            }
+            .into()
+        })
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Sends [`Request`]s. Cheap to clone; clones share the connection pool and
+/// the rate limiter.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    credentials: Option<Credentials>,
+    default_query: Vec<(String, String)>,
+    user_agent: HeaderValue,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    limiter: Option<RateLimiter>,
+    clock: Arc<dyn Clock>,
+    sleeper: Arc<dyn Sleeper>,
+    jitter: Arc<dyn Jitter>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("credentials", &self.inner.credentials)
+            .field("default_query", &self.inner.default_query)
+            .field("timeouts", &self.inner.timeouts)
+            .field("retry", &self.inner.retry)
+            .field("rate_limited", &self.inner.limiter.is_some())
+            .finish()
+    }
+}
+
+impl Transport {
+    /// Builds a transport. Fails when the base URL is missing, or when
+    /// credentials would go over plain `http://` to a host that is not
+    /// loopback.
+    pub fn new(config: Config) -> Result<Self> {
+        let base_url = config
+            .base_url
+            .ok_or_else(|| Error::Config("no base URL was given".into()))?;
+        if let Some(c) = &config.credentials {
+            if c.is_empty() {
+                return Err(Error::Config("the API token or key is empty".into()));
+            }
+        }
+        auth::check_transport_security(&base_url, config.credentials.as_ref())?;
+        let agent = match &config.app_info {
+            Some(app) => format!("{USER_AGENT_PREFIX} {app}"),
+            None => USER_AGENT_PREFIX.to_owned(),
+        };
+        let user_agent = HeaderValue::from_str(&agent).map_err(|_| {
+            Error::Config(format!(
+                "application name `{agent}` is not a valid header value"
+            ))
+        })?;
+        let http = match config.http_client {
+            Some(c) => c,
+            None => reqwest::Client::builder()
+                .connect_timeout(config.timeouts.connect)
+                .build()
+                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+        };
+        let limiter = config
+            .rate_limit
+            .map(|l| RateLimiter::new(l, config.clock.now()));
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                credentials: config.credentials,
+                default_query: config.default_query,
+                user_agent,
+                timeouts: config.timeouts,
+                retry: config.retry,
+                limiter,
+                clock: config.clock,
+                sleeper: config.sleeper,
+                jitter: config.jitter,
+            }),
+        })
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// A transport identical to this one (same pool, limiter and settings)
+    /// under another base URL, for the few endpoints outside an API's prefix.
+    pub fn with_base_url(&self, url: impl AsRef<str>) -> Result<Self> {
+        let base_url = parse_base_url(url.as_ref())?;
+        auth::check_transport_security(&base_url, self.inner.credentials.as_ref())?;
+        let i = &self.inner;
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                http: i.http.clone(),
+                base_url,
+                credentials: i.credentials.clone(),
+                default_query: i.default_query.clone(),
+                user_agent: i.user_agent.clone(),
+                timeouts: i.timeouts,
+                retry: i.retry.clone(),
+                limiter: i.limiter.clone(),
+                clock: i.clock.clone(),
+                sleeper: i.sleeper.clone(),
+                jitter: i.jitter.clone(),
+            }),
+        })
+    }
+
+    /// The full URL a request would be sent to.
+    pub fn url_for<T>(&self, request: &Request<T>) -> Result<Url> {
+        request.url(&self.inner.base_url, &self.inner.default_query)
+    }
+
+    /// Sends `request` and decodes a success body as `T`.
+    pub async fn execute<T: DeserializeOwned>(&self, request: Request<T>) -> Result<T> {
+        self.send(&request).await?.decode()
+    }
+
+    /// Sends a create that the API lets the client check for, retrying it
+    /// only when a lookup proves the earlier attempt did not land.
+    ///
+    /// A POST that timed out or got a 408/429/502/503/504 may or may not have
+    /// been carried out. Before sending it again, `lookup` is asked for the
+    /// record the request would have made (a Billy invoice by its
+    /// `external_id`, a BillPro order by its `invoice_id`): if it exists it
+    /// is returned, and only if it does not is the request sent again, with
+    /// the usual backoff, up to the policy's attempts. When the lookup itself
+    /// fails, the original error is returned rather than risk a duplicate.
+    pub async fn execute_checked<T, F, Fut>(&self, request: Request<T>, mut lookup: F) -> Result<T>
+    where
+        T: DeserializeOwned,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>>>,
+    {
+        let i = &*self.inner;
+        let mut attempt = 0u32;
+        let mut waited = Duration::ZERO;
+        loop {
+            attempt += 1;
+            let err = match self
+                .execute(request.clone().retry_mode(RetryMode::UnsentOnly))
+                .await
+            {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let uncertain = match &err {
+                Error::Timeout { .. } => true,
+                Error::Transport { source, .. } => !source.is_connect(),
+                Error::Api(api) => crate::error::is_retryable_status(api.status),
+                _ => false,
+            };
+            if !uncertain || attempt >= i.retry.max_attempts {
+                return Err(err);
+            }
+            match lookup().await {
+                Ok(Some(found)) => {
+                    tracing::debug!(attempt, "the earlier attempt had landed");
+                    return Ok(found);
+                }
+                Ok(None) => {}
+                Err(_) => return Err(err),
+            }
+            let delay = err
+                .retry_after()
+                .unwrap_or_else(|| retry::backoff(&i.retry, attempt, &*i.jitter));
+            if waited + delay > i.retry.max_retry_time {
+                return Err(err);
+            }
+            i.sleeper.sleep(delay).await;
+            waited += delay;
+        }
+    }
+
+    /// Sends `request` with retries; a success comes back raw, anything else
+    /// as an [`Error`].
+    pub async fn send<T>(&self, request: &Request<T>) -> Result<RawResponse> {
+        let url = self.url_for(request)?;
+        let span = tracing::info_span!(
+            "billkit.request",
+            method = %request.method(),
+            path = request.template(),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.send_url(request, url).instrument(span).await
+    }
+
+    async fn send_url<T>(&self, request: &Request<T>, url: Url) -> Result<RawResponse> {
+        let i = &*self.inner;
+        let method = request.method().clone();
+        let path = url.path().to_owned();
+        let started = i.clock.now();
+        let deadline = i.timeouts.overall.map(|d| started + d);
+        let mut waited = Duration::ZERO;
+        let mut attempt: u32 = 0;
+        let span = tracing::Span::current();
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            if let Some(limiter) = &i.limiter {
+                limiter.acquire(&*i.clock, &*i.sleeper).await;
+            }
+            let mut attempt_timeout = i.timeouts.attempt;
+            let mut bound_by_deadline = false;
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(i.clock.now());
+                if left.is_zero() {
+                    return Err(Error::Timeout {
+                        method,
+                        path,
+                        attempts: attempt - 1,
+                        kind: TimeoutKind::Deadline,
+                    });
+                }
+                if left < attempt_timeout {
+                    attempt_timeout = left;
+                    bound_by_deadline = true;
+                }
+            }
+            let sent_at = std::time::Instant::now();
+            let outcome = self.attempt(request, &url, attempt_timeout).await;
+            span.record("latency_ms", sent_at.elapsed().as_millis() as u64);
+
+            // Err(None) = give up with `err`; Ok(delay) = retry after delay.
+            let (err, retry_ok, server_delay) = match outcome {
+                Ok((status, headers, body)) => {
+                    span.record("status", status.as_u16());
+                    let retry_after = parse_retry_after(&headers, i.clock.system_now());
+                    if let Some(limiter) = &i.limiter {
+                        let hold = (status == StatusCode::TOO_MANY_REQUESTS)
+                            .then(|| retry_after.unwrap_or(Duration::from_secs(1)));
+                        limiter.observe(&headers, hold, i.clock.now());
+                    }
+                    if status.is_success() {
+                        tracing::debug!(attempt, status = status.as_u16(), "response");
+                        return Ok(RawResponse {
+                            status,
+                            headers,
+                            body,
+                            method,
+                            path,
+                        });
+                    }
+                    let retry_ok = request.retry() == RetryMode::Idempotent
+                        && crate::error::is_retryable_status(status);
+                    let err = ApiError::from_response(
+                        method.clone(),
+                        path.clone(),
+                        status,
+                        content_type(&headers),
+                        &body,
+                        retry_after,
+                        attempt,
+                    );
+                    (Error::from(err), retry_ok, retry_after)
+                }
+                Err(e) => {
+                    let unsent = e.is_connect();
+                    let retry_ok = match request.retry() {
+                        RetryMode::Idempotent => {
+                            unsent || e.is_timeout() || e.is_request() || e.is_body()
+                        }
+                        RetryMode::UnsentOnly => unsent,
+                        RetryMode::Never => false,
+                    };
+                    let err = if e.is_timeout() {
+                        let kind = if bound_by_deadline {
+                            TimeoutKind::Deadline
+                        } else if e.is_connect() {
+                            TimeoutKind::Connect
+                        } else {
+                            TimeoutKind::Attempt
+                        };
+                        Error::Timeout {
+                            method: method.clone(),
+                            path: path.clone(),
+                            attempts: attempt,
+                            kind,
+                        }
+                    } else {
+                        Error::Transport {
+                            method: method.clone(),
+                            path: path.clone(),
+                            attempts: attempt,
+                            source: e.without_url(),
+                        }
+                    };
+                    (err, retry_ok, None)
+                }
+            };
+
+            if !retry_ok || attempt >= i.retry.max_attempts {
+                return Err(err);
+            }
+            let delay =
+                server_delay.unwrap_or_else(|| retry::backoff(&i.retry, attempt, &*i.jitter));
+            let over_budget = waited + delay > i.retry.max_retry_time;
+            let past_deadline = deadline.is_some_and(|d| i.clock.now() + delay >= d);
+            if over_budget || past_deadline {
+                tracing::debug!(attempt, ?delay, "retry budget spent");
+                return Err(err);
+            }
+            // The error's text holds the filled path; log only its kind and status.
+            tracing::debug!(
+                attempt,
+                ?delay,
+                status = err.status().map(|s| s.as_u16()),
+                timeout = err.is_timeout(),
+                "retrying"
+            );
+            i.sleeper.sleep(delay).await;
+            waited += delay;
+        }
+    }
+
+    async fn attempt<T>(
+        &self,
+        request: &Request<T>,
+        url: &Url,
+        timeout: Duration,
+    ) -> std::result::Result<(StatusCode, HeaderMap, bytes::Bytes), reqwest::Error> {
+        let i = &*self.inner;
+        let mut builder = i
+            .http
+            .request(request.method().clone(), url.clone())
+            .timeout(timeout)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(USER_AGENT, i.user_agent.clone());
+        builder = match request.body() {
+            Body::Empty => builder,
+            Body::Json(bytes) => builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(bytes.clone()),
+            Body::Form(pairs) => {
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .finish();
+                builder
+                    .header(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-www-form-urlencoded"),
+                    )
+                    .body(encoded)
+            }
+        };
+        if request.is_authenticated() {
+            if let Some(c) = &i.credentials {
+                builder = c.apply(builder);
+            }
+        }
+        let response = builder.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        Ok((status, headers, body))
+    }
+}
+
+/// Adds the shared settings (timeouts, retries, rate limit, application
+/// name, custom HTTP client, injected time) to an API client builder that
+/// keeps a `config: crate::http::Config` field.
+#[allow(unused_macros)]
+macro_rules! common_builder_methods {
+    () => {
+        /// All time limits at once (connect, per attempt, overall).
+        pub fn timeouts(mut self, timeouts: $crate::http::Timeouts) -> Self {
+            self.config = self.config.timeouts(timeouts);
+            self
+        }
+
+        /// The connect timeout (default 10 s).
+        pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.config = self.config.connect_timeout(timeout);
+            self
+        }
+
+        /// The time limit of one attempt (default 30 s).
+        pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.config = self.config.attempt_timeout(timeout);
+            self
+        }
+
+        /// The time limit of a whole call, retries included (default 120 s;
+        /// `None` for no limit).
+        pub fn deadline(mut self, deadline: ::std::option::Option<::std::time::Duration>) -> Self {
+            self.config = self.config.deadline(deadline);
+            self
+        }
+
+        /// How failed attempts are retried (see [`RetryPolicy`](crate::http::RetryPolicy)).
+        pub fn retry(mut self, policy: $crate::http::RetryPolicy) -> Self {
+            self.config = self.config.retry(policy);
+            self
+        }
+
+        /// A client-side rate limit shared by every clone of the client;
+        /// `None` turns it off.
+        pub fn rate_limit(mut self, limit: ::std::option::Option<$crate::http::RateLimit>) -> Self {
+            self.config = self.config.rate_limit(limit);
+            self
+        }
+
+        /// Appends `name/version` to the `User-Agent`.
+        pub fn app_info(
+            mut self,
+            name: impl ::std::fmt::Display,
+            version: impl ::std::fmt::Display,
+        ) -> Self {
+            self.config = self.config.app_info(name, version);
+            self
+        }
+
+        /// Uses this `reqwest::Client` instead of building one.
+        pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
+            self.config = self.config.http_client(client);
+            self
+        }
+
+        /// The clock used for retry budgets, deadlines and rate-limit windows.
+        pub fn clock(mut self, clock: ::std::sync::Arc<dyn $crate::http::Clock>) -> Self {
+            self.config = self.config.clock(clock);
+            self
+        }
+
+        /// What waits between attempts and for the rate limiter.
+        pub fn sleeper(mut self, sleeper: ::std::sync::Arc<dyn $crate::http::Sleeper>) -> Self {
+            self.config = self.config.sleeper(sleeper);
+            self
+        }
+
+        /// The source of backoff jitter.
+        pub fn jitter(mut self, jitter: ::std::sync::Arc<dyn $crate::http::Jitter>) -> Self {
+            self.config = self.config.jitter(jitter);
+            self
+        }
+
+        /// Uses `clock` as clock and sleeper with no jitter, so retries and
+        /// rate-limit waits happen at once (for tests).
+        pub fn manual_time(mut self, clock: &$crate::http::ManualClock) -> Self {
+            self.config = self.config.manual_time(clock);
+            self
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use common_builder_methods;

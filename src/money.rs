@@ -1,0 +1,324 @@
+//! Exact money.
+//!
+//! Amounts are never `f64`. BillPro and Billmora send decimal amounts as
+//! strings (`"44.99"`) or as JSON numbers (`44.99`, `20`); both are read from
+//! their own digits into a [`Decimal`], so `19.990` keeps its scale and
+//! `1234567.8912345678` stays exact. Billy counts integer US cents:
+//! [`Cents`].
+//!
+//! The serde adapters here are used by the API models through
+//! `#[serde(with = "...")]`:
+//!
+//! - [`decimal`]: a required amount, from a string or a number; written as a
+//!   string (`"44.99"`).
+//! - [`decimal_opt`]: the same, where `null` or a missing field is `None`.
+//! - [`decimal_number`]: written as a JSON number with the exact digits.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+/// Parses the text of a JSON value (a string or a number) into an exact
+/// [`Decimal`].
+///
+/// Quoted strings may carry surrounding white space; numbers may use an
+/// exponent (`1.5e2`). Anything else is an error naming the text.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty string is not an amount".to_owned());
+    }
+    let parsed = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t)
+    } else {
+        Decimal::from_str(t)
+    };
+    parsed.map_err(|e| format!("`{t}` is not an exact decimal amount: {e}"))
+}
+
+/// Reads a JSON string or number as the raw text it was sent as.
+fn raw_decimal<'de, D: Deserializer<'de>>(raw: &RawValue) -> Result<Option<Decimal>, D::Error> {
+    let text = raw.get().trim();
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            let s: String = serde_json::from_str(text).map_err(de::Error::custom)?;
+            parse_decimal(&s).map(Some).map_err(de::Error::custom)
+        }
+        Some(b'-' | b'0'..=b'9') => parse_decimal(text).map(Some).map_err(de::Error::custom),
+        _ if text == "null" => Ok(None),
+        _ => Err(de::Error::custom(format!(
+            "expected an amount as a string or a number, found `{text}`"
+        ))),
+    }
+}
+
+/// Serde adapter for a required decimal amount (string or number in, string out).
+pub mod decimal {
+    use super::*;
+
+    /// Deserializes a string or JSON number into an exact decimal.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        raw_decimal::<D>(&raw)?.ok_or_else(|| de::Error::custom("amount is null"))
+    }
+
+    /// Serializes the decimal as a string with its exact digits.
+    pub fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+}
+
+/// Serde adapter for an optional decimal amount; `null` and absence are `None`.
+///
+/// Use with `#[serde(default, with = "crate::money::decimal_opt")]`.
+pub mod decimal_opt {
+    use super::*;
+
+    /// Deserializes `null`, a string or a JSON number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        raw_decimal::<D>(&raw)
+    }
+
+    /// Serializes `Some` as a string, `None` as `null`.
+    pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.collect_str(v),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// Serde adapter that writes a decimal as a JSON number with its exact
+/// digits (`20.00` stays `20.00`), and reads a string or number.
+pub mod decimal_number {
+    use super::*;
+
+    /// Deserializes a string or JSON number into an exact decimal.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        super::decimal::deserialize(d)
+    }
+
+    /// Serializes the decimal as a JSON number token, never through `f64`.
+    pub fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        let raw = RawValue::from_string(v.to_string()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+/// Serde adapter for an optional decimal written as a JSON number.
+pub mod decimal_number_opt {
+    use super::*;
+
+    /// Deserializes `null`, a string or a JSON number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        super::decimal_opt::deserialize(d)
+    }
+
+    /// Serializes `Some` as a JSON number token, `None` as `null`.
+    pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => super::decimal_number::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// An amount in integer cents (Billy counts US cents).
+///
+/// Reads a JSON integer or an integer sent as a string (`"500"`); a fraction
+/// is an error, never rounded.
+///
+/// ```
+/// use billkit::Cents;
+/// let fee = Cents::new(1_000);
+/// assert_eq!(fee.get(), 1_000);
+/// assert_eq!(fee.to_string(), "1000");
+/// assert_eq!(fee.to_decimal().to_string(), "10.00");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Cents(i64);
+
+impl Cents {
+    /// Zero cents.
+    pub const ZERO: Cents = Cents(0);
+
+    /// Wraps a number of cents.
+    pub const fn new(cents: i64) -> Self {
+        Cents(cents)
+    }
+
+    /// The number of cents.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The amount in whole units with two decimal places (`1000` → `10.00`).
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, 2)
+    }
+
+    /// Converts an exact decimal amount of whole units to cents; `None` when
+    /// it has more than two decimal places or does not fit.
+    pub fn from_decimal(amount: Decimal) -> Option<Self> {
+        let scaled = amount.checked_mul(Decimal::ONE_HUNDRED)?;
+        if scaled.fract() != Decimal::ZERO {
+            return None;
+        }
+        i64::try_from(scaled).ok().map(Cents)
+    }
+}
+
+impl From<i64> for Cents {
+    fn from(v: i64) -> Self {
+        Cents(v)
+    }
+}
+
+impl From<Cents> for i64 {
+    fn from(v: Cents) -> Self {
+        v.0
+    }
+}
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Serialize for Cents {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cents {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::lenient::int_from_str_or_num::deserialize(d).map(Cents)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Serialize, Debug)]
+    struct Amount {
+        #[serde(with = "decimal")]
+        v: Decimal,
+    }
+
+    #[derive(Deserialize, Serialize, Debug)]
+    struct MaybeAmount {
+        #[serde(default, with = "decimal_opt")]
+        v: Option<Decimal>,
+    }
+
+    #[derive(Deserialize, Serialize, Debug)]
+    struct NumberAmount {
+        #[serde(with = "decimal_number")]
+        v: Decimal,
+    }
+
+    fn amount(json: &str) -> Decimal {
+        serde_json::from_str::<Amount>(json).unwrap().v
+    }
+
+    #[test]
+    fn decimal_from_string_and_number_keeps_digits() {
+        assert_eq!(amount(r#"{"v":"44.99"}"#).to_string(), "44.99");
+        assert_eq!(amount(r#"{"v":44.99}"#).to_string(), "44.99");
+        assert_eq!(amount(r#"{"v":20}"#).to_string(), "20");
+        assert_eq!(amount(r#"{"v":"10"}"#).to_string(), "10");
+        assert_eq!(amount(r#"{"v":19.990}"#).to_string(), "19.990");
+        assert_eq!(amount(r#"{"v":19.990}"#).scale(), 3);
+        assert_eq!(
+            amount(r#"{"v":1234567.8912345678}"#).to_string(),
+            "1234567.8912345678"
+        );
+        assert_eq!(amount(r#"{"v":"-1000.00"}"#).to_string(), "-1000.00");
+        assert_eq!(amount(r#"{"v":1.5e2}"#).to_string(), "150");
+        assert_eq!(amount(r#"{"v":" 7.10 "}"#).to_string(), "7.10");
+    }
+
+    #[test]
+    fn decimal_rejects_garbage_with_a_message() {
+        for bad in [
+            r#"{"v":"abc"}"#,
+            r#"{"v":""}"#,
+            r#"{"v":true}"#,
+            r#"{"v":null}"#,
+            r#"{"v":[1]}"#,
+        ] {
+            let err = serde_json::from_str::<Amount>(bad).unwrap_err();
+            assert!(!err.to_string().is_empty(), "{bad}");
+        }
+        let err = serde_json::from_str::<Amount>(r#"{"v":"12,5"}"#).unwrap_err();
+        assert!(err.to_string().contains("12,5"), "{err}");
+    }
+
+    #[test]
+    fn optional_decimal_accepts_null_and_absence() {
+        let m: MaybeAmount = serde_json::from_str(r#"{"v":null}"#).unwrap();
+        assert_eq!(m.v, None);
+        let m: MaybeAmount = serde_json::from_str(r#"{}"#).unwrap();
+        assert_eq!(m.v, None);
+        let m: MaybeAmount = serde_json::from_str(r#"{"v":"0.10"}"#).unwrap();
+        assert_eq!(m.v.unwrap().to_string(), "0.10");
+        assert_eq!(
+            serde_json::to_string(&MaybeAmount { v: None }).unwrap(),
+            r#"{"v":null}"#
+        );
+    }
+
+    #[test]
+    fn decimal_writes_exact_string_or_number() {
+        let a = Amount {
+            v: Decimal::from_str("20.00").unwrap(),
+        };
+        assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"v":"20.00"}"#);
+        let n = NumberAmount {
+            v: Decimal::from_str("1234567.8912345678").unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_string(&n).unwrap(),
+            r#"{"v":1234567.8912345678}"#
+        );
+        let back: NumberAmount = serde_json::from_str(r#"{"v":19.990}"#).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), r#"{"v":19.990}"#);
+    }
+
+    #[test]
+    fn cents_from_number_or_string_and_never_rounded() {
+        #[derive(Deserialize)]
+        struct C {
+            v: Cents,
+        }
+        assert_eq!(
+            serde_json::from_str::<C>(r#"{"v":500}"#).unwrap().v,
+            Cents(500)
+        );
+        assert_eq!(
+            serde_json::from_str::<C>(r#"{"v":"-100"}"#).unwrap().v,
+            Cents(-100)
+        );
+        assert!(serde_json::from_str::<C>(r#"{"v":5.5}"#).is_err());
+        assert!(serde_json::from_str::<C>(r#"{"v":"5.5"}"#).is_err());
+        assert_eq!(serde_json::to_string(&Cents(900)).unwrap(), "900");
+        assert_eq!(
+            Cents::from_decimal(Decimal::from_str("10.05").unwrap()),
+            Some(Cents(1005))
+        );
+        assert_eq!(
+            Cents::from_decimal(Decimal::from_str("10.005").unwrap()),
+            None
+        );
+        assert_eq!(Cents(-150).to_decimal().to_string(), "-1.50");
+    }
+}

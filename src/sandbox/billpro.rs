@@ -1,0 +1,1 @@
+//! The billpro fake.

@@ -1,0 +1,1 @@
+//! The billy fake.

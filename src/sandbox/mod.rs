@@ -1,0 +1,483 @@
+//! In-process, stateful fakes of the three APIs (feature `sandbox`).
+//!
+//! Each fake is a real HTTP/1.1 server on `127.0.0.1` with an ephemeral
+//! port, keeping its state in memory and behaving like the real server:
+//! status codes, error bodies and content types, pagination, auth
+//! failures, state transitions. The examples run against them when no
+//! credentials are configured, and applications can test their own billing
+//! code against them: each API's fake (`sandbox::billpro`, `sandbox::billmora`,
+//! `sandbox::billy`) documents how.
+//!
+//! A fake of another API is served the same way:
+//!
+//! ```
+//! use billkit::sandbox::{FakeApi, FakeServer, SandboxRequest, SandboxResponse};
+//!
+//! struct Hello;
+//!
+//! impl FakeApi for Hello {
+//!     fn handle(&self, request: &SandboxRequest) -> SandboxResponse {
+//!         match request.bearer_token().as_deref() {
+//!             Some("t0ken") => SandboxResponse::json(200, &serde_json::json!({"hello": request.path})),
+//!             _ => SandboxResponse::text(401, "Unauthorized"),
+//!         }
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let server = FakeServer::start(Hello).await?;
+//! assert!(server.url().starts_with("http://127.0.0.1:"));
+//! // Make the next two requests fail with 503, for a reliability test:
+//! server.faults().fail_next(2, 503);
+//! # Ok::<(), std::io::Error>(())
+//! # }).unwrap();
+//! ```
+//!
+//! Faults can be injected into any fake through [`FakeServer::faults`]:
+//! a delay on every response, bursts of 5xx or 429 answers, dropped
+//! connections and truncated bodies.
+//!
+//! The building blocks ([`FakeApi`], [`FakeServer`], [`SandboxRequest`],
+//! [`SandboxResponse`]) are public so that a fake of another API can be
+//! served the same way.
+
+#[cfg(feature = "billmora")]
+pub mod billmora;
+#[cfg(feature = "billpro")]
+pub mod billpro;
+#[cfg(feature = "billy")]
+pub mod billy;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+pub use reqwest::header::HeaderMap;
+pub use reqwest::Method;
+use tokio::net::TcpListener;
+
+/// A request as the fake sees it.
+#[derive(Debug, Clone)]
+pub struct SandboxRequest {
+    /// The method.
+    pub method: Method,
+    /// The raw (percent-encoded) path, e.g. `/api/v1/products`.
+    pub path: String,
+    /// The decoded query pairs, in order.
+    pub query: Vec<(String, String)>,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body as sent.
+    pub body: Vec<u8>,
+}
+
+impl SandboxRequest {
+    /// The decoded, non-empty path segments.
+    pub fn segments(&self) -> Vec<String> {
+        self.path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect()
+    }
+
+    /// The first value of query parameter `key`.
+    pub fn query_value(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The form-encoded body, decoded, in order (empty if there is none).
+    pub fn form(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(&self.body)
+            .into_owned()
+            .collect()
+    }
+
+    /// The body as JSON, `None` when it is not JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// A header's value, when it is valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The token of an `Authorization: Bearer …` header.
+    pub fn bearer_token(&self) -> Option<String> {
+        let value = self.header("authorization")?.trim();
+        let (scheme, token) = value.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
+    }
+
+    /// The user name of an `Authorization: Basic …` header.
+    pub fn basic_user(&self) -> Option<String> {
+        let value = self.header("authorization")?.trim();
+        let (scheme, encoded) = value.split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        Some(
+            text.split_once(':')
+                .map_or(text.clone(), |(u, _)| u.to_owned()),
+        )
+    }
+}
+
+/// A response from a fake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxResponse {
+    /// The status code.
+    pub status: u16,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl SandboxResponse {
+    /// A JSON body (`Content-Type: application/json`).
+    pub fn json(status: u16, value: &serde_json::Value) -> Self {
+        Self::raw_json(status, value.to_string())
+    }
+
+    /// A pre-serialized JSON body, sent as is (so number text is exact).
+    pub fn raw_json(status: u16, body: impl Into<String>) -> Self {
+        Self::with_type(status, "application/json", body.into())
+    }
+
+    /// A plain-text body.
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        Self::with_type(status, "text/plain; charset=utf-8", body.into())
+    }
+
+    /// An HTML body.
+    pub fn html(status: u16, body: impl Into<String>) -> Self {
+        Self::with_type(status, "text/html; charset=utf-8", body.into())
+    }
+
+    /// No body.
+    pub fn empty(status: u16) -> Self {
+        SandboxResponse {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    fn with_type(status: u16, content_type: &str, body: String) -> Self {
+        SandboxResponse {
+            status,
+            headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
+            body: body.into_bytes(),
+        }
+    }
+}
+
+/// The behaviour of one fake API.
+pub trait FakeApi: Send + Sync + 'static {
+    /// Answers one request. Keep state behind a lock inside the type.
+    fn handle(&self, request: &SandboxRequest) -> SandboxResponse;
+}
+
+#[derive(Debug, Default)]
+struct FaultState {
+    delay: Duration,
+    fail: VecDeque<u16>,
+    throttle: VecDeque<u64>,
+    drop: u32,
+    truncate: u32,
+}
+
+/// Faults injected into a fake's answers, for reliability tests.
+///
+/// Each `*_next` call queues faults for the next requests, in this order of
+/// precedence: dropped connection, 5xx, 429, truncated body. The delay
+/// applies to every answer until changed.
+#[derive(Debug, Default)]
+pub struct Faults {
+    state: Mutex<FaultState>,
+}
+
+enum Fault {
+    None,
+    Drop,
+    Fail(u16),
+    Throttle(u64),
+    Truncate,
+}
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Delays every answer by `delay` (zero to stop).
+    pub fn set_delay(&self, delay: Duration) {
+        self.lock().delay = delay;
+    }
+
+    /// Answers the next `n` requests with `status` (500 as plain text, any
+    /// other status as a proxy's HTML error page).
+    pub fn fail_next(&self, n: u32, status: u16) {
+        let mut s = self.lock();
+        s.fail.extend(std::iter::repeat_n(status, n as usize));
+    }
+
+    /// Answers the next `n` requests with 429 and `Retry-After: secs`.
+    pub fn throttle_next(&self, n: u32, retry_after_secs: u64) {
+        let mut s = self.lock();
+        s.throttle
+            .extend(std::iter::repeat_n(retry_after_secs, n as usize));
+    }
+
+    /// Closes the connection of the next `n` requests without answering.
+    pub fn drop_next(&self, n: u32) {
+        self.lock().drop += n;
+    }
+
+    /// Cuts the body of the next `n` answers in half (the status and a
+    /// matching `Content-Length` are kept).
+    pub fn truncate_next(&self, n: u32) {
+        self.lock().truncate += n;
+    }
+
+    /// Removes every queued fault and the delay.
+    pub fn clear(&self) {
+        *self.lock() = FaultState::default();
+    }
+
+    fn take(&self) -> (Duration, Fault) {
+        let mut s = self.lock();
+        let fault = if s.drop > 0 {
+            s.drop -= 1;
+            Fault::Drop
+        } else if let Some(status) = s.fail.pop_front() {
+            Fault::Fail(status)
+        } else if let Some(secs) = s.throttle.pop_front() {
+            Fault::Throttle(secs)
+        } else if s.truncate > 0 {
+            s.truncate -= 1;
+            Fault::Truncate
+        } else {
+            Fault::None
+        };
+        (s.delay, fault)
+    }
+}
+
+struct Shared {
+    api: Box<dyn FakeApi>,
+    faults: Faults,
+    served: AtomicU64,
+}
+
+/// A fake API served over HTTP/1.1 on `127.0.0.1`; it stops when dropped.
+pub struct FakeServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl fmt::Debug for FakeServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeServer")
+            .field("url", &self.url())
+            .field("requests_served", &self.requests_served())
+            .finish()
+    }
+}
+
+impl FakeServer {
+    /// Serves `api` on an ephemeral loopback port. Needs a tokio runtime.
+    pub async fn start(api: impl FakeApi) -> std::io::Result<FakeServer> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            api: Box::new(api),
+            faults: Faults::default(),
+            served: AtomicU64::new(0),
+        });
+        let task = tokio::spawn(accept_loop(listener, shared.clone()));
+        Ok(FakeServer { addr, shared, task })
+    }
+
+    /// The server's root URL, `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The fault injector.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// How many requests have been received (faulted ones included).
+    pub fn requests_served(&self) -> u64 {
+        self.shared.served.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let service = service_fn(move |req| serve_one(req, shared.clone()));
+            // A connection ends with an error when a fault drops it; that is the point.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, service)
+                .await;
+        });
+    }
+}
+
+/// Stands for a dropped connection: hyper closes the socket without answering.
+#[derive(Debug)]
+struct Dropped;
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+async fn serve_one(
+    req: hyper::Request<Incoming>,
+    shared: Arc<Shared>,
+) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
+    shared.served.fetch_add(1, Ordering::Relaxed);
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(_) => return Err(Dropped),
+    };
+    let request = SandboxRequest {
+        method: parts.method.as_str().parse().unwrap_or(Method::GET),
+        path: parts.uri.path().to_owned(),
+        query: parts
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        headers: convert_headers(&parts.headers),
+        body,
+    };
+    let (delay, fault) = shared.faults.take();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let response = match fault {
+        Fault::Drop => return Err(Dropped),
+        Fault::Fail(status) => failure_page(status),
+        Fault::Throttle(secs) => SandboxResponse::text(429, "Too Many Requests")
+            .with_header("Retry-After", secs.to_string()),
+        Fault::Truncate => {
+            let mut r = answer(&*shared.api, &request);
+            let keep = r.body.len() / 2;
+            r.body.truncate(keep);
+            r
+        }
+        Fault::None => answer(&*shared.api, &request),
+    };
+    Ok(to_hyper(response))
+}
+
+/// Calls the fake, turning a panic into a 500 so one bad handler cannot take
+/// the server down.
+fn answer(api: &dyn FakeApi, request: &SandboxRequest) -> SandboxResponse {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api.handle(request)))
+        .unwrap_or_else(|_| SandboxResponse::text(500, "Internal Server Error"))
+}
+
+fn failure_page(status: u16) -> SandboxResponse {
+    if status == 500 {
+        return SandboxResponse::text(500, "Internal Server Error");
+    }
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    SandboxResponse::html(
+        status,
+        format!(
+            "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        ),
+    )
+}
+
+fn convert_headers(headers: &hyper::HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
+            reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            out.append(n, v);
+        }
+    }
+    out
+}
+
+fn to_hyper(r: SandboxResponse) -> hyper::Response<Full<Bytes>> {
+    let mut builder = hyper::Response::builder().status(r.status);
+    for (name, value) in &r.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
+        .body(Full::new(Bytes::from(r.body)))
+        .unwrap_or_else(|_| {
+            let mut fallback = hyper::Response::new(Full::new(Bytes::from_static(
+                b"sandbox built an invalid response",
+            )));
+            *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+            fallback
+        })
+}

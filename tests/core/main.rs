@@ -1,0 +1,54 @@
+//! Contract tests of the shared HTTP core against wiremock servers.
+
+mod auth_and_headers;
+mod checked_create;
+mod errors;
+mod paginate;
+mod rate_limit;
+mod retry;
+mod sandbox;
+mod timeouts;
+mod tracing_spans;
+
+use billkit::http::{Config, Credentials, ManualClock, RetryPolicy, Transport};
+use wiremock::MockServer;
+
+/// A transport against `server` with a bearer token, manual time and the
+/// given retry policy.
+pub fn transport(server: &MockServer, clock: &ManualClock, retry: RetryPolicy) -> Transport {
+    Transport::new(config(server, clock).retry(retry)).expect("valid config")
+}
+
+pub fn config(server: &MockServer, clock: &ManualClock) -> Config {
+    Config::new()
+        .base_url(format!("{}/api/v1", server.uri()))
+        .expect("valid URL")
+        .credentials(Credentials::bearer("secret-token-123"))
+        .manual_time(clock)
+}
+
+pub fn json(body: &str) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json")
+}
+
+/// A loopback port with nothing listening on it.
+pub async fn refused_port() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Futures and streams can move across threads (`tokio::spawn`).
+#[allow(dead_code)]
+fn futures_and_streams_are_send(t: Transport) {
+    fn send<T: Send>(_: T) {}
+    send(t.execute(billkit::http::Request::<serde_json::Value>::get("/x")));
+    let list: billkit::http::Paginator<serde_json::Value> = billkit::http::Paginator::new(
+        t.clone(),
+        billkit::http::Request::<()>::get("/x"),
+        billkit::http::PageStyle::PageNumber { page_size: 25 },
+    );
+    send(list.clone().stream());
+    send(list.clone().pages());
+    send(list.collect_all());
+    send(t);
+}

@@ -1,0 +1,227 @@
+use std::time::{Duration, SystemTime};
+
+use billkit::http::{Config, Credentials, ManualClock, Request, RetryMode, RetryPolicy, Transport};
+use billkit::Error;
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::{json as ok_json, refused_port, transport};
+
+fn policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(3)
+        .initial_backoff(Duration::from_millis(500))
+}
+
+async fn failing_then_ok(server: &MockServer, m: &str, status: u16, failures: u64) {
+    Mock::given(method(m))
+        .respond_with(ResponseTemplate::new(status).set_body_string("busy"))
+        .up_to_n_times(failures)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method(m))
+        .respond_with(ok_json(r#"{"ok":1}"#))
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn get_put_delete_retry_502_503_504_with_exponential_backoff() {
+    for (m, status) in [("GET", 502), ("PUT", 503), ("DELETE", 504)] {
+        let server = MockServer::start().await;
+        failing_then_ok(&server, m, status, 2).await;
+        let clock = ManualClock::new();
+        let t = transport(&server, &clock, policy());
+        let req = Request::<Value>::new(m.parse().unwrap(), "/things/{id}").param(1);
+        assert_eq!(t.execute(req).await.unwrap(), json!({"ok": 1}), "{m}");
+        assert_eq!(server.received_requests().await.unwrap().len(), 3, "{m}");
+        // No jitter under manual time: half of 500 ms, then half of 1 s.
+        assert_eq!(
+            clock.sleeps(),
+            vec![Duration::from_millis(250), Duration::from_millis(500)]
+        );
+    }
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_honoured_on_429() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json("[]"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let t = transport(&server, &clock, policy());
+    let v: Value = t.execute(Request::get("/x")).await.unwrap();
+    assert_eq!(v, json!([]));
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
+}
+
+#[tokio::test]
+async fn retry_after_http_date_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("Retry-After", "Sat, 21 Nov 2026 12:00:42 GMT"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json("{}"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let now: SystemTime = httpdate::parse_http_date("Sat, 21 Nov 2026 12:00:00 GMT").unwrap();
+    let clock = ManualClock::starting_at(now);
+    let t = transport(&server, &clock, policy());
+    let _: Value = t.execute(Request::get("/x")).await.unwrap();
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(42)]);
+}
+
+#[tokio::test]
+async fn post_is_not_retried_after_it_reached_the_server() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/orders/create_single_order"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("Service Unavailable"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let t = transport(&server, &clock, policy());
+    let err = t
+        .execute(Request::<Value>::post("/orders/create_single_order").json(&json!({})))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(err.attempts(), Some(1));
+    assert!(err.is_retryable(), "the caller may decide to retry a 503");
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn post_is_retried_when_the_connection_was_refused() {
+    let port = refused_port().await;
+    let clock = ManualClock::new();
+    let t = Transport::new(
+        Config::new()
+            .base_url(format!("http://127.0.0.1:{port}"))
+            .unwrap()
+            .credentials(Credentials::bearer("t"))
+            .manual_time(&clock)
+            .retry(policy()),
+    )
+    .unwrap();
+    let err = t
+        .execute(Request::<Value>::post("/v1/invoices").form([("amount", "1000")]))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Transport {
+            attempts, source, ..
+        } => {
+            assert_eq!(*attempts, 3);
+            assert!(source.is_connect());
+        }
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    assert!(err.to_string().contains("after 3 attempt(s)"), "{err}");
+    assert_eq!(clock.sleeps().len(), 2);
+}
+
+#[tokio::test]
+async fn non_retryable_statuses_are_not_retried() {
+    for status in [400, 401, 404, 409, 422, 500] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(status))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let t = transport(&server, &ManualClock::new(), policy());
+        let err = t.execute(Request::<Value>::get("/x")).await.unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(err.attempts(), Some(1));
+    }
+}
+
+#[tokio::test]
+async fn attempts_are_capped_and_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("down"))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let t = transport(&server, &ManualClock::new(), policy().max_attempts(4));
+    let err = t.execute(Request::<Value>::get("/x")).await.unwrap_err();
+    assert_eq!(err.attempts(), Some(4));
+    assert!(err.to_string().ends_with("(after 4 attempts)"), "{err}");
+}
+
+#[tokio::test]
+async fn retry_time_budget_stops_retries_and_keeps_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let t = transport(
+        &server,
+        &clock,
+        policy().max_retry_time(Duration::from_secs(60)),
+    );
+    let err = t.execute(Request::<Value>::get("/x")).await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(err.attempts(), Some(1));
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn retry_mode_never_sends_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let t = transport(&server, &ManualClock::new(), policy());
+    let err = t
+        .execute(Request::<Value>::get("/x").retry_mode(RetryMode::Never))
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), Some(1));
+}
+
+#[tokio::test]
+async fn get_is_retried_after_a_refused_connection() {
+    let port = refused_port().await;
+    let clock = ManualClock::new();
+    let t = Transport::new(
+        Config::new()
+            .base_url(format!("http://localhost:{port}"))
+            .unwrap()
+            .manual_time(&clock)
+            .retry(policy().max_attempts(2)),
+    )
+    .unwrap();
+    let err = t.execute(Request::<Value>::get("/x")).await.unwrap_err();
+    assert_eq!(err.attempts(), Some(2));
+    assert!(err.is_retryable());
+    assert_eq!(err.status(), None);
+}

@@ -1,0 +1,219 @@
+//! The sandbox's server core: request parsing and fault injection, seen
+//! through the client's transport.
+
+use std::time::Duration;
+
+use billkit::http::{Config, Credentials, ManualClock, Request, RetryPolicy, Transport};
+use billkit::sandbox::{FakeApi, FakeServer, SandboxRequest, SandboxResponse};
+use billkit::Error;
+use serde_json::{json, Value};
+
+/// Echoes what it received.
+struct Echo;
+
+impl FakeApi for Echo {
+    fn handle(&self, r: &SandboxRequest) -> SandboxResponse {
+        if r.segments().first().map(String::as_str) == Some("panic") {
+            panic!("handler bug");
+        }
+        SandboxResponse::json(
+            200,
+            &json!({
+                "method": r.method.as_str(),
+                "path": r.path,
+                "segments": r.segments(),
+                "query": r.query,
+                "form": r.form(),
+                "json": r.json(),
+                "bearer": r.bearer_token(),
+                "basic": r.basic_user(),
+            }),
+        )
+    }
+}
+
+fn transport(
+    server: &FakeServer,
+    clock: &ManualClock,
+    credentials: Credentials,
+    retry: RetryPolicy,
+) -> Transport {
+    Transport::new(
+        Config::new()
+            .base_url(server.url())
+            .unwrap()
+            .credentials(credentials)
+            .manual_time(clock)
+            .retry(retry),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn requests_are_parsed_for_the_fake() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    let t = transport(
+        &server,
+        &ManualClock::new(),
+        Credentials::basic_key("KEY"),
+        RetryPolicy::none(),
+    );
+    let v: Value = t
+        .execute(
+            Request::post("/v1/invoices/{id}/refund")
+                .param("IV 1/2")
+                .query("x", "a b")
+                .form([("amount", "1000"), ("item_name1", "A&B")]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v["method"], "POST");
+    assert_eq!(v["path"], "/v1/invoices/IV%201%2F2/refund");
+    assert_eq!(v["segments"], json!(["v1", "invoices", "IV 1/2", "refund"]));
+    assert_eq!(v["query"], json!([["x", "a b"]]));
+    assert_eq!(
+        v["form"],
+        json!([["amount", "1000"], ["item_name1", "A&B"]])
+    );
+    assert_eq!(v["json"], Value::Null);
+    assert_eq!(v["basic"], "KEY");
+    assert_eq!(v["bearer"], Value::Null);
+
+    let t = transport(
+        &server,
+        &ManualClock::new(),
+        Credentials::bearer("1|abc"),
+        RetryPolicy::none(),
+    );
+    let v: Value = t
+        .execute(Request::put("/x").json(&json!({"a": 1})))
+        .await
+        .unwrap();
+    assert_eq!(v["json"], json!({"a": 1}));
+    assert_eq!(v["bearer"], "1|abc");
+    assert_eq!(server.requests_served(), 2);
+}
+
+#[tokio::test]
+async fn injected_5xx_bursts_are_retried_by_idempotent_requests() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    server.faults().fail_next(2, 503);
+    let clock = ManualClock::new();
+    let t = transport(
+        &server,
+        &clock,
+        Credentials::bearer("t"),
+        RetryPolicy::default().max_attempts(3),
+    );
+    let v: Value = t.execute(Request::get("/ok")).await.unwrap();
+    assert_eq!(v["path"], "/ok");
+    assert_eq!(server.requests_served(), 3);
+    assert_eq!(clock.sleeps().len(), 2);
+}
+
+#[tokio::test]
+async fn injected_429_carries_retry_after() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    server.faults().throttle_next(1, 12);
+    let clock = ManualClock::new();
+    let t = transport(
+        &server,
+        &clock,
+        Credentials::bearer("t"),
+        RetryPolicy::default(),
+    );
+    let _: Value = t.execute(Request::get("/ok")).await.unwrap();
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(12)]);
+}
+
+#[tokio::test]
+async fn injected_502_page_is_html_and_500_is_text() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    server.faults().fail_next(1, 502);
+    server.faults().fail_next(1, 500);
+    let t = transport(
+        &server,
+        &ManualClock::new(),
+        Credentials::bearer("t"),
+        RetryPolicy::none(),
+    );
+    let e = t.execute(Request::<Value>::get("/a")).await.unwrap_err();
+    assert_eq!(
+        e.api_error().unwrap().content_type(),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(e.raw_body().unwrap().contains("502 Bad Gateway"));
+    let e = t.execute(Request::<Value>::get("/a")).await.unwrap_err();
+    assert_eq!(e.raw_body(), Some("Internal Server Error"));
+}
+
+#[tokio::test]
+async fn dropped_connections_fail_a_post_and_are_retried_for_a_get() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    server.faults().drop_next(1);
+    let clock = ManualClock::new();
+    let t = transport(
+        &server,
+        &clock,
+        Credentials::bearer("t"),
+        RetryPolicy::default(),
+    );
+    // The POST reached the server before the connection dropped: no retry.
+    let e = t
+        .execute(Request::<Value>::post("/charge"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport { attempts: 1, .. }), "{e:?}");
+    server.faults().drop_next(1);
+    let v: Value = t.execute(Request::get("/list")).await.unwrap();
+    assert_eq!(v["path"], "/list");
+    assert_eq!(server.requests_served(), 3);
+}
+
+#[tokio::test]
+async fn truncated_bodies_are_decode_errors_with_status() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    server.faults().truncate_next(1);
+    let t = transport(
+        &server,
+        &ManualClock::new(),
+        Credentials::bearer("t"),
+        RetryPolicy::none(),
+    );
+    let e = t.execute(Request::<Value>::get("/a")).await.unwrap_err();
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(200));
+}
+
+#[tokio::test]
+async fn delay_and_clear() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    server.faults().set_delay(Duration::from_secs(5));
+    server.faults().fail_next(3, 503);
+    server.faults().clear();
+    let t = transport(
+        &server,
+        &ManualClock::new(),
+        Credentials::bearer("t"),
+        RetryPolicy::none(),
+    );
+    let _: Value = t.execute(Request::get("/a")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_500_and_the_server_lives_on() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    let t = transport(
+        &server,
+        &ManualClock::new(),
+        Credentials::bearer("t"),
+        RetryPolicy::none(),
+    );
+    let e = t
+        .execute(Request::<Value>::get("/panic"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(500));
+    let _: Value = t.execute(Request::get("/fine")).await.unwrap();
+}

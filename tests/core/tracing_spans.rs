@@ -1,0 +1,93 @@
+use std::sync::{Arc, Mutex};
+
+use billkit::http::{ManualClock, Request, RetryPolicy};
+use serde_json::Value;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::Subscriber;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::transport;
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<(String, String, String)>>>);
+
+struct Fields<'a>(&'a Capture, String);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0 .0.lock().unwrap().push((
+            self.1.clone(),
+            field.name().to_owned(),
+            format!("{value:?}"),
+        ));
+    }
+}
+
+impl<S: Subscriber> Layer<S> for Capture {
+    fn on_new_span(&self, attrs: &Attributes<'_>, _id: &Id, _ctx: Context<'_, S>) {
+        attrs.record(&mut Fields(self, attrs.metadata().name().to_owned()));
+    }
+    fn on_record(&self, _id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
+        values.record(&mut Fields(self, "record".to_owned()));
+    }
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        event.record(&mut Fields(self, "event".to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn one_span_per_request_with_template_status_attempt_and_latency_but_no_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(r#"{"card":"4242"}"#, "application/json"),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::registry().with(capture.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let t = transport(&server, &ManualClock::new(), RetryPolicy::default());
+    let _: Value = t
+        .execute(Request::get("/customers/{id}").param("C-77"))
+        .await
+        .unwrap();
+
+    let seen = capture.0.lock().unwrap().clone();
+    let get = |name: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|(s, f, _)| s != "event" && f == name)
+            .map(|(_, _, v)| v.clone())
+            .collect()
+    };
+    let spans: Vec<_> = seen
+        .iter()
+        .filter(|(s, f, _)| s == "billkit.request" && f == "method")
+        .collect();
+    assert_eq!(spans.len(), 1, "{seen:?}");
+    assert_eq!(get("path"), vec!["\"/customers/{id}\""]);
+    assert_eq!(get("method"), vec!["GET"]);
+    assert_eq!(get("status"), vec!["503", "200"]);
+    assert_eq!(get("attempt"), vec!["1", "2"]);
+    assert_eq!(get("latency_ms").len(), 2);
+    let all = format!("{seen:?}");
+    for secret in [
+        "secret-token-123",
+        "C-77",
+        "4242",
+        "authorization",
+        "Bearer",
+    ] {
+        assert!(!all.contains(secret), "{secret} leaked into tracing: {all}");
+    }
+}
