@@ -275,7 +275,8 @@ pub mod timestamp {
         parse_timestamp(&s).map_err(de::Error::custom)
     }
 
-    /// Serializes as RFC 3339 with microseconds and `Z`.
+    /// Serializes as RFC 3339 in UTC with `Z` and as many fraction digits as
+    /// needed (none, 3, 6 or 9).
     pub fn serialize<S: Serializer>(v: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&v.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
     }

@@ -1,1 +1,353 @@
-//! The billpro API client.
+//! The BillPro API client (v1).
+//!
+//! BillPro sells products to customers through orders of four purchase
+//! types (single payment, instalment, subscription, metered); instalment and
+//! subscription orders collect their money through scheduled payments. A
+//! [`Client`] reaches each resource through a handler:
+//! [`customers`](Client::customers), [`products`](Client::products),
+//! [`orders`](Client::orders) and
+//! [`scheduled_payments`](Client::scheduled_payments).
+//!
+//! Lists are bare JSON arrays of 25 items walked with `?page=1,2,…` until a
+//! short or empty page; they come back as lazy [`Paginator`]s. Amounts are
+//! exact [`Decimal`](crate::Decimal)s. A token whose user can reach several
+//! merchant profiles must name one with [`ClientBuilder::profile_id`]; it is
+//! then added to the query of every request.
+//!
+//! ```no_run
+//! use billkit::billpro::{Client, Environment, NewCustomer, NewSingleOrder, OrderLine};
+//! use billkit::TryStreamExt;
+//!
+//! # async fn run() -> billkit::Result<()> {
+//! let billpro = Client::builder()
+//!     .token(std::env::var("BILLPRO_API_TOKEN").unwrap_or_default())
+//!     .environment(Environment::Staging)
+//!     .profile_id(5)
+//!     .build()?;
+//!
+//! let customer = billpro
+//!     .customers()
+//!     .create(&NewCustomer::new("Dana", "Borys", "dana@example.com").phone("+447700900123"))
+//!     .await?;
+//!
+//! let mut products = billpro.products().list().stream();
+//! while let Some(product) = products.try_next().await? {
+//!     println!("{} {} {}", product.product_id, product.price, product.currency);
+//! }
+//!
+//! let order = billpro
+//!     .orders()
+//!     .create_single_order(
+//!         &NewSingleOrder::new(customer.id, "EUR", "INV-42").product(OrderLine::new(7).qty(1)),
+//!     )
+//!     .await?;
+//! println!("order {} is {}", order.id, order.status);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Errors: order creation refuses bad input with 400 `{"error": "Bad Request"}`,
+//! customer validation with 422 and a field map (`{"phone": ["is invalid"]}`,
+//! see [`Error::validation_errors`]), and a missing entity may be answered
+//! with 422 instead of 404 (see [`is_not_found`]).
+
+use std::fmt;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, Serialize};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::http::{
+    Config, Credentials, Method, PageStyle, Paginator, Request, StatusCode, Transport,
+};
+
+pub mod customers;
+pub mod orders;
+pub mod products;
+pub mod scheduled_payments;
+
+pub use customers::{
+    Address, AddressUpdate, Addresses, Customer, CustomerUpdate, Customers, NewCustomer,
+    Organisation,
+};
+pub use orders::{
+    NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, Order,
+    OrderCustomer, OrderLine, OrderProduct, OrderSource, OrderStatus, Orders, PaymentChannel,
+    Schedule,
+};
+pub use products::{Adjustment, Product, ProductStatus, Products, PurchaseType, ScheduleUnit};
+pub use scheduled_payments::{
+    ScheduledPayment, ScheduledPaymentStatus, ScheduledPaymentUpdate, ScheduledPayments,
+    TargetStatus,
+};
+
+/// BillPro's fixed page size.
+pub const PAGE_SIZE: u32 = 25;
+
+/// The BillPro environments with a known API address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Environment {
+    /// Live production, `https://app.bill.pro/api/v1`.
+    Production,
+    /// The test environment, `https://staging.bill.pro/api/v1`.
+    Staging,
+}
+
+impl Environment {
+    /// The API base URL of the environment.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Environment::Production => "https://app.bill.pro/api/v1",
+            Environment::Staging => "https://staging.bill.pro/api/v1",
+        }
+    }
+}
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        ///
+        /// Built from a `u64` (`7.into()`); read from a JSON number or a
+        /// number in a string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u64);
+
+        impl $name {
+            /// The numeric id.
+            pub const fn get(self) -> u64 {
+                self.0
+            }
+        }
+
+        impl From<u64> for $name {
+            fn from(id: u64) -> Self {
+                $name(id)
+            }
+        }
+
+        impl From<$name> for u64 {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                crate::lenient::int::deserialize(d).map($name)
+            }
+        }
+    };
+}
+
+id_type! {
+    /// A customer's system id (`id` in the customer object, `customer_id`
+    /// in orders) — not the merchant's 10-character `customer_id` string.
+    CustomerId
+}
+id_type! {
+    /// A product's system id (`id` in the product object, `product_id` in
+    /// order lines) — not the merchant's `product_id` string.
+    ProductId
+}
+id_type! {
+    /// An order's system id.
+    OrderId
+}
+id_type! {
+    /// A scheduled payment's system id.
+    ScheduledPaymentId
+}
+
+/// Refuses id 0 before sending: BillPro ids start at 1.
+pub(crate) fn check_id(field: &str, id: u64) -> Result<()> {
+    if id == 0 {
+        return Err(Error::invalid_input(
+            field,
+            "must be a BillPro system id (1 or more)",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an empty or blank text value.
+pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid_input(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+/// Refuses a currency that is not three upper-case letters (ISO 4217).
+pub(crate) fn check_currency(value: &str) -> Result<()> {
+    if value.len() != 3 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid_input(
+            "currency",
+            format!("`{value}` is not an ISO 4217 code such as EUR or GBP"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `err` means "no such entity". BillPro answers some not-found
+/// conditions with 422 instead of 404: a 404, a 422 to a `GET` (which sends
+/// no data that could be invalid), or a 422 whose message says "not found"
+/// all count.
+pub fn is_not_found(err: &Error) -> bool {
+    let Some(api) = err.api_error() else {
+        return false;
+    };
+    match api.status() {
+        StatusCode::NOT_FOUND => true,
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            *api.method() == Method::GET
+                || api
+                    .message()
+                    .is_some_and(|m| m.to_ascii_lowercase().contains("not found"))
+        }
+        _ => false,
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    config: Config,
+    token: Option<SecretString>,
+    base_url: Option<String>,
+    profile_id: Option<u64>,
+}
+
+impl ClientBuilder {
+    /// The API token of the integration user (sent as
+    /// `Authorization: Bearer …`). Required.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Talks to a named environment (default [`Environment::Production`];
+    /// a production token does not work on staging and vice versa).
+    /// Replaces an earlier [`base_url`](Self::base_url).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.base_url = Some(environment.base_url().to_owned());
+        self
+    }
+
+    /// Talks to another host, e.g. `https://test.bill.pro/api/v1` or a
+    /// local sandbox. Include the `/api/v1` prefix. Replaces an earlier
+    /// [`environment`](Self::environment).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The merchant profile to act for, added as `profile_id` to the query
+    /// of every request. Required when the token's user can reach more than
+    /// one merchant profile.
+    pub fn profile_id(mut self, profile_id: u64) -> Self {
+        self.profile_id = Some(profile_id);
+        self
+    }
+
+    crate::http::common_builder_methods!();
+
+    /// Builds the client. Fails without a token, with an unusable base URL,
+    /// or with profile id 0.
+    pub fn build(self) -> Result<Client> {
+        let token = self.token.ok_or_else(|| {
+            Error::Config("no BillPro API token was given; call .token(...)".into())
+        })?;
+        let base = self
+            .base_url
+            .unwrap_or_else(|| Environment::Production.base_url().to_owned());
+        let mut config = self
+            .config
+            .base_url(&base)?
+            .credentials(Credentials::Bearer(token));
+        if let Some(id) = self.profile_id {
+            if id == 0 {
+                return Err(Error::Config("profile_id must be 1 or more".into()));
+            }
+            config = config.default_query("profile_id", id);
+        }
+        Ok(Client {
+            transport: Transport::new(config)?,
+            profile_id: self.profile_id,
+        })
+    }
+}
+
+/// A BillPro API client. Cheap to clone; clones share connections.
+///
+/// `Debug` shows the base URL and profile id, never the token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Transport,
+    profile_id: Option<u64>,
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The API base URL.
+    pub fn base_url(&self) -> &Url {
+        self.transport.base_url()
+    }
+
+    /// The merchant profile every request names, if one was set.
+    pub fn profile_id(&self) -> Option<u64> {
+        self.profile_id
+    }
+
+    /// The shared transport, for requests this module does not describe.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Customers: create, get, list, update.
+    pub fn customers(&self) -> Customers<'_> {
+        Customers::new(&self.transport)
+    }
+
+    /// Products: list and get (products cannot be created through the API).
+    pub fn products(&self) -> Products<'_> {
+        Products::new(&self.transport)
+    }
+
+    /// Orders: the four creates, get, list, cancel, pause, resume, renew
+    /// checkout.
+    pub fn orders(&self) -> Orders<'_> {
+        Orders::new(&self.transport)
+    }
+
+    /// Scheduled payments (billing events): list, get, update.
+    pub fn scheduled_payments(&self) -> ScheduledPayments<'_> {
+        ScheduledPayments::new(&self.transport)
+    }
+}
+
+/// A `?page=N` walk over a bare array of [`PAGE_SIZE`] items.
+pub(crate) fn paginate<T>(transport: &Transport, request: Request<()>) -> Paginator<T>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+{
+    Paginator::new(
+        transport.clone(),
+        request,
+        PageStyle::PageNumber {
+            page_size: PAGE_SIZE,
+        },
+    )
+}

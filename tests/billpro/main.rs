@@ -1,1 +1,11 @@
-//! Contract tests of the billpro client.
+//! Contract tests for `billkit::billpro` against wiremock, and (in
+//! `sandbox`) the whole workflow against the sandbox fake.
+
+mod common;
+
+mod client;
+mod customers;
+mod orders;
+mod products;
+mod sandbox;
+mod scheduled_payments;

@@ -1,0 +1,372 @@
+//! Customers: create, get, list, update, and their error bodies.
+
+use billkit::billpro::{
+    is_not_found, Address, AddressUpdate, CustomerUpdate, NewCustomer, Organisation,
+};
+use billkit::{ApiErrorBody, Error};
+use serde_json::json;
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::*;
+
+/// The create-customer body of the first-steps guide.
+fn seed_customer() -> NewCustomer {
+    let bath = || Address::new("28 Milsom St", "Bath", "GB", "BA1 1DG").state("Avon");
+    NewCustomer::new("Dana", "Borys", "dana.borys@example.com")
+        .date_of_birth(date(1995, 5, 12))
+        .phone("+44770000000000")
+        .organisation(
+            Organisation::new("TEST1")
+                .registration_number("081234567")
+                .web_url("https://staging.bill.pro")
+                .vat("GB0123456789")
+                .description("Mutual society"),
+        )
+        .billing_address(bath())
+        .shipping_address(bath())
+}
+
+fn assert_fixture_customer(c: &billkit::billpro::Customer) {
+    assert_eq!(c.id.get(), 42);
+    assert_eq!(c.customer_id, "C7Q2M9X4KD");
+    assert_eq!(c.first_name, "Dana");
+    assert_eq!(c.last_name, "Borys");
+    assert_eq!(c.date_of_birth, Some(date(1995, 5, 12)));
+    assert_eq!(c.email, "dana.borys@example.com");
+    assert_eq!(c.phone.as_deref(), Some("+447700900123"));
+    assert_eq!(c.created_at, ts("2024-02-12T15:12:37.314Z"));
+    assert_eq!(c.updated_at, ts("2024-02-12T15:12:37.314Z"));
+    let org = c.organisation.as_ref().unwrap();
+    assert_eq!(org.created_at, Some(ts("2024-02-12T15:12:37.402Z")));
+    let billing = c.addresses.billing_address.as_ref().unwrap();
+    assert_eq!(billing.created_at, Some(ts("2024-02-12T15:12:37.355Z")));
+    let shipping = c.addresses.shipping_address.as_ref().unwrap();
+    assert_eq!(shipping.state, None);
+    assert_eq!(
+        serde_json::to_value(c).unwrap(),
+        json!({
+            "id": 42, "customer_id": "C7Q2M9X4KD", "first_name": "Dana", "last_name": "Borys",
+            "date_of_birth": "12/05/1995", "email": "dana.borys@example.com",
+            "phone": "+447700900123",
+            "organisation": {"name": "TEST1", "registration_number": "081234567",
+                "web_url": "https://staging.bill.pro", "vat": "GB0123456789",
+                "description": "Mutual society"},
+            "addresses": {
+                "billing_address": {"street": "28 Milsom St", "city": "Bath", "state": "Avon",
+                    "country": "GB", "postal_code": "BA1 1DG"},
+                "shipping_address": {"street": "1 Quay St", "city": "Bristol",
+                    "country": "GB", "postal_code": "BS1 4DJ"}
+            },
+            "created_at": "2024-02-12T15:12:37.314Z", "updated_at": "2024-02-12T15:12:37.314Z"
+        })
+    );
+}
+
+#[tokio::test]
+async fn create_sends_the_wrapped_body_and_reads_the_201() {
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/customers"))
+        .and(profile_only())
+        .and(header("authorization", BEARER))
+        .and(header("content-type", "application/json"))
+        .and(body_json(fixture_json("customer_create_request.json")))
+        .respond_with(json(201, fixture("customer.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let customer = client.customers().create(&seed_customer()).await.unwrap();
+    assert_fixture_customer(&customer);
+}
+
+#[tokio::test]
+async fn create_with_an_invalid_phone_is_a_422_field_map() {
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/customers"))
+        .and(profile_only())
+        .respond_with(json(422, fixture("error_phone_invalid.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client
+        .customers()
+        .create(&seed_customer())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
+    let api = err.api_error().unwrap();
+    assert_eq!(
+        api.body(),
+        &ApiErrorBody::Fields([("phone".to_string(), vec!["is invalid".to_string()])].into())
+    );
+    assert_eq!(
+        err.validation_errors()["phone"],
+        vec!["is invalid".to_string()]
+    );
+    assert!(!is_not_found(&err));
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn create_is_not_retried_after_a_server_error() {
+    let server = wiremock::MockServer::start().await;
+    let clock = billkit::http::ManualClock::new();
+    let client = billkit::billpro::Client::builder()
+        .token(TOKEN)
+        .base_url(format!("{}/api/v1", server.uri()))
+        .profile_id(5)
+        .manual_time(&clock)
+        .build()
+        .unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v1/customers"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client
+        .customers()
+        .create(&seed_customer())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(err.attempts(), Some(1));
+}
+
+#[tokio::test]
+async fn get_reads_the_customer() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/customers/42"))
+        .and(profile_only())
+        .and(header("authorization", BEARER))
+        .respond_with(json(200, fixture("customer.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let customer = client.customers().get(42).await.unwrap();
+    assert_fixture_customer(&customer);
+}
+
+#[tokio::test]
+async fn not_found_answered_as_422_is_recognised() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/customers/999"))
+        .and(profile_only())
+        .respond_with(json(422, fixture("error_not_found.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client.customers().get(999).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
+    assert!(is_not_found(&err), "{err}");
+    assert_eq!(err.api_error().unwrap().message(), Some("Record not found"));
+}
+
+#[tokio::test]
+async fn an_empty_error_body_is_kept_as_empty() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/customers/42"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_raw(fixture("error_empty.txt"), "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client.customers().get(42).await.unwrap_err();
+    let api = err.api_error().unwrap();
+    assert_eq!(api.status().as_u16(), 400);
+    assert_eq!(api.body(), &ApiErrorBody::Empty);
+    assert_eq!(api.raw_body(), "");
+    assert!(err.to_string().contains("empty body"), "{err}");
+}
+
+#[tokio::test]
+async fn list_walks_pages_and_reads_lenient_fields() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/customers"))
+        .and(query(&[("page", "1"), ("profile_id", "5")]))
+        .and(header("authorization", BEARER))
+        .respond_with(json(200, fixture("customers_page_short.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let all = client.customers().list().collect_all().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].id.get(), 42);
+    assert_eq!(all[0].organisation, None);
+    assert_eq!(all[0].addresses.billing_address, None);
+    // An id sent as a string, a null date of birth and a one-digit fraction.
+    assert_eq!(all[1].id.get(), 43);
+    assert_eq!(all[1].date_of_birth, None);
+    assert_eq!(all[1].phone, None);
+    assert_eq!(all[1].created_at, ts("2024-03-01T08:00:00Z"));
+    assert_eq!(all[1].updated_at, ts("2024-03-02T08:00:00.500Z"));
+}
+
+#[tokio::test]
+async fn list_by_customer_id_filters_on_the_merchant_id() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/customers"))
+        .and(query(&[
+            ("customer_id", "C7Q2M9X4KD"),
+            ("page", "1"),
+            ("profile_id", "5"),
+        ]))
+        .and(header("authorization", BEARER))
+        .respond_with(json(200, format!("[{}]", fixture("customer.json"))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let found = client
+        .customers()
+        .list_by_customer_id("C7Q2M9X4KD")
+        .unwrap()
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_fixture_customer(&found[0]);
+}
+
+#[tokio::test]
+async fn update_keeping_addresses_resends_both() {
+    let (server, client) = setup().await;
+    let current: billkit::billpro::Customer =
+        serde_json::from_str(&fixture("customer.json")).unwrap();
+    Mock::given(method("PUT"))
+        .and(path("/api/v1/customers/42"))
+        .and(profile_only())
+        .and(header("authorization", BEARER))
+        .and(body_json(json!({"customer": {
+            "phone": "+447700900123",
+            "addresses": {
+                "billing_address": {"street": "28 Milsom St", "city": "Bath", "state": "Avon",
+                    "country": "GB", "postal_code": "BA1 1DG"},
+                "shipping_address": {"street": "1 Quay St", "city": "Bristol",
+                    "country": "GB", "postal_code": "BS1 4DJ"}
+            }
+        }})))
+        .respond_with(json(200, fixture("customer.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let update = CustomerUpdate::keeping_addresses_of(&current).phone("+447700900123");
+    let updated = client
+        .customers()
+        .update(current.id, &update)
+        .await
+        .unwrap();
+    assert_fixture_customer(&updated);
+}
+
+#[tokio::test]
+async fn update_removing_an_address_leaves_it_out() {
+    let (server, client) = setup().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v1/customers/42"))
+        .and(profile_only())
+        .and(body_json(json!({"customer": {
+            "first_name": "Danuta",
+            "date_of_birth": "01/02/1990",
+            "addresses": {
+                "billing_address": {"street": "2 New St", "city": "Leeds",
+                    "country": "GB", "postal_code": "LS1 1AA"}
+            }
+        }})))
+        .respond_with(json(200, fixture("customer.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let update = CustomerUpdate::new(
+        AddressUpdate::Set(Address::new("2 New St", "Leeds", "GB", "LS1 1AA")),
+        AddressUpdate::Remove,
+    )
+    .first_name("Danuta")
+    .date_of_birth(date(1990, 2, 1));
+    client.customers().update(42, &update).await.unwrap();
+}
+
+#[tokio::test]
+async fn update_removing_every_address_sends_an_empty_addresses_object() {
+    let (server, client) = setup().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v1/customers/42"))
+        .and(profile_only())
+        .and(body_json(
+            json!({"customer": {"email": "new@example.com", "addresses": {}}}),
+        ))
+        .respond_with(json(200, fixture("customer.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let update =
+        CustomerUpdate::new(AddressUpdate::Remove, AddressUpdate::Remove).email("new@example.com");
+    client.customers().update(42, &update).await.unwrap();
+}
+
+#[tokio::test]
+async fn invalid_customers_are_refused_before_sending() {
+    let (server, client) = setup().await;
+    expect_no_request(&server).await;
+    let c = client.customers();
+    let base = || NewCustomer::new("Dana", "Borys", "dana@example.com");
+    assert_invalid(
+        &c.create(&base().phone("07700 900123")).await.unwrap_err(),
+        "phone",
+    );
+    assert_invalid(
+        &c.create(&base().phone("+44 7700")).await.unwrap_err(),
+        "phone",
+    );
+    assert_invalid(
+        &c.create(&NewCustomer::new("Dana", "Borys", "not-an-email"))
+            .await
+            .unwrap_err(),
+        "email",
+    );
+    assert_invalid(
+        &c.create(&NewCustomer::new(" ", "Borys", "d@example.com"))
+            .await
+            .unwrap_err(),
+        "first_name",
+    );
+    assert_invalid(
+        &c.create(&base().billing_address(Address::new("1 St", "Bath", "gbr", "BA1")))
+            .await
+            .unwrap_err(),
+        "addresses.billing_address.country",
+    );
+    assert_invalid(
+        &c.create(&base().shipping_address(Address::new("1 St", "", "GB", "BA1")))
+            .await
+            .unwrap_err(),
+        "addresses.shipping_address.city",
+    );
+    assert_invalid(
+        &c.create(&base().organisation(Organisation::new("")))
+            .await
+            .unwrap_err(),
+        "organisation.name",
+    );
+    let keep = CustomerUpdate::new(AddressUpdate::Remove, AddressUpdate::Remove);
+    assert_invalid(&c.update(0, &keep).await.unwrap_err(), "id");
+    assert_invalid(
+        &c.update(42, &keep.clone().phone("12345"))
+            .await
+            .unwrap_err(),
+        "phone",
+    );
+    assert_invalid(&c.get(0).await.unwrap_err(), "id");
+    assert_invalid(&c.list_by_customer_id("").unwrap_err(), "customer_id");
+    assert!(matches!(
+        c.create(&base().phone("x")).await.unwrap_err(),
+        Error::InvalidInput { .. }
+    ));
+}
