@@ -1,9 +1,11 @@
 //! Orders: a customer buying products, by one of four purchase types.
 //!
-//! Creates are `POST`s and are never retried once they may have reached the
-//! server. When a create fails without an answer (a timeout), look the
-//! order up by its `invoice_id` with [`Orders::find_by_invoice_id`] before
-//! sending it again.
+//! Creates are `POST`s, so a create is never sent twice by accident: when
+//! one fails in a way that leaves it unknown whether BillPro carried it out
+//! (a timeout, a 502/503/504), the client first looks the order up by its
+//! `invoice_id` ([`Orders::find_by_invoice_id`]) and returns it if it
+//! exists; only if it does not is the create sent again, within the retry
+//! policy. Use a unique `invoice_id` per order for this to work.
 
 use std::collections::BTreeMap;
 
@@ -858,9 +860,15 @@ impl<'a> Orders<'a> {
         Orders { transport }
     }
 
-    async fn create<T: Serialize>(&self, path: &'static str, order: &T) -> Result<Order> {
+    async fn create<T: Serialize>(
+        &self,
+        path: &'static str,
+        order: &T,
+        invoice_id: &str,
+    ) -> Result<Order> {
+        let request = Request::post(path).json(&Wrapped { order });
         self.transport
-            .execute(Request::post(path).json(&Wrapped { order }))
+            .execute_checked(request, || self.find_by_invoice_id(invoice_id))
             .await
     }
 
@@ -868,26 +876,45 @@ impl<'a> Orders<'a> {
     /// (`POST /orders/create_single_order`, body `{"order": {…}}`).
     pub async fn create_single_order(&self, order: &NewSingleOrder) -> Result<Order> {
         order.validate()?;
-        self.create("/orders/create_single_order", order).await
+        self.create(
+            "/orders/create_single_order",
+            order,
+            &order.common.invoice_id,
+        )
+        .await
     }
 
     /// Creates an instalment order (`POST /orders/create_instalment_order`).
     pub async fn create_instalment_order(&self, order: &NewInstalmentOrder) -> Result<Order> {
         order.validate()?;
-        self.create("/orders/create_instalment_order", order).await
+        self.create(
+            "/orders/create_instalment_order",
+            order,
+            &order.common.invoice_id,
+        )
+        .await
     }
 
     /// Creates a subscription order (`POST /orders/create_subscription_order`).
     pub async fn create_subscription_order(&self, order: &NewSubscriptionOrder) -> Result<Order> {
         order.validate()?;
-        self.create("/orders/create_subscription_order", order)
-            .await
+        self.create(
+            "/orders/create_subscription_order",
+            order,
+            &order.common.invoice_id,
+        )
+        .await
     }
 
     /// Creates a metered order (`POST /orders/create_metered_order`).
     pub async fn create_metered_order(&self, order: &NewMeteredOrder) -> Result<Order> {
         order.validate()?;
-        self.create("/orders/create_metered_order", order).await
+        self.create(
+            "/orders/create_metered_order",
+            order,
+            &order.common.invoice_id,
+        )
+        .await
     }
 
     /// One order by system id (`GET /orders/{id}`), of any order type.

@@ -602,3 +602,73 @@ async fn invalid_orders_are_refused_before_sending() {
     assert_invalid(&o.renew_checkout(0).await.unwrap_err(), "id");
     assert_invalid(&o.find_by_invoice_id("").await.unwrap_err(), "invoice_id");
 }
+
+/// A create whose answer was lost is looked up by `invoice_id` and not sent
+/// again when BillPro had carried it out.
+#[tokio::test]
+async fn an_uncertain_create_is_looked_up_by_invoice_id_before_any_resend() {
+    let server = wiremock::MockServer::start().await;
+    let client = billkit::billpro::Client::builder()
+        .token(TOKEN)
+        .base_url(format!("{}/api/v1", server.uri()))
+        .profile_id(5)
+        .manual_time(&billkit::http::ManualClock::new())
+        .build()
+        .unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v1/orders/create_single_order"))
+        .respond_with(ResponseTemplate::new(504).set_body_string("Gateway Timeout"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = format!("[{}]", fixture("order_single_payment.json"));
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orders"))
+        .and(query(&[("page", "1"), ("profile_id", "5")]))
+        .respond_with(json(200, page))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let order = NewSingleOrder::new(42, "EUR", "W58XGHF").product(OrderLine::new(7));
+    let found = client.orders().create_single_order(&order).await.unwrap();
+    assert_single(&found);
+}
+
+/// When the lookup finds nothing, the create is sent again.
+#[tokio::test]
+async fn an_uncertain_create_that_did_not_land_is_sent_again() {
+    let server = wiremock::MockServer::start().await;
+    let clock = billkit::http::ManualClock::new();
+    let client = billkit::billpro::Client::builder()
+        .token(TOKEN)
+        .base_url(format!("{}/api/v1", server.uri()))
+        .profile_id(5)
+        .manual_time(&clock)
+        .build()
+        .unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v1/orders/create_single_order"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/orders/create_single_order"))
+        .respond_with(json(201, fixture("order_single_payment.json")))
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orders"))
+        .respond_with(json(200, "[]"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let order = NewSingleOrder::new(42, "EUR", "W58XGHF").product(OrderLine::new(7));
+    let created = client.orders().create_single_order(&order).await.unwrap();
+    assert_single(&created);
+    assert_eq!(clock.sleeps().len(), 1);
+}
