@@ -403,7 +403,14 @@ const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
 /// (possibly inside a whole HTML document).
 fn parse_form_errors(text: &str) -> Option<BTreeMap<String, Vec<String>>> {
     let start = text.find(FORM_ERRORS_MARK)? + FORM_ERRORS_MARK.len();
-    let rest = &text[start..];
+    // Billy's HTML page escapes the list it embeds (`&lt;ul&gt;...`).
+    let unescaped;
+    let rest = if text[start..].contains("&lt;") {
+        unescaped = unescape_html(&text[start..]);
+        unescaped.as_str()
+    } else {
+        &text[start..]
+    };
     let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut depth = 0usize;
     let mut field: Option<String> = None;
@@ -724,7 +731,23 @@ mod tests {
         let html = format!(
             "<html>\n <head>\n  <title>400 Bad Request</title>\n </head>\n <body>\n  <h1>400 Bad Request</h1>\n  The server could not comply with the request since it is either malformed or otherwise incorrect.<br/><br/>\n{text}\n\n\n </body>\n</html>"
         );
-        assert_eq!(ApiErrorBody::parse(&html), ApiErrorBody::FormErrors(want));
+        assert_eq!(
+            ApiErrorBody::parse(&html),
+            ApiErrorBody::FormErrors(want.clone())
+        );
+        // The HTML page Billy really sends escapes the embedded list.
+        let escaped = html.replace(
+            text,
+            &text
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace("&amp;", "&amp;amp;"),
+        );
+        assert!(escaped.contains("&lt;ul&gt;"));
+        assert_eq!(
+            ApiErrorBody::parse(&escaped),
+            ApiErrorBody::FormErrors(want)
+        );
     }
 
     #[test]

@@ -212,14 +212,15 @@ struct FaultState {
     fail: VecDeque<u16>,
     throttle: VecDeque<u64>,
     drop: u32,
+    lose: u32,
     truncate: u32,
 }
 
 /// Faults injected into a fake's answers, for reliability tests.
 ///
 /// Each `*_next` call queues faults for the next requests, in this order of
-/// precedence: dropped connection, 5xx, 429, truncated body. The delay
-/// applies to every answer until changed.
+/// precedence: dropped connection, lost answer, 5xx, 429, truncated body.
+/// The delay applies to every answer until changed.
 #[derive(Debug, Default)]
 pub struct Faults {
     state: Mutex<FaultState>,
@@ -228,6 +229,7 @@ pub struct Faults {
 enum Fault {
     None,
     Drop,
+    Lose,
     Fail(u16),
     Throttle(u64),
     Truncate,
@@ -262,6 +264,13 @@ impl Faults {
         self.lock().drop += n;
     }
 
+    /// Carries out the next `n` requests, then closes the connection
+    /// before answering: the client cannot tell whether its request took
+    /// effect (the case that makes a careless client charge twice).
+    pub fn lose_answer_next(&self, n: u32) {
+        self.lock().lose += n;
+    }
+
     /// Cuts the body of the next `n` answers in half (the status and a
     /// matching `Content-Length` are kept).
     pub fn truncate_next(&self, n: u32) {
@@ -278,6 +287,9 @@ impl Faults {
         let fault = if s.drop > 0 {
             s.drop -= 1;
             Fault::Drop
+        } else if s.lose > 0 {
+            s.lose -= 1;
+            Fault::Lose
         } else if let Some(status) = s.fail.pop_front() {
             Fault::Fail(status)
         } else if let Some(secs) = s.throttle.pop_front() {
@@ -416,6 +428,10 @@ async fn serve_one(
     }
     let response = match fault {
         Fault::Drop => return Err(Dropped),
+        Fault::Lose => {
+            answer(&*shared.api, &request);
+            return Err(Dropped);
+        }
         Fault::Fail(status) => failure_page(status),
         Fault::Throttle(secs) => SandboxResponse::text(429, "Too Many Requests")
             .with_header("Retry-After", secs.to_string()),

@@ -217,3 +217,35 @@ async fn a_panicking_handler_answers_500_and_the_server_lives_on() {
     assert_eq!(e.status().map(|s| s.as_u16()), Some(500));
     let _: Value = t.execute(Request::get("/fine")).await.unwrap();
 }
+
+/// Counts the requests it carried out.
+#[derive(Default, Clone)]
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicU32>);
+
+impl FakeApi for Counter {
+    fn handle(&self, _: &SandboxRequest) -> SandboxResponse {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        SandboxResponse::json(200, &json!({ "n": n }))
+    }
+}
+
+#[tokio::test]
+async fn a_lost_answer_was_carried_out_but_never_reaches_the_client() {
+    let counter = Counter::default();
+    let server = FakeServer::start(counter.clone()).await.unwrap();
+    server.faults().lose_answer_next(1);
+    let t = transport(
+        &server,
+        &ManualClock::new(),
+        Credentials::bearer("t"),
+        RetryPolicy::default(),
+    );
+    let e = t
+        .execute(Request::<Value>::post("/charge"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport { attempts: 1, .. }), "{e:?}");
+    assert_eq!(counter.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let v: Value = t.execute(Request::post("/charge")).await.unwrap();
+    assert_eq!(v, json!({ "n": 2 }));
+}
