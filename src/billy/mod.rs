@@ -1,1 +1,480 @@
-//! The billy API client.
+//! The Billy API client (Balanced Payments' open-source recurring billing
+//! server, v1).
+//!
+//! Billy is self-hosted (the public host is gone), so a client needs the
+//! server's base URL (its root, without `/v1`) and a company's API key,
+//! sent as the HTTP basic user name. The one call that needs no key,
+//! registering a company, is [`Client::register_company`]; it hands back
+//! the key and a ready client.
+//!
+//! Each resource has a handler reached from the [`Client`]:
+//! [`companies`](Client::companies), [`customers`](Client::customers),
+//! [`plans`](Client::plans), [`subscriptions`](Client::subscriptions),
+//! [`invoices`](Client::invoices) and [`transactions`](Client::transactions).
+//! Request bodies are form-encoded (Billy ignores JSON bodies), amounts are
+//! integer US cents ([`Cents`](crate::Cents)), and what the server would
+//! refuse or crash on is refused before anything is sent
+//! ([`Error::InvalidInput`]). Lists are lazy
+//! [`Paginator`]s over `offset`/`limit`.
+//!
+//! ```no_run
+//! # async fn run() -> billkit::Result<()> {
+//! use billkit::billy::{self, Frequency, NewInvoice, NewItem, NewAdjustment, NewPlan, PlanType};
+//! use billkit::{Cents, TryStreamExt};
+//!
+//! let billy = billy::Client::builder()
+//!     .base_url("https://billy.example.com")
+//!     .api_key(std::env::var("BILLY_API_KEY").unwrap_or_default())
+//!     .build()?;
+//!
+//! let plan = billy.plans().create(&NewPlan::new(PlanType::Debit, Frequency::Monthly, Cents::new(500))).await?;
+//! let customer = billy.customers().create(&Default::default()).await?;
+//! let invoice = billy
+//!     .invoices()
+//!     .create(
+//!         &NewInvoice::new(&customer.guid, Cents::new(1_000))
+//!             .external_id("order-42")
+//!             .item(NewItem::new("Hosting Service A", Cents::new(1_000)))
+//!             .adjustment(NewAdjustment::new(Cents::new(-100)).reason("Coupon discount")),
+//!     )
+//!     .await?;
+//! assert_eq!(invoice.effective_amount, Cents::new(900));
+//!
+//! let mut plans = billy.plans().list().stream();
+//! while let Some(p) = plans.try_next().await? {
+//!     println!("{} {} every {} {}", p.guid, p.amount, p.interval, p.frequency);
+//! }
+//! # let _ = plan;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Errors
+//!
+//! Billy answers 403 (plain text) for a missing, wrong or foreign key, 404
+//! (plain text) for an unknown record, 400 as a plain-text or HTML form
+//! report ("There are errors in following parameters", whose fields
+//! [`Error::validation_errors`] returns), 400/409 as JSON `{error_class, error_message}`
+//! ([`ErrorKind`], [`is_duplicate_external_id`]) and 500 when it crashes.
+
+pub mod companies;
+pub mod customers;
+pub mod invoices;
+pub mod plans;
+pub mod subscriptions;
+pub mod transactions;
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiErrorBody, Error, Result};
+use crate::http::{Config, Credentials, End, PageStyle, Paginator, Request, Transport};
+
+pub use companies::{Companies, Company, RegisteredCompany};
+pub use customers::{Customer, Customers, NewCustomer};
+pub use invoices::{
+    Adjustment, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, InvoiceType, Invoices,
+    NewAdjustment, NewInvoice, NewItem,
+};
+pub use plans::{Frequency, NewPlan, Plan, PlanType, Plans};
+pub use subscriptions::{NewSubscription, Subscription, Subscriptions};
+pub use transactions::{
+    SubmitStatus, Transaction, TransactionFailure, TransactionStatus, TransactionType, Transactions,
+};
+
+/// Items per page the lists ask for (Billy's own default).
+pub const DEFAULT_LIMIT: u32 = 20;
+
+/// The smallest amount Billy charges or pays out: 50 cents (plans and
+/// subscription overrides).
+pub const MINIMUM_AMOUNT: crate::Cents = crate::Cents::new(50);
+
+/// The longest `appears_on_statement_as` text Billy accepts.
+pub const STATEMENT_MAX_CHARS: usize = 18;
+
+/// The punctuation allowed in `appears_on_statement_as`, besides ASCII
+/// letters and digits (Balanced's set, which Billy's validator copies):
+/// `` .<>(){}[]+&!$;-%_?:#@~='" ^\`| `` (the space included).
+pub const STATEMENT_PUNCTUATION: &str = ".<>(){}[]+&!$;-%_?:#@~='\" ^\\`|";
+
+/// The longest invoice title Billy accepts.
+pub const TITLE_MAX_CHARS: usize = 128;
+
+/// Builds a [`Client`].
+///
+/// Required: [`base_url`](ClientBuilder::base_url) and
+/// [`api_key`](ClientBuilder::api_key). The shared settings (timeouts,
+/// retries, rate limit, ...) come from the core.
+#[derive(Debug, Default, Clone)]
+pub struct ClientBuilder {
+    config: Config,
+    api_key: Option<SecretString>,
+    base_url: Option<String>,
+}
+
+impl ClientBuilder {
+    /// The company's API key (sent as the HTTP basic user name with an
+    /// empty password).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// The same, from a key already held as a secret.
+    pub fn api_key_secret(mut self, key: SecretString) -> Self {
+        self.api_key = Some(key);
+        self
+    }
+
+    /// The server's root URL, e.g. `https://billy.example.com` (or with a
+    /// path prefix if the server is mounted under one). Requests go to
+    /// `<base>/v1/...`, so do not include `/v1` yourself.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    crate::http::common_builder_methods!();
+
+    fn config_with_base(&self) -> Result<Config> {
+        let base = self.base_url.as_deref().ok_or_else(|| {
+            Error::Config(
+                "Billy has no public host; call .base_url(\"https://your-billy-server\")".into(),
+            )
+        })?;
+        let config = self.config.clone().base_url(base)?;
+        if let Some(url) = config.get_base_url() {
+            let path = url.path().trim_end_matches('/');
+            if path.ends_with("/v1") {
+                return Err(Error::Config(format!(
+                    "base URL `{base}` ends in /v1; give the server root (billkit adds /v1/...)"
+                )));
+            }
+        }
+        Ok(config)
+    }
+
+    /// Builds the client. Fails without a base URL or an API key, or when
+    /// the key would go over plain `http://` to a host that is not loopback.
+    pub fn build(self) -> Result<Client> {
+        let config = self.config_with_base()?;
+        let key = self
+            .api_key
+            .ok_or_else(|| Error::Config("no Billy API key; call .api_key(...)".into()))?;
+        let config = config.credentials(Credentials::BasicKey(key));
+        Ok(Client {
+            transport: Transport::new(config)?,
+        })
+    }
+
+    /// Registers a company with this builder's base URL and settings (no
+    /// API key is needed or sent) and returns it with its new key. See
+    /// [`Client::register_company`].
+    pub async fn register_company(
+        self,
+        processor_key: impl Into<String>,
+    ) -> Result<RegisteredCompany> {
+        let processor_key = processor_key.into();
+        if processor_key.trim().is_empty() {
+            return Err(Error::invalid_input(
+                "processor_key",
+                "must not be empty (the Balanced API key of your marketplace)",
+            ));
+        }
+        let config = self.config_with_base()?;
+        if let Some(url) = config.get_base_url() {
+            // The processor key is a secret too: same rule as for API keys.
+            if url.scheme() == "http" && !crate::http::is_loopback(url) {
+                return Err(Error::Config(format!(
+                    "refusing to send the processor key over plain http to {}; use https",
+                    url.host_str().unwrap_or("?")
+                )));
+            }
+        }
+        let transport = Transport::new(config)?;
+        let company: Company = transport
+            .execute(
+                Request::post("/v1/companies")
+                    .unauthenticated()
+                    .form([("processor_key", processor_key)]),
+            )
+            .await?;
+        Ok(RegisteredCompany::new(company, self))
+    }
+}
+
+/// A Billy client. Cheap to clone; clones share connections and the rate
+/// limiter. `Debug` never shows the API key.
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Transport,
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Registers a company on the Billy server at `base_url` with the
+    /// Balanced `processor_key` — the one call that needs no API key.
+    ///
+    /// The answer holds the company's API key (as a secret, shown nowhere
+    /// in `Debug`); save it, Billy cannot show it again. Turn it into a
+    /// client with [`RegisteredCompany::client`]. To set timeouts or
+    /// retries for this call, use [`ClientBuilder::register_company`].
+    ///
+    /// The request is a POST: it is never retried once it may have reached
+    /// the server, so one call registers at most one company.
+    pub async fn register_company(
+        base_url: impl Into<String>,
+        processor_key: impl Into<String>,
+    ) -> Result<RegisteredCompany> {
+        Client::builder()
+            .base_url(base_url)
+            .register_company(processor_key)
+            .await
+    }
+
+    /// The transport under this client, for requests billkit does not cover.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The server's self-description (`GET /`, no key needed).
+    pub async fn server_info(&self) -> Result<ServerInfo> {
+        self.transport
+            .execute(Request::get("/").unauthenticated())
+            .await
+    }
+
+    /// Companies: get.
+    pub fn companies(&self) -> Companies<'_> {
+        Companies::new(&self.transport)
+    }
+
+    /// Customers: create, get, delete, list and their sub-lists.
+    pub fn customers(&self) -> Customers<'_> {
+        Customers::new(&self.transport)
+    }
+
+    /// Plans: create, get, delete, list and their sub-lists.
+    pub fn plans(&self) -> Plans<'_> {
+        Plans::new(&self.transport)
+    }
+
+    /// Subscriptions: create, get, cancel, list and their sub-lists.
+    pub fn subscriptions(&self) -> Subscriptions<'_> {
+        Subscriptions::new(&self.transport)
+    }
+
+    /// Invoices: create, get, list, update the funding instrument, refund,
+    /// cancel and their transactions.
+    pub fn invoices(&self) -> Invoices<'_> {
+        Invoices::new(&self.transport)
+    }
+
+    /// Transactions: get and list.
+    pub fn transactions(&self) -> Transactions<'_> {
+        Transactions::new(&self.transport)
+    }
+}
+
+/// What `GET /` says about the server.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct ServerInfo {
+    /// The server's name (`"Billy - The recurring payment server"`).
+    pub server: String,
+    /// Who runs it.
+    pub powered_by: String,
+    /// The server version, e.g. `1.1.3`.
+    pub version: String,
+    /// The source revision, when the server knows it.
+    #[serde(default)]
+    pub revision: Option<String>,
+    /// When the latest transaction was created, when there is one.
+    #[serde(default, with = "crate::lenient::timestamp_opt")]
+    pub last_transaction_created_at: Option<DateTime<Utc>>,
+}
+
+/// What kind of refusal a Billy error is (see [`error_kind`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 403: the API key is missing, wrong or belongs to another company.
+    Forbidden,
+    /// 404: no such record, path or method.
+    NotFound,
+    /// 400 with the "There are errors in following parameters" report; the
+    /// fields are in [`Error::validation_errors`].
+    Validation,
+    /// 409 (or `DuplicateExternalIDError`): the customer already has an
+    /// invoice with this `external_id`.
+    DuplicateExternalId,
+    /// A JSON business error `{error_class, error_message}`, e.g.
+    /// `InvalidOperationError`.
+    Operation {
+        /// The `error_class`.
+        error_class: String,
+        /// The `error_message`.
+        error_message: String,
+    },
+    /// Some other 400 refusal in plain text ("already deleted", "cannot
+    /// cancel a canceled subscription", "No such Customer record ...").
+    BadRequest,
+    /// 5xx: the server failed.
+    Server,
+    /// Any other status.
+    Other,
+}
+
+/// Classifies a Billy error; `None` when no response was received (input
+/// refused, transport failure, timeout, ...).
+pub fn error_kind(err: &Error) -> Option<ErrorKind> {
+    let api = err.api_error()?;
+    let status = api.status().as_u16();
+    if is_duplicate_external_id(err) {
+        return Some(ErrorKind::DuplicateExternalId);
+    }
+    Some(match (status, api.body()) {
+        (403, _) => ErrorKind::Forbidden,
+        (404, _) => ErrorKind::NotFound,
+        (
+            _,
+            ApiErrorBody::Billy {
+                error_class,
+                error_message,
+            },
+        ) => ErrorKind::Operation {
+            error_class: error_class.clone(),
+            error_message: error_message.clone(),
+        },
+        (400, ApiErrorBody::FormErrors(_)) => ErrorKind::Validation,
+        (400, _) if api.raw_body().contains(FORM_ERRORS_MARK) => ErrorKind::Validation,
+        (400, _) => ErrorKind::BadRequest,
+        (500..=599, _) => ErrorKind::Server,
+        _ => ErrorKind::Other,
+    })
+}
+
+/// Whether `err` is Billy's refusal of a second invoice with the same
+/// `external_id` for a customer (409, or the `DuplicateExternalIDError`
+/// class on any status).
+pub fn is_duplicate_external_id(err: &Error) -> bool {
+    let Some(api) = err.api_error() else {
+        return false;
+    };
+    if let ApiErrorBody::Billy { error_class, .. } = api.body() {
+        if error_class.eq_ignore_ascii_case("DuplicateExternalIDError") {
+            return true;
+        }
+    }
+    api.status().as_u16() == 409
+}
+
+/// The `error_class` of a JSON Billy error (e.g. `InvalidOperationError`).
+pub fn error_class(err: &Error) -> Option<&str> {
+    match err.api_error()?.body() {
+        ApiErrorBody::Billy { error_class, .. } => Some(error_class),
+        _ => None,
+    }
+}
+
+const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
+
+// ---- shared helpers for the resource modules ----
+
+/// A lazy offset/limit list that ends on a short page.
+pub(crate) fn list<T: serde::de::DeserializeOwned + Send + 'static>(
+    transport: &Transport,
+    request: Request<()>,
+) -> Paginator<T> {
+    Paginator::new(
+        transport.clone(),
+        request,
+        PageStyle::OffsetLimit {
+            limit: DEFAULT_LIMIT,
+            end: End::ShortPage,
+        },
+    )
+}
+
+/// Refuses an empty (or all-blank) value.
+pub(crate) fn check_not_blank(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid_input(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+/// Refuses an amount under Billy's 50-cent minimum.
+pub(crate) fn check_min_amount(field: &str, amount: crate::Cents) -> Result<()> {
+    if amount < MINIMUM_AMOUNT {
+        return Err(Error::invalid_input(
+            field,
+            format!("{amount} cents is below Billy's minimum of {MINIMUM_AMOUNT} cents"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a negative amount.
+pub(crate) fn check_not_negative(field: &str, amount: crate::Cents) -> Result<()> {
+    if amount.get() < 0 {
+        return Err(Error::invalid_input(
+            field,
+            format!("{amount} cents is negative; it must be 0 or more"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `c` may appear in `appears_on_statement_as`.
+pub fn is_statement_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || STATEMENT_PUNCTUATION.contains(c)
+}
+
+/// Refuses statement text that is longer than 18 characters or has a
+/// character outside the allowed set.
+pub(crate) fn check_statement(value: &str) -> Result<()> {
+    let field = "appears_on_statement_as";
+    let count = value.chars().count();
+    if count > STATEMENT_MAX_CHARS {
+        return Err(Error::invalid_input(
+            field,
+            format!("is {count} characters long; at most {STATEMENT_MAX_CHARS} are allowed"),
+        ));
+    }
+    if let Some(bad) = value.chars().find(|c| !is_statement_char(*c)) {
+        return Err(Error::invalid_input(
+            field,
+            format!(
+                "character {bad:?} is not allowed; use ASCII letters, digits, space and {STATEMENT_PUNCTUATION}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Formats a timestamp as ISO 8601 with its time part and offset, the way
+/// Billy writes them (`2030-01-31T18:00:00+00:00`).
+pub(crate) fn format_datetime(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
+pub(crate) fn deserialize_secret<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<SecretString, D::Error> {
+    String::deserialize(d).map(SecretString::from)
+}
+
+pub(crate) fn deserialize_secret_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<SecretString>, D::Error> {
+    Option::<String>::deserialize(d).map(|s| s.map(SecretString::from))
+}
+
+pub(crate) fn same_secret(a: &SecretString, b: &SecretString) -> bool {
+    a.expose_secret() == b.expose_secret()
+}

@@ -1,0 +1,228 @@
+//! Plans: what a subscription charges (or pays out) and how often.
+//!
+//! ```no_run
+//! # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+//! use billkit::billy::{Frequency, NewPlan, PlanType};
+//! use billkit::Cents;
+//! // $5.00 every two weeks.
+//! let plan = billy
+//!     .plans()
+//!     .create(&NewPlan::new(PlanType::Debit, Frequency::Weekly, Cents::new(500)).interval(2))
+//!     .await?;
+//! // This list ends only on an empty page: Billy de-duplicates it after the limit.
+//! let customers = billy.plans().customers(&plan.guid).collect_all().await?;
+//! # let _ = customers;
+//! # Ok(()) }
+//! ```
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Customer, Invoice, Subscription, Transaction};
+use crate::error::{Error, Result};
+use crate::http::{End, PageStyle, Paginator, Request, Transport};
+use crate::Cents;
+
+// ---- models ----
+
+crate::open_enum! {
+    /// Whether a plan charges or pays out.
+    pub enum PlanType {
+        /// Charges the customer.
+        Debit => "debit",
+        /// Pays the customer out.
+        Credit => "credit",
+    }
+}
+
+crate::open_enum! {
+    /// How often a plan bills (multiplied by its `interval`).
+    pub enum Frequency {
+        /// Every day.
+        Daily => "daily",
+        /// Every week.
+        Weekly => "weekly",
+        /// Every month (the closest day when a month is shorter).
+        Monthly => "monthly",
+        /// Every year.
+        Yearly => "yearly",
+    }
+}
+
+/// A plan.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Plan {
+    /// The plan's GUID (`PL...`).
+    pub guid: String,
+    /// The company the plan belongs to.
+    pub company_guid: String,
+    /// Charge or payout.
+    pub plan_type: PlanType,
+    /// The billing period's unit.
+    pub frequency: Frequency,
+    /// The amount per period, in US cents.
+    pub amount: Cents,
+    /// How many `frequency` units make one period (2 weekly = biweekly).
+    #[serde(with = "crate::lenient::int")]
+    pub interval: u32,
+    /// Whether the plan was deleted (deleted plans stay readable).
+    pub deleted: bool,
+    /// When the plan was created.
+    #[serde(with = "crate::lenient::timestamp")]
+    pub created_at: DateTime<Utc>,
+    /// When the plan was last changed.
+    #[serde(with = "crate::lenient::timestamp")]
+    pub updated_at: DateTime<Utc>,
+}
+
+// ---- requests ----
+
+/// A plan to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPlan {
+    plan_type: PlanType,
+    frequency: Frequency,
+    amount: Cents,
+    interval: Option<u32>,
+}
+
+impl NewPlan {
+    /// A plan charging (or paying) `amount` cents (at least 50) every
+    /// `frequency`.
+    pub fn new(plan_type: PlanType, frequency: Frequency, amount: impl Into<Cents>) -> Self {
+        NewPlan {
+            plan_type,
+            frequency,
+            amount: amount.into(),
+            interval: None,
+        }
+    }
+
+    /// Multiplies the period (at least 1; Billy's default is 1).
+    pub fn interval(mut self, interval: u32) -> Self {
+        self.interval = Some(interval);
+        self
+    }
+
+    /// Checks the request as Billy would: amount at least 50 cents,
+    /// interval at least 1, a known plan type and frequency.
+    pub fn validate(&self) -> Result<()> {
+        if self.plan_type.is_unknown() {
+            return Err(Error::invalid_input(
+                "plan_type",
+                format!(
+                    "`{}` is not a plan type; use debit or credit",
+                    self.plan_type
+                ),
+            ));
+        }
+        if self.frequency.is_unknown() {
+            return Err(Error::invalid_input(
+                "frequency",
+                format!(
+                    "`{}` is not a frequency; use daily, weekly, monthly or yearly",
+                    self.frequency
+                ),
+            ));
+        }
+        super::check_min_amount("amount", self.amount)?;
+        if self.interval == Some(0) {
+            return Err(Error::invalid_input("interval", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// The form fields sent, in order.
+    pub fn form(&self) -> Vec<(String, String)> {
+        let mut form = vec![
+            ("plan_type".to_owned(), self.plan_type.to_string()),
+            ("frequency".to_owned(), self.frequency.to_string()),
+            ("amount".to_owned(), self.amount.to_string()),
+        ];
+        if let Some(i) = self.interval {
+            form.push(("interval".to_owned(), i.to_string()));
+        }
+        form
+    }
+}
+
+// ---- endpoints ----
+
+/// Plan endpoints; from [`Client::plans`](super::Client::plans).
+#[derive(Debug, Clone, Copy)]
+pub struct Plans<'a> {
+    transport: &'a Transport,
+}
+
+impl<'a> Plans<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Plans { transport }
+    }
+
+    /// `POST /v1/plans`. Never retried once it may have reached the server.
+    pub async fn create(&self, plan: &NewPlan) -> Result<Plan> {
+        plan.validate()?;
+        self.transport
+            .execute(Request::post("/v1/plans").form(plan.form()))
+            .await
+    }
+
+    /// `GET /v1/plans/{guid}`.
+    pub async fn get(&self, guid: &str) -> Result<Plan> {
+        self.transport
+            .execute(Request::get("/v1/plans/{guid}").param(guid))
+            .await
+    }
+
+    /// `DELETE /v1/plans/{guid}`: a soft delete (`deleted: true`); existing
+    /// subscriptions go on.
+    pub async fn delete(&self, guid: &str) -> Result<Plan> {
+        self.transport
+            .execute(Request::delete("/v1/plans/{guid}").param(guid))
+            .await
+    }
+
+    /// `GET /v1/plans`, newest first.
+    pub fn list(&self) -> Paginator<Plan> {
+        super::list(self.transport, Request::get("/v1/plans"))
+    }
+
+    /// `GET /v1/plans/{guid}/customers`: the customers subscribed to the
+    /// plan. Billy removes duplicates after applying the limit, so a short
+    /// page does not prove the end: this walk stops only on an empty page.
+    pub fn customers(&self, guid: &str) -> Paginator<Customer> {
+        Paginator::new(
+            self.transport.clone(),
+            Request::<()>::get("/v1/plans/{guid}/customers").param(guid),
+            PageStyle::OffsetLimit {
+                limit: super::DEFAULT_LIMIT,
+                end: End::EmptyPage,
+            },
+        )
+    }
+
+    /// `GET /v1/plans/{guid}/subscriptions`.
+    pub fn subscriptions(&self, guid: &str) -> Paginator<Subscription> {
+        super::list(
+            self.transport,
+            Request::get("/v1/plans/{guid}/subscriptions").param(guid),
+        )
+    }
+
+    /// `GET /v1/plans/{guid}/invoices`: invoices of the plan's subscriptions.
+    pub fn invoices(&self, guid: &str) -> Paginator<Invoice> {
+        super::list(
+            self.transport,
+            Request::get("/v1/plans/{guid}/invoices").param(guid),
+        )
+    }
+
+    /// `GET /v1/plans/{guid}/transactions`.
+    pub fn transactions(&self, guid: &str) -> Paginator<Transaction> {
+        super::list(
+            self.transport,
+            Request::get("/v1/plans/{guid}/transactions").param(guid),
+        )
+    }
+}

@@ -1,0 +1,167 @@
+//! Subscription endpoints.
+
+use billkit::billy::NewSubscription;
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use wiremock::matchers::{body_string, header, query_param};
+
+use crate::*;
+
+#[tokio::test]
+async fn create_with_only_plan_and_customer() {
+    let (server, client) = setup().await;
+    authed("POST", "/v1/subscriptions")
+        .and(header("content-type", FORM))
+        .and(body_string(
+            "plan_guid=PL4RHCKW7GsGMjpcozHveQuw&customer_guid=CU4NheTMcQqXgmAtg1aGTJPK",
+        ))
+        .respond_with(json("subscription_create.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sub = client
+        .subscriptions()
+        .create(&NewSubscription::new(
+            "PL4RHCKW7GsGMjpcozHveQuw",
+            "CU4NheTMcQqXgmAtg1aGTJPK",
+        ))
+        .await
+        .unwrap();
+    assert_seed_subscription(&sub, false);
+}
+
+#[tokio::test]
+async fn create_with_everything_sends_started_at_with_time_and_offset() {
+    let (server, client) = setup().await;
+    authed("POST", "/v1/subscriptions")
+        .and(body_string(concat!(
+            "plan_guid=PL4RHCKW7GsGMjpcozHveQuw&customer_guid=CU4NheTMcQqXgmAtg1aGTJPK",
+            "&funding_instrument_uri=%2Fv1%2Fmarketplaces%2FTEST-MP6lD3dBpta7OAXJsN766qA%2Fcards%2FCCBXYdbpYDwX68hv69UH1eS",
+            "&amount=450&started_at=2030-01-31T18%3A00%3A00%2B00%3A00",
+            "&appears_on_statement_as=FooBar+Hosting",
+        )))
+        .respond_with(json("subscription_future.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sub = client
+        .subscriptions()
+        .create(
+            &NewSubscription::new("PL4RHCKW7GsGMjpcozHveQuw", "CU4NheTMcQqXgmAtg1aGTJPK")
+                .funding_instrument_uri(CARD)
+                .amount(c(450))
+                .started_at(Utc.with_ymd_and_hms(2030, 1, 31, 18, 0, 0).unwrap())
+                .appears_on_statement_as("FooBar Hosting"),
+        )
+        .await
+        .unwrap();
+    // A datetime without fraction, a future start, nothing billed yet.
+    assert_eq!(sub.guid, "SU5LKCkL2zsVbB8ekbD3CHuV");
+    assert_eq!(sub.amount, Some(c(450)));
+    assert_eq!(sub.effective_amount, c(450));
+    assert_eq!(sub.invoice_count, 0);
+    assert_eq!(sub.funding_instrument_uri, None);
+    assert_eq!(
+        sub.appears_on_statement_as.as_deref(),
+        Some("FooBar Hosting")
+    );
+    assert_eq!(
+        sub.started_at,
+        Utc.with_ymd_and_hms(2030, 1, 31, 18, 0, 0).unwrap()
+    );
+    assert_eq!(sub.next_invoice_at, ts("2030-01-31T18:00:00+00:00"));
+    assert_eq!(sub.created_at, ts("2026-11-21T12:01:12.654086+00:00"));
+    assert_eq!(sub.created_at.timestamp_subsec_micros(), 654_086);
+    assert!(!sub.canceled);
+}
+
+#[tokio::test]
+async fn started_at_in_another_offset_is_sent_in_utc_with_microseconds() {
+    let (server, client) = setup().await;
+    authed("POST", "/v1/subscriptions")
+        .and(body_string(
+            "plan_guid=PL1&customer_guid=CU1&started_at=2030-01-31T16%3A00%3A00.654086%2B00%3A00",
+        ))
+        .respond_with(json("subscription_future.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let at: DateTime<FixedOffset> =
+        DateTime::parse_from_rfc3339("2030-01-31T18:00:00.654086+02:00").unwrap();
+    client
+        .subscriptions()
+        .create(&NewSubscription::new("PL1", "CU1").started_at(at))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn get_cancel_list() {
+    let (server, client) = setup().await;
+    authed("GET", "/v1/subscriptions/SU4ST39srWVLGbiTg174QyfF")
+        .respond_with(json("subscription_get.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    authed("POST", "/v1/subscriptions/SU4ST39srWVLGbiTg174QyfF/cancel")
+        .and(body_string(""))
+        .respond_with(json("subscription_cancel.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    authed("GET", "/v1/subscriptions")
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "20"))
+        .respond_with(json("subscription_list.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let subs = client.subscriptions();
+    assert_seed_subscription(&subs.get("SU4ST39srWVLGbiTg174QyfF").await.unwrap(), false);
+    assert_seed_subscription(
+        &subs.cancel("SU4ST39srWVLGbiTg174QyfF").await.unwrap(),
+        true,
+    );
+    let all = subs.list().collect_all().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_seed_subscription(&all[0], false);
+}
+
+#[tokio::test]
+async fn sub_lists() {
+    let (server, client) = setup().await;
+    authed("GET", "/v1/subscriptions/SU4ST39srWVLGbiTg174QyfF/invoices")
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "20"))
+        .respond_with(json("invoice_list_subscription.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    authed(
+        "GET",
+        "/v1/subscriptions/SU4ST39srWVLGbiTg174QyfF/transactions",
+    )
+    .and(query_param("offset", "0"))
+    .and(query_param("limit", "20"))
+    .respond_with(json("transaction_list.json"))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let subs = client.subscriptions();
+    let invoices = subs
+        .invoices("SU4ST39srWVLGbiTg174QyfF")
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(invoices.len(), 1);
+    assert_eq!(
+        invoices[0].subscription_guid(),
+        Some("SU4ST39srWVLGbiTg174QyfF")
+    );
+    assert_eq!(invoices[0].customer_guid(), None);
+    let txs = subs
+        .transactions("SU4ST39srWVLGbiTg174QyfF")
+        .collect_all()
+        .await
+        .unwrap();
+    assert_seed_transaction(&txs[0]);
+}
