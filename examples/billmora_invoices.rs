@@ -1,2 +1,164 @@
-//! Placeholder until its API client lands.
-fn main() {}
+//! Billmora invoicing workflow: create a user, invoice them for two items
+//! with a discount line, mark the invoice paid, then walk every unpaid
+//! invoice.
+//!
+//! ```text
+//! BILLMORA_BASE_URL=https://billing.example.com BILLMORA_API_TOKEN='1|...' \
+//!     cargo run --example billmora_invoices
+//! ```
+//!
+//! Without those variables it runs against the in-process Billmora
+//! sandbox, offline.
+
+use std::process::ExitCode;
+
+use billkit::billmora::{Client, InvoiceFilter, InvoiceStatus, NewInvoice, NewUser};
+use billkit::{Decimal, TryStreamExt};
+use chrono::{Days, Utc};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Keeps the sandbox (if any) alive while the client uses it.
+enum Backend {
+    Real,
+    Sandbox(billkit::sandbox::billmora::BillmoraSandbox),
+}
+
+async fn connect() -> Result<(Client, Backend), Box<dyn std::error::Error>> {
+    let url = std::env::var("BILLMORA_BASE_URL")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let token = std::env::var("BILLMORA_API_TOKEN")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    match (url, token) {
+        (Some(url), Some(token)) => {
+            println!("Using the Billmora installation at {url}");
+            let client = Client::builder().base_url(url).token(token).build()?;
+            Ok((client, Backend::Real))
+        }
+        (None, None) => {
+            let sandbox = billkit::sandbox::billmora::BillmoraSandbox::start().await?;
+            println!(
+                "BILLMORA_BASE_URL / BILLMORA_API_TOKEN not set: using the offline sandbox at {}",
+                sandbox.base_url()
+            );
+            let client = Client::builder()
+                .base_url(sandbox.base_url())
+                .token(sandbox.token())
+                .build()?;
+            Ok((client, Backend::Sandbox(sandbox)))
+        }
+        _ => Err(
+            "set both BILLMORA_BASE_URL and BILLMORA_API_TOKEN, or neither to use the sandbox"
+                .into(),
+        ),
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let (client, backend) = connect().await?;
+
+    // 1. A customer. Emails are unique, so make one per run.
+    let stamp = Utc::now().format("%Y%m%d%H%M%S");
+    let email = format!("dana.borys+{stamp}@example.com");
+    let user = client
+        .users()
+        .create(&NewUser::new(
+            "Dana",
+            "Borys",
+            &email,
+            "correct horse battery",
+        ))
+        .await?;
+    println!(
+        "Created user #{} {} <{}>",
+        user.id, user.fullname, user.email
+    );
+
+    // 2. An invoice: two items and a discount line (negative unit price).
+    let due = Utc::now()
+        .date_naive()
+        .checked_add_days(Days::new(14))
+        .ok_or("date out of range")?;
+    let invoice = client
+        .invoices()
+        .create(
+            &NewInvoice::new(user.id, due)
+                .item("Web hosting - Starter, 3 months", 1, Decimal::new(3000, 2))
+                .item(
+                    "Domain registration borys.com, 1 year",
+                    2,
+                    Decimal::new(1299, 2),
+                )
+                .item("Loyalty discount", 1, Decimal::new(-500, 2)),
+        )
+        .await?;
+    println!(
+        "Created invoice {} (#{}) for {} {}: subtotal {}, discount {}, tax {}, due {}",
+        invoice.invoice_number,
+        invoice.id,
+        invoice.total,
+        invoice.currency,
+        invoice.subtotal,
+        invoice.discount,
+        invoice.tax,
+        invoice.due_date.date_naive(),
+    );
+    for item in invoice.items.as_deref().unwrap_or_default() {
+        println!(
+            "    {:>3} x {:>8}  = {:>8}  {}",
+            item.quantity, item.unit_price, item.amount, item.description
+        );
+    }
+
+    // 3. Paid.
+    let paid = client.invoices().mark_paid(invoice.id).await?;
+    println!(
+        "Marked {} as {} at {}; amount due now {:.2}",
+        paid.invoice_number,
+        paid.status,
+        paid.paid_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "-".into()),
+        paid.amount_due
+    );
+
+    // 4. Every unpaid invoice, page by page (50 per request).
+    println!("Unpaid invoices:");
+    let mut unpaid = client
+        .invoices()
+        .list(&InvoiceFilter::new().status(InvoiceStatus::Unpaid))
+        .per_page(50)
+        .stream();
+    let mut count = 0u64;
+    let mut owed = Decimal::ZERO;
+    while let Some(inv) = unpaid.try_next().await? {
+        count += 1;
+        owed += inv.amount_due;
+        println!(
+            "    {} {:>10} {} due {}",
+            inv.invoice_number,
+            format!("{:.2}", inv.amount_due),
+            inv.currency,
+            inv.due_date.date_naive()
+        );
+    }
+    println!("{count} unpaid invoice(s), {owed:.2} outstanding in all");
+    if let Backend::Sandbox(sandbox) = &backend {
+        println!(
+            "(offline sandbox: {} requests served, nothing was sent to a real server)",
+            sandbox.server().requests_served()
+        );
+    }
+    Ok(())
+}

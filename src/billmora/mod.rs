@@ -1,1 +1,689 @@
-//! The billmora API client.
+//! The Billmora REST API (`{installation}/api/v1`).
+//!
+//! Billmora is a self-hosted Laravel billing platform, so there is no fixed
+//! host: give the client your installation's URL and a Sanctum personal
+//! access token (`<id>|<secret>`, created under *Settings > API Tokens*).
+//! Each resource has a handler on [`Client`] (`client.invoices()`, ...)
+//! with exactly the operations the server offers for it.
+//!
+//! - Single resources come back unwrapped from Billmora's `{"data": ...}`.
+//! - Lists are [`Paginator`](crate::http::Paginator)s over Laravel's
+//!   `?page=N&per_page=M` envelope; the walk builds every request itself,
+//!   so filters and `per_page` are kept on every page (the server's own
+//!   `links` drop them).
+//! - Money is exact ([`Decimal`](crate::Decimal)), whether the server sends
+//!   `"10.00"` or `95.5`.
+//! - Every status enum is open: values a newer server sends are kept in
+//!   `Unknown(..)` instead of failing the call.
+//! - Request bodies are checked against the server's validation rules
+//!   before anything is sent ([`InvalidInput`](crate::Error::InvalidInput)).
+//! - The client limits itself to Billmora's default 60 requests per minute
+//!   per token, learns the real quota from `X-RateLimit-Limit` /
+//!   `X-RateLimit-Remaining`, and waits out `Retry-After` on a 429.
+//!
+//! ```no_run
+//! use billkit::billmora::{Client, InvoiceFilter, InvoiceStatus, NewInvoice, NewUser};
+//! use billkit::{Decimal, TryStreamExt};
+//! use chrono::NaiveDate;
+//!
+//! # async fn run() -> billkit::Result<()> {
+//! let client = Client::builder()
+//!     .base_url("https://billing.example.com")      // `/api/v1` is appended
+//!     .token("1|TzXyexampletoken")
+//!     .build()?;
+//!
+//! let user = client
+//!     .users()
+//!     .create(&NewUser::new("Dana", "Borys", "dana@example.com", "s3cret-passw0rd"))
+//!     .await?;
+//! let due = NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+//! let invoice = client
+//!     .invoices()
+//!     .create(
+//!         &NewInvoice::new(user.id, due)
+//!             .item("Hosting, August", 1, Decimal::new(1000, 2))
+//!             .item("Loyalty discount", 1, Decimal::new(-150, 2)),
+//!     )
+//!     .await?;
+//! client.invoices().mark_paid(invoice.id).await?;
+//!
+//! let mut unpaid = client
+//!     .invoices()
+//!     .list(&InvoiceFilter::new().status(InvoiceStatus::Unpaid))
+//!     .per_page(50)
+//!     .stream();
+//! while let Some(invoice) = unpaid.try_next().await? {
+//!     println!("{} {} {}", invoice.invoice_number, invoice.total, invoice.currency);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod catalogs;
+mod domains;
+mod invoices;
+mod orders;
+mod packages;
+mod registrants;
+mod services;
+mod tickets;
+mod tlds;
+mod users;
+mod variants;
+
+pub use catalogs::*;
+pub use domains::*;
+pub use invoices::*;
+pub use orders::*;
+pub use packages::*;
+pub use registrants::*;
+pub use services::*;
+pub use tickets::*;
+pub use tlds::*;
+pub use users::*;
+pub use variants::*;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::http::{Config, Credentials, RateLimit, Request, Transport};
+
+/// Billmora's default quota: 60 requests per minute per token.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+
+/// Builds a [`Client`].
+///
+/// ```
+/// let client = billkit::billmora::Client::builder()
+///     .base_url("https://billing.example.com/")
+///     .token("1|TzXyexampletoken")
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.base_url(), "https://billing.example.com/api/v1");
+/// ```
+#[derive(Debug)]
+pub struct ClientBuilder {
+    config: Config,
+    token: Option<SecretString>,
+    base_url: Option<String>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            config: Config::new()
+                .rate_limit(Some(RateLimit::per_minute(DEFAULT_RATE_LIMIT_PER_MINUTE))),
+            token: None,
+            base_url: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults (60 requests per minute).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The installation's URL. `/api/v1` is appended when missing, so
+    /// `https://host`, `https://host/`, `https://host/api` and
+    /// `https://host/api/v1/` all mean the same API.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The Sanctum personal access token, `<id>|<secret>` (the `|` is part
+    /// of the token). Sent as `Authorization: Bearer ...`; never shown in
+    /// `Debug` output.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    crate::http::common_builder_methods!();
+
+    /// Builds the client. Fails without a base URL or token, or when the
+    /// token would travel over plain `http://` to a non-loopback host.
+    pub fn build(self) -> Result<Client> {
+        let base = self.base_url.ok_or_else(|| {
+            Error::Config("no Billmora installation URL; call .base_url(\"https://your-billmora-domain.com\")".into())
+        })?;
+        let token = self.token.ok_or_else(|| {
+            Error::Config("no Billmora API token; call .token(\"<id>|<secret>\")".into())
+        })?;
+        let (api_v1, api_root) = normalize_base_url(&base)?;
+        let config = self
+            .config
+            .base_url(&api_v1)?
+            .credentials(Credentials::bearer(token.expose_secret()));
+        let transport = Transport::new(config)?;
+        let public = transport.with_base_url(&api_root)?;
+        Ok(Client { transport, public })
+    }
+}
+
+/// Turns an installation URL into (`.../api/v1`, `.../api`).
+fn normalize_base_url(input: &str) -> Result<(String, String)> {
+    let mut url = url::Url::parse(input.trim())
+        .map_err(|e| Error::Config(format!("base URL `{input}` is not a valid URL: {e}")))?;
+    let path = url.path().trim_end_matches('/').to_owned();
+    let root = if let Some(p) = path.strip_suffix("/api/v1") {
+        format!("{p}/api")
+    } else if path.ends_with("/api") {
+        path
+    } else {
+        format!("{path}/api")
+    };
+    url.set_path(&root);
+    let api_root = url.to_string();
+    url.set_path(&format!("{root}/v1"));
+    Ok((url.to_string(), api_root))
+}
+
+/// A Billmora API client. Cheap to clone; clones share the connection pool
+/// and the rate limiter.
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Transport,
+    /// `{installation}/api`, for the unauthenticated endpoints outside `/v1`.
+    public: Transport,
+}
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The API base URL (`{installation}/api/v1`).
+    pub fn base_url(&self) -> &str {
+        self.transport.base_url().as_str()
+    }
+
+    /// The shared transport, for requests this module does not cover.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Users.
+    pub fn users(&self) -> Users<'_> {
+        Users { client: self }
+    }
+
+    /// Services (no create: services come from orders).
+    pub fn services(&self) -> Services<'_> {
+        Services { client: self }
+    }
+
+    /// Invoices.
+    pub fn invoices(&self) -> Invoices<'_> {
+        Invoices { client: self }
+    }
+
+    /// Orders (create and update need a `*` token).
+    pub fn orders(&self) -> Orders<'_> {
+        Orders { client: self }
+    }
+
+    /// Support tickets.
+    pub fn tickets(&self) -> Tickets<'_> {
+        Tickets { client: self }
+    }
+
+    /// Packages (products).
+    pub fn packages(&self) -> Packages<'_> {
+        Packages { client: self }
+    }
+
+    /// Catalogs (package groups).
+    pub fn catalogs(&self) -> Catalogs<'_> {
+        Catalogs { client: self }
+    }
+
+    /// Variants (configurable options).
+    pub fn variants(&self) -> Variants<'_> {
+        Variants { client: self }
+    }
+
+    /// Registrants (registered domains; no create: they come from orders).
+    pub fn registrants(&self) -> Registrants<'_> {
+        Registrants { client: self }
+    }
+
+    /// Top-level domains on sale.
+    pub fn tlds(&self) -> Tlds<'_> {
+        Tlds { client: self }
+    }
+
+    /// The public domain-availability check.
+    pub fn domains(&self) -> Domains<'_> {
+        Domains { client: self }
+    }
+
+    /// Sends a request whose answer is `{"data": T}` and unwraps it.
+    async fn data<T: DeserializeOwned>(&self, request: Request<Data<T>>) -> Result<T> {
+        self.transport.execute(request).await.map(|d| d.data)
+    }
+}
+
+/// Billmora's wrapper around single resources.
+#[derive(Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
+/// What a delete answers: `{"message": "Invoice deleted successfully."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Deleted {
+    /// The server's confirmation.
+    pub message: String,
+}
+
+const MISSING_ABILITY_PREFIX: &str = "This token does not have the required permission:";
+const IP_NOT_ALLOWED: &str = "Your IP address is not allowed to use this token.";
+
+/// The ability a 403 says the token lacks (`users.view`), if `err` is that
+/// refusal.
+///
+/// ```
+/// # use billkit::{ApiError, Error};
+/// # use billkit::http::{Method, StatusCode};
+/// let err: Error = ApiError::from_response(
+///     Method::GET, "/api/v1/users", StatusCode::FORBIDDEN, None,
+///     br#"{"message": "This token does not have the required permission: users.view"}"#,
+///     None, 1,
+/// ).into();
+/// assert_eq!(billkit::billmora::missing_ability(&err).as_deref(), Some("users.view"));
+/// ```
+pub fn missing_ability(err: &Error) -> Option<String> {
+    let api = err.api_error()?;
+    if api.status().as_u16() != 403 {
+        return None;
+    }
+    let rest = api.message()?.trim().strip_prefix(MISSING_ABILITY_PREFIX)?;
+    let ability = rest.trim().trim_end_matches('.');
+    (!ability.is_empty()).then(|| ability.to_owned())
+}
+
+/// Whether `err` is the 403 for a caller IP not on the token's allow list.
+pub fn is_ip_not_allowed(err: &Error) -> bool {
+    err.api_error().is_some_and(|api| {
+        api.status().as_u16() == 403 && api.message().map(str::trim) == Some(IP_NOT_ALLOWED)
+    })
+}
+
+/// Whether `err` is the 503 Billmora sends in maintenance mode.
+pub fn is_maintenance(err: &Error) -> bool {
+    err.status().is_some_and(|s| s.as_u16() == 503)
+}
+
+/// Billmora-specific questions about an [`Error`], as methods.
+pub trait BillmoraErrorExt {
+    /// See [`missing_ability`].
+    fn missing_ability(&self) -> Option<String>;
+    /// See [`is_ip_not_allowed`].
+    fn is_ip_not_allowed(&self) -> bool;
+    /// See [`is_maintenance`].
+    fn is_maintenance(&self) -> bool;
+}
+
+impl BillmoraErrorExt for Error {
+    fn missing_ability(&self) -> Option<String> {
+        missing_ability(self)
+    }
+    fn is_ip_not_allowed(&self) -> bool {
+        is_ip_not_allowed(self)
+    }
+    fn is_maintenance(&self) -> bool {
+        is_maintenance(self)
+    }
+}
+
+/// Declares a list filter: optional fields, chained setters, and the query
+/// parameters they become (in declaration order: `text` fields take
+/// `impl Into<T>`, `ids` fields take the id itself).
+macro_rules! list_filter {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            text { $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),+ $(,)? }
+            $( ids { $( $(#[$imeta:meta])* $ifield:ident : $ity:ty ),+ $(,)? } )?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: Option<$ty>, )+
+            $( $( $(#[$imeta])* pub $ifield: Option<$ity>, )+ )?
+        }
+
+        impl $name {
+            /// No filter: every record.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            $(
+                $(#[$fmeta])*
+                pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+                    self.$field = Some(value.into());
+                    self
+                }
+            )+
+
+            $( $(
+                $(#[$imeta])*
+                pub fn $ifield(mut self, value: $ity) -> Self {
+                    self.$ifield = Some(value);
+                    self
+                }
+            )+ )?
+
+            fn apply(&self, request: crate::http::Request<()>) -> crate::http::Request<()> {
+                request
+                    $( .query_opt(stringify!($field), self.$field.as_ref()) )+
+                    $( $( .query_opt(stringify!($ifield), self.$ifield.as_ref()) )+ )?
+            }
+        }
+    };
+}
+use list_filter;
+
+/// The page style of every Billmora list (server default 15 per page).
+const PAGES: crate::http::PageStyle = crate::http::PageStyle::Laravel { per_page: None };
+
+// ---- validation helpers -------------------------------------------------
+
+fn check_required(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid_input(
+            field,
+            "is required and must not be empty",
+        ));
+    }
+    Ok(())
+}
+
+fn check_max_len(field: &str, value: &str, max: usize) -> Result<()> {
+    if value.chars().count() > max {
+        return Err(Error::invalid_input(
+            field,
+            format!(
+                "must be at most {max} characters (got {})",
+                value.chars().count()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
+    check_required(field, value)?;
+    check_max_len(field, value, max)
+}
+
+fn check_opt_text(field: &str, value: Option<&String>, max: usize) -> Result<()> {
+    value.map_or(Ok(()), |v| check_text(field, v, max))
+}
+
+fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
+    field: &str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<()> {
+    if value < min || value > max {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be between {min} and {max} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_one_of<T: PartialEq + std::fmt::Display>(
+    field: &str,
+    value: &T,
+    allowed: &[T],
+) -> Result<()> {
+    if allowed.contains(value) {
+        return Ok(());
+    }
+    let list: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+    Err(Error::invalid_input(
+        field,
+        format!("`{value}` is not accepted; use one of {}", list.join(", ")),
+    ))
+}
+
+fn check_email(field: &str, value: &str) -> Result<()> {
+    check_text(field, value, 255)?;
+    let ok = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && !domain.is_empty() && !value.contains(char::is_whitespace)
+    });
+    if !ok {
+        return Err(Error::invalid_input(
+            field,
+            format!("`{value}` is not an email address"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_password(field: &str, value: &SecretString) -> Result<()> {
+    if value.expose_secret().chars().count() < 8 {
+        return Err(Error::invalid_input(field, "must be at least 8 characters"));
+    }
+    Ok(())
+}
+
+fn check_currency(field: &str, value: &str) -> Result<()> {
+    if value.len() != 3 || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(Error::invalid_input(
+            field,
+            format!("`{value}` is not a 3-letter currency code such as USD"),
+        ));
+    }
+    Ok(())
+}
+
+fn serialize_secret<S: serde::Serializer>(
+    v: &SecretString,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(v.expose_secret())
+}
+
+fn serialize_secret_opt<S: serde::Serializer>(
+    v: &Option<SecretString>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_str(v.expose_secret()),
+        None => s.serialize_none(),
+    }
+}
+
+// ---- deserialization helpers for Billmora's quirks ----------------------
+
+/// Serde helpers for values Billmora sends in more than one form.
+pub(crate) mod de {
+    use std::collections::BTreeMap;
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+    use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+
+    /// Parses a Laravel date: ISO 8601 (`2026-07-20T05:25:52.000000Z`),
+    /// `Y-m-d H:i:s` or `Y-m-d` (both taken as UTC).
+    pub(crate) fn parse_date_time(text: &str) -> Result<DateTime<Utc>, String> {
+        let t = text.trim();
+        if let Ok(v) = crate::lenient::parse_timestamp(t) {
+            return Ok(v);
+        }
+        if let Ok(v) = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S") {
+            return Ok(v.and_utc());
+        }
+        if let Ok(v) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            if let Some(v) = v.and_hms_opt(0, 0, 0) {
+                return Ok(v.and_utc());
+            }
+        }
+        Err(format!("`{t}` is not a date or timestamp"))
+    }
+
+    /// A required date or timestamp.
+    pub(crate) fn date_time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_date_time(&s).map_err(de::Error::custom)
+    }
+
+    /// An optional date or timestamp: `null`, `""` and absence are `None`.
+    pub(crate) fn date_time_opt<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) if s.trim().is_empty() => Ok(None),
+            Some(s) => parse_date_time(&s).map(Some).map_err(de::Error::custom),
+        }
+    }
+
+    /// A JSON column holding a map of `T`: `null` is `None`, `[]` is empty.
+    /// Values are read straight from the document (exact amounts survive).
+    pub(crate) fn php_map<'de, D, T>(d: D) -> Result<Option<BTreeMap<String, T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: DeserializeOwned,
+    {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: DeserializeOwned> Visitor<'de> for V<T> {
+            type Value = Option<BTreeMap<String, T>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object, `[]` or null")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    return Err(de::Error::custom(
+                        "expected an object or `[]`, found a non-empty array",
+                    ));
+                }
+                Ok(Some(BTreeMap::new()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    let v = map.next_value::<T>()?;
+                    out.insert(k, v);
+                }
+                Ok(Some(out))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+
+    /// Name servers: `null`, a list of strings, or an object whose values
+    /// are the names (`{"ns1": "a.example"}`), in order.
+    pub(crate) fn nameservers<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<String>>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<Vec<String>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of name servers, an object of them, or null")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<Option<String>>()? {
+                    out.extend(v);
+                }
+                Ok(Some(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((_, v)) = map.next_entry::<String, Option<String>>()? {
+                    out.extend(v);
+                }
+                Ok(Some(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+
+    /// A flag stored by PHP as `true`, `1`, `"1"`, `"on"`, ...; `null` and
+    /// absence are `None`.
+    pub(crate) fn bool_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Int(i64),
+            Str(String),
+        }
+        match Option::<Raw>::deserialize(d)? {
+            None => Ok(None),
+            Some(Raw::Bool(b)) => Ok(Some(b)),
+            Some(Raw::Int(i)) => Ok(Some(i != 0)),
+            Some(Raw::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "on" | "yes" => Ok(Some(true)),
+                "0" | "false" | "off" | "no" | "" => Ok(Some(false)),
+                other => Err(de::Error::custom(format!("`{other}` is not a flag"))),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_forms_all_reach_api_v1() {
+        for input in [
+            "https://b.example.com",
+            "https://b.example.com/",
+            "https://b.example.com/api",
+            "https://b.example.com/api/",
+            "https://b.example.com/api/v1",
+            "https://b.example.com/api/v1/",
+        ] {
+            let (v1, root) = normalize_base_url(input).unwrap();
+            assert_eq!(v1, "https://b.example.com/api/v1", "{input}");
+            assert_eq!(root, "https://b.example.com/api", "{input}");
+        }
+        let (v1, root) = normalize_base_url("https://h.example/billing/").unwrap();
+        assert_eq!(v1, "https://h.example/billing/api/v1");
+        assert_eq!(root, "https://h.example/billing/api");
+    }
+
+    #[test]
+    fn date_forms() {
+        let a = de::parse_date_time("2026-07-20T05:25:52.123456Z").unwrap();
+        assert_eq!(a.timestamp_subsec_micros(), 123_456);
+        let b = de::parse_date_time("2026-07-20").unwrap();
+        assert_eq!(b.to_rfc3339(), "2026-07-20T00:00:00+00:00");
+        let c = de::parse_date_time("2026-07-20 10:11:12").unwrap();
+        assert_eq!(c.to_rfc3339(), "2026-07-20T10:11:12+00:00");
+        assert!(de::parse_date_time("soon").is_err());
+    }
+}

@@ -1,1 +1,14 @@
-//! Contract tests of the billmora client.
+//! Billmora client tests: contract tests against wiremock with the
+//! fixtures in `fixtures/billmora/`, errors, pagination, rate limiting and
+//! input validation.
+
+mod client;
+mod common;
+mod contract_billing;
+mod contract_catalog;
+mod contract_customers;
+mod contract_domains;
+mod errors;
+mod pagination;
+mod sandbox;
+mod validation;

@@ -1,0 +1,243 @@
+//! Catalogs (groups of packages in the store): `/catalogs`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{check_opt_text, check_required, check_text, Client, Deleted, Package, PAGES};
+use crate::error::Result;
+use crate::http::{Paginator, Request};
+
+crate::open_enum! {
+    /// Whether a catalog is shown in the store.
+    pub enum CatalogStatus {
+        /// Shown.
+        Visible => "visible",
+        /// Hidden.
+        Hidden => "hidden",
+    }
+}
+
+/// A group of packages.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Catalog {
+    /// The id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// URL slug.
+    pub slug: String,
+    /// Description.
+    pub description: String,
+    /// Icon.
+    #[serde(default)]
+    pub icon: Option<String>,
+    /// Shown or not.
+    pub status: CatalogStatus,
+    /// Position in listings.
+    #[serde(with = "crate::lenient::int")]
+    pub sort_order: i64,
+    /// Its packages (show).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<Package>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The body of `POST /catalogs`.
+///
+/// `slug` and `description` are required here although the server's
+/// validation lists them as optional: without them it answers 500.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NewCatalog {
+    name: String,
+    slug: String,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icon: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<CatalogStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sort_order: Option<i64>,
+}
+
+impl NewCatalog {
+    /// A catalog.
+    pub fn new(
+        name: impl Into<String>,
+        slug: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        NewCatalog {
+            name: name.into(),
+            slug: slug.into(),
+            description: description.into(),
+            icon: None,
+            status: None,
+            sort_order: None,
+        }
+    }
+
+    /// Icon.
+    pub fn icon(mut self, v: impl Into<String>) -> Self {
+        self.icon = Some(v.into());
+        self
+    }
+
+    /// Shown or hidden.
+    pub fn status(mut self, v: impl Into<CatalogStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// Position in listings.
+    pub fn sort_order(mut self, v: i64) -> Self {
+        self.sort_order = Some(v);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_text("name", &self.name, 255)?;
+        check_text("slug", &self.slug, 255)?;
+        check_required("description", &self.description)?;
+        check_opt_text("icon", self.icon.as_ref(), 255)?;
+        if let Some(s) = &self.status {
+            check_required("status", s.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// The body of `PUT /catalogs/{id}`: only the fields that are set are sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CatalogUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slug: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icon: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<CatalogStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sort_order: Option<i64>,
+}
+
+impl CatalogUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// New name.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.name = Some(v.into());
+        self
+    }
+
+    /// New slug.
+    pub fn slug(mut self, v: impl Into<String>) -> Self {
+        self.slug = Some(v.into());
+        self
+    }
+
+    /// New description.
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.description = Some(v.into());
+        self
+    }
+
+    /// New icon.
+    pub fn icon(mut self, v: impl Into<String>) -> Self {
+        self.icon = Some(v.into());
+        self
+    }
+
+    /// Shown or hidden.
+    pub fn status(mut self, v: impl Into<CatalogStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// Position in listings.
+    pub fn sort_order(mut self, v: i64) -> Self {
+        self.sort_order = Some(v);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_opt_text("name", self.name.as_ref(), 255)?;
+        check_opt_text("slug", self.slug.as_ref(), 255)?;
+        if let Some(d) = &self.description {
+            check_required("description", d)?;
+        }
+        check_opt_text("icon", self.icon.as_ref(), 255)?;
+        if let Some(s) = &self.status {
+            check_required("status", s.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+super::list_filter! {
+    /// Filters of `GET /catalogs`.
+    CatalogFilter {
+        text {
+            /// Only catalogs with this status.
+            status: CatalogStatus,
+            /// Matches the name.
+            search: String,
+        }
+    }
+}
+
+/// The `/catalogs` endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Catalogs<'a> {
+    pub(super) client: &'a Client,
+}
+
+impl Catalogs<'_> {
+    /// Catalogs by `sort_order` then id.
+    pub fn list(&self, filter: &CatalogFilter) -> Paginator<Catalog> {
+        let request = filter.apply(Request::get("/catalogs"));
+        Paginator::new(self.client.transport.clone(), request, PAGES)
+    }
+
+    /// One catalog with its packages.
+    pub async fn get(&self, id: u64) -> Result<Catalog> {
+        self.client
+            .data(Request::get("/catalogs/{id}").param(id))
+            .await
+    }
+
+    /// Creates a catalog.
+    pub async fn create(&self, catalog: &NewCatalog) -> Result<Catalog> {
+        catalog.validate()?;
+        self.client
+            .data(Request::post("/catalogs").json(catalog))
+            .await
+    }
+
+    /// Changes the fields set in `update`.
+    pub async fn update(&self, id: u64, update: &CatalogUpdate) -> Result<Catalog> {
+        update.validate()?;
+        self.client
+            .data(Request::put("/catalogs/{id}").param(id).json(update))
+            .await
+    }
+
+    /// Deletes a catalog.
+    pub async fn delete(&self, id: u64) -> Result<Deleted> {
+        self.client
+            .transport
+            .execute(Request::delete("/catalogs/{id}").param(id))
+            .await
+    }
+}

@@ -1,0 +1,329 @@
+//! Invoices: `/invoices`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{check_one_of, check_required, check_text, Client, Deleted, User, PAGES};
+use crate::error::{Error, Result};
+use crate::http::{Paginator, Request};
+
+crate::open_enum! {
+    /// An invoice's payment state.
+    pub enum InvoiceStatus {
+        /// Waiting for payment.
+        Unpaid => "unpaid",
+        /// Paid in full.
+        Paid => "paid",
+        /// Voided.
+        Cancelled => "cancelled",
+        /// Paid, then refunded.
+        Refunded => "refunded",
+    }
+}
+
+/// A bill sent to a user. Totals are computed by the server from the items.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Invoice {
+    /// The id.
+    pub id: u64,
+    /// The human-facing number.
+    pub invoice_number: String,
+    /// Payment state.
+    pub status: InvoiceStatus,
+    /// Sum of the items before discount and tax.
+    #[serde(with = "crate::money::decimal")]
+    pub subtotal: Decimal,
+    /// Discount.
+    #[serde(with = "crate::money::decimal")]
+    pub discount: Decimal,
+    /// Tax.
+    #[serde(with = "crate::money::decimal")]
+    pub tax: Decimal,
+    /// What the user owes in all.
+    #[serde(with = "crate::money::decimal")]
+    pub total: Decimal,
+    /// ISO currency code.
+    pub currency: String,
+    /// Notes (current servers always send `null`).
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// When payment is due.
+    #[serde(deserialize_with = "super::de::date_time")]
+    pub due_date: DateTime<Utc>,
+    /// When it was paid.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub paid_at: Option<DateTime<Utc>>,
+    /// What is still to pay (a JSON number, read exactly).
+    #[serde(with = "crate::money::decimal_number")]
+    pub amount_due: Decimal,
+    /// The user, when the endpoint includes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// The lines, when the endpoint includes them (show, create, update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<InvoiceItem>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One line of an invoice.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct InvoiceItem {
+    /// The id.
+    pub id: u64,
+    /// The service billed, if any.
+    #[serde(default)]
+    pub service_id: Option<u64>,
+    /// The domain billed, if any.
+    #[serde(default)]
+    pub registrant_id: Option<u64>,
+    /// Text of the line.
+    pub description: String,
+    /// Quantity.
+    #[serde(with = "crate::lenient::int")]
+    pub quantity: u32,
+    /// Price of one unit (negative for a discount).
+    #[serde(with = "crate::money::decimal")]
+    pub unit_price: Decimal,
+    /// `quantity × unit_price`.
+    #[serde(with = "crate::money::decimal")]
+    pub amount: Decimal,
+}
+
+/// A line of a new invoice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NewInvoiceItem {
+    /// Text of the line (at most 255 characters).
+    pub description: String,
+    /// Quantity, 1 or more.
+    pub quantity: u32,
+    /// Price of one unit; negative for a discount line.
+    #[serde(with = "crate::money::decimal_number")]
+    pub unit_price: Decimal,
+}
+
+impl NewInvoiceItem {
+    /// A line.
+    pub fn new(description: impl Into<String>, quantity: u32, unit_price: Decimal) -> Self {
+        NewInvoiceItem {
+            description: description.into(),
+            quantity,
+            unit_price,
+        }
+    }
+}
+
+/// The body of `POST /invoices`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NewInvoice {
+    user_id: u64,
+    due_date: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<InvoiceStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<String>,
+    items: Vec<NewInvoiceItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send_email: Option<bool>,
+}
+
+impl NewInvoice {
+    /// An invoice for `user_id` due on `due_date` (the server's local date).
+    /// Add at least one line with [`item`](Self::item).
+    pub fn new(user_id: u64, due_date: NaiveDate) -> Self {
+        NewInvoice {
+            user_id,
+            due_date,
+            status: None,
+            currency: None,
+            notes: None,
+            items: Vec::new(),
+            send_email: None,
+        }
+    }
+
+    /// Adds a line; a negative `unit_price` makes it a discount.
+    pub fn item(
+        mut self,
+        description: impl Into<String>,
+        quantity: u32,
+        unit_price: Decimal,
+    ) -> Self {
+        self.items
+            .push(NewInvoiceItem::new(description, quantity, unit_price));
+        self
+    }
+
+    /// Adds a prepared line.
+    pub fn push_item(mut self, item: NewInvoiceItem) -> Self {
+        self.items.push(item);
+        self
+    }
+
+    /// Initial state (default `unpaid`).
+    pub fn status(mut self, v: impl Into<InvoiceStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// ISO currency code (default: the installation's).
+    pub fn currency(mut self, v: impl Into<String>) -> Self {
+        self.currency = Some(v.into());
+        self
+    }
+
+    /// Notes.
+    pub fn notes(mut self, v: impl Into<String>) -> Self {
+        self.notes = Some(v.into());
+        self
+    }
+
+    /// Whether the server emails the invoice to the user.
+    pub fn send_email(mut self, v: bool) -> Self {
+        self.send_email = Some(v);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Some(s) = &self.status {
+            check_one_of("status", s, InvoiceStatus::KNOWN)?;
+        }
+        if let Some(c) = &self.currency {
+            check_required("currency", c)?;
+        }
+        if self.items.is_empty() {
+            return Err(Error::invalid_input(
+                "items",
+                "an invoice needs at least one item",
+            ));
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            check_text(&format!("items.{i}.description"), &item.description, 255)?;
+            if item.quantity < 1 {
+                return Err(Error::invalid_input(
+                    format!("items.{i}.quantity"),
+                    "must be at least 1",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The body of `PUT /invoices/{id}`: only the fields that are set are sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct InvoiceUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<InvoiceStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due_date: Option<NaiveDate>,
+}
+
+impl InvoiceUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// New state (`paid` sets `paid_at`, `unpaid` clears it).
+    pub fn status(mut self, v: impl Into<InvoiceStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// New due date.
+    pub fn due_date(mut self, v: NaiveDate) -> Self {
+        self.due_date = Some(v);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Some(s) = &self.status {
+            check_one_of("status", s, InvoiceStatus::KNOWN)?;
+        }
+        Ok(())
+    }
+}
+
+super::list_filter! {
+    /// Filters of `GET /invoices`.
+    InvoiceFilter {
+        text {
+            /// Only invoices in this state.
+            status: InvoiceStatus,
+            /// Matches the invoice number.
+            search: String,
+        }
+        ids {
+            /// Only this user's invoices.
+            user_id: u64,
+        }
+    }
+}
+
+/// The `/invoices` endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Invoices<'a> {
+    pub(super) client: &'a Client,
+}
+
+impl Invoices<'_> {
+    /// Invoices, newest first, each with its user.
+    pub fn list(&self, filter: &InvoiceFilter) -> Paginator<Invoice> {
+        let request = filter.apply(Request::get("/invoices"));
+        Paginator::new(self.client.transport.clone(), request, PAGES)
+    }
+
+    /// One invoice with user and items.
+    pub async fn get(&self, id: u64) -> Result<Invoice> {
+        self.client
+            .data(Request::get("/invoices/{id}").param(id))
+            .await
+    }
+
+    /// Creates an invoice; the server computes the totals.
+    pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
+        invoice.validate()?;
+        self.client
+            .data(Request::post("/invoices").json(invoice))
+            .await
+    }
+
+    /// Changes the fields set in `update`.
+    pub async fn update(&self, id: u64, update: &InvoiceUpdate) -> Result<Invoice> {
+        update.validate()?;
+        self.client
+            .data(Request::put("/invoices/{id}").param(id).json(update))
+            .await
+    }
+
+    /// Marks an invoice paid (`PUT {"status": "paid"}`).
+    pub async fn mark_paid(&self, id: u64) -> Result<Invoice> {
+        self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Paid))
+            .await
+    }
+
+    /// Marks an invoice unpaid again (`PUT {"status": "unpaid"}`).
+    pub async fn mark_unpaid(&self, id: u64) -> Result<Invoice> {
+        self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Unpaid))
+            .await
+    }
+
+    /// Deletes an invoice.
+    pub async fn delete(&self, id: u64) -> Result<Deleted> {
+        self.client
+            .transport
+            .execute(Request::delete("/invoices/{id}").param(id))
+            .await
+    }
+}

@@ -1,0 +1,436 @@
+//! Orders: `/orders`.
+//!
+//! Creating and updating orders needs the `orders.create` /
+//! `orders.update` abilities, which Billmora's admin UI cannot tick: only a
+//! token with the wildcard `*` ability can do either. Other tokens get a 403
+//! whose ability name [`missing_ability`](super::missing_ability) reports.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{
+    check_currency, check_one_of, check_range, check_required, Client, Deleted, Invoice,
+    Registrant, Service, User, PAGES,
+};
+use super::{BillingPeriod, BillingType};
+use crate::error::{Error, Result};
+use crate::http::{Paginator, Request};
+
+crate::open_enum! {
+    /// An order's state.
+    pub enum OrderStatus {
+        /// Placed, not yet handled.
+        Pending => "pending",
+        /// Being provisioned.
+        Processing => "processing",
+        /// Done.
+        Completed => "completed",
+        /// Cancelled.
+        Cancelled => "cancelled",
+        /// Could not be completed.
+        Failed => "failed",
+    }
+}
+
+crate::open_enum! {
+    /// What an order line buys.
+    pub enum OrderItemType {
+        /// A package (becomes a service).
+        Service => "service",
+        /// A domain (becomes a registrant).
+        Domain => "domain",
+    }
+}
+
+crate::open_enum! {
+    /// How a domain order line is fulfilled.
+    pub enum DomainItemType {
+        /// A new registration.
+        Register => "register",
+        /// A transfer in from another registrar.
+        Transfer => "transfer",
+    }
+}
+
+/// A customer's order.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Order {
+    /// The id.
+    pub id: u64,
+    /// The human-facing number.
+    pub order_number: String,
+    /// State.
+    pub status: OrderStatus,
+    /// Sum of the lines.
+    #[serde(with = "crate::money::decimal")]
+    pub subtotal: Decimal,
+    /// Discount (coupons).
+    #[serde(with = "crate::money::decimal")]
+    pub discount: Decimal,
+    /// Setup fees.
+    #[serde(with = "crate::money::decimal")]
+    pub setup_fee: Decimal,
+    /// Tax.
+    #[serde(with = "crate::money::decimal")]
+    pub tax: Decimal,
+    /// Total.
+    #[serde(with = "crate::money::decimal")]
+    pub total: Decimal,
+    /// ISO currency code.
+    pub currency: String,
+    /// Notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// When it was completed.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub completed_at: Option<DateTime<Utc>>,
+    /// When it was cancelled.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// The user, when the endpoint includes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// The lines (show, create, update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<OrderItem>>,
+    /// Services created from it (show, create, update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<Service>>,
+    /// Domains created from it (show, create, update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrants: Option<Vec<Registrant>>,
+    /// Invoices raised for it (show, create, update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoices: Option<Vec<Invoice>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One line of an order. `unit_price` and `amount` come raw from the
+/// database (a string on MySQL, a number on SQLite); both read exactly.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct OrderItem {
+    /// The id.
+    pub id: u64,
+    /// Package or domain.
+    pub item_type: OrderItemType,
+    /// Text of the line.
+    pub description: String,
+    /// Quantity.
+    #[serde(with = "crate::lenient::int")]
+    pub quantity: u32,
+    /// How it is billed.
+    pub billing_type: BillingType,
+    /// Period of a recurring line.
+    #[serde(default)]
+    pub billing_period: Option<BillingPeriod>,
+    /// Periods per cycle.
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub billing_interval: Option<u32>,
+    /// Price of one unit.
+    #[serde(with = "crate::money::decimal")]
+    pub unit_price: Decimal,
+    /// Setup fee.
+    #[serde(with = "crate::money::decimal")]
+    pub setup_fee: Decimal,
+    /// Line total.
+    #[serde(with = "crate::money::decimal")]
+    pub amount: Decimal,
+}
+
+/// The option(s) chosen for one variant of a package line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum VariantChoice {
+    /// One option id.
+    One(u64),
+    /// Several option ids (multi-select variants).
+    Many(Vec<u64>),
+}
+
+impl From<u64> for VariantChoice {
+    fn from(v: u64) -> Self {
+        VariantChoice::One(v)
+    }
+}
+
+impl From<Vec<u64>> for VariantChoice {
+    fn from(v: Vec<u64>) -> Self {
+        VariantChoice::Many(v)
+    }
+}
+
+/// A package line of a new order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct PackageItem {
+    package_id: u64,
+    billing_id: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quantity: Option<u32>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    variant_options: BTreeMap<String, VariantChoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configuration: Option<Map<String, Value>>,
+}
+
+impl PackageItem {
+    /// `package_id` bought at `billing_id`, the id of one of that package's
+    /// [prices](super::PackagePrice).
+    pub fn new(package_id: u64, billing_id: u64) -> Self {
+        PackageItem {
+            package_id,
+            billing_id,
+            quantity: None,
+            variant_options: BTreeMap::new(),
+            configuration: None,
+        }
+    }
+
+    /// Quantity (1 or more; default 1).
+    pub fn quantity(mut self, n: u32) -> Self {
+        self.quantity = Some(n);
+        self
+    }
+
+    /// Chooses option(s) of a variant: `.variant_option(3, 7)` or
+    /// `.variant_option(4, vec![8, 9])`.
+    pub fn variant_option(mut self, variant_id: u64, choice: impl Into<VariantChoice>) -> Self {
+        self.variant_options
+            .insert(variant_id.to_string(), choice.into());
+        self
+    }
+
+    /// Provisioning configuration for the service.
+    pub fn configuration(mut self, v: Map<String, Value>) -> Self {
+        self.configuration = Some(v);
+        self
+    }
+}
+
+/// A domain line of a new order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct DomainItem {
+    #[serde(rename = "type")]
+    item_type: DomainItemType,
+    domain: String,
+    tld_id: u64,
+    years: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epp_code: Option<String>,
+}
+
+impl DomainItem {
+    /// Registers `domain` (full name, e.g. `example.com`) for `years`.
+    pub fn register(domain: impl Into<String>, tld_id: u64, years: u32) -> Self {
+        DomainItem {
+            item_type: DomainItemType::Register,
+            domain: domain.into(),
+            tld_id,
+            years,
+            epp_code: None,
+        }
+    }
+
+    /// Transfers `domain` in with its EPP (authorisation) code.
+    pub fn transfer(
+        domain: impl Into<String>,
+        tld_id: u64,
+        years: u32,
+        epp_code: impl Into<String>,
+    ) -> Self {
+        DomainItem {
+            item_type: DomainItemType::Transfer,
+            domain: domain.into(),
+            tld_id,
+            years,
+            epp_code: Some(epp_code.into()),
+        }
+    }
+}
+
+/// The body of `POST /orders` (needs a `*` token). `coupon` is always sent,
+/// `null` when there is none, as the server expects the key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NewOrder {
+    user_id: u64,
+    currency: String,
+    coupon: Option<String>,
+    status: OrderStatus,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    package_items: Vec<PackageItem>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    domain_items: Vec<DomainItem>,
+}
+
+impl NewOrder {
+    /// An order for `user_id` in `currency` (which must exist on the
+    /// installation) starting in `status`. Add at least one package or
+    /// domain line.
+    pub fn new(user_id: u64, currency: impl Into<String>, status: impl Into<OrderStatus>) -> Self {
+        NewOrder {
+            user_id,
+            currency: currency.into(),
+            coupon: None,
+            status: status.into(),
+            package_items: Vec::new(),
+            domain_items: Vec::new(),
+        }
+    }
+
+    /// A coupon code.
+    pub fn coupon(mut self, code: impl Into<String>) -> Self {
+        self.coupon = Some(code.into());
+        self
+    }
+
+    /// Adds a package line.
+    pub fn package_item(mut self, item: PackageItem) -> Self {
+        self.package_items.push(item);
+        self
+    }
+
+    /// Adds a domain line.
+    pub fn domain_item(mut self, item: DomainItem) -> Self {
+        self.domain_items.push(item);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_currency("currency", &self.currency)?;
+        check_one_of("status", &self.status, OrderStatus::KNOWN)?;
+        if let Some(c) = &self.coupon {
+            check_required("coupon", c)?;
+        }
+        if self.package_items.is_empty() && self.domain_items.is_empty() {
+            return Err(Error::invalid_input(
+                "items",
+                "an order needs at least one package or domain item",
+            ));
+        }
+        for (i, item) in self.package_items.iter().enumerate() {
+            if let Some(q) = item.quantity {
+                check_range(&format!("package_items.{i}.quantity"), q, 1, u32::MAX)?;
+            }
+            for (variant, choice) in &item.variant_options {
+                if matches!(choice, VariantChoice::Many(v) if v.is_empty()) {
+                    return Err(Error::invalid_input(
+                        format!("package_items.{i}.variant_options.{variant}"),
+                        "choose at least one option",
+                    ));
+                }
+            }
+        }
+        for (i, item) in self.domain_items.iter().enumerate() {
+            let field = |f: &str| format!("domain_items.{i}.{f}");
+            check_one_of(&field("type"), &item.item_type, DomainItemType::KNOWN)?;
+            check_required(&field("domain"), &item.domain)?;
+            if !item.domain.contains('.') || item.domain.contains(char::is_whitespace) {
+                return Err(Error::invalid_input(
+                    field("domain"),
+                    format!(
+                        "`{}` is not a full domain name such as example.com",
+                        item.domain
+                    ),
+                ));
+            }
+            check_range(&field("years"), item.years, 1, 10)?;
+            if item.item_type == DomainItemType::Transfer {
+                check_required(&field("epp_code"), item.epp_code.as_deref().unwrap_or(""))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The body of `PUT /orders/{id}` (needs a `*` token): the new status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct OrderUpdate {
+    status: OrderStatus,
+}
+
+impl OrderUpdate {
+    /// Moves the order to `status`.
+    pub fn new(status: impl Into<OrderStatus>) -> Self {
+        OrderUpdate {
+            status: status.into(),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_one_of("status", &self.status, OrderStatus::KNOWN)
+    }
+}
+
+super::list_filter! {
+    /// Filters of `GET /orders`.
+    OrderFilter {
+        text {
+            /// Only orders in this state.
+            status: OrderStatus,
+            /// Matches the order number.
+            search: String,
+        }
+        ids {
+            /// Only this user's orders.
+            user_id: u64,
+        }
+    }
+}
+
+/// The `/orders` endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Orders<'a> {
+    pub(super) client: &'a Client,
+}
+
+impl Orders<'_> {
+    /// Orders, newest first, each with its user.
+    pub fn list(&self, filter: &OrderFilter) -> Paginator<Order> {
+        let request = filter.apply(Request::get("/orders"));
+        Paginator::new(self.client.transport.clone(), request, PAGES)
+    }
+
+    /// One order with user, items, services, registrants and invoices.
+    pub async fn get(&self, id: u64) -> Result<Order> {
+        self.client
+            .data(Request::get("/orders/{id}").param(id))
+            .await
+    }
+
+    /// Places an order. **Needs a token with the `*` ability.** Never
+    /// retried once it may have reached the server; a 500 `Failed to create
+    /// order: ...` comes back as [`Error::Api`](crate::Error::Api).
+    pub async fn create(&self, order: &NewOrder) -> Result<Order> {
+        order.validate()?;
+        self.client.data(Request::post("/orders").json(order)).await
+    }
+
+    /// Changes an order's status. **Needs a token with the `*` ability.**
+    pub async fn update(&self, id: u64, update: &OrderUpdate) -> Result<Order> {
+        update.validate()?;
+        self.client
+            .data(Request::put("/orders/{id}").param(id).json(update))
+            .await
+    }
+
+    /// Deletes an order.
+    pub async fn delete(&self, id: u64) -> Result<Deleted> {
+        self.client
+            .transport
+            .execute(Request::delete("/orders/{id}").param(id))
+            .await
+    }
+}

@@ -1,0 +1,449 @@
+//! Packages (products): `/packages`, with their prices and the billing
+//! enums shared by services and orders.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{
+    check_one_of, check_opt_text, check_range, check_text, Catalog, Client, Deleted, Variant, PAGES,
+};
+use crate::error::Result;
+use crate::http::{Paginator, Request};
+
+crate::open_enum! {
+    /// How something is billed.
+    pub enum BillingType {
+        /// Nothing to pay.
+        Free => "free",
+        /// Paid once.
+        Onetime => "onetime",
+        /// Paid every cycle.
+        Recurring => "recurring",
+    }
+}
+
+crate::open_enum! {
+    /// The unit of a billing cycle.
+    pub enum BillingPeriod {
+        /// Days.
+        Daily => "daily",
+        /// Weeks.
+        Weekly => "weekly",
+        /// Months.
+        Monthly => "monthly",
+        /// Years.
+        Yearly => "yearly",
+    }
+}
+
+crate::open_enum! {
+    /// Whether a package (or catalog) is offered in the store.
+    pub enum PackageStatus {
+        /// Shown.
+        Visible => "visible",
+        /// Hidden.
+        Hidden => "hidden",
+    }
+}
+
+crate::open_enum! {
+    /// Whether a customer may order several of a package at once.
+    pub enum AllowQuantity {
+        /// One per order line.
+        Single => "single",
+        /// Any quantity.
+        Multiple => "multiple",
+    }
+}
+
+/// A product on sale.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Package {
+    /// The id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// URL slug.
+    pub slug: String,
+    /// Description.
+    pub description: String,
+    /// Icon.
+    #[serde(default)]
+    pub icon: Option<String>,
+    /// Offered or not.
+    pub status: PackageStatus,
+    /// Units left; `-1` is unlimited.
+    #[serde(with = "crate::lenient::int")]
+    pub stock: i64,
+    /// Most units one user may own; `-1` is unlimited.
+    #[serde(with = "crate::lenient::int")]
+    pub per_user_limit: i64,
+    /// Whether customers may cancel.
+    pub allow_cancellation: bool,
+    /// Single or multiple units per line.
+    pub allow_quantity: AllowQuantity,
+    /// Day of the month prorated billing aligns to.
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub prorata_day: Option<u8>,
+    /// Day after which proration rolls into next month.
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub prorata_next_month_day: Option<u8>,
+    /// Whether services are provisioned automatically.
+    pub auto_provision: bool,
+    /// Position in listings.
+    #[serde(with = "crate::lenient::int")]
+    pub sort_order: i64,
+    /// The provisioning plugin.
+    #[serde(default)]
+    pub plugin_id: Option<u64>,
+    /// Provisioning configuration (a JSON column).
+    #[serde(default, with = "crate::lenient::json_object")]
+    pub provisioning_config: Option<Map<String, Value>>,
+    /// The catalog, when the endpoint includes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<Box<Catalog>>,
+    /// The prices (show).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<Vec<PackagePrice>>,
+    /// The variants with options and prices (show).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants: Option<Vec<Variant>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One billing option of a package; its id is the `billing_id` of an
+/// order line.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct PackagePrice {
+    /// The id (`billing_id` when ordering).
+    pub id: u64,
+    /// Name, e.g. "Monthly".
+    pub name: String,
+    /// Free, one-time or recurring.
+    #[serde(rename = "type")]
+    pub price_type: BillingType,
+    /// Period of a recurring price.
+    #[serde(default)]
+    pub billing_period: Option<BillingPeriod>,
+    /// Always `null` on current servers.
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub billing_interval: Option<u32>,
+    /// Always `null` on current servers.
+    #[serde(default, deserialize_with = "super::de::bool_opt")]
+    pub enabled: Option<bool>,
+    /// Amounts per currency code (a JSON column: `null`, `[]` or an object).
+    #[serde(default, deserialize_with = "super::de::php_map")]
+    pub rates: Option<BTreeMap<String, Rate>>,
+}
+
+/// The amounts of a price in one currency.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Rate {
+    /// ISO currency code.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Price per cycle.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub price: Option<Decimal>,
+    /// Setup fee.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub setup_fee: Option<Decimal>,
+    /// Whether this currency is offered.
+    #[serde(default, deserialize_with = "super::de::bool_opt")]
+    pub enabled: Option<bool>,
+}
+
+/// Optional package fields shared by create and update.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+struct PackageOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<PackageStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icon: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stock: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_user_limit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_cancellation: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_quantity: Option<AllowQuantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prorata_day: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prorata_next_month_day: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto_provision: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sort_order: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plugin_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provisioning_config: Option<Map<String, Value>>,
+}
+
+impl PackageOptions {
+    fn validate(&self) -> Result<()> {
+        if let Some(s) = &self.status {
+            check_one_of("status", s, PackageStatus::KNOWN)?;
+        }
+        check_opt_text("icon", self.icon.as_ref(), 255)?;
+        if let Some(v) = self.stock {
+            check_range("stock", v, -1, i64::MAX)?;
+        }
+        if let Some(v) = self.per_user_limit {
+            check_range("per_user_limit", v, -1, i64::MAX)?;
+        }
+        if let Some(q) = &self.allow_quantity {
+            check_one_of("allow_quantity", q, AllowQuantity::KNOWN)?;
+        }
+        if let Some(d) = self.prorata_day {
+            check_range("prorata_day", d, 0, 31)?;
+        }
+        if let Some(d) = self.prorata_next_month_day {
+            check_range("prorata_next_month_day", d, 0, 31)?;
+        }
+        Ok(())
+    }
+}
+
+macro_rules! package_setters {
+    () => {
+        /// `visible` or `hidden`.
+        pub fn status(mut self, v: impl Into<PackageStatus>) -> Self {
+            self.options.status = Some(v.into());
+            self
+        }
+
+        /// Icon.
+        pub fn icon(mut self, v: impl Into<String>) -> Self {
+            self.options.icon = Some(v.into());
+            self
+        }
+
+        /// Units in stock; `-1` for unlimited.
+        pub fn stock(mut self, v: i64) -> Self {
+            self.options.stock = Some(v);
+            self
+        }
+
+        /// Most units one user may own; `-1` for unlimited.
+        pub fn per_user_limit(mut self, v: i64) -> Self {
+            self.options.per_user_limit = Some(v);
+            self
+        }
+
+        /// Whether customers may cancel.
+        pub fn allow_cancellation(mut self, v: bool) -> Self {
+            self.options.allow_cancellation = Some(v);
+            self
+        }
+
+        /// `single` or `multiple`.
+        pub fn allow_quantity(mut self, v: impl Into<AllowQuantity>) -> Self {
+            self.options.allow_quantity = Some(v.into());
+            self
+        }
+
+        /// Day of the month to prorate to, 0..=31 (0 turns proration off).
+        pub fn prorata_day(mut self, v: u8) -> Self {
+            self.options.prorata_day = Some(v);
+            self
+        }
+
+        /// Day after which proration rolls into next month, 0..=31.
+        pub fn prorata_next_month_day(mut self, v: u8) -> Self {
+            self.options.prorata_next_month_day = Some(v);
+            self
+        }
+
+        /// Whether services are provisioned automatically.
+        pub fn auto_provision(mut self, v: bool) -> Self {
+            self.options.auto_provision = Some(v);
+            self
+        }
+
+        /// Position in listings.
+        pub fn sort_order(mut self, v: i64) -> Self {
+            self.options.sort_order = Some(v);
+            self
+        }
+
+        /// The provisioning plugin.
+        pub fn plugin_id(mut self, v: u64) -> Self {
+            self.options.plugin_id = Some(v);
+            self
+        }
+
+        /// Provisioning configuration.
+        pub fn provisioning_config(mut self, v: Map<String, Value>) -> Self {
+            self.options.provisioning_config = Some(v);
+            self
+        }
+    };
+}
+
+/// The body of `POST /packages`.
+///
+/// `slug` and `description` are required here although the server's
+/// validation lists them as optional: without them it answers 500.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NewPackage {
+    name: String,
+    catalog_id: u64,
+    slug: String,
+    description: String,
+    #[serde(flatten)]
+    options: PackageOptions,
+}
+
+impl NewPackage {
+    /// A package in `catalog_id`.
+    pub fn new(
+        catalog_id: u64,
+        name: impl Into<String>,
+        slug: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        NewPackage {
+            name: name.into(),
+            catalog_id,
+            slug: slug.into(),
+            description: description.into(),
+            options: PackageOptions::default(),
+        }
+    }
+
+    package_setters!();
+
+    fn validate(&self) -> Result<()> {
+        check_text("name", &self.name, 255)?;
+        check_text("slug", &self.slug, 255)?;
+        check_text("description", &self.description, 65_535)?;
+        self.options.validate()
+    }
+}
+
+/// The body of `PUT /packages/{id}`: only the fields that are set are sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct PackageUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slug: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(flatten)]
+    options: PackageOptions,
+}
+
+impl PackageUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// New name.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.name = Some(v.into());
+        self
+    }
+
+    /// Moves the package to another catalog.
+    pub fn catalog_id(mut self, v: u64) -> Self {
+        self.catalog_id = Some(v);
+        self
+    }
+
+    /// New slug.
+    pub fn slug(mut self, v: impl Into<String>) -> Self {
+        self.slug = Some(v.into());
+        self
+    }
+
+    /// New description.
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.description = Some(v.into());
+        self
+    }
+
+    package_setters!();
+
+    fn validate(&self) -> Result<()> {
+        check_opt_text("name", self.name.as_ref(), 255)?;
+        check_opt_text("slug", self.slug.as_ref(), 255)?;
+        check_opt_text("description", self.description.as_ref(), 65_535)?;
+        self.options.validate()
+    }
+}
+
+super::list_filter! {
+    /// Filters of `GET /packages`.
+    PackageFilter {
+        text {
+            /// Only `visible` or `hidden` packages.
+            status: PackageStatus,
+            /// Matches the name.
+            search: String,
+        }
+    }
+}
+
+/// The `/packages` endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Packages<'a> {
+    pub(super) client: &'a Client,
+}
+
+impl Packages<'_> {
+    /// Packages by `sort_order` then id, each with its catalog.
+    pub fn list(&self, filter: &PackageFilter) -> Paginator<Package> {
+        let request = filter.apply(Request::get("/packages"));
+        Paginator::new(self.client.transport.clone(), request, PAGES)
+    }
+
+    /// One package with catalog, prices and variants.
+    pub async fn get(&self, id: u64) -> Result<Package> {
+        self.client
+            .data(Request::get("/packages/{id}").param(id))
+            .await
+    }
+
+    /// Creates a package.
+    pub async fn create(&self, package: &NewPackage) -> Result<Package> {
+        package.validate()?;
+        self.client
+            .data(Request::post("/packages").json(package))
+            .await
+    }
+
+    /// Changes the fields set in `update`.
+    pub async fn update(&self, id: u64, update: &PackageUpdate) -> Result<Package> {
+        update.validate()?;
+        self.client
+            .data(Request::put("/packages/{id}").param(id).json(update))
+            .await
+    }
+
+    /// Deletes a package.
+    pub async fn delete(&self, id: u64) -> Result<Deleted> {
+        self.client
+            .transport
+            .execute(Request::delete("/packages/{id}").param(id))
+            .await
+    }
+}

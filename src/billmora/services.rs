@@ -1,0 +1,267 @@
+//! Services: `/services` (no create: services come from orders).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{check_one_of, check_opt_text, Client, Deleted, Package, User, PAGES};
+use super::{BillingPeriod, BillingType};
+use crate::error::Result;
+use crate::http::{Paginator, Request};
+
+crate::open_enum! {
+    /// A service's lifecycle state.
+    pub enum ServiceStatus {
+        /// Ordered, not yet provisioned.
+        Pending => "pending",
+        /// Running.
+        Active => "active",
+        /// Stopped, e.g. for non-payment.
+        Suspended => "suspended",
+        /// Removed from the provisioning backend.
+        Terminated => "terminated",
+        /// Cancelled by the customer or staff.
+        Cancelled => "cancelled",
+    }
+}
+
+crate::open_enum! {
+    /// The state of a package change (scaling) of a service.
+    pub enum ScalingStatus {
+        /// Waiting to run.
+        Pending => "pending",
+        /// Done.
+        Completed => "completed",
+        /// Failed; see `error_message`.
+        Failed => "failed",
+    }
+}
+
+/// A provisioned product a user pays for.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Service {
+    /// The id.
+    pub id: u64,
+    /// The human-facing number.
+    pub service_number: String,
+    /// Lifecycle state.
+    pub status: ServiceStatus,
+    /// Name.
+    pub name: String,
+    /// How it is billed.
+    pub billing_type: BillingType,
+    /// The period of a recurring service.
+    #[serde(default)]
+    pub billing_period: Option<BillingPeriod>,
+    /// How many periods one cycle lasts.
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub billing_interval: Option<u32>,
+    /// Price per cycle.
+    #[serde(with = "crate::money::decimal")]
+    pub price: Decimal,
+    /// One-time setup fee.
+    #[serde(with = "crate::money::decimal")]
+    pub setup_fee: Decimal,
+    /// ISO currency code.
+    pub currency: String,
+    /// Display text of the cycle, e.g. "Every 3 Month(s)".
+    pub cycle_label: String,
+    /// When it was activated.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub activated_at: Option<DateTime<Utc>>,
+    /// When the next payment is due.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub next_due_date: Option<DateTime<Utc>>,
+    /// When it was suspended.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// When it was terminated.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub terminated_at: Option<DateTime<Utc>>,
+    /// When it was cancelled.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// The provisioning plugin.
+    #[serde(default)]
+    pub plugin_id: Option<u64>,
+    /// Chosen variant options (a JSON column: `null`, `[]` or an object).
+    #[serde(default, with = "crate::lenient::json_object")]
+    pub variant_selections: Option<Map<String, Value>>,
+    /// Provisioning configuration (a JSON column).
+    #[serde(default, with = "crate::lenient::json_object")]
+    pub configuration: Option<Map<String, Value>>,
+    /// The owner, when the endpoint includes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// The package, when the endpoint includes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<Box<Package>>,
+    /// Package changes, when the endpoint includes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalings: Option<Vec<ServiceScaling>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A change of a service from one package to another.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct ServiceScaling {
+    /// The id.
+    pub id: u64,
+    /// The service.
+    pub service_id: u64,
+    /// State of the change.
+    pub status: ScalingStatus,
+    /// Package before.
+    #[serde(default)]
+    pub old_package_id: Option<u64>,
+    /// Package after.
+    #[serde(default)]
+    pub new_package_id: Option<u64>,
+    /// Price before.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub old_price: Option<Decimal>,
+    /// Price after.
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub new_price: Option<Decimal>,
+    /// ISO currency code.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Why it failed.
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+const REQUEST_STATUSES: [ServiceStatus; 5] = [
+    ServiceStatus::Active,
+    ServiceStatus::Suspended,
+    ServiceStatus::Terminated,
+    ServiceStatus::Cancelled,
+    ServiceStatus::Pending,
+];
+
+/// The body of `PUT /services/{id}`: only the fields that are set are sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ServiceUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<ServiceStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_due_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plugin_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant_selections: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configuration: Option<Map<String, Value>>,
+}
+
+impl ServiceUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// New state.
+    pub fn status(mut self, v: impl Into<ServiceStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// New name.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.name = Some(v.into());
+        self
+    }
+
+    /// New due date (taken by the server as its local date).
+    pub fn next_due_date(mut self, v: NaiveDate) -> Self {
+        self.next_due_date = Some(v);
+        self
+    }
+
+    /// New provisioning plugin.
+    pub fn plugin_id(mut self, v: u64) -> Self {
+        self.plugin_id = Some(v);
+        self
+    }
+
+    /// Replaces the variant selections.
+    pub fn variant_selections(mut self, v: Map<String, Value>) -> Self {
+        self.variant_selections = Some(v);
+        self
+    }
+
+    /// Replaces the provisioning configuration.
+    pub fn configuration(mut self, v: Map<String, Value>) -> Self {
+        self.configuration = Some(v);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Some(s) = &self.status {
+            check_one_of("status", s, &REQUEST_STATUSES)?;
+        }
+        check_opt_text("name", self.name.as_ref(), 255)
+    }
+}
+
+super::list_filter! {
+    /// Filters of `GET /services`.
+    ServiceFilter {
+        text {
+            /// Only services in this state.
+            status: ServiceStatus,
+            /// Matches number or name.
+            search: String,
+        }
+        ids {
+            /// Only this user's services.
+            user_id: u64,
+        }
+    }
+}
+
+/// The `/services` endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Services<'a> {
+    pub(super) client: &'a Client,
+}
+
+impl Services<'_> {
+    /// Services, newest first.
+    pub fn list(&self, filter: &ServiceFilter) -> Paginator<Service> {
+        let request = filter.apply(Request::get("/services"));
+        Paginator::new(self.client.transport.clone(), request, PAGES)
+    }
+
+    /// One service, with user, package and scalings.
+    pub async fn get(&self, id: u64) -> Result<Service> {
+        self.client
+            .data(Request::get("/services/{id}").param(id))
+            .await
+    }
+
+    /// Changes the fields set in `update`.
+    pub async fn update(&self, id: u64, update: &ServiceUpdate) -> Result<Service> {
+        update.validate()?;
+        self.client
+            .data(Request::put("/services/{id}").param(id).json(update))
+            .await
+    }
+
+    /// Deletes a service.
+    pub async fn delete(&self, id: u64) -> Result<Deleted> {
+        self.client
+            .transport
+            .execute(Request::delete("/services/{id}").param(id))
+            .await
+    }
+}

@@ -1,0 +1,266 @@
+//! Support tickets: `/tickets`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    check_one_of, check_opt_text, check_required, check_text, Client, Deleted, User, PAGES,
+};
+use crate::error::Result;
+use crate::http::{Paginator, Request};
+
+crate::open_enum! {
+    /// A ticket's state. Requests accept `open`, `answered`,
+    /// `customer-reply` and `closed`; responses use a wider set.
+    pub enum TicketStatus {
+        /// Waiting for staff.
+        Open => "open",
+        /// Staff replied.
+        Answered => "answered",
+        /// The customer replied.
+        Replied => "replied",
+        /// The customer replied (request spelling).
+        CustomerReply => "customer-reply",
+        /// Closed.
+        Closed => "closed",
+        /// Parked.
+        OnHold => "on_hold",
+        /// Being worked on.
+        InProgress => "in_progress",
+    }
+}
+
+crate::open_enum! {
+    /// A ticket's urgency. Requests accept `low`, `medium` and `high`.
+    pub enum TicketPriority {
+        /// Low.
+        Low => "low",
+        /// Normal (responses only).
+        Normal => "normal",
+        /// Medium.
+        Medium => "medium",
+        /// High.
+        High => "high",
+    }
+}
+
+/// A support ticket.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Ticket {
+    /// The id.
+    pub id: u64,
+    /// The human-facing number.
+    pub ticket_number: String,
+    /// Subject line.
+    pub subject: String,
+    /// State.
+    pub status: TicketStatus,
+    /// Urgency.
+    pub priority: TicketPriority,
+    /// Department.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// When the last reply was posted.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub last_reply_at: Option<DateTime<Utc>>,
+    /// When it was closed.
+    #[serde(default, deserialize_with = "super::de::date_time_opt")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The user, when the endpoint includes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// The conversation (show, create, update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<TicketMessage>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One message of a ticket.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct TicketMessage {
+    /// The id.
+    pub id: u64,
+    /// The text.
+    pub message: String,
+    /// Whether staff wrote it.
+    #[serde(default)]
+    pub is_staff_reply: bool,
+    /// The author, when included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// Posted.
+    pub created_at: DateTime<Utc>,
+}
+
+const REQUEST_STATUSES: [TicketStatus; 4] = [
+    TicketStatus::Open,
+    TicketStatus::Answered,
+    TicketStatus::CustomerReply,
+    TicketStatus::Closed,
+];
+const REQUEST_PRIORITIES: [TicketPriority; 3] = [
+    TicketPriority::Low,
+    TicketPriority::Medium,
+    TicketPriority::High,
+];
+
+/// The body of `POST /tickets`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NewTicket {
+    user_id: u64,
+    subject: String,
+    department: String,
+    priority: TicketPriority,
+    message: String,
+}
+
+impl NewTicket {
+    /// A ticket opened for `user_id` with its first message; `priority` is
+    /// `low`, `medium` or `high`.
+    pub fn new(
+        user_id: u64,
+        subject: impl Into<String>,
+        department: impl Into<String>,
+        priority: impl Into<TicketPriority>,
+        message: impl Into<String>,
+    ) -> Self {
+        NewTicket {
+            user_id,
+            subject: subject.into(),
+            department: department.into(),
+            priority: priority.into(),
+            message: message.into(),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_text("subject", &self.subject, 255)?;
+        check_text("department", &self.department, 255)?;
+        check_one_of("priority", &self.priority, &REQUEST_PRIORITIES)?;
+        check_required("message", &self.message)
+    }
+}
+
+/// The body of `PUT /tickets/{id}`: only the fields that are set are sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct TicketUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<TicketStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    priority: Option<TicketPriority>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assigned_to: Option<u64>,
+}
+
+impl TicketUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `open`, `answered`, `customer-reply` or `closed`.
+    pub fn status(mut self, v: impl Into<TicketStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// `low`, `medium` or `high`.
+    pub fn priority(mut self, v: impl Into<TicketPriority>) -> Self {
+        self.priority = Some(v.into());
+        self
+    }
+
+    /// New department.
+    pub fn department(mut self, v: impl Into<String>) -> Self {
+        self.department = Some(v.into());
+        self
+    }
+
+    /// Assigns the ticket to a staff user.
+    pub fn assigned_to(mut self, staff_user_id: u64) -> Self {
+        self.assigned_to = Some(staff_user_id);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Some(s) = &self.status {
+            check_one_of("status", s, &REQUEST_STATUSES)?;
+        }
+        if let Some(p) = &self.priority {
+            check_one_of("priority", p, &REQUEST_PRIORITIES)?;
+        }
+        check_opt_text("department", self.department.as_ref(), 255)
+    }
+}
+
+super::list_filter! {
+    /// Filters of `GET /tickets`.
+    TicketFilter {
+        text {
+            /// Only tickets in this state.
+            status: TicketStatus,
+            /// Only tickets of this urgency.
+            priority: TicketPriority,
+            /// Matches number or subject.
+            search: String,
+        }
+        ids {
+            /// Only this user's tickets.
+            user_id: u64,
+        }
+    }
+}
+
+/// The `/tickets` endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Tickets<'a> {
+    pub(super) client: &'a Client,
+}
+
+impl Tickets<'_> {
+    /// Tickets, newest first, each with its user.
+    pub fn list(&self, filter: &TicketFilter) -> Paginator<Ticket> {
+        let request = filter.apply(Request::get("/tickets"));
+        Paginator::new(self.client.transport.clone(), request, PAGES)
+    }
+
+    /// One ticket with user and messages.
+    pub async fn get(&self, id: u64) -> Result<Ticket> {
+        self.client
+            .data(Request::get("/tickets/{id}").param(id))
+            .await
+    }
+
+    /// Opens a ticket.
+    pub async fn create(&self, ticket: &NewTicket) -> Result<Ticket> {
+        ticket.validate()?;
+        self.client
+            .data(Request::post("/tickets").json(ticket))
+            .await
+    }
+
+    /// Changes the fields set in `update`.
+    pub async fn update(&self, id: u64, update: &TicketUpdate) -> Result<Ticket> {
+        update.validate()?;
+        self.client
+            .data(Request::put("/tickets/{id}").param(id).json(update))
+            .await
+    }
+
+    /// Deletes a ticket.
+    pub async fn delete(&self, id: u64) -> Result<Deleted> {
+        self.client
+            .transport
+            .execute(Request::delete("/tickets/{id}").param(id))
+            .await
+    }
+}

@@ -1,0 +1,228 @@
+//! Variants (configurable options of packages): `/variants`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{check_opt_text, check_required, check_text, Client, Deleted, Rate, PAGES};
+use crate::error::Result;
+use crate::http::{Paginator, Request};
+use std::collections::BTreeMap;
+
+crate::open_enum! {
+    /// Whether a variant is offered.
+    pub enum VariantStatus {
+        /// Offered.
+        Active => "active",
+        /// Not offered.
+        Inactive => "inactive",
+    }
+}
+
+/// A configurable option of packages (e.g. "Memory"), with its choices.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Variant {
+    /// The id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Machine code.
+    pub code: String,
+    /// Offered or not.
+    pub status: VariantStatus,
+    /// Whether a service may change this option later (scaling).
+    pub is_scalable: bool,
+    /// The choices, with their prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<VariantOption>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One choice of a variant (its id is what an order line picks).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct VariantOption {
+    /// The id.
+    pub id: u64,
+    /// Display name.
+    pub name: String,
+    /// Value handed to provisioning.
+    #[serde(with = "crate::lenient::string")]
+    pub value: String,
+    /// Prices of this choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<Vec<VariantOptionPrice>>,
+}
+
+/// The price of a variant option.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct VariantOptionPrice {
+    /// The id.
+    pub id: u64,
+    /// Amounts per currency code (a JSON column: `null`, `[]` or an object).
+    #[serde(default, deserialize_with = "super::de::php_map")]
+    pub rates: Option<BTreeMap<String, Rate>>,
+}
+
+/// The body of `POST /variants`.
+///
+/// `code` is required here although the server's validation lists it as
+/// optional: without it the server answers 500.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NewVariant {
+    name: String,
+    code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<VariantStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_scalable: Option<bool>,
+}
+
+impl NewVariant {
+    /// A variant.
+    pub fn new(name: impl Into<String>, code: impl Into<String>) -> Self {
+        NewVariant {
+            name: name.into(),
+            code: code.into(),
+            status: None,
+            is_scalable: None,
+        }
+    }
+
+    /// Offered or not.
+    pub fn status(mut self, v: impl Into<VariantStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// Whether services may change this option later.
+    pub fn is_scalable(mut self, v: bool) -> Self {
+        self.is_scalable = Some(v);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_text("name", &self.name, 255)?;
+        check_text("code", &self.code, 255)?;
+        if let Some(s) = &self.status {
+            check_required("status", s.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// The body of `PUT /variants/{id}`: only the fields that are set are sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct VariantUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<VariantStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_scalable: Option<bool>,
+}
+
+impl VariantUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// New name.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.name = Some(v.into());
+        self
+    }
+
+    /// New code.
+    pub fn code(mut self, v: impl Into<String>) -> Self {
+        self.code = Some(v.into());
+        self
+    }
+
+    /// Offered or not.
+    pub fn status(mut self, v: impl Into<VariantStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// Whether services may change this option later.
+    pub fn is_scalable(mut self, v: bool) -> Self {
+        self.is_scalable = Some(v);
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_opt_text("name", self.name.as_ref(), 255)?;
+        check_opt_text("code", self.code.as_ref(), 255)?;
+        if let Some(s) = &self.status {
+            check_required("status", s.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+super::list_filter! {
+    /// Filters of `GET /variants`.
+    VariantFilter {
+        text {
+            /// Only variants with this status.
+            status: VariantStatus,
+            /// Matches the name.
+            search: String,
+        }
+    }
+}
+
+/// The `/variants` endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Variants<'a> {
+    pub(super) client: &'a Client,
+}
+
+impl Variants<'_> {
+    /// Variants by `sort_order` then id, with options and prices.
+    pub fn list(&self, filter: &VariantFilter) -> Paginator<Variant> {
+        let request = filter.apply(Request::get("/variants"));
+        Paginator::new(self.client.transport.clone(), request, PAGES)
+    }
+
+    /// One variant with options and prices.
+    pub async fn get(&self, id: u64) -> Result<Variant> {
+        self.client
+            .data(Request::get("/variants/{id}").param(id))
+            .await
+    }
+
+    /// Creates a variant.
+    pub async fn create(&self, variant: &NewVariant) -> Result<Variant> {
+        variant.validate()?;
+        self.client
+            .data(Request::post("/variants").json(variant))
+            .await
+    }
+
+    /// Changes the fields set in `update`.
+    pub async fn update(&self, id: u64, update: &VariantUpdate) -> Result<Variant> {
+        update.validate()?;
+        self.client
+            .data(Request::put("/variants/{id}").param(id).json(update))
+            .await
+    }
+
+    /// Deletes a variant.
+    pub async fn delete(&self, id: u64) -> Result<Deleted> {
+        self.client
+            .transport
+            .execute(Request::delete("/variants/{id}").param(id))
+            .await
+    }
+}
