@@ -30,8 +30,14 @@ pub mod money;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use chrono;
 pub use error::{ApiError, ApiErrorBody, DecodeError, Error, Result};
 pub use futures_util::{StreamExt, TryStreamExt};
 pub use money::Cents;
 pub use rust_decimal::Decimal;
 pub use secrecy::{ExposeSecret, SecretString};
+
+// The README's examples are compiled as doctests, so they cannot drift from the API.
+#[cfg(all(doctest, feature = "billpro", feature = "billmora", feature = "billy"))]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -63,6 +63,47 @@ pub use reqwest::header::HeaderMap;
 pub use reqwest::Method;
 use tokio::net::TcpListener;
 
+/// The fakes of every enabled API, started together.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// let sandbox = billkit::sandbox::Sandbox::start().await?;
+/// # #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))] {
+/// println!("BillPro  {} token {}", sandbox.billpro.base_url(), sandbox.billpro.token());
+/// println!("Billmora {} token {}", sandbox.billmora.base_url(), sandbox.billmora.token());
+/// println!("Billy    {} key {}", sandbox.billy.base_url(), sandbox.billy.api_key());
+/// # }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Sandbox {
+    /// The BillPro fake.
+    #[cfg(feature = "billpro")]
+    pub billpro: billpro::BillProSandbox,
+    /// The Billmora fake.
+    #[cfg(feature = "billmora")]
+    pub billmora: billmora::BillmoraSandbox,
+    /// The Billy fake.
+    #[cfg(feature = "billy")]
+    pub billy: billy::BillySandbox,
+}
+
+impl Sandbox {
+    /// Starts a fake of each enabled API on its own ephemeral loopback port.
+    /// Needs a tokio runtime; the fakes stop when the value is dropped.
+    pub async fn start() -> std::io::Result<Sandbox> {
+        Ok(Sandbox {
+            #[cfg(feature = "billpro")]
+            billpro: billpro::BillProSandbox::start().await?,
+            #[cfg(feature = "billmora")]
+            billmora: billmora::BillmoraSandbox::start().await?,
+            #[cfg(feature = "billy")]
+            billy: billy::BillySandbox::start().await?,
+        })
+    }
+}
+
 /// A request as the fake sees it.
 #[derive(Debug, Clone)]
 pub struct SandboxRequest {

@@ -249,3 +249,44 @@ async fn a_lost_answer_was_carried_out_but_never_reaches_the_client() {
     let v: Value = t.execute(Request::post("/charge")).await.unwrap();
     assert_eq!(v, json!({ "n": 2 }));
 }
+
+#[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+#[tokio::test]
+async fn the_combined_sandbox_serves_each_api_with_working_credentials() {
+    let sandbox = billkit::sandbox::Sandbox::start().await.unwrap();
+    let urls = [
+        sandbox.billpro.base_url(),
+        sandbox.billmora.base_url(),
+        sandbox.billy.base_url(),
+    ];
+    assert!(urls[0] != urls[1] && urls[1] != urls[2] && urls[0] != urls[2]);
+    let products = sandbox
+        .billpro
+        .client()
+        .unwrap()
+        .products()
+        .list()
+        .page(1)
+        .await
+        .unwrap();
+    assert_eq!(products.items.len(), 25);
+    let billmora = billkit::billmora::Client::builder()
+        .base_url(sandbox.billmora.base_url())
+        .token(sandbox.billmora.token())
+        .build()
+        .unwrap();
+    let users = billmora
+        .users()
+        .list(&Default::default())
+        .collect_all()
+        .await
+        .unwrap();
+    assert!(!users.is_empty());
+    let billy = sandbox.billy.client().unwrap();
+    let company = billy
+        .companies()
+        .get(&sandbox.billy.company_guid())
+        .await
+        .unwrap();
+    assert_eq!(company.guid, sandbox.billy.company_guid());
+}
