@@ -71,3 +71,44 @@ async fn overall_deadline_stops_retries() {
     assert_eq!(err.attempts(), Some(2));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
 }
+
+#[tokio::test]
+async fn a_connection_that_cannot_be_made_in_time_is_a_connect_timeout() {
+    // A loopback listener that never accepts, with its accept queue filled:
+    // the kernel drops further SYNs, so connecting hangs.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        let s = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Ok(Ok(stream)) =
+            tokio::time::timeout(Duration::from_millis(200), s.connect(addr)).await
+        {
+            fillers.push(stream);
+        }
+    }
+    let clock = ManualClock::new();
+    let t = Transport::new(
+        billkit::http::Config::new()
+            .base_url(format!("http://{addr}"))
+            .unwrap()
+            .manual_time(&clock)
+            .connect_timeout(Duration::from_millis(100))
+            .retry(RetryPolicy::none()),
+    )
+    .unwrap();
+    let err = t
+        .execute(Request::<Value>::post("/v1/invoices"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Timeout { kind, attempts, .. } => {
+            assert_eq!(*kind, TimeoutKind::Connect, "{err}");
+            assert_eq!(*attempts, 1);
+        }
+        other => panic!("expected a connect timeout, got {other:?}"),
+    }
+    drop(listener);
+}
