@@ -29,6 +29,12 @@ pub mod lenient;
 pub mod money;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+// Each client uses only some of the shared checks.
+#[cfg_attr(
+    not(all(feature = "billpro", feature = "billmora", feature = "billy")),
+    allow(dead_code)
+)]
+mod validate;
 
 pub use chrono;
 pub use error::{ApiError, ApiErrorBody, DecodeError, Error, Result};

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{check_opt_text, check_required, check_text, Client, Deleted, Package, PAGES};
+use super::{check_opt_text, Client, Deleted, Package, PAGES};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 
@@ -100,12 +100,12 @@ impl NewCatalog {
     }
 
     fn validate(&self) -> Result<()> {
-        check_text("name", &self.name, 255)?;
-        check_text("slug", &self.slug, 255)?;
-        check_required("description", &self.description)?;
+        crate::validate::text("name", &self.name, 255)?;
+        crate::validate::text("slug", &self.slug, 255)?;
+        crate::validate::not_blank("description", &self.description)?;
         check_opt_text("icon", self.icon.as_ref(), 255)?;
         if let Some(s) = &self.status {
-            check_required("status", s.as_str())?;
+            crate::validate::not_blank("status", s.as_str())?;
         }
         Ok(())
     }
@@ -175,11 +175,11 @@ impl CatalogUpdate {
         check_opt_text("name", self.name.as_ref(), 255)?;
         check_opt_text("slug", self.slug.as_ref(), 255)?;
         if let Some(d) = &self.description {
-            check_required("description", d)?;
+            crate::validate::not_blank("description", d)?;
         }
         check_opt_text("icon", self.icon.as_ref(), 255)?;
         if let Some(s) = &self.status {
-            check_required("status", s.as_str())?;
+            crate::validate::not_blank("status", s.as_str())?;
         }
         Ok(())
     }

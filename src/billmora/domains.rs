@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_text, Client};
+use super::Client;
 use crate::error::{Error, Result};
 use crate::http::Request;
 
@@ -53,7 +53,7 @@ impl Domains<'_> {
     /// Safe to retry: it changes nothing on the server.
     pub async fn check(&self, domain: &str) -> Result<DomainCheck> {
         let domain = domain.trim();
-        check_text("domain", domain, 255)?;
+        crate::validate::text("domain", domain, 255)?;
         if !domain.contains('.') || domain.contains(char::is_whitespace) {
             return Err(Error::invalid_input(
                 "domain",

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_one_of, check_required, check_text, Client, Deleted, User, PAGES};
+use super::{check_one_of, Client, Deleted, User, PAGES};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};
 
@@ -198,7 +198,7 @@ impl NewInvoice {
             check_one_of("status", s, InvoiceStatus::KNOWN)?;
         }
         if let Some(c) = &self.currency {
-            check_required("currency", c)?;
+            crate::validate::not_blank("currency", c)?;
         }
         if self.items.is_empty() {
             return Err(Error::invalid_input(
@@ -207,7 +207,7 @@ impl NewInvoice {
             ));
         }
         for (i, item) in self.items.iter().enumerate() {
-            check_text(&format!("items.{i}.description"), &item.description, 255)?;
+            crate::validate::text(&format!("items.{i}.description"), &item.description, 255)?;
             if item.quantity < 1 {
                 return Err(Error::invalid_input(
                     format!("items.{i}.quantity"),

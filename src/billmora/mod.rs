@@ -399,36 +399,8 @@ const PAGES: crate::http::PageStyle = crate::http::PageStyle::Laravel { per_page
 
 // ---- validation helpers -------------------------------------------------
 
-fn check_required(field: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid_input(
-            field,
-            "is required and must not be empty",
-        ));
-    }
-    Ok(())
-}
-
-fn check_max_len(field: &str, value: &str, max: usize) -> Result<()> {
-    if value.chars().count() > max {
-        return Err(Error::invalid_input(
-            field,
-            format!(
-                "must be at most {max} characters (got {})",
-                value.chars().count()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
-    check_required(field, value)?;
-    check_max_len(field, value, max)
-}
-
 fn check_opt_text(field: &str, value: Option<&String>, max: usize) -> Result<()> {
-    value.map_or(Ok(()), |v| check_text(field, v, max))
+    value.map_or(Ok(()), |v| crate::validate::text(field, v, max))
 }
 
 fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
@@ -461,33 +433,9 @@ fn check_one_of<T: PartialEq + std::fmt::Display>(
     ))
 }
 
-fn check_email(field: &str, value: &str) -> Result<()> {
-    check_text(field, value, 255)?;
-    let ok = value.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && !domain.is_empty() && !value.contains(char::is_whitespace)
-    });
-    if !ok {
-        return Err(Error::invalid_input(
-            field,
-            format!("`{value}` is not an email address"),
-        ));
-    }
-    Ok(())
-}
-
 fn check_password(field: &str, value: &SecretString) -> Result<()> {
     if value.expose_secret().chars().count() < 8 {
         return Err(Error::invalid_input(field, "must be at least 8 characters"));
-    }
-    Ok(())
-}
-
-fn check_currency(field: &str, value: &str) -> Result<()> {
-    if value.len() != 3 || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(Error::invalid_input(
-            field,
-            format!("`{value}` is not a 3-letter currency code such as USD"),
-        ));
     }
     Ok(())
 }

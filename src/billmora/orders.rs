@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    check_currency, check_one_of, check_range, check_required, Client, Deleted, Invoice,
-    Registrant, Service, User, PAGES,
+    check_one_of, check_range, Client, Deleted, Invoice, Registrant, Service, User, PAGES,
 };
 use super::{BillingPeriod, BillingType};
 use crate::error::{Error, Result};
@@ -308,10 +307,10 @@ impl NewOrder {
     }
 
     fn validate(&self) -> Result<()> {
-        check_currency("currency", &self.currency)?;
+        crate::validate::currency_code("currency", &self.currency)?;
         check_one_of("status", &self.status, OrderStatus::KNOWN)?;
         if let Some(c) = &self.coupon {
-            check_required("coupon", c)?;
+            crate::validate::not_blank("coupon", c)?;
         }
         if self.package_items.is_empty() && self.domain_items.is_empty() {
             return Err(Error::invalid_input(
@@ -335,7 +334,7 @@ impl NewOrder {
         for (i, item) in self.domain_items.iter().enumerate() {
             let field = |f: &str| format!("domain_items.{i}.{f}");
             check_one_of(&field("type"), &item.item_type, DomainItemType::KNOWN)?;
-            check_required(&field("domain"), &item.domain)?;
+            crate::validate::not_blank(&field("domain"), &item.domain)?;
             if !item.domain.contains('.') || item.domain.contains(char::is_whitespace) {
                 return Err(Error::invalid_input(
                     field("domain"),
@@ -347,7 +346,10 @@ impl NewOrder {
             }
             check_range(&field("years"), item.years, 1, 10)?;
             if item.item_type == DomainItemType::Transfer {
-                check_required(&field("epp_code"), item.epp_code.as_deref().unwrap_or(""))?;
+                crate::validate::not_blank(
+                    &field("epp_code"),
+                    item.epp_code.as_deref().unwrap_or(""),
+                )?;
             }
         }
         Ok(())

@@ -8,9 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{
-    check_one_of, check_opt_text, check_range, check_text, Catalog, Client, Deleted, Variant, PAGES,
-};
+use super::{check_one_of, check_opt_text, check_range, Catalog, Client, Deleted, Variant, PAGES};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 
@@ -328,9 +326,9 @@ impl NewPackage {
     package_setters!();
 
     fn validate(&self) -> Result<()> {
-        check_text("name", &self.name, 255)?;
-        check_text("slug", &self.slug, 255)?;
-        check_text("description", &self.description, 65_535)?;
+        crate::validate::text("name", &self.name, 255)?;
+        crate::validate::text("slug", &self.slug, 255)?;
+        crate::validate::text("description", &self.description, 65_535)?;
         self.options.validate()
     }
 }

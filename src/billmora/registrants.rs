@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{check_one_of, check_text, Client, Deleted, DomainItemType, Tld, User, PAGES};
+use super::{check_one_of, Client, Deleted, DomainItemType, Tld, User, PAGES};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};
 
@@ -136,7 +136,7 @@ impl RegistrantUpdate {
                 ));
             }
             for (i, n) in ns.iter().enumerate() {
-                check_text(&format!("nameservers.{i}"), n, 255)?;
+                crate::validate::text(&format!("nameservers.{i}"), n, 255)?;
             }
         }
         Ok(())

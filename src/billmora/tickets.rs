@@ -3,9 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    check_one_of, check_opt_text, check_required, check_text, Client, Deleted, User, PAGES,
-};
+use super::{check_one_of, check_opt_text, Client, Deleted, User, PAGES};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 
@@ -140,10 +138,10 @@ impl NewTicket {
     }
 
     fn validate(&self) -> Result<()> {
-        check_text("subject", &self.subject, 255)?;
-        check_text("department", &self.department, 255)?;
+        crate::validate::text("subject", &self.subject, 255)?;
+        crate::validate::text("department", &self.department, 255)?;
         check_one_of("priority", &self.priority, &REQUEST_PRIORITIES)?;
-        check_required("message", &self.message)
+        crate::validate::not_blank("message", &self.message)
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_range, check_required, check_text, Client, Deleted, PAGES};
+use super::{check_range, Client, Deleted, PAGES};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};
 
@@ -81,7 +81,7 @@ pub struct TldPrice {
 const YEARS: (u32, u32) = (1, 10);
 
 fn check_tld(tld: &str) -> Result<()> {
-    check_text("tld", tld, 20)?;
+    crate::validate::text("tld", tld, 20)?;
     if tld.contains('.') || tld.contains(char::is_whitespace) {
         return Err(Error::invalid_input(
             "tld",
@@ -156,7 +156,7 @@ impl NewTld {
 
     fn validate(&self) -> Result<()> {
         check_tld(&self.tld)?;
-        check_required("status", self.status.as_str())?;
+        crate::validate::not_blank("status", self.status.as_str())?;
         check_years(Some(self.min_years), Some(self.max_years))
     }
 }
@@ -226,7 +226,7 @@ impl TldUpdate {
             check_tld(t)?;
         }
         if let Some(s) = &self.status {
-            check_required("status", s.as_str())?;
+            crate::validate::not_blank("status", s.as_str())?;
         }
         check_years(self.min_years, self.max_years)
     }

@@ -6,10 +6,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    check_email, check_max_len, check_one_of, check_opt_text, check_password, check_text, Client,
-    Deleted, PAGES,
-};
+use super::{check_one_of, check_opt_text, check_password, Client, Deleted, PAGES};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 
@@ -127,15 +124,15 @@ impl NewUser {
     }
 
     fn validate(&self) -> Result<()> {
-        check_text("first_name", &self.first_name, 255)?;
-        check_text("last_name", &self.last_name, 255)?;
-        check_email("email", &self.email)?;
+        crate::validate::text("first_name", &self.first_name, 255)?;
+        crate::validate::text("last_name", &self.last_name, 255)?;
+        crate::validate::email("email", &self.email)?;
         check_password("password", &self.password)?;
         if let Some(s) = &self.status {
             check_one_of("status", s, &REQUEST_STATUSES)?;
         }
         if let Some(l) = &self.language {
-            check_max_len("language", l, 10)?;
+            crate::validate::max_chars("language", l, 10)?;
         }
         Ok(())
     }
@@ -221,7 +218,7 @@ impl UserUpdate {
         check_opt_text("first_name", self.first_name.as_ref(), 255)?;
         check_opt_text("last_name", self.last_name.as_ref(), 255)?;
         if let Some(e) = &self.email {
-            check_email("email", e)?;
+            crate::validate::email("email", e)?;
         }
         if let Some(p) = &self.password {
             check_password("password", p)?;
@@ -230,7 +227,7 @@ impl UserUpdate {
             check_one_of("status", s, &REQUEST_STATUSES)?;
         }
         if let Some(l) = &self.language {
-            check_max_len("language", l, 10)?;
+            crate::validate::max_chars("language", l, 10)?;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{check_opt_text, check_required, check_text, Client, Deleted, Rate, PAGES};
+use super::{check_opt_text, Client, Deleted, Rate, PAGES};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 use std::collections::BTreeMap;
@@ -107,10 +107,10 @@ impl NewVariant {
     }
 
     fn validate(&self) -> Result<()> {
-        check_text("name", &self.name, 255)?;
-        check_text("code", &self.code, 255)?;
+        crate::validate::text("name", &self.name, 255)?;
+        crate::validate::text("code", &self.code, 255)?;
         if let Some(s) = &self.status {
-            check_required("status", s.as_str())?;
+            crate::validate::not_blank("status", s.as_str())?;
         }
         Ok(())
     }
@@ -164,7 +164,7 @@ impl VariantUpdate {
         check_opt_text("name", self.name.as_ref(), 255)?;
         check_opt_text("code", self.code.as_ref(), 255)?;
         if let Some(s) = &self.status {
-            check_required("status", s.as_str())?;
+            crate::validate::not_blank("status", s.as_str())?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{check_id, check_text, paginate, CustomerId};
+use super::{check_id, paginate, CustomerId};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request, Transport};
 
@@ -110,7 +110,7 @@ impl Organisation {
 
     fn validate(&self) -> Result<()> {
         match &self.name {
-            Some(n) => check_text("organisation.name", n),
+            Some(n) => crate::validate::not_blank("organisation.name", n),
             None => Err(Error::invalid_input("organisation.name", "is required")),
         }
     }
@@ -189,7 +189,7 @@ impl Address {
             ("postal_code", &self.postal_code),
         ] {
             match value {
-                Some(v) => check_text(&format!("{field}.{name}"), v)?,
+                Some(v) => crate::validate::not_blank(&format!("{field}.{name}"), v)?,
                 None => {
                     return Err(Error::invalid_input(
                         format!("{field}.{name}"),
@@ -291,9 +291,9 @@ impl NewCustomer {
 
     /// Checks the customer before sending.
     pub fn validate(&self) -> Result<()> {
-        check_text("first_name", &self.first_name)?;
-        check_text("last_name", &self.last_name)?;
-        check_email(&self.email)?;
+        crate::validate::not_blank("first_name", &self.first_name)?;
+        crate::validate::not_blank("last_name", &self.last_name)?;
+        crate::validate::email("email", &self.email)?;
         if let Some(p) = &self.phone {
             check_phone(p)?;
         }
@@ -307,28 +307,6 @@ impl NewCustomer {
             a.validate_new("addresses.shipping_address")?;
         }
         Ok(())
-    }
-}
-
-fn check_email(email: &str) -> Result<()> {
-    let ok = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && !email.chars().any(char::is_whitespace)
-        }
-        None => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(
-            "email",
-            format!("`{email}` is not an e-mail address"),
-        ))
     }
 }
 
@@ -453,13 +431,13 @@ impl CustomerUpdate {
     /// Checks the update before sending.
     pub fn validate(&self) -> Result<()> {
         if let Some(v) = &self.first_name {
-            check_text("first_name", v)?;
+            crate::validate::not_blank("first_name", v)?;
         }
         if let Some(v) = &self.last_name {
-            check_text("last_name", v)?;
+            crate::validate::not_blank("last_name", v)?;
         }
         if let Some(v) = &self.email {
-            check_email(v)?;
+            crate::validate::email("email", v)?;
         }
         if let Some(v) = &self.phone {
             check_phone(v)?;
@@ -564,7 +542,7 @@ impl<'a> Customers<'a> {
         customer_id: impl Into<String>,
     ) -> Result<Paginator<Customer>> {
         let customer_id = customer_id.into();
-        check_text("customer_id", &customer_id)?;
+        crate::validate::not_blank("customer_id", &customer_id)?;
         Ok(paginate(
             self.transport,
             Request::<()>::get("/customers").query("customer_id", customer_id),

@@ -178,25 +178,6 @@ pub(crate) fn check_id(field: &str, id: u64) -> Result<()> {
     Ok(())
 }
 
-/// Refuses an empty or blank text value.
-pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid_input(field, "must not be empty"));
-    }
-    Ok(())
-}
-
-/// Refuses a currency that is not three upper-case letters (ISO 4217).
-pub(crate) fn check_currency(value: &str) -> Result<()> {
-    if value.len() != 3 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(Error::invalid_input(
-            "currency",
-            format!("`{value}` is not an ISO 4217 code such as EUR or GBP"),
-        ));
-    }
-    Ok(())
-}
-
 /// Whether `err` means "no such entity". BillPro answers some not-found
 /// conditions with 422 instead of 404: a 404, a 422 to a `GET` (which sends
 /// no data that could be invalid), or a 422 whose message says "not found"

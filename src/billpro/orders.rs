@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use super::products::{Adjustment, PurchaseType, ScheduleUnit};
-use super::{check_currency, check_id, check_text, paginate, CustomerId, OrderId, ProductId};
+use super::{check_id, paginate, CustomerId, OrderId, ProductId};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request, Transport};
 use crate::TryStreamExt;
@@ -524,8 +524,8 @@ impl OrderCommon {
 
     fn validate(&self) -> Result<()> {
         check_id("customer_id", self.customer_id.get())?;
-        check_currency(&self.currency)?;
-        check_text("invoice_id", &self.invoice_id)?;
+        crate::validate::currency_code("currency", &self.currency)?;
+        crate::validate::not_blank("invoice_id", &self.invoice_id)?;
         for (name, url) in [
             ("redirect_url", &self.redirect_url),
             ("failed_redirect_url", &self.failed_redirect_url),
@@ -936,7 +936,7 @@ impl<'a> Orders<'a> {
     /// whether a create that failed without an answer reached BillPro
     /// before sending it again.
     pub async fn find_by_invoice_id(&self, invoice_id: &str) -> Result<Option<Order>> {
-        check_text("invoice_id", invoice_id)?;
+        crate::validate::not_blank("invoice_id", invoice_id)?;
         let mut orders = self.list().stream();
         while let Some(order) = orders.try_next().await? {
             if order.invoice_id.as_deref() == Some(invoice_id) {

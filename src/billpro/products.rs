@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_id, check_text, paginate, ProductId};
+use super::{check_id, paginate, ProductId};
 use crate::error::Result;
 use crate::http::{Paginator, Request, Transport};
 
@@ -141,7 +141,7 @@ impl<'a> Products<'a> {
     /// (`GET /products?product_id=…&page=N`).
     pub fn list_by_product_id(&self, product_id: impl Into<String>) -> Result<Paginator<Product>> {
         let product_id = product_id.into();
-        check_text("product_id", &product_id)?;
+        crate::validate::not_blank("product_id", &product_id)?;
         Ok(paginate(
             self.transport,
             Request::<()>::get("/products").query("product_id", product_id),

@@ -68,7 +68,7 @@ impl NewCustomer {
     /// Checks the request as Billy would.
     pub fn validate(&self) -> Result<()> {
         if let Some(uri) = &self.processor_uri {
-            super::check_not_blank("processor_uri", uri)?;
+            crate::validate::not_blank("processor_uri", uri)?;
         }
         Ok(())
     }
@@ -128,7 +128,7 @@ impl<'a> Customers<'a> {
     /// `GET /v1/customers?processor_uri=...`: the customers mapped to a
     /// Balanced customer. An empty URI is refused (it would list everyone).
     pub fn list_by_processor_uri(&self, processor_uri: &str) -> Result<Paginator<Customer>> {
-        super::check_not_blank("processor_uri", processor_uri)?;
+        crate::validate::not_blank("processor_uri", processor_uri)?;
         Ok(super::list(
             self.transport,
             Request::get("/v1/customers").query("processor_uri", processor_uri),

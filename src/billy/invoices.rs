@@ -515,13 +515,13 @@ impl NewInvoice {
     /// Checks the request as Billy would, and what would crash it: every
     /// item needs a name (and has an amount by construction).
     pub fn validate(&self) -> Result<()> {
-        super::check_not_blank("customer_guid", &self.customer_guid)?;
+        crate::validate::not_blank("customer_guid", &self.customer_guid)?;
         super::check_not_negative("amount", self.amount)?;
         if let Some(uri) = &self.funding_instrument_uri {
-            super::check_not_blank("funding_instrument_uri", uri)?;
+            crate::validate::not_blank("funding_instrument_uri", uri)?;
         }
         if let Some(title) = &self.title {
-            super::check_not_blank("title", title)?;
+            crate::validate::not_blank("title", title)?;
             let count = title.chars().count();
             if count > super::TITLE_MAX_CHARS {
                 return Err(Error::invalid_input(
@@ -534,13 +534,13 @@ impl NewInvoice {
             }
         }
         if let Some(id) = &self.external_id {
-            super::check_not_blank("external_id", id)?;
+            crate::validate::not_blank("external_id", id)?;
         }
         if let Some(text) = &self.appears_on_statement_as {
             super::check_statement(text)?;
         }
         for (i, item) in self.items.iter().enumerate() {
-            super::check_not_blank(&format!("item_name{}", i + 1), &item.name)?;
+            crate::validate::not_blank(&format!("item_name{}", i + 1), &item.name)?;
         }
         Ok(())
     }
@@ -661,7 +661,7 @@ impl<'a> Invoices<'a> {
     /// `GET /v1/invoices?external_id=...`: the invoices with your id (one
     /// per customer at most). An empty id is refused (it would list all).
     pub fn list_by_external_id(&self, external_id: &str) -> Result<Paginator<Invoice>> {
-        super::check_not_blank("external_id", external_id)?;
+        crate::validate::not_blank("external_id", external_id)?;
         Ok(super::list(
             self.transport,
             Request::get("/v1/invoices").query("external_id", external_id),
@@ -676,7 +676,7 @@ impl<'a> Invoices<'a> {
         guid: &str,
         funding_instrument_uri: &str,
     ) -> Result<Invoice> {
-        super::check_not_blank("funding_instrument_uri", funding_instrument_uri)?;
+        crate::validate::not_blank("funding_instrument_uri", funding_instrument_uri)?;
         self.transport
             .execute(
                 Request::put("/v1/invoices/{guid}")

@@ -400,14 +400,6 @@ pub(crate) fn list<T: serde::de::DeserializeOwned + Send + 'static>(
     )
 }
 
-/// Refuses an empty (or all-blank) value.
-pub(crate) fn check_not_blank(field: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid_input(field, "must not be empty"));
-    }
-    Ok(())
-}
-
 /// Refuses an amount under Billy's 50-cent minimum.
 pub(crate) fn check_min_amount(field: &str, amount: crate::Cents) -> Result<()> {
     if amount < MINIMUM_AMOUNT {

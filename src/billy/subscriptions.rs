@@ -133,10 +133,10 @@ impl NewSubscription {
 
     /// Checks the request as Billy would.
     pub fn validate(&self) -> Result<()> {
-        super::check_not_blank("plan_guid", &self.plan_guid)?;
-        super::check_not_blank("customer_guid", &self.customer_guid)?;
+        crate::validate::not_blank("plan_guid", &self.plan_guid)?;
+        crate::validate::not_blank("customer_guid", &self.customer_guid)?;
         if let Some(uri) = &self.funding_instrument_uri {
-            super::check_not_blank("funding_instrument_uri", uri)?;
+            crate::validate::not_blank("funding_instrument_uri", uri)?;
         }
         if let Some(amount) = self.amount {
             super::check_min_amount("amount", amount)?;
