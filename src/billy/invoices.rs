@@ -619,17 +619,20 @@ impl<'a> Invoices<'a> {
             return self.transport.execute(request).await;
         };
         let customer = invoice.customer_guid.as_str();
-        let looked_up = std::cell::Cell::new(false);
+        let looked_up = std::sync::atomic::AtomicBool::new(false);
         let result = self
             .transport
             .execute_checked(request, || {
-                looked_up.set(true);
+                looked_up.store(true, std::sync::atomic::Ordering::Relaxed);
                 self.find(customer, external_id)
             })
             .await;
         match result {
             // Refused as a duplicate on a resend: the first attempt landed after all.
-            Err(e) if looked_up.get() && super::is_duplicate_external_id(&e) => {
+            Err(e)
+                if looked_up.load(std::sync::atomic::Ordering::Relaxed)
+                    && super::is_duplicate_external_id(&e) =>
+            {
                 match self.find(customer, external_id).await {
                     Ok(Some(found)) => Ok(found),
                     _ => Err(e),
