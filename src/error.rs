@@ -62,6 +62,40 @@ pub enum Error {
     #[error(transparent)]
     Decode(Box<DecodeError>),
 
+    /// Nothing was sent: the rate limit (the client's quota, or a server's
+    /// earlier `Retry-After`) allows the next request only after `wait`,
+    /// longer than the call's deadline or the retry policy's `max_wait`.
+    #[error(
+        "{method} {path}: not sent: the rate limit allows the next request in {}s, later than this call may wait; try again later",
+        wait.as_secs()
+    )]
+    RateLimited {
+        /// The request's method.
+        method: Method,
+        /// The request's path (without query).
+        path: String,
+        /// How many attempts were made before (0 when none was).
+        attempts: u32,
+        /// How long the call would have had to wait.
+        wait: Duration,
+    },
+
+    /// A success response's body was larger than the client's cap
+    /// (`max_response_bytes`); it was not read.
+    #[error(
+        "{method} {path}: the {status} response body is larger than the {limit}-byte cap; raise max_response_bytes if the server really sends that much"
+    )]
+    ResponseTooLarge {
+        /// The request's method.
+        method: Method,
+        /// The request's path (without query).
+        path: String,
+        /// The response's status.
+        status: StatusCode,
+        /// The cap, in bytes.
+        limit: usize,
+    },
+
     /// The caller's input was refused before anything was sent.
     #[error("invalid input: {field}: {message}")]
     InvalidInput {
@@ -562,6 +596,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -581,7 +616,7 @@ impl Error {
         match self {
             Error::Api(e) => is_retryable_status(e.status),
             Error::Transport { source, .. } => source.is_connect() || source.is_timeout(),
-            Error::Timeout { .. } => true,
+            Error::Timeout { .. } | Error::RateLimited { .. } => true,
             _ => false,
         }
     }
@@ -613,16 +648,23 @@ impl Error {
         }
     }
 
-    /// The `Retry-After` delay the server asked for.
+    /// How long to wait before trying again: the `Retry-After` delay the
+    /// server asked for, or the rate-limit wait of [`Error::RateLimited`].
     pub fn retry_after(&self) -> Option<Duration> {
-        self.api_error().and_then(|e| e.retry_after)
+        match self {
+            Error::RateLimited { wait, .. } => Some(*wait),
+            _ => self.api_error().and_then(|e| e.retry_after),
+        }
     }
 
     /// How many attempts were made, when a request was sent.
     pub fn attempts(&self) -> Option<u32> {
         match self {
             Error::Api(e) => Some(e.attempts),
-            Error::Transport { attempts, .. } | Error::Timeout { attempts, .. } => Some(*attempts),
+            Error::Transport { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::RateLimited { attempts, .. } => Some(*attempts),
+            Error::ResponseTooLarge { .. } => Some(1),
             Error::Decode(_) => Some(1),
             _ => None,
         }

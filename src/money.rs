@@ -15,7 +15,6 @@
 //! - [`decimal_number`]: written as a JSON number with the exact digits.
 
 use std::fmt;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer};
@@ -26,18 +25,92 @@ use serde_json::value::RawValue;
 /// [`Decimal`].
 ///
 /// Quoted strings may carry surrounding white space; numbers may use an
-/// exponent (`1.5e2`). Anything else is an error naming the text.
+/// exponent (`1.5e2`). A value a [`Decimal`] cannot hold exactly (more than
+/// 28 fractional digits, or more than 96 bits of digits) is an error, never
+/// rounded; trailing zeros past that are dropped, as they change nothing.
+/// Anything else is an error naming the text.
+///
+/// ```
+/// use billkit::money::parse_decimal;
+/// assert_eq!(parse_decimal("19.990").unwrap().to_string(), "19.990");
+/// assert!(parse_decimal("1.0000000000000000000000000000001").is_err());
+/// ```
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty string is not an amount".to_owned());
     }
+    let shown = crate::error::truncate(t, 64);
+    let Some(want) = Digits::of(t) else {
+        return Err(format!("`{shown}` is not a decimal amount"));
+    };
     let parsed = if t.contains(['e', 'E']) {
         Decimal::from_scientific(t)
     } else {
-        Decimal::from_str(t)
+        Decimal::from_str_exact(t).or_else(|e| {
+            // Zeros past the 28th fractional digit carry no value.
+            match t.split_once('.') {
+                Some((_, frac)) if frac.ends_with('0') => {
+                    Decimal::from_str_exact(t.trim_end_matches('0').trim_end_matches('.'))
+                }
+                _ => Err(e),
+            }
+        })
     };
-    parsed.map_err(|e| format!("`{t}` is not an exact decimal amount: {e}"))
+    let d = parsed.map_err(|e| format!("`{shown}` is not an exact decimal amount: {e}"))?;
+    if Digits::of(&d.to_string()) != Some(want) {
+        return Err(format!(
+            "`{shown}` has more digits than an exact decimal amount can hold (28 after the point)"
+        ));
+    }
+    Ok(d)
+}
+
+/// A number's value as sign, significant digits and power of ten, so two
+/// spellings of one value compare equal (`1.50` = `15e-1`).
+#[derive(Debug, PartialEq, Eq)]
+struct Digits {
+    negative: bool,
+    digits: String,
+    exponent: i64,
+}
+
+impl Digits {
+    fn of(text: &str) -> Option<Digits> {
+        let (negative, rest) = match text.as_bytes().first()? {
+            b'-' => (true, &text[1..]),
+            b'+' => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
+            None => (rest, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let all = format!("{int}{frac}");
+        let mut exponent = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
+        let trimmed_end = all.trim_end_matches('0');
+        exponent = exponent.checked_add(i64::try_from(all.len() - trimmed_end.len()).ok()?)?;
+        let digits = trimmed_end.trim_start_matches('0').to_owned();
+        if digits.is_empty() {
+            return Some(Digits {
+                negative: false,
+                digits,
+                exponent: 0,
+            });
+        }
+        Some(Digits {
+            negative,
+            digits,
+            exponent,
+        })
+    }
 }
 
 /// Reads a JSON string or number as the raw text it was sent as.
@@ -206,6 +279,36 @@ impl<'de> Deserialize<'de> for Cents {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn too_many_digits_is_an_error_never_a_rounding() {
+        for bad in [
+            "1.0000000000000000000000000000001".to_owned(),
+            format!("0.{}", "9".repeat(10_000)),
+            "79228162514264337593543950336".to_owned(),
+            "1e-40".to_owned(),
+            "123456789012345678901234567890e5".to_owned(),
+        ] {
+            let e = parse_decimal(&bad).unwrap_err();
+            assert!(e.len() < 300, "{e}");
+        }
+        assert_eq!(
+            parse_decimal("1.1000000000000000000000000000000000").unwrap(),
+            Decimal::from_str("1.1").unwrap()
+        );
+        assert_eq!(parse_decimal("1.5e2").unwrap(), Decimal::from(150));
+        assert_eq!(parse_decimal("-0.000").unwrap().to_string(), "0.000");
+        assert_eq!(
+            parse_decimal("0.0000000000000000000000000001")
+                .unwrap()
+                .to_string(),
+            "0.0000000000000000000000000001"
+        );
+        for bad in ["", "-", ".", "1.2.3", "abc", "1e", "--1", "0x10"] {
+            assert!(parse_decimal(bad).is_err(), "{bad:?}");
+        }
+    }
     use serde::Deserialize;
 
     #[derive(Deserialize, Serialize, Debug)]

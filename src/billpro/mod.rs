@@ -140,6 +140,12 @@ macro_rules! id_type {
             }
         }
 
+        impl crate::http::PathParam for $name {
+            fn to_segment(&self) -> std::result::Result<String, String> {
+                self.0.to_segment()
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
                 crate::lenient::int::deserialize(d).map($name)

@@ -28,12 +28,37 @@ impl Credentials {
         Credentials::BasicKey(SecretString::from(key.into()))
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        match self {
-            Credentials::Bearer(s) | Credentials::BasicKey(s) => {
-                s.expose_secret().trim().is_empty()
+    /// Refuses a credential that could not be sent as it is; the message
+    /// never shows the secret.
+    pub(crate) fn check(&self) -> Result<()> {
+        let (what, secret) = match self {
+            Credentials::Bearer(s) => ("API token", s.expose_secret()),
+            Credentials::BasicKey(s) => ("API key", s.expose_secret()),
+        };
+        if secret.trim().is_empty() {
+            return Err(Error::Config(format!("the {what} is empty")));
+        }
+        if secret.trim() != secret {
+            return Err(Error::Config(format!(
+                "the {what} ({} characters) starts or ends with white space or a line break, often a trailing newline from a file or environment variable; trim it",
+                secret.chars().count()
+            )));
+        }
+        if let Some(pos) = secret.chars().position(|c| c.is_control() || !c.is_ascii()) {
+            return Err(Error::Config(format!(
+                "the {what} holds a control or non-ASCII character at position {}; an HTTP header cannot carry it: check how it was copied",
+                pos + 1
+            )));
+        }
+        if let Credentials::BasicKey(_) = self {
+            if secret.contains(':') {
+                return Err(Error::Config(
+                    "the API key holds `:`, which basic authentication cannot carry in a user name"
+                        .into(),
+                ));
             }
         }
+        Ok(())
     }
 
     pub(crate) fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -89,6 +114,26 @@ mod tests {
         assert_eq!(format!("{c:?}"), "Bearer([REDACTED])");
         let c = Credentials::basic_key("5MyxREWaEymNWunpGseySVGBZkTWDW57FUXsyTo2WtGC");
         assert!(!format!("{c:?}").contains("5Myx"));
+    }
+
+    #[test]
+    fn unsendable_credentials_are_a_config_error_that_hides_them() {
+        for bad in [
+            "s3cr3t-token\n",
+            " s3cr3t-token",
+            "s3cr3t\r\ntoken",
+            "s3cr3t\u{7f}",
+            "s3cr3té",
+            "",
+        ] {
+            let e = Credentials::bearer(bad).check().unwrap_err();
+            assert!(matches!(e, Error::Config(_)), "{bad:?}: {e}");
+            assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        }
+        let e = Credentials::bearer("s3cr3t-token\n").check().unwrap_err();
+        assert!(e.to_string().contains("trailing newline"), "{e}");
+        assert!(Credentials::basic_key("a:b").check().is_err());
+        assert!(Credentials::bearer("abc.DEF-123_~+/=").check().is_ok());
     }
 
     #[test]

@@ -35,7 +35,8 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
-        Instant::now()
+        // tokio's clock, so a runtime with paused time (tests) moves it too.
+        tokio::time::Instant::now().into_std()
     }
     fn system_now(&self) -> SystemTime {
         SystemTime::now()

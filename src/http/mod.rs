@@ -26,11 +26,11 @@ pub use clock::{
 };
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator};
 pub use rate_limit::RateLimit;
-pub use request::{Body, Request, RetryMode};
+pub use request::{Body, PathParam, Request, RetryMode, MAX_PATH_PARAM_LEN};
 pub use reqwest::{Method, StatusCode};
 pub use retry::{parse_retry_after, RetryPolicy};
 
-use crate::error::{ApiError, DecodeError, Error, Result, TimeoutKind, MAX_RAW_BODY};
+use crate::error::{ApiError, ApiErrorBody, DecodeError, Error, Result, TimeoutKind, MAX_RAW_BODY};
 use rate_limit::RateLimiter;
 
 /// The `User-Agent` every request carries, before any application suffix.
@@ -71,6 +71,7 @@ pub struct Config {
     timeouts: Timeouts,
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
+    max_response_bytes: usize,
     http_client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
@@ -87,6 +88,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
             rate_limit: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             http_client: None,
             clock: Arc::new(SystemClock),
             sleeper: Arc::new(TokioSleeper),
@@ -105,6 +107,7 @@ impl fmt::Debug for Config {
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -184,8 +187,20 @@ impl Config {
         self
     }
 
+    /// The largest success body read, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 32 MiB); a larger one fails with
+    /// [`Error::ResponseTooLarge`] without being held in memory. Error
+    /// bodies are read up to 64 KiB and the rest dropped.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes.max(1);
+        self
+    }
+
     /// Uses this `reqwest::Client` (its own connect timeout, proxy and TLS
-    /// settings apply) instead of building one.
+    /// settings apply) instead of building one. Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: billkit follows
+    /// redirects itself, and only safe ones; a client that follows them on
+    /// its own may send a request body to another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -304,6 +319,7 @@ struct Inner {
     timeouts: Timeouts,
     retry: RetryPolicy,
     limiter: Option<RateLimiter>,
+    max_response_bytes: usize,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
     jitter: Arc<dyn Jitter>,
@@ -331,9 +347,7 @@ impl Transport {
             .base_url
             .ok_or_else(|| Error::Config("no base URL was given".into()))?;
         if let Some(c) = &config.credentials {
-            if c.is_empty() {
-                return Err(Error::Config("the API token or key is empty".into()));
-            }
+            c.check()?;
         }
         auth::check_transport_security(&base_url, config.credentials.as_ref())?;
         let agent = match &config.app_info {
@@ -349,6 +363,7 @@ impl Transport {
             Some(c) => c,
             None => reqwest::Client::builder()
                 .connect_timeout(config.timeouts.connect)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
@@ -365,6 +380,7 @@ impl Transport {
                 timeouts: config.timeouts,
                 retry: config.retry,
                 limiter,
+                max_response_bytes: config.max_response_bytes,
                 clock: config.clock,
                 sleeper: config.sleeper,
                 jitter: config.jitter,
@@ -393,6 +409,7 @@ impl Transport {
                 timeouts: i.timeouts,
                 retry: i.retry.clone(),
                 limiter: i.limiter.clone(),
+                max_response_bytes: i.max_response_bytes,
                 clock: i.clock.clone(),
                 sleeper: i.sleeper.clone(),
                 jitter: i.jitter.clone(),
@@ -458,11 +475,11 @@ impl Transport {
             let delay = err
                 .retry_after()
                 .unwrap_or_else(|| retry::backoff(&i.retry, attempt, &*i.jitter));
-            if waited + delay > i.retry.max_retry_time {
+            if delay > i.retry.max_wait || waited.saturating_add(delay) > i.retry.max_retry_time {
                 return Err(err);
             }
             i.sleeper.sleep(delay).await;
-            waited += delay;
+            waited = waited.saturating_add(delay);
         }
     }
 
@@ -486,27 +503,41 @@ impl Transport {
         let method = request.method().clone();
         let path = url.path().to_owned();
         let started = i.clock.now();
-        let deadline = i.timeouts.overall.map(|d| started + d);
+        let deadline = i.timeouts.overall.and_then(|d| started.checked_add(d));
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
+        let mut last_err: Option<Error> = None;
         let span = tracing::Span::current();
         loop {
             attempt += 1;
             span.record("attempt", attempt);
+            let left = deadline.map(|d| d.saturating_duration_since(i.clock.now()));
             if let Some(limiter) = &i.limiter {
-                limiter.acquire(&*i.clock, &*i.sleeper).await;
+                let max_wait = left.map_or(i.retry.max_wait, |l| l.min(i.retry.max_wait));
+                if let Err(wait) = limiter
+                    .acquire(&*i.clock, &*i.sleeper, Some(max_wait))
+                    .await
+                {
+                    tracing::debug!(?wait, "rate limit wait is longer than the call allows");
+                    return Err(last_err.unwrap_or(Error::RateLimited {
+                        method,
+                        path,
+                        attempts: attempt - 1,
+                        wait,
+                    }));
+                }
             }
             let mut attempt_timeout = i.timeouts.attempt;
             let mut bound_by_deadline = false;
             if let Some(deadline) = deadline {
                 let left = deadline.saturating_duration_since(i.clock.now());
                 if left.is_zero() {
-                    return Err(Error::Timeout {
+                    return Err(last_err.unwrap_or(Error::Timeout {
                         method,
                         path,
                         attempts: attempt - 1,
                         kind: TimeoutKind::Deadline,
-                    });
+                    }));
                 }
                 if left < attempt_timeout {
                     attempt_timeout = left;
@@ -517,7 +548,7 @@ impl Transport {
             let outcome = self.attempt(request, &url, attempt_timeout).await;
             span.record("latency_ms", sent_at.elapsed().as_millis() as u64);
 
-            // Err(None) = give up with `err`; Ok(delay) = retry after delay.
+            let idempotent = request.retry() == RetryMode::Idempotent;
             let (err, retry_ok, server_delay) = match outcome {
                 Ok((status, headers, body)) => {
                     span.record("status", status.as_u16());
@@ -537,9 +568,8 @@ impl Transport {
                             path,
                         });
                     }
-                    let retry_ok = request.retry() == RetryMode::Idempotent
-                        && crate::error::is_retryable_status(status);
-                    let err = ApiError::from_response(
+                    let retry_ok = idempotent && crate::error::is_retryable_status(status);
+                    let mut err = ApiError::from_response(
                         method.clone(),
                         path.clone(),
                         status,
@@ -548,14 +578,25 @@ impl Transport {
                         retry_after,
                         attempt,
                     );
+                    if status.is_redirection() {
+                        err.body = ApiErrorBody::Text(redirect_refusal(&headers));
+                    }
                     (Error::from(err), retry_ok, retry_after)
                 }
-                Err(e) => {
+                Err(Failure::TooLarge { status, limit }) => {
+                    let err = Error::ResponseTooLarge {
+                        method: method.clone(),
+                        path: path.clone(),
+                        status,
+                        limit,
+                    };
+                    (err, false, None)
+                }
+                Err(Failure::Http(e)) => {
                     let unsent = e.is_connect();
                     let retry_ok = match request.retry() {
-                        RetryMode::Idempotent => {
-                            unsent || e.is_timeout() || e.is_request() || e.is_body()
-                        }
+                        // A body cut short is as transient as a lost connection.
+                        RetryMode::Idempotent => !e.is_builder(),
                         RetryMode::UnsentOnly => unsent,
                         RetryMode::Never => false,
                     };
@@ -590,9 +631,11 @@ impl Transport {
             }
             let delay =
                 server_delay.unwrap_or_else(|| retry::backoff(&i.retry, attempt, &*i.jitter));
-            let over_budget = waited + delay > i.retry.max_retry_time;
-            let past_deadline = deadline.is_some_and(|d| i.clock.now() + delay >= d);
-            if over_budget || past_deadline {
+            let too_long = delay > i.retry.max_wait;
+            let over_budget = waited.saturating_add(delay) > i.retry.max_retry_time;
+            let past_deadline =
+                deadline.is_some_and(|d| i.clock.now().checked_add(delay).is_none_or(|t| t >= d));
+            if too_long || over_budget || past_deadline {
                 tracing::debug!(attempt, ?delay, "retry budget spent");
                 return Err(err);
             }
@@ -605,51 +648,205 @@ impl Transport {
                 "retrying"
             );
             i.sleeper.sleep(delay).await;
-            waited += delay;
+            waited = waited.saturating_add(delay);
+            last_err = Some(err);
         }
     }
 
+    /// One attempt: send, follow same-origin redirects of idempotent
+    /// requests, and read the body within the size cap.
     async fn attempt<T>(
         &self,
         request: &Request<T>,
         url: &Url,
         timeout: Duration,
-    ) -> std::result::Result<(StatusCode, HeaderMap, bytes::Bytes), reqwest::Error> {
+    ) -> std::result::Result<(StatusCode, HeaderMap, bytes::Bytes), Failure> {
+        let i = &*self.inner;
+        let mut url = std::borrow::Cow::Borrowed(url);
+        let mut method = request.method().clone();
+        let mut with_body = true;
+        let mut hops = 0;
+        loop {
+            let response = self
+                .build(request, &method, &url, with_body, timeout)
+                .send()
+                .await
+                .map_err(Failure::Http)?;
+            let status = response.status();
+            if status.is_redirection() && hops < MAX_REDIRECTS {
+                if let Some(next) = follow_redirect(&i.base_url, &method, &url, &response) {
+                    hops += 1;
+                    if status == StatusCode::SEE_OTHER {
+                        method = Method::GET;
+                        with_body = false;
+                    }
+                    url = std::borrow::Cow::Owned(next);
+                    continue;
+                }
+            }
+            let headers = response.headers().clone();
+            let cap = if status.is_success() {
+                i.max_response_bytes
+            } else {
+                i.max_response_bytes.min(MAX_ERROR_BODY)
+            };
+            return match read_capped(response, cap).await {
+                Ok(body) => Ok((status, headers, body)),
+                // An error page is only read for its message: keep its start.
+                Err(ReadError::TooLarge(partial)) if !status.is_success() => {
+                    Ok((status, headers, partial))
+                }
+                Err(ReadError::TooLarge(_)) => Err(Failure::TooLarge { status, limit: cap }),
+                Err(ReadError::Http(e)) => Err(Failure::Http(e)),
+            };
+        }
+    }
+
+    fn build<T>(
+        &self,
+        request: &Request<T>,
+        method: &Method,
+        url: &Url,
+        with_body: bool,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
         let i = &*self.inner;
         let mut builder = i
             .http
-            .request(request.method().clone(), url.clone())
+            .request(method.clone(), url.clone())
             .timeout(timeout)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(USER_AGENT, i.user_agent.clone());
-        builder = match request.body() {
-            Body::Empty => builder,
-            Body::Json(bytes) => builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(bytes.clone()),
-            Body::Form(pairs) => {
-                let encoded = url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                    .finish();
-                builder
-                    .header(
-                        CONTENT_TYPE,
-                        HeaderValue::from_static("application/x-www-form-urlencoded"),
-                    )
-                    .body(encoded)
-            }
-        };
+        if with_body {
+            builder = match request.body() {
+                Body::Empty => builder,
+                Body::Json(bytes) => builder
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                    .body(bytes.clone()),
+                Body::Form(pairs) => {
+                    let encoded = url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                        .finish();
+                    builder
+                        .header(
+                            CONTENT_TYPE,
+                            HeaderValue::from_static("application/x-www-form-urlencoded"),
+                        )
+                        .body(encoded)
+                }
+            };
+        }
         if request.is_authenticated() {
             if let Some(c) = &i.credentials {
                 builder = c.apply(builder);
             }
         }
-        let response = builder.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        Ok((status, headers, body))
+        builder
     }
+}
+
+/// How many redirects one attempt follows.
+const MAX_REDIRECTS: u32 = 5;
+
+/// How much of an error response is read (the rest is dropped): enough for
+/// any error document, bounded for a hostile one.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The default cap on a success body (see [`Config::max_response_bytes`]).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Why an attempt got no usable response.
+enum Failure {
+    /// reqwest failed: connecting, sending, or reading the body.
+    Http(reqwest::Error),
+    /// A success body grew past the cap.
+    TooLarge { status: StatusCode, limit: usize },
+}
+
+enum ReadError {
+    Http(reqwest::Error),
+    TooLarge(bytes::Bytes),
+}
+
+/// Reads a body, never holding more than `cap` bytes of it.
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> std::result::Result<bytes::Bytes, ReadError> {
+    let declared = response.content_length();
+    if declared.is_some_and(|len| len > cap as u64) {
+        let mut partial = bytes::BytesMut::new();
+        while partial.len() < cap {
+            match response.chunk().await {
+                Ok(Some(c)) => partial.extend_from_slice(&c[..c.len().min(cap - partial.len())]),
+                _ => break,
+            }
+        }
+        return Err(ReadError::TooLarge(partial.freeze()));
+    }
+    // Chunks are kept as they came and joined once at the end, so the
+    // peak is at most twice the cap (no doubling growth); one chunk, the
+    // common case, is returned without a copy.
+    let mut chunks: Vec<bytes::Bytes> = Vec::new();
+    let mut have = 0usize;
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Http)? {
+        if have + chunk.len() > cap {
+            chunks.push(chunk.slice(..cap - have));
+            return Err(ReadError::TooLarge(join(chunks, cap)));
+        }
+        have += chunk.len();
+        chunks.push(chunk);
+    }
+    Ok(join(chunks, have))
+}
+
+fn join(mut chunks: Vec<bytes::Bytes>, len: usize) -> bytes::Bytes {
+    if chunks.len() == 1 {
+        return chunks.pop().unwrap_or_default();
+    }
+    let mut out = bytes::BytesMut::with_capacity(len);
+    for c in chunks {
+        out.extend_from_slice(&c);
+    }
+    out.freeze()
+}
+
+/// The next URL when a redirect may be followed: only for GET, HEAD, PUT
+/// and DELETE, only within the base URL's origin (so never from https to
+/// http, and a request body never leaves the host it was meant for).
+fn follow_redirect(
+    base: &Url,
+    method: &Method,
+    current: &Url,
+    response: &reqwest::Response,
+) -> Option<Url> {
+    let idempotent = [Method::GET, Method::HEAD, Method::PUT, Method::DELETE].contains(method);
+    if !idempotent {
+        return None;
+    }
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)?
+        .to_str()
+        .ok()?;
+    let next = current.join(location).ok()?;
+    (next.origin() == base.origin()).then_some(next)
+}
+
+/// The message of a redirect that was not followed: where it pointed
+/// (origin and path only: a query may hold secrets) and why.
+fn redirect_refusal(headers: &HeaderMap) -> String {
+    let target = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|l| {
+            let l = l.split(['?', '#']).next().unwrap_or_default();
+            crate::error::truncate(l, 200)
+        })
+        .unwrap_or_else(|| "nowhere (no Location header)".into());
+    format!(
+        "redirected to {target}; not followed: billkit follows redirects only for GET, HEAD, PUT and DELETE and only within the base URL's origin (check the base URL)"
+    )
 }
 
 /// Adds the shared settings (timeouts, retries, rate limit, application

@@ -1,11 +1,14 @@
 //! A client-side limiter shared by every clone of a client.
 //!
-//! It allows a number of requests per window and also learns from the
-//! server: `X-RateLimit-Limit` replaces the configured quota,
-//! `X-RateLimit-Remaining` lowers what is left of the window, and a 429's
-//! `Retry-After` holds every request until it has passed. Many tasks sharing
+//! It never grants more than a number of requests in any sliding window of
+//! its length, and learns from the server: `X-RateLimit-Limit` replaces the
+//! configured quota, `X-RateLimit-Remaining` lowers what is left of the
+//! window, and a 429's `Retry-After` holds every request until it has
+//! passed. A wait longer than the call allows (its deadline, or the retry
+//! policy's `max_wait`) ends the call at once instead. Many tasks sharing
 //! one client therefore wait their turn instead of provoking a storm of 429s.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -47,29 +50,47 @@ impl RateLimit {
     }
 }
 
+/// The longest hold a server's `Retry-After` can put on the limiter; a
+/// larger value is read as this (calls bounded by a deadline or
+/// [`RetryPolicy::max_wait`](super::RetryPolicy::max_wait) fail at once anyway).
+const MAX_HOLD: Duration = Duration::from_secs(365 * 24 * 3600);
+
 #[derive(Debug)]
 struct State {
     limit: u32,
     window: Duration,
-    window_start: Instant,
-    used: u32,
+    /// The send times granted so far, in order, the newest `limit` kept.
+    /// Entries may lie in the future: a task that waits holds its slot.
+    granted: VecDeque<Instant>,
     blocked_until: Option<Instant>,
 }
 
+impl State {
+    fn trim(&mut self) {
+        while self.granted.len() > self.limit as usize {
+            self.granted.pop_front();
+        }
+    }
+}
+
 /// The limiter itself; cheap to clone, clones share their state.
+///
+/// A sliding log: a request is granted the earliest time at which the
+/// `limit`-th previous grant is a whole window old, so no window of that
+/// length, wherever it starts, holds more than `limit` grants. Grants are
+/// handed out in call order, which keeps tasks fair.
 #[derive(Debug, Clone)]
 pub(crate) struct RateLimiter {
     state: Arc<Mutex<State>>,
 }
 
 impl RateLimiter {
-    pub(crate) fn new(limit: RateLimit, now: Instant) -> Self {
+    pub(crate) fn new(limit: RateLimit, _now: Instant) -> Self {
         RateLimiter {
             state: Arc::new(Mutex::new(State {
                 limit: limit.requests,
                 window: limit.window,
-                window_start: now,
-                used: 0,
+                granted: VecDeque::new(),
                 blocked_until: None,
             })),
         }
@@ -79,69 +100,94 @@ impl RateLimiter {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// How long the caller must wait before it may send, taking a slot when
-    /// the answer is zero.
-    fn try_acquire(&self, now: Instant) -> Duration {
+    /// Reserves the next send time and returns how long to wait for it; or,
+    /// when that wait would exceed `max_wait`, reserves nothing and returns
+    /// the wait as the error.
+    fn reserve(&self, now: Instant, max_wait: Option<Duration>) -> Result<Duration, Duration> {
         let mut s = self.lock();
+        let mut at = now;
         if let Some(until) = s.blocked_until {
-            if until > now {
-                return until - now;
+            at = at.max(until);
+        }
+        if let Some(last) = s.granted.back() {
+            at = at.max(*last);
+        }
+        if s.granted.len() >= s.limit as usize {
+            let oldest = s.granted[s.granted.len() - s.limit as usize];
+            match oldest.checked_add(s.window) {
+                Some(free) => at = at.max(free),
+                None => return Err(MAX_HOLD),
             }
-            s.blocked_until = None;
-            s.window_start = now;
-            s.used = 0;
         }
-        if now.duration_since(s.window_start) >= s.window {
-            s.window_start = now;
-            s.used = 0;
+        let wait = at.saturating_duration_since(now);
+        if max_wait.is_some_and(|max| wait > max) {
+            return Err(wait);
         }
-        if s.used < s.limit {
-            s.used += 1;
-            Duration::ZERO
-        } else {
-            (s.window_start + s.window)
-                .saturating_duration_since(now)
-                .max(Duration::from_millis(1))
-        }
+        s.granted.push_back(at);
+        s.trim();
+        Ok(wait)
     }
 
-    /// Waits for a slot.
-    pub(crate) async fn acquire(&self, clock: &dyn Clock, sleeper: &dyn Sleeper) -> Duration {
-        let mut waited = Duration::ZERO;
-        loop {
-            let wait = self.try_acquire(clock.now());
-            if wait.is_zero() {
-                return waited;
-            }
-            waited += wait;
+    /// Waits for a send slot. When the wait would be longer than `max_wait`,
+    /// returns at once with that wait as the error and takes no slot.
+    pub(crate) async fn acquire(
+        &self,
+        clock: &dyn Clock,
+        sleeper: &dyn Sleeper,
+        max_wait: Option<Duration>,
+    ) -> Result<Duration, Duration> {
+        let wait = self.reserve(clock.now(), max_wait)?;
+        if !wait.is_zero() {
             sleeper.sleep(wait).await;
         }
+        Ok(wait)
     }
 
-    /// Learns from a response's headers; `retry_after` is set for a 429.
-    pub(crate) fn observe(&self, headers: &HeaderMap, retry_after: Option<Duration>, now: Instant) {
+    /// Learns from a response's headers; `hold` is set for a 429 (its
+    /// `Retry-After`, or a default).
+    pub(crate) fn observe(&self, headers: &HeaderMap, hold: Option<Duration>, now: Instant) {
         let num =
             |name: &str| -> Option<u32> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         let mut s = self.lock();
         if let Some(limit) = num("x-ratelimit-limit") {
             if limit > 0 {
                 s.limit = limit;
+                s.trim();
             }
         }
-        if let Some(remaining) = num("x-ratelimit-remaining") {
-            let used = s.limit.saturating_sub(remaining);
-            s.used = s.used.max(used);
+        // A `Retry-After` says exactly when capacity returns; without one,
+        // requests the server counted and we did not (other clients of the
+        // same token) are counted as if granted now.
+        let remaining = num("x-ratelimit-remaining").filter(|_| hold.is_none());
+        if let Some(remaining) = remaining {
+            let used = s.limit.saturating_sub(remaining) as usize;
+            let since = now.checked_sub(s.window);
+            let recent = s
+                .granted
+                .iter()
+                .filter(|t| since.is_none_or(|since| **t > since))
+                .count();
+            if used > recent {
+                let at = s.granted.partition_point(|t| *t <= now);
+                for _ in recent..used {
+                    s.granted.insert(at, now);
+                }
+                s.trim();
+            }
         }
-        if let Some(wait) = retry_after {
-            let until = now + wait;
+        if let Some(wait) = hold {
+            let until = now
+                .checked_add(wait.min(MAX_HOLD))
+                .or_else(|| now.checked_add(Duration::from_secs(24 * 3600)))
+                .unwrap_or(now);
             s.blocked_until = Some(s.blocked_until.map_or(until, |b| b.max(until)));
         }
     }
 
     #[cfg(test)]
-    fn snapshot(&self) -> (u32, u32) {
+    fn snapshot(&self) -> (u32, usize) {
         let s = self.lock();
-        (s.limit, s.used)
+        (s.limit, s.granted.len())
     }
 }
 
@@ -152,14 +198,40 @@ mod tests {
     use reqwest::header::HeaderValue;
 
     #[tokio::test]
-    async fn waits_for_the_next_window_when_the_quota_is_used() {
+    async fn waits_until_the_oldest_grant_is_a_window_old() {
         let clock = ManualClock::new();
         let rl = RateLimiter::new(RateLimit::new(2, Duration::from_secs(10)), clock.now());
-        assert_eq!(rl.acquire(&clock, &clock).await, Duration::ZERO);
+        assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
         clock.advance(Duration::from_secs(3));
-        assert_eq!(rl.acquire(&clock, &clock).await, Duration::ZERO);
-        assert_eq!(rl.acquire(&clock, &clock).await, Duration::from_secs(7));
-        assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
+        assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
+        // The first grant (t=0) leaves the window at t=10: 7 s from now.
+        assert_eq!(
+            rl.acquire(&clock, &clock, None).await,
+            Ok(Duration::from_secs(7))
+        );
+        // The second (t=3) at t=13.
+        assert_eq!(
+            rl.acquire(&clock, &clock, None).await,
+            Ok(Duration::from_secs(3))
+        );
+        assert_eq!(
+            clock.sleeps(),
+            vec![Duration::from_secs(7), Duration::from_secs(3)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wait_past_max_wait_fails_at_once_and_takes_no_slot() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::new(1, Duration::from_secs(60)), clock.now());
+        assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
+        let max = Some(Duration::from_secs(5));
+        assert_eq!(
+            rl.acquire(&clock, &clock, max).await,
+            Err(Duration::from_secs(60))
+        );
+        assert!(clock.sleeps().is_empty());
+        assert_eq!(rl.snapshot(), (1, 1));
     }
 
     #[tokio::test]
@@ -171,8 +243,11 @@ mod tests {
         h.insert("X-RateLimit-Remaining", HeaderValue::from_static("1"));
         rl.observe(&h, None, clock.now());
         assert_eq!(rl.snapshot(), (5, 4));
-        assert_eq!(rl.acquire(&clock, &clock).await, Duration::ZERO);
-        assert_eq!(rl.acquire(&clock, &clock).await, Duration::from_secs(60));
+        assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
+        assert_eq!(
+            rl.acquire(&clock, &clock, None).await,
+            Ok(Duration::from_secs(60))
+        );
     }
 
     #[tokio::test]
@@ -181,7 +256,71 @@ mod tests {
         let rl = RateLimiter::new(RateLimit::per_minute(100), clock.now());
         rl.observe(&HeaderMap::new(), Some(Duration::from_secs(9)), clock.now());
         let other = rl.clone();
-        assert_eq!(other.acquire(&clock, &clock).await, Duration::from_secs(9));
-        assert_eq!(rl.acquire(&clock, &clock).await, Duration::ZERO);
+        assert_eq!(
+            other.acquire(&clock, &clock, None).await,
+            Ok(Duration::from_secs(9))
+        );
+        assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
+    }
+
+    #[tokio::test]
+    async fn an_absurd_retry_after_neither_panics_nor_hangs_a_bounded_call() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_second(40), clock.now());
+        rl.observe(&HeaderMap::new(), Some(Duration::MAX), clock.now());
+        rl.observe(
+            &HeaderMap::new(),
+            Some(Duration::from_secs(u64::MAX)),
+            clock.now(),
+        );
+        let got = rl
+            .acquire(&clock, &clock, Some(Duration::from_secs(5)))
+            .await;
+        assert_eq!(got, Err(MAX_HOLD));
+    }
+
+    /// Many tasks on tokio's paused clock: the grants never put more than
+    /// the quota into any window, wherever it starts, and every task is
+    /// served.
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_tasks_never_exceed_the_quota_in_any_sliding_window() {
+        use crate::http::{SystemClock as TokioClock, TokioSleeper};
+        let limit = 40;
+        let window = Duration::from_secs(1);
+        let rl = RateLimiter::new(RateLimit::new(limit, window), TokioClock.now());
+        let times = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for task in 0..16u64 {
+            let (rl, times) = (rl.clone(), times.clone());
+            tasks.push(tokio::spawn(async move {
+                // Stagger the starts so grants fall across window edges.
+                tokio::time::sleep(Duration::from_millis(task * 3)).await;
+                for _ in 0..25 {
+                    rl.acquire(&TokioClock, &TokioSleeper, None).await.unwrap();
+                    times.lock().unwrap().push(tokio::time::Instant::now());
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let mut times = times.lock().unwrap().clone();
+        times.sort();
+        assert_eq!(times.len(), 400);
+        let most = (0..times.len())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|t| **t < times[i] + window)
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert_eq!(most, limit as usize, "most grants in one sliding window");
+        // No capacity is wasted: grant k comes exactly a window after
+        // grant k-40, so 400 grants take 9 s after the first 40.
+        for k in 40..400 {
+            assert_eq!(times[k] - times[k - 40], window, "grant {k}");
+        }
     }
 }

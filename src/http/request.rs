@@ -64,11 +64,98 @@ impl fmt::Debug for Body {
     }
 }
 
+/// The longest path parameter accepted, in bytes.
+pub const MAX_PATH_PARAM_LEN: usize = 128;
+
+/// A value that fills one `{…}` placeholder of a path template.
+///
+/// Integers must be positive (no API numbers its records from 0); text may
+/// hold only ASCII letters, digits, `-`, `_`, `.` and `~`, must not be `.`
+/// or `..`, and is at most [`MAX_PATH_PARAM_LEN`] bytes long. So an id can
+/// never change the route, whatever a server or URL normaliser does with
+/// `/`, `%2F`, dot segments or control characters.
+pub trait PathParam {
+    /// The segment, or what is wrong with the value.
+    fn to_segment(&self) -> std::result::Result<String, String>;
+}
+
+macro_rules! unsigned_path_param {
+    ($($t:ty),*) => {$(
+        impl PathParam for $t {
+            fn to_segment(&self) -> std::result::Result<String, String> {
+                if *self == 0 {
+                    return Err("must be a positive integer, not 0".into());
+                }
+                Ok(self.to_string())
+            }
+        }
+    )*};
+}
+unsigned_path_param!(u8, u16, u32, u64, usize);
+
+macro_rules! signed_path_param {
+    ($($t:ty),*) => {$(
+        impl PathParam for $t {
+            fn to_segment(&self) -> std::result::Result<String, String> {
+                if *self <= 0 {
+                    return Err(format!("must be a positive integer, not {self}"));
+                }
+                Ok(self.to_string())
+            }
+        }
+    )*};
+}
+signed_path_param!(i32, i64);
+
+impl PathParam for str {
+    fn to_segment(&self) -> std::result::Result<String, String> {
+        check_segment(self).map(|()| self.to_owned())
+    }
+}
+
+impl PathParam for String {
+    fn to_segment(&self) -> std::result::Result<String, String> {
+        self.as_str().to_segment()
+    }
+}
+
+impl<P: PathParam + ?Sized> PathParam for &P {
+    fn to_segment(&self) -> std::result::Result<String, String> {
+        (**self).to_segment()
+    }
+}
+
+fn check_segment(s: &str) -> std::result::Result<(), String> {
+    if s.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s == "." || s == ".." {
+        return Err(format!("`{s}` is not an id: it would change the route"));
+    }
+    if s.len() > MAX_PATH_PARAM_LEN {
+        return Err(format!(
+            "is {} bytes long; an id is at most {MAX_PATH_PARAM_LEN}",
+            s.len()
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~')))
+    {
+        return Err(format!(
+            "contains {c:?}; an id holds only ASCII letters, digits, `-`, `_`, `.` and `~`"
+        ));
+    }
+    Ok(())
+}
+
 /// A request described as data. `T` is the type the response body decodes to.
 ///
 /// The path is a template whose `{…}` placeholders are filled, in order, by
-/// [`param`](Request::param) values; each value becomes one percent-encoded
-/// path segment, so an id can never change the route.
+/// [`param`](Request::param) values; each value is checked ([`PathParam`])
+/// and becomes exactly one path segment, so an id can never change the route.
+/// A bad value fails the request with [`Error::InvalidInput`] naming the
+/// placeholder, before anything is sent.
 ///
 /// ```
 /// use billkit::http::{Body, Request};
@@ -82,7 +169,7 @@ impl fmt::Debug for Body {
 pub struct Request<T> {
     method: Method,
     template: &'static str,
-    params: Vec<String>,
+    params: Vec<std::result::Result<String, String>>,
     query: Vec<(Cow<'static, str>, String)>,
     body: Body,
     body_error: Option<String>,
@@ -156,9 +243,10 @@ impl<T> Request<T> {
         Self::new(Method::DELETE, template)
     }
 
-    /// Fills the next `{…}` placeholder of the path template.
-    pub fn param(mut self, value: impl Display) -> Self {
-        self.params.push(value.to_string());
+    /// Fills the next `{…}` placeholder of the path template; a value that
+    /// is not a valid [`PathParam`] makes the request fail before sending.
+    pub fn param(mut self, value: impl PathParam) -> Self {
+        self.params.push(value.to_segment());
         self
     }
 
@@ -278,10 +366,10 @@ impl<T> Request<T> {
                         format!("missing value for `{seg}` in {}", self.template),
                     )
                 })?;
-                if value.trim().is_empty() {
-                    return Err(Error::invalid_input(name, "must not be empty"));
+                match value {
+                    Ok(v) => out.push(v.as_str()),
+                    Err(why) => return Err(Error::invalid_input(name, why.clone())),
                 }
-                out.push(value.as_str());
             } else {
                 out.push(seg);
             }
@@ -347,11 +435,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn path_params_are_percent_encoded_segments() {
-        let r = Request::<()>::get("/customers/{id}").param("a/b?c#d e");
-        assert_eq!(r.path().unwrap(), "/customers/a%2Fb%3Fc%23d%20e");
-        let r = Request::<()>::get("/customers/{id}").param("..");
-        assert_ne!(r.path().unwrap(), "/");
+    fn path_params_that_could_change_the_route_are_refused() {
+        let long = "a".repeat(100_000);
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "../plans/PL1",
+            "a\\b",
+            "CU1\n",
+            "CU1\r\n",
+            "a%2Fb",
+            "a?b",
+            "a#b",
+            "a b",
+            " ",
+            "\u{0}",
+            "é",
+            &long,
+        ] {
+            let e = Request::<()>::delete("/v1/customers/{guid}")
+                .param(bad)
+                .url(&Url::parse("http://h/").unwrap(), &[])
+                .unwrap_err();
+            match &e {
+                Error::InvalidInput { field, .. } => assert_eq!(field, "guid", "{bad:?}"),
+                other => panic!("{bad:?}: {other}"),
+            }
+        }
+        let e = Request::<()>::get("/invoices/{id}")
+            .param(0u64)
+            .path()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid input: id: must be a positive integer, not 0"
+        );
+        let e = Request::<()>::get("/invoices/{id}")
+            .param(-3i64)
+            .path()
+            .unwrap_err();
+        assert!(e.is_invalid_input(), "{e}");
+        let ok = Request::<()>::get("/v1/customers/{guid}").param("CU4NheKs3Be5DmuRnBEjt1Tu");
+        assert_eq!(ok.path().unwrap(), "/v1/customers/CU4NheKs3Be5DmuRnBEjt1Tu");
+        let ok = Request::<()>::get("/x/{a}/y/{b}")
+            .param(7u32)
+            .param(String::from("a.b-c_d~e"));
+        assert_eq!(ok.path().unwrap(), "/x/7/y/a.b-c_d~e");
     }
 
     #[test]

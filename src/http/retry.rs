@@ -7,7 +7,8 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// How failed attempts are retried.
 ///
 /// Defaults: 3 attempts in all, backoff from 500 ms doubling to at most
-/// 30 s with jitter, and at most 60 s spent waiting between attempts.
+/// 30 s with jitter, at most 60 s spent waiting between attempts, and no
+/// single wait (`Retry-After`, rate limit) longer than 60 s.
 ///
 /// ```
 /// use std::time::Duration;
@@ -24,6 +25,7 @@ pub struct RetryPolicy {
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
     pub(crate) max_retry_time: Duration,
+    pub(crate) max_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -33,6 +35,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_retry_time: Duration::from_secs(60),
+            max_wait: Duration::from_secs(60),
         }
     }
 }
@@ -68,6 +71,16 @@ impl RetryPolicy {
     /// whose wait would pass it is not made.
     pub fn max_retry_time(mut self, d: Duration) -> Self {
         self.max_retry_time = d;
+        self
+    }
+
+    /// The longest single wait a call accepts (default 60 s): a server's
+    /// `Retry-After` or a rate-limit wait beyond it (or beyond the call's
+    /// deadline) ends the call at once with an error carrying the wait
+    /// ([`Error::retry_after`](crate::Error::retry_after)), instead of
+    /// sleeping through it.
+    pub fn max_wait(mut self, d: Duration) -> Self {
+        self.max_wait = d;
         self
     }
 

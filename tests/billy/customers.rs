@@ -154,14 +154,13 @@ async fn sub_lists() {
 }
 
 #[tokio::test]
-async fn a_guid_is_one_path_segment() {
+async fn a_guid_that_could_change_the_route_is_refused_before_sending() {
     let (server, client) = setup().await;
-    authed("GET", "/v1/customers/CU1%2F..%2Fplans")
-        .respond_with(json("customer_get.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    client.customers().get("CU1/../plans").await.unwrap();
-    let err = client.customers().get("").await.unwrap_err();
-    assert!(err.is_invalid_input(), "{err}");
+    for bad in ["CU1/../plans", "..", ".", "", "CU1\n", "CU1%2F..%2Fplans"] {
+        let err = client.customers().delete(bad).await.unwrap_err();
+        assert!(err.is_invalid_input(), "{bad:?}: {err}");
+        let err = client.customers().get(bad).await.unwrap_err();
+        assert!(err.is_invalid_input(), "{bad:?}: {err}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -1,6 +1,7 @@
 use billkit::http::{
     Body, Config, Credentials, ManualClock, Request, RetryPolicy, Transport, USER_AGENT_PREFIX,
 };
+use billkit::Error;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -115,22 +116,41 @@ async fn default_query_reaches_get_post_put_and_delete() {
 }
 
 #[tokio::test]
-async fn path_params_arrive_percent_encoded_as_one_segment() {
+async fn path_params_arrive_as_one_segment_and_escapes_never_leave() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ok_json("{}"))
         .mount(&server)
         .await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
+    let long = "x".repeat(100_000);
+    for bad in [
+        "a/b?c d",
+        "..",
+        ".",
+        "",
+        "a\r\nb",
+        "a%2Fb",
+        "a\\b",
+        long.as_str(),
+    ] {
+        let err = t
+            .execute::<Value>(Request::get("/customers/{id}/invoices").param(bad))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::InvalidInput { field, .. } => assert_eq!(field, "id"),
+            other => panic!("{bad:?}: {other}"),
+        }
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
     let _: Value = t
-        .execute(Request::get("/customers/{id}/invoices").param("a/b?c d"))
+        .execute(Request::get("/customers/{id}/invoices").param("CU_1.a-b~c"))
         .await
         .unwrap();
     let reqs = server.received_requests().await.unwrap();
-    assert_eq!(
-        reqs[0].url.path(),
-        "/api/v1/customers/a%2Fb%3Fc%20d/invoices"
-    );
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].url.path(), "/api/v1/customers/CU_1.a-b~c/invoices");
     assert_eq!(reqs[0].url.query(), None);
 }
 

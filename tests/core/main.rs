@@ -3,6 +3,7 @@
 mod auth_and_headers;
 mod checked_create;
 mod errors;
+mod hostile;
 mod paginate;
 mod rate_limit;
 mod retry;
