@@ -10,5 +10,6 @@ mod contract_customers;
 mod contract_domains;
 mod errors;
 mod pagination;
+mod paths;
 mod sandbox;
 mod validation;

@@ -6,6 +6,7 @@ mod common;
 mod client;
 mod customers;
 mod orders;
+mod paths;
 mod products;
 mod sandbox;
 mod scheduled_payments;
