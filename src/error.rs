@@ -43,6 +43,37 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// The answer's head arrived (with `status`) but its body could not be
+    /// read: the connection broke or the body was cut short.
+    #[error(
+        "{method} {path}: the {status} answer was cut off after {attempts} attempt(s): {source}"
+    )]
+    BodyRead {
+        /// The request's method.
+        method: Method,
+        /// The request's path (without query).
+        path: String,
+        /// The status the answer came with.
+        status: StatusCode,
+        /// How many attempts were made.
+        attempts: u32,
+        /// What reqwest reported.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A create whose outcome is unknown (see [`Outcome::Unknown`]) and that
+    /// was not sent again, because nothing proved that doing so could not
+    /// make a second record. Look the record up by `key` before creating it
+    /// again: it may exist.
+    #[error("{source}; it may have taken effect: look it up by {key} before sending it again")]
+    MayHaveLanded {
+        /// The merchant key the record can be found by.
+        key: LookupKey,
+        /// What ended the call.
+        source: Box<Error>,
+    },
+
     /// An attempt or the whole call ran out of time.
     #[error(
         "{method} {path}: {kind} after {attempts} attempt(s); raise the timeout or try again later"
@@ -130,6 +161,64 @@ fn describe_transport(e: &reqwest::Error) -> &'static str {
         "could not read the response"
     } else {
         "transport failure"
+    }
+}
+
+/// What happened to a request that failed: whether it took effect on the
+/// server. It answers "did my payment go through?" and is not the same
+/// question as [`Error::is_retryable`].
+///
+/// ```
+/// use billkit::{Error, Outcome};
+/// let e = Error::invalid_input("amount", "must be at least 50 cents");
+/// assert_eq!(e.outcome(), Outcome::NotApplied);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// It did not take effect: it was never sent, or the server refused it
+    /// (4xx), or it only read. Sending it again cannot make a duplicate.
+    NotApplied,
+    /// The server carried it out (it answered with a success status), but
+    /// the answer could not be read; the error keeps the raw body and the
+    /// record's id when one can be read from it.
+    Applied,
+    /// It may or may not have taken effect: the connection broke, a time
+    /// limit passed or a 5xx came back after it was sent. Find out before
+    /// sending it again ([`Error::lookup_key`] says by what, when known).
+    Unknown,
+}
+
+/// A merchant key a record can be looked up by, e.g. `invoice_id = INV-42`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LookupKey {
+    field: &'static str,
+    value: String,
+}
+
+impl LookupKey {
+    /// A key: the field as the API names it, and its value.
+    pub fn new(field: &'static str, value: impl Into<String>) -> Self {
+        LookupKey {
+            field,
+            value: value.into(),
+        }
+    }
+
+    /// The field, as the API names it (`invoice_id`, `external_id`, `email`).
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The value.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+impl fmt::Display for LookupKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} = {:?}", self.field, self.value)
     }
 }
 
@@ -524,9 +613,44 @@ pub struct DecodeError {
     pub(crate) message: String,
     pub(crate) raw_body: String,
     pub(crate) content_type: Option<String>,
+    pub(crate) record_id: Option<String>,
 }
 
 impl DecodeError {
+    /// Builds the error for a success body that could not be read; the
+    /// whole body is kept, and the record's id when one can be read.
+    pub(crate) fn new(
+        status: StatusCode,
+        method: Method,
+        path: String,
+        json_path: String,
+        message: String,
+        body: &[u8],
+        content_type: Option<String>,
+    ) -> Self {
+        DecodeError {
+            record_id: read_record_id(body),
+            raw_body: if is_safe_method(&method) {
+                truncate(&String::from_utf8_lossy(body), MAX_RAW_BODY)
+            } else {
+                String::from_utf8_lossy(body).into_owned()
+            },
+            status,
+            method,
+            path,
+            json_path,
+            message,
+            content_type,
+        }
+    }
+
+    /// The id of the record the answer describes, when one can be read from
+    /// it (`id` or `guid`, at the top or under `data`): after a create whose
+    /// answer could not be decoded, the record exists under this id.
+    pub fn record_id(&self) -> Option<&str> {
+        self.record_id.as_deref()
+    }
+
     /// The HTTP status of the response.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -553,7 +677,10 @@ impl DecodeError {
         &self.message
     }
 
-    /// The body as sent, truncated to [`MAX_RAW_BODY`] bytes.
+    /// The body as sent: whole (within the client's response cap) for a
+    /// request that changes something, since the server carried it out and
+    /// nothing of its answer may be lost; truncated to [`MAX_RAW_BODY`]
+    /// bytes for a read.
     pub fn raw_body(&self) -> &str {
         &self.raw_body
     }
@@ -564,13 +691,45 @@ impl DecodeError {
     }
 }
 
+/// `id` or `guid` at the top of a JSON object or under its `data`.
+fn read_record_id(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Ids {
+        id: Option<serde_json::Value>,
+        guid: Option<serde_json::Value>,
+        data: Option<Box<serde_json::value::RawValue>>,
+    }
+    fn scalar(v: Option<serde_json::Value>) -> Option<String> {
+        match v? {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+    let ids: Ids = serde_json::from_slice(body).ok()?;
+    let Ids { id, guid, data } = ids;
+    scalar(id)
+        .or_else(|| scalar(guid))
+        .or_else(|| read_record_id(data?.get().as_bytes()))
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{} {}: the {} response could not be read at `{}`: {}",
-            self.method, self.path, self.status, self.json_path, self.message
+            self.method,
+            self.path,
+            self.status,
+            self.json_path,
+            one_line(&self.message, 300)
         )?;
+        if self.status.is_success() && !is_safe_method(&self.method) {
+            f.write_str("; the server did carry the request out")?;
+            if let Some(id) = &self.record_id {
+                write!(f, " (record id {})", one_line(id, 64))?;
+            }
+        }
         if let Some(ct) = &self.content_type {
             if !ct.contains("json") {
                 write!(f, " (content type {ct})")?;
@@ -591,34 +750,112 @@ impl Error {
         }
     }
 
+    /// What happened to the request: it did not take effect, it took
+    /// effect, or it may have. See [`Outcome`].
+    ///
+    /// Reads (GET) never take effect. A 4xx or a redirect means refused; a
+    /// 5xx, a broken connection or a time limit after sending means
+    /// unknown; a success answer that could not be read means it took
+    /// effect.
+    pub fn outcome(&self) -> Outcome {
+        let effectful = |m: &Method| !is_safe_method(m);
+        match self {
+            Error::InvalidInput { .. }
+            | Error::Config(_)
+            | Error::RateLimited { .. }
+            | Error::Pagination { .. } => Outcome::NotApplied,
+            Error::Api(e) => status_outcome(&e.method, e.status),
+            Error::BodyRead { method, status, .. } => status_outcome(method, *status),
+            Error::Decode(e) if effectful(&e.method) => Outcome::Applied,
+            Error::ResponseTooLarge { method, .. } if effectful(method) => Outcome::Applied,
+            Error::Decode(_) | Error::ResponseTooLarge { .. } => Outcome::NotApplied,
+            Error::Transport { method, source, .. } => {
+                if source.is_connect() || !effectful(method) {
+                    Outcome::NotApplied
+                } else {
+                    Outcome::Unknown
+                }
+            }
+            Error::Timeout { method, kind, .. } => {
+                if *kind == TimeoutKind::Connect || !effectful(method) {
+                    Outcome::NotApplied
+                } else {
+                    Outcome::Unknown
+                }
+            }
+            Error::MayHaveLanded { .. } => Outcome::Unknown,
+        }
+    }
+
+    /// The merchant key to look the record up by, when a create may have
+    /// landed ([`Error::MayHaveLanded`]).
+    pub fn lookup_key(&self) -> Option<&LookupKey> {
+        match self {
+            Error::MayHaveLanded { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The id of the record a create made, when it took effect but its
+    /// answer could not be decoded ([`DecodeError::record_id`]).
+    pub fn record_id(&self) -> Option<&str> {
+        match self.innermost() {
+            Error::Decode(e) => e.record_id(),
+            _ => None,
+        }
+    }
+
+    /// The error under [`Error::MayHaveLanded`], or this one.
+    fn innermost(&self) -> &Error {
+        match self {
+            Error::MayHaveLanded { source, .. } => source.innermost(),
+            other => other,
+        }
+    }
+
     /// The HTTP status, when a response was received.
     pub fn status(&self) -> Option<StatusCode> {
-        match self {
+        match self.innermost() {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
-            Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::ResponseTooLarge { status, .. } | Error::BodyRead { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }
 
     /// The API error, when the server refused the request.
     pub fn api_error(&self) -> Option<&ApiError> {
-        match self {
+        match self.innermost() {
             Error::Api(e) => Some(e),
             _ => None,
         }
     }
 
-    /// Whether the same request may succeed if sent again later: connection
-    /// failures, timeouts, 408, 429, 502, 503 and 504. The client's own
-    /// retries have already been spent when you see this.
+    /// Whether sending the same request again is safe and may succeed: a
+    /// transient failure (connection, time limit, 408, 429, 502, 503, 504)
+    /// of a request that did not take effect, or of an idempotent one (GET,
+    /// PUT, DELETE). A create whose [`outcome`](Error::outcome) is unknown
+    /// is never retryable: look it up first. The client's own retries have
+    /// already been spent when you see this.
     pub fn is_retryable(&self) -> bool {
-        match self {
+        let transient = match self {
             Error::Api(e) => is_retryable_status(e.status),
-            Error::Transport { source, .. } => source.is_connect() || source.is_timeout(),
-            Error::Timeout { .. } | Error::RateLimited { .. } => true,
+            Error::BodyRead { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
+            Error::Transport { source, .. } => {
+                source.is_connect() || source.is_timeout() || source.is_request()
+            }
             _ => false,
-        }
+        };
+        let safe = match self {
+            Error::Api(e) => is_idempotent_method(&e.method),
+            Error::BodyRead { method, .. }
+            | Error::Timeout { method, .. }
+            | Error::Transport { method, .. } => is_idempotent_method(method),
+            _ => false,
+        };
+        transient && (safe || self.outcome() == Outcome::NotApplied)
     }
 
     /// Whether a time limit ended the call.
@@ -639,7 +876,7 @@ impl Error {
     /// Field → messages from a validation error body (BillPro's field map,
     /// Laravel's `errors`, Billy's parameter list); empty otherwise.
     pub fn validation_errors(&self) -> BTreeMap<String, Vec<String>> {
-        match self {
+        match self.innermost() {
             Error::Api(e) => e.validation_errors(),
             Error::InvalidInput { field, message } => {
                 BTreeMap::from([(field.clone(), vec![message.clone()])])
@@ -651,7 +888,7 @@ impl Error {
     /// How long to wait before trying again: the `Retry-After` delay the
     /// server asked for, or the rate-limit wait of [`Error::RateLimited`].
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.innermost() {
             Error::RateLimited { wait, .. } => Some(*wait),
             _ => self.api_error().and_then(|e| e.retry_after),
         }
@@ -659,11 +896,12 @@ impl Error {
 
     /// How many attempts were made, when a request was sent.
     pub fn attempts(&self) -> Option<u32> {
-        match self {
+        match self.innermost() {
             Error::Api(e) => Some(e.attempts),
             Error::Transport { attempts, .. }
             | Error::Timeout { attempts, .. }
-            | Error::RateLimited { attempts, .. } => Some(*attempts),
+            | Error::RateLimited { attempts, .. }
+            | Error::BodyRead { attempts, .. } => Some(*attempts),
             Error::ResponseTooLarge { .. } => Some(1),
             Error::Decode(_) => Some(1),
             _ => None,
@@ -672,11 +910,33 @@ impl Error {
 
     /// The raw response body, when a response was received.
     pub fn raw_body(&self) -> Option<&str> {
-        match self {
+        match self.innermost() {
             Error::Api(e) => Some(&e.raw_body),
             Error::Decode(e) => Some(&e.raw_body),
             _ => None,
         }
+    }
+}
+
+/// GET, HEAD and OPTIONS change nothing on the server.
+pub(crate) fn is_safe_method(method: &Method) -> bool {
+    *method == Method::GET || *method == Method::HEAD || *method == Method::OPTIONS
+}
+
+/// Safe methods plus PUT and DELETE: sending them twice does no harm.
+pub(crate) fn is_idempotent_method(method: &Method) -> bool {
+    is_safe_method(method) || *method == Method::PUT || *method == Method::DELETE
+}
+
+fn status_outcome(method: &Method, status: StatusCode) -> Outcome {
+    if is_safe_method(method) {
+        Outcome::NotApplied
+    } else if status.is_success() {
+        Outcome::Applied
+    } else if status.is_server_error() {
+        Outcome::Unknown
+    } else {
+        Outcome::NotApplied
     }
 }
 

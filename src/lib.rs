@@ -37,7 +37,9 @@ pub mod sandbox;
 mod validate;
 
 pub use chrono;
-pub use error::{ApiError, ApiErrorBody, DecodeError, Error, Result};
+pub use error::{
+    ApiError, ApiErrorBody, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
+};
 pub use futures_util::{StreamExt, TryStreamExt};
 pub use money::Cents;
 pub use rust_decimal::Decimal;

@@ -33,8 +33,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Transaction, TransactionType};
-use crate::error::{Error, Result};
-use crate::http::{Paginator, Request, Transport};
+use crate::error::{Error, LookupKey, Result};
+use crate::http::{Paginator, Request, Transport, Uniqueness};
 use crate::Cents;
 
 // ---- models ----
@@ -605,13 +605,20 @@ impl<'a> Invoices<'a> {
     /// `POST /v1/invoices`. With a funding instrument and an amount above
     /// 0 Billy charges at once.
     ///
-    /// Never sent twice by accident: without an `external_id` the request
-    /// is retried only when it provably never left. With an `external_id`,
-    /// when the outcome is unknown (timeout, connection lost mid-way, 502,
-    /// 503 or 504) the client first looks the invoice up by that id and
-    /// returns it if it exists; only if it does not is the create sent once
-    /// more (and a 409 on that second try is answered by the invoice the
-    /// first try created).
+    /// Never sent twice by accident, and a failure says whether the invoice
+    /// exists ([`Error::outcome`](crate::Error::outcome)):
+    /// - With an `external_id` (recommended for every charge) Billy itself
+    ///   refuses a second invoice with that id for the customer. When the
+    ///   outcome is unknown (timeout, connection lost, 5xx), the client
+    ///   looks the invoice up by `external_id` and returns it if it exists;
+    ///   otherwise it sends the create again, and if Billy answers 409 the
+    ///   first attempt landed and that invoice is returned. If it still
+    ///   cannot tell, the error is
+    ///   [`Error::MayHaveLanded`] with the key:
+    ///   look it up with [`list_by_external_id`](Self::list_by_external_id).
+    /// - Without one it is sent once; an unknown outcome is reported as
+    ///   [`Outcome::Unknown`](crate::Outcome::Unknown), and only the
+    ///   customer's invoice list can tell whether it landed.
     pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
         invoice.validate()?;
         let request = Request::post("/v1/invoices").form(invoice.form());
@@ -619,27 +626,14 @@ impl<'a> Invoices<'a> {
             return self.transport.execute(request).await;
         };
         let customer = invoice.customer_guid.as_str();
-        let looked_up = std::sync::atomic::AtomicBool::new(false);
-        let result = self
-            .transport
-            .execute_checked(request, || {
-                looked_up.store(true, std::sync::atomic::Ordering::Relaxed);
-                self.find(customer, external_id)
-            })
-            .await;
-        match result {
-            // Refused as a duplicate on a resend: the first attempt landed after all.
-            Err(e)
-                if looked_up.load(std::sync::atomic::Ordering::Relaxed)
-                    && super::is_duplicate_external_id(&e) =>
-            {
-                match self.find(customer, external_id).await {
-                    Ok(Some(found)) => Ok(found),
-                    _ => Err(e),
-                }
-            }
-            other => other,
-        }
+        self.transport
+            .execute_create(
+                request,
+                LookupKey::new("external_id", external_id),
+                Uniqueness::Enforced(super::is_duplicate_external_id),
+                || self.find(customer, external_id),
+            )
+            .await
     }
 
     async fn find(&self, customer_guid: &str, external_id: &str) -> Result<Option<Invoice>> {

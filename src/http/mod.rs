@@ -30,7 +30,9 @@ pub use request::{Body, PathParam, Request, RetryMode, MAX_PATH_PARAM_LEN};
 pub use reqwest::{Method, StatusCode};
 pub use retry::{parse_retry_after, RetryPolicy};
 
-use crate::error::{ApiError, ApiErrorBody, DecodeError, Error, Result, TimeoutKind, MAX_RAW_BODY};
+use crate::error::{
+    ApiError, ApiErrorBody, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
+};
 use rate_limit::RateLimiter;
 
 /// The `User-Agent` every request carries, before any application suffix.
@@ -279,18 +281,15 @@ impl RawResponse {
             } else {
                 e.to_string()
             };
-            DecodeError {
-                status: self.status,
-                method: self.method.clone(),
-                path: self.path.clone(),
+            DecodeError::new(
+                self.status,
+                self.method.clone(),
+                self.path.clone(),
                 json_path,
                 message,
-                raw_body: crate::error::truncate(
-                    &String::from_utf8_lossy(&self.body),
-                    MAX_RAW_BODY,
-                ),
-                content_type: content_type(&self.headers),
-            }
+                &self.body,
+                content_type(&self.headers),
+            )
             .into()
         })
     }
@@ -427,59 +426,121 @@ impl Transport {
         self.send(&request).await?.decode()
     }
 
-    /// Sends a create that the API lets the client check for, retrying it
-    /// only when a lookup proves the earlier attempt did not land.
+    /// Sends a create that can be found again by a merchant key, so that
+    /// it is never made twice and a failure says whether it landed.
     ///
-    /// A POST that timed out or got a 408/429/502/503/504 may or may not have
-    /// been carried out. Before sending it again, `lookup` is asked for the
-    /// record the request would have made (a Billy invoice by its
-    /// `external_id`, a BillPro order by its `invoice_id`): if it exists it
-    /// is returned, and only if it does not is the request sent again, with
-    /// the usual backoff, up to the policy's attempts. When the lookup itself
-    /// fails, the original error is returned rather than risk a duplicate.
-    pub async fn execute_checked<T, F, Fut>(&self, request: Request<T>, mut lookup: F) -> Result<T>
+    /// The create is sent once (again only if the connection was never
+    /// made). When its outcome is unknown (a broken connection, a time
+    /// limit or a 5xx after sending), `lookup` is asked for the record the
+    /// key names; a record found is returned. Then:
+    /// - with [`Uniqueness::Enforced`] (the server itself refuses a second
+    ///   record with this key, as Billy does for `external_id`), the create
+    ///   is sent again with the usual backoff; if the server refuses it as
+    ///   a duplicate, the first attempt landed and the record is looked up
+    ///   and returned;
+    /// - with [`Uniqueness::NotEnforced`] it is sent again only when the
+    ///   retry policy opts in ([`RetryPolicy::resend_unconfirmed_after`]),
+    ///   after waiting that long and looking again.
+    ///
+    /// Otherwise the call ends with [`Error::MayHaveLanded`], carrying the
+    /// key. A success answer that cannot be decoded is looked up too (the
+    /// record exists); if it is not found the decode error is returned, its
+    /// [`outcome`](Error::outcome) [`Outcome::Applied`].
+    pub async fn execute_create<T, F, Fut>(
+        &self,
+        request: Request<T>,
+        key: LookupKey,
+        uniqueness: Uniqueness,
+        mut lookup: F,
+    ) -> Result<T>
     where
         T: DeserializeOwned,
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>>>,
     {
         let i = &*self.inner;
+        let started = i.clock.now();
+        let deadline = i.timeouts.overall.and_then(|d| started.checked_add(d));
+        let request = request.retry_mode(RetryMode::UnsentOnly);
         let mut attempt = 0u32;
         let mut waited = Duration::ZERO;
+        // Whether an earlier attempt may have landed.
+        let mut uncertain = false;
         loop {
             attempt += 1;
-            let err = match self
-                .execute(request.clone().retry_mode(RetryMode::UnsentOnly))
-                .await
-            {
+            let err = match self.execute(request.clone()).await {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
-            let uncertain = match &err {
-                Error::Timeout { .. } => true,
-                Error::Transport { source, .. } => !source.is_connect(),
-                Error::Api(api) => crate::error::is_retryable_status(api.status),
-                _ => false,
+            let may_have_landed = |err: Error| Error::MayHaveLanded {
+                key: key.clone(),
+                source: Box::new(err),
             };
-            if !uncertain || attempt >= i.retry.max_attempts {
-                return Err(err);
+            match err.outcome() {
+                Outcome::NotApplied if uncertain => {
+                    if uniqueness.is_duplicate(&err) {
+                        tracing::debug!(
+                            attempt,
+                            "refused as a duplicate: an earlier attempt landed"
+                        );
+                    }
+                    // An earlier attempt may have landed: find it or say so.
+                    return match lookup().await {
+                        Ok(Some(found)) => Ok(found),
+                        _ => Err(may_have_landed(err)),
+                    };
+                }
+                Outcome::NotApplied => return Err(err),
+                Outcome::Applied => {
+                    return match lookup().await {
+                        Ok(Some(found)) => Ok(found),
+                        _ => Err(err),
+                    };
+                }
+                Outcome::Unknown => {}
             }
+            uncertain = true;
             match lookup().await {
                 Ok(Some(found)) => {
-                    tracing::debug!(attempt, "the earlier attempt had landed");
+                    tracing::debug!(attempt, "the create had landed");
                     return Ok(found);
                 }
                 Ok(None) => {}
-                Err(_) => return Err(err),
+                // Without a lookup, only the server's own refusal of a
+                // duplicate makes a second send safe.
+                Err(_) if matches!(uniqueness, Uniqueness::Enforced(_)) => {}
+                Err(_) => return Err(may_have_landed(err)),
             }
-            let delay = err
-                .retry_after()
-                .unwrap_or_else(|| retry::backoff(&i.retry, attempt, &*i.jitter));
-            if delay > i.retry.max_wait || waited.saturating_add(delay) > i.retry.max_retry_time {
-                return Err(err);
+            let delay = match uniqueness {
+                Uniqueness::Enforced(_) => err
+                    .retry_after()
+                    .unwrap_or_else(|| retry::backoff(&i.retry, attempt, &*i.jitter)),
+                Uniqueness::NotEnforced => match i.retry.resend_unconfirmed_after {
+                    // The first attempt may still be on its way to a commit:
+                    // wait at least as long as an attempt may last.
+                    Some(settle) => settle.max(i.timeouts.attempt),
+                    None => return Err(may_have_landed(err)),
+                },
+            };
+            let past_deadline =
+                deadline.is_some_and(|d| i.clock.now().checked_add(delay).is_none_or(|t| t >= d));
+            // The settle time was chosen explicitly: only the deadline bounds it.
+            let over_budget = matches!(uniqueness, Uniqueness::Enforced(_))
+                && (delay > i.retry.max_wait
+                    || waited.saturating_add(delay) > i.retry.max_retry_time);
+            if attempt >= i.retry.max_attempts || over_budget || past_deadline {
+                return Err(may_have_landed(err));
             }
             i.sleeper.sleep(delay).await;
             waited = waited.saturating_add(delay);
+            if matches!(uniqueness, Uniqueness::NotEnforced) {
+                match lookup().await {
+                    Ok(Some(found)) => return Ok(found),
+                    Ok(None) => {}
+                    Err(_) => return Err(may_have_landed(err)),
+                }
+            }
+            tracing::debug!(attempt, "sending the create again");
         }
     }
 
@@ -592,7 +653,18 @@ impl Transport {
                     };
                     (err, false, None)
                 }
-                Err(Failure::Http(e)) => {
+                Err(Failure::Body { status, source }) if !source.is_timeout() => {
+                    span.record("status", status.as_u16());
+                    let err = Error::BodyRead {
+                        method: method.clone(),
+                        path: path.clone(),
+                        status,
+                        attempts: attempt,
+                        source: source.without_url(),
+                    };
+                    (err, idempotent, None)
+                }
+                Err(Failure::Body { source: e, .. }) | Err(Failure::Http(e)) => {
                     let unsent = e.is_connect();
                     let retry_ok = match request.retry() {
                         // A body cut short is as transient as a lost connection.
@@ -697,7 +769,7 @@ impl Transport {
                     Ok((status, headers, partial))
                 }
                 Err(ReadError::TooLarge(_)) => Err(Failure::TooLarge { status, limit: cap }),
-                Err(ReadError::Http(e)) => Err(Failure::Http(e)),
+                Err(ReadError::Http(e)) => Err(Failure::Body { status, source: e }),
             };
         }
     }
@@ -745,6 +817,28 @@ impl Transport {
     }
 }
 
+/// Whether the server refuses a second record with the same merchant key
+/// (see [`Transport::execute_create`]).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Uniqueness {
+    /// The server refuses a duplicate key; the function recognises that
+    /// refusal (Billy's 409 `DuplicateExternalIDError`, Laravel's 422 "has
+    /// already been taken").
+    Enforced(fn(&Error) -> bool),
+    /// Nothing stops a second record with the same key.
+    NotEnforced,
+}
+
+impl Uniqueness {
+    fn is_duplicate(&self, err: &Error) -> bool {
+        match self {
+            Uniqueness::Enforced(f) => f(err),
+            Uniqueness::NotEnforced => false,
+        }
+    }
+}
+
 /// How many redirects one attempt follows.
 const MAX_REDIRECTS: u32 = 5;
 
@@ -757,8 +851,13 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Why an attempt got no usable response.
 enum Failure {
-    /// reqwest failed: connecting, sending, or reading the body.
+    /// reqwest failed before an answer's head arrived.
     Http(reqwest::Error),
+    /// The head arrived with `status`; reading the body failed.
+    Body {
+        status: StatusCode,
+        source: reqwest::Error,
+    },
     /// A success body grew past the cap.
     TooLarge { status: StatusCode, limit: usize },
 }

@@ -26,6 +26,7 @@ pub struct RetryPolicy {
     pub(crate) max_backoff: Duration,
     pub(crate) max_retry_time: Duration,
     pub(crate) max_wait: Duration,
+    pub(crate) resend_unconfirmed_after: Option<Duration>,
 }
 
 impl Default for RetryPolicy {
@@ -36,6 +37,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(30),
             max_retry_time: Duration::from_secs(60),
             max_wait: Duration::from_secs(60),
+            resend_unconfirmed_after: None,
         }
     }
 }
@@ -81,6 +83,26 @@ impl RetryPolicy {
     /// sleeping through it.
     pub fn max_wait(mut self, d: Duration) -> Self {
         self.max_wait = d;
+        self
+    }
+
+    /// Opt-in, with risk: lets a create whose outcome is unknown, and which
+    /// a lookup by its merchant key did not find, be sent again after
+    /// waiting `settle` (at least the attempt timeout) and looking once
+    /// more; the call's deadline must leave room for the wait (neither
+    /// `max_wait` nor `max_retry_time` applies to it). Off by default: then
+    /// such a call ends with
+    /// [`Error::MayHaveLanded`](crate::Error::MayHaveLanded).
+    ///
+    /// The risk: a server may commit a request long after the client gave
+    /// up on it (a slow database, a queue). If the first attempt commits
+    /// after the second lookup, both land. Choose `settle` longer than the
+    /// server can take to finish a request (its own request timeout), and
+    /// use this only where a duplicate can be undone. It never applies
+    /// where the server refuses duplicates itself: there a resend is
+    /// always safe and always made.
+    pub fn resend_unconfirmed_after(mut self, settle: Duration) -> Self {
+        self.resend_unconfirmed_after = Some(settle);
         self
     }
 

@@ -33,9 +33,10 @@
 //! # }).unwrap();
 //! ```
 //!
-//! Faults can be injected into any fake through [`FakeServer::faults`]:
-//! a delay on every response, bursts of 5xx or 429 answers, dropped
-//! connections and truncated bodies.
+//! Faults can be injected into any fake through [`FakeServer::faults`],
+//! aimed at a method and path or at any request: 5xx and 429 answers,
+//! dropped connections, answers lost after the change was made, 5xx after
+//! commit, slow answers, late commits and truncated bodies.
 //!
 //! The building blocks ([`FakeApi`], [`FakeServer`], [`SandboxRequest`],
 //! [`SandboxResponse`]) are public so that a fake of another API can be
@@ -48,7 +49,6 @@ pub mod billpro;
 #[cfg(feature = "billy")]
 pub mod billy;
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -247,33 +247,163 @@ pub trait FakeApi: Send + Sync + 'static {
     fn handle(&self, request: &SandboxRequest) -> SandboxResponse;
 }
 
+/// What a fault does to a request it hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Closes the connection without carrying the request out.
+    Drop,
+    /// Carries the request out, then closes the connection before
+    /// answering: the client cannot tell whether it took effect.
+    LoseAnswer,
+    /// Answers this status without carrying the request out (500 as plain
+    /// text, any other status as a proxy's HTML page).
+    Fail(u16),
+    /// Carries the request out, then answers this status as a proxy's page
+    /// would (a 502/503/504 after the server committed).
+    FailAfterCommit(u16),
+    /// Answers 429 with `Retry-After: secs`, not carrying the request out.
+    Throttle(u64),
+    /// Carries the request out and cuts the answer's body in half (the
+    /// status and a matching `Content-Length` are kept).
+    Truncate,
+    /// Carries the request out at once but answers only after the delay: a
+    /// client that gives up first has still made the change.
+    SlowAnswer(Duration),
+    /// Carries the request out only after the delay, even when the client
+    /// has given up by then (a slow commit), then answers.
+    LateCommit(Duration),
+}
+
+#[derive(Debug)]
+struct Rule {
+    method: Option<Method>,
+    path: Option<Vec<String>>,
+    kind: FaultKind,
+    left: u32,
+}
+
+impl Rule {
+    fn hits(&self, request: &SandboxRequest) -> bool {
+        if self.method.as_ref().is_some_and(|m| *m != request.method) {
+            return false;
+        }
+        let Some(pattern) = &self.path else {
+            return true;
+        };
+        let segments: Vec<&str> = request.path.split('/').filter(|s| !s.is_empty()).collect();
+        segments.len() >= pattern.len()
+            && segments[segments.len() - pattern.len()..]
+                .iter()
+                .zip(pattern)
+                .all(|(seg, pat)| pat == "*" || seg == pat)
+    }
+}
+
 #[derive(Debug, Default)]
 struct FaultState {
     delay: Duration,
-    fail: VecDeque<u16>,
-    throttle: VecDeque<u64>,
-    drop: u32,
-    lose: u32,
-    truncate: u32,
+    rules: Vec<Rule>,
 }
 
 /// Faults injected into a fake's answers, for reliability tests.
 ///
-/// Each `*_next` call queues faults for the next requests, in this order of
-/// precedence: dropped connection, lost answer, 5xx, 429, truncated body.
-/// The delay applies to every answer until changed.
+/// A fault hits the next `n` requests it is aimed at: any request
+/// (`fail_next`, `lose_answer_next`, ...) or only those with a method and a
+/// path ([`Faults::on`]). When several are armed, the one armed first wins.
+/// A path is matched against the end of the request's path, segment by
+/// segment, `*` matching any one segment: `"/orders"` hits
+/// `POST /api/v1/orders` but not `GET /api/v1/orders/7`, and
+/// `"/orders/*/cancel_order"` hits any order's cancel.
+///
+/// ```
+/// use std::time::Duration;
+/// use billkit::sandbox::{FakeApi, FakeServer, FaultKind, SandboxRequest, SandboxResponse};
+/// struct Echo;
+/// impl FakeApi for Echo {
+///     fn handle(&self, _: &SandboxRequest) -> SandboxResponse {
+///         SandboxResponse::json(200, &serde_json::json!({}))
+///     }
+/// }
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let server = FakeServer::start(Echo).await?;
+/// // The next create's answer is lost after it was carried out; lookups
+/// // (GETs) are untouched.
+/// server.faults().on("POST", "/orders").lose_answer(1);
+/// // The next two creates commit 2 s late, after a 1 s client has given up.
+/// server.faults().on("POST", "/orders").inject(2, FaultKind::LateCommit(Duration::from_secs(2)));
+/// # Ok::<(), std::io::Error>(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Default)]
 pub struct Faults {
     state: Mutex<FaultState>,
 }
 
-enum Fault {
-    None,
-    Drop,
-    Lose,
-    Fail(u16),
-    Throttle(u64),
-    Truncate,
+/// Faults aimed at one method and path; from [`Faults::on`].
+#[derive(Debug)]
+pub struct AimedFaults<'a> {
+    faults: &'a Faults,
+    method: Option<Method>,
+    path: Option<Vec<String>>,
+}
+
+impl AimedFaults<'_> {
+    /// Arms `kind` for the next `n` requests aimed at.
+    pub fn inject(&self, n: u32, kind: FaultKind) -> &Self {
+        if n > 0 {
+            self.faults.lock().rules.push(Rule {
+                method: self.method.clone(),
+                path: self.path.clone(),
+                kind,
+                left: n,
+            });
+        }
+        self
+    }
+
+    /// Drops the connection of the next `n` requests, unanswered and not
+    /// carried out.
+    pub fn drop_connection(&self, n: u32) -> &Self {
+        self.inject(n, FaultKind::Drop)
+    }
+
+    /// Carries out the next `n` requests and loses their answers.
+    pub fn lose_answer(&self, n: u32) -> &Self {
+        self.inject(n, FaultKind::LoseAnswer)
+    }
+
+    /// Answers the next `n` requests with `status`, not carrying them out.
+    pub fn fail(&self, n: u32, status: u16) -> &Self {
+        self.inject(n, FaultKind::Fail(status))
+    }
+
+    /// Carries out the next `n` requests, then answers `status` (a 502 or
+    /// 503 from a proxy after the server committed).
+    pub fn fail_after_commit(&self, n: u32, status: u16) -> &Self {
+        self.inject(n, FaultKind::FailAfterCommit(status))
+    }
+
+    /// Answers the next `n` requests with 429 and `Retry-After: secs`.
+    pub fn throttle(&self, n: u32, retry_after_secs: u64) -> &Self {
+        self.inject(n, FaultKind::Throttle(retry_after_secs))
+    }
+
+    /// Cuts the body of the next `n` answers in half.
+    pub fn truncate(&self, n: u32) -> &Self {
+        self.inject(n, FaultKind::Truncate)
+    }
+
+    /// Carries out the next `n` requests at once and answers `delay` later.
+    pub fn slow_answer(&self, n: u32, delay: Duration) -> &Self {
+        self.inject(n, FaultKind::SlowAnswer(delay))
+    }
+
+    /// Carries out the next `n` requests only `delay` after they arrive,
+    /// whether or not the client still waits.
+    pub fn commit_late(&self, n: u32, delay: Duration) -> &Self {
+        self.inject(n, FaultKind::LateCommit(delay))
+    }
 }
 
 impl Faults {
@@ -281,67 +411,86 @@ impl Faults {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Delays every answer by `delay` (zero to stop).
+    /// Aims faults at requests with `method` (such as `"POST"`) whose path
+    /// ends with `path` (segments; `*` matches any one).
+    pub fn on(&self, method: &str, path: &str) -> AimedFaults<'_> {
+        AimedFaults {
+            faults: self,
+            method: method.parse().ok(),
+            path: Some(
+                path.split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Aims faults at every request.
+    pub fn any(&self) -> AimedFaults<'_> {
+        AimedFaults {
+            faults: self,
+            method: None,
+            path: None,
+        }
+    }
+
+    /// Delays every answer by `delay` (zero to stop), before the request is
+    /// handled: a client that gives up first leaves nothing changed.
     pub fn set_delay(&self, delay: Duration) {
         self.lock().delay = delay;
     }
 
-    /// Answers the next `n` requests with `status` (500 as plain text, any
-    /// other status as a proxy's HTML error page).
+    /// Answers the next `n` requests, whatever they are, with `status`.
     pub fn fail_next(&self, n: u32, status: u16) {
-        let mut s = self.lock();
-        s.fail.extend(std::iter::repeat_n(status, n as usize));
+        self.any().fail(n, status);
     }
 
     /// Answers the next `n` requests with 429 and `Retry-After: secs`.
     pub fn throttle_next(&self, n: u32, retry_after_secs: u64) {
-        let mut s = self.lock();
-        s.throttle
-            .extend(std::iter::repeat_n(retry_after_secs, n as usize));
+        self.any().throttle(n, retry_after_secs);
     }
 
     /// Closes the connection of the next `n` requests without answering.
     pub fn drop_next(&self, n: u32) {
-        self.lock().drop += n;
+        self.any().drop_connection(n);
     }
 
-    /// Carries out the next `n` requests, then closes the connection
-    /// before answering: the client cannot tell whether its request took
-    /// effect (the case that makes a careless client charge twice).
+    /// Carries out the next `n` requests, whatever they are, then closes
+    /// the connection before answering. To hit only a create, aim it:
+    /// `faults().on("POST", "/orders").lose_answer(1)`.
     pub fn lose_answer_next(&self, n: u32) {
-        self.lock().lose += n;
+        self.any().lose_answer(n);
     }
 
-    /// Cuts the body of the next `n` answers in half (the status and a
-    /// matching `Content-Length` are kept).
+    /// Cuts the body of the next `n` answers in half.
     pub fn truncate_next(&self, n: u32) {
-        self.lock().truncate += n;
+        self.any().truncate(n);
     }
 
-    /// Removes every queued fault and the delay.
+    /// Removes every armed fault and the delay.
     pub fn clear(&self) {
         *self.lock() = FaultState::default();
     }
 
-    fn take(&self) -> (Duration, Fault) {
+    /// How many faults are still armed (summed over their counts).
+    pub fn pending(&self) -> u32 {
+        self.lock().rules.iter().map(|r| r.left).sum()
+    }
+
+    fn take(&self, request: &SandboxRequest) -> (Duration, Option<FaultKind>) {
         let mut s = self.lock();
-        let fault = if s.drop > 0 {
-            s.drop -= 1;
-            Fault::Drop
-        } else if s.lose > 0 {
-            s.lose -= 1;
-            Fault::Lose
-        } else if let Some(status) = s.fail.pop_front() {
-            Fault::Fail(status)
-        } else if let Some(secs) = s.throttle.pop_front() {
-            Fault::Throttle(secs)
-        } else if s.truncate > 0 {
-            s.truncate -= 1;
-            Fault::Truncate
-        } else {
-            Fault::None
-        };
-        (s.delay, fault)
+        let hit = s.rules.iter().position(|r| r.hits(request));
+        let kind = hit.map(|i| {
+            let rule = &mut s.rules[i];
+            rule.left -= 1;
+            let kind = rule.kind;
+            if rule.left == 0 {
+                s.rules.remove(i);
+            }
+            kind
+        });
+        (s.delay, kind)
     }
 }
 
@@ -463,26 +612,45 @@ async fn serve_one(
         headers: convert_headers(&parts.headers),
         body,
     };
-    let (delay, fault) = shared.faults.take();
+    let (delay, fault) = shared.faults.take(&request);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     let response = match fault {
-        Fault::Drop => return Err(Dropped),
-        Fault::Lose => {
+        Some(FaultKind::Drop) => return Err(Dropped),
+        Some(FaultKind::LoseAnswer) => {
             answer(&*shared.api, &request);
             return Err(Dropped);
         }
-        Fault::Fail(status) => failure_page(status),
-        Fault::Throttle(secs) => SandboxResponse::text(429, "Too Many Requests")
+        Some(FaultKind::Fail(status)) => failure_page(status),
+        Some(FaultKind::FailAfterCommit(status)) => {
+            answer(&*shared.api, &request);
+            failure_page(status)
+        }
+        Some(FaultKind::Throttle(secs)) => SandboxResponse::text(429, "Too Many Requests")
             .with_header("Retry-After", secs.to_string()),
-        Fault::Truncate => {
+        Some(FaultKind::Truncate) => {
             let mut r = answer(&*shared.api, &request);
             let keep = r.body.len() / 2;
             r.body.truncate(keep);
             r
         }
-        Fault::None => answer(&*shared.api, &request),
+        Some(FaultKind::SlowAnswer(d)) => {
+            let r = answer(&*shared.api, &request);
+            tokio::time::sleep(d).await;
+            r
+        }
+        Some(FaultKind::LateCommit(d)) => {
+            // A task of its own, so the commit happens even after the
+            // client hangs up (which drops this future).
+            let shared = shared.clone();
+            let late = tokio::spawn(async move {
+                tokio::time::sleep(d).await;
+                answer(&*shared.api, &request)
+            });
+            late.await.map_err(|_| Dropped)?
+        }
+        None => answer(&*shared.api, &request),
     };
     Ok(to_hyper(response))
 }

@@ -4,8 +4,10 @@ use billkit::billpro::{
     NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, Order, OrderLine,
     OrderSource, OrderStatus, PaymentChannel, PurchaseType, Schedule, ScheduleUnit,
 };
+use billkit::http::{ManualClock, RetryPolicy};
 use billkit::ApiErrorBody;
 use serde_json::json;
+use std::time::Duration;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -608,13 +610,7 @@ async fn invalid_orders_are_refused_before_sending() {
 #[tokio::test]
 async fn an_uncertain_create_is_looked_up_by_invoice_id_before_any_resend() {
     let server = wiremock::MockServer::start().await;
-    let client = billkit::billpro::Client::builder()
-        .token(TOKEN)
-        .base_url(format!("{}/api/v1", server.uri()))
-        .profile_id(5)
-        .manual_time(&billkit::http::ManualClock::new())
-        .build()
-        .unwrap();
+    let client = manual_client(&server, &ManualClock::new(), RetryPolicy::default());
     Mock::given(method("POST"))
         .and(path("/api/v1/orders/create_single_order"))
         .respond_with(ResponseTemplate::new(504).set_body_string("Gateway Timeout"))
@@ -634,18 +630,61 @@ async fn an_uncertain_create_is_looked_up_by_invoice_id_before_any_resend() {
     assert_single(&found);
 }
 
-/// When the lookup finds nothing, the create is sent again.
-#[tokio::test]
-async fn an_uncertain_create_that_did_not_land_is_sent_again() {
-    let server = wiremock::MockServer::start().await;
-    let clock = billkit::http::ManualClock::new();
-    let client = billkit::billpro::Client::builder()
+/// A client of `server` on manual time with `retry`.
+fn manual_client(
+    server: &wiremock::MockServer,
+    clock: &ManualClock,
+    retry: RetryPolicy,
+) -> billkit::billpro::Client {
+    billkit::billpro::Client::builder()
         .token(TOKEN)
         .base_url(format!("{}/api/v1", server.uri()))
         .profile_id(5)
-        .manual_time(&clock)
+        .manual_time(clock)
+        .retry(retry)
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// When the lookup finds nothing, the create is not sent again: the error
+/// says it may have landed and carries the `invoice_id`.
+#[tokio::test]
+async fn an_uncertain_create_not_found_ends_in_may_have_landed() {
+    let (server, clock) = (wiremock::MockServer::start().await, ManualClock::new());
+    let client = manual_client(&server, &clock, RetryPolicy::default());
+    Mock::given(method("POST"))
+        .and(path("/api/v1/orders/create_single_order"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orders"))
+        .and(query(&[("page", "1"), ("profile_id", "5")]))
+        .respond_with(json(200, "[]"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let order = NewSingleOrder::new(42, "EUR", "W58XGHF").product(OrderLine::new(7));
+    let err = client
+        .orders()
+        .create_single_order(&order)
+        .await
+        .unwrap_err();
+    assert_eq!(err.outcome(), billkit::Outcome::Unknown);
+    assert!(!err.is_retryable());
+    let key = err.lookup_key().unwrap();
+    assert_eq!((key.field(), key.value()), ("invoice_id", "W58XGHF"));
+    assert!(clock.sleeps().is_empty());
+}
+
+/// With the opt-in resend, the create goes again only after the settle
+/// time and a second lookup.
+#[tokio::test]
+async fn an_opted_in_resend_waits_and_looks_again() {
+    let (server, clock) = (wiremock::MockServer::start().await, ManualClock::new());
+    let policy = RetryPolicy::default().resend_unconfirmed_after(Duration::from_secs(90));
+    let client = manual_client(&server, &clock, policy);
     Mock::given(method("POST"))
         .and(path("/api/v1/orders/create_single_order"))
         .respond_with(ResponseTemplate::new(503))
@@ -664,11 +703,81 @@ async fn an_uncertain_create_that_did_not_land_is_sent_again() {
     Mock::given(method("GET"))
         .and(path("/api/v1/orders"))
         .respond_with(json(200, "[]"))
-        .expect(1)
+        .expect(2)
         .mount(&server)
         .await;
     let order = NewSingleOrder::new(42, "EUR", "W58XGHF").product(OrderLine::new(7));
     let created = client.orders().create_single_order(&order).await.unwrap();
     assert_single(&created);
-    assert_eq!(clock.sleeps().len(), 1);
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(90)]);
+}
+
+/// A list of `total` orders, oldest or newest first, 25 a page, with
+/// invoice ids `INV-<n>`.
+struct OrderPages {
+    total: u64,
+    newest_first: bool,
+    template: serde_json::Value,
+}
+
+impl wiremock::Respond for OrderPages {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let page: u64 = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(1);
+        let start = (page - 1) * 25;
+        let items: Vec<serde_json::Value> = (start..(start + 25).min(self.total))
+            .map(|i| {
+                let n = if self.newest_first {
+                    self.total - 1 - i
+                } else {
+                    i
+                };
+                let mut o = self.template.clone();
+                o["id"] = (n + 1).into();
+                o["invoice_id"] = format!("INV-{n}").into();
+                o
+            })
+            .collect();
+        json(200, serde_json::Value::Array(items).to_string())
+    }
+}
+
+#[tokio::test]
+async fn find_by_invoice_id_costs_a_few_requests_for_100000_orders() {
+    for (newest_first, wanted, most) in [
+        (false, "INV-99999", 30),
+        (false, "INV-99980", 30),
+        (true, "INV-99999", 1),
+        (false, "INV-50000", 30),
+    ] {
+        let server = wiremock::MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/orders"))
+            .respond_with(OrderPages {
+                total: 100_000,
+                newest_first,
+                template: fixture_json("order_single_payment.json"),
+            })
+            .mount(&server)
+            .await;
+        let client = billkit::billpro::Client::builder()
+            .token(TOKEN)
+            .base_url(format!("{}/api/v1", server.uri()))
+            .profile_id(5)
+            .build()
+            .unwrap();
+        let found = client.orders().find_by_invoice_id(wanted).await.unwrap();
+        let requests = server.received_requests().await.unwrap().len();
+        assert!(requests <= most, "{wanted}: {requests} requests");
+        if wanted == "INV-50000" {
+            // Old orders in the middle of an oldest-first list are not searched.
+            assert!(found.is_none());
+        } else {
+            assert_eq!(found.unwrap().invoice_id.as_deref(), Some(wanted));
+        }
+    }
 }

@@ -326,7 +326,11 @@ async fn a_post_body_cut_short_is_not_sent_again() {
         .execute::<Value>(Request::post("/things").json(&serde_json::json!({"a": 1})))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    // The 201 came: the create landed though its answer was cut off.
+    assert!(matches!(err, Error::BodyRead { .. }), "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(201));
+    assert_eq!(err.outcome(), billkit::Outcome::Applied);
+    assert!(!err.is_retryable());
     assert_eq!(server.requests().len(), 1);
 }
 

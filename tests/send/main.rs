@@ -47,9 +47,10 @@ use std::time::Duration;
 
 use billkit::http::{
     Cursor, End, ManualClock, PageStyle, Paginator, Request, Sleeper, TokioSleeper, Transport,
+    Uniqueness,
 };
 use billkit::sandbox::{FakeApi, FakeServer, Sandbox, SandboxRequest, SandboxResponse};
-use billkit::{billmora, billpro, billy, Error};
+use billkit::{billmora, billpro, billy, Error, LookupKey};
 use futures_util::stream::Stream;
 use serde_json::Value;
 
@@ -376,14 +377,20 @@ fn http_futures(transport: &Transport, clock: &ManualClock) {
     assert_send(&transport.execute(Request::<Value>::get("/things/{id}").param(1)));
     let request = Request::<Value>::post("/things").json(&serde_json::json!({"a": 1}));
     assert_send(&transport.send(&request));
-    // `execute_checked` is `Send` whenever its lookup is: a plain one, and
+    // `execute_create` is `Send` whenever its lookup is: a plain one, and
     // one that is itself a transport call (as Billy's and BillPro's are).
-    assert_send(&transport.execute_checked(request.clone(), || async {
-        Ok::<Option<Value>, Error>(None)
-    }));
-    assert_send(&transport.execute_checked(request.clone(), || {
-        transport.execute(Request::<Option<Value>>::get("/things").query("ref", "r-1"))
-    }));
+    assert_send(&transport.execute_create(
+        request.clone(),
+        LookupKey::new("ref", "r-1"),
+        Uniqueness::NotEnforced,
+        || async { Ok::<Option<Value>, Error>(None) },
+    ));
+    assert_send(&transport.execute_create(
+        request.clone(),
+        LookupKey::new("ref", "r-1"),
+        Uniqueness::Enforced(|_| false),
+        || transport.execute(Request::<Option<Value>>::get("/things").query("ref", "r-1")),
+    ));
     let t = transport.clone();
     spawnable(async move { t.execute(request).await });
 
@@ -572,7 +579,7 @@ const INVENTORY: &[&str] = &[
     "src/billy/transactions.rs: list",
     // Core
     "src/http/mod.rs: execute",
-    "src/http/mod.rs: execute_checked",
+    "src/http/mod.rs: execute_create",
     "src/http/mod.rs: send",
     "src/http/paginate.rs: collect_all",
     "src/http/paginate.rs: fetch",
