@@ -271,9 +271,27 @@ impl fmt::Display for PaginationErrorKind {
     }
 }
 
+/// Which API a client talks to: errors answer their predicates
+/// ([`Error::is_not_found`]) by that API's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ApiFlavor {
+    /// No particular API: plain HTTP rules.
+    #[default]
+    Generic,
+    /// BillPro.
+    BillPro,
+    /// Billmora.
+    Billmora,
+    /// Billy.
+    Billy,
+}
+
 /// A non-success answer from the server.
 #[derive(Debug, Clone)]
 pub struct ApiError {
+    pub(crate) flavor: ApiFlavor,
+    pub(crate) summary: Option<String>,
     pub(crate) status: StatusCode,
     pub(crate) method: Method,
     pub(crate) path: String,
@@ -297,11 +315,14 @@ impl ApiError {
         attempts: u32,
     ) -> Self {
         let text = String::from_utf8_lossy(body);
+        let parsed = ApiErrorBody::parse(&text);
         ApiError {
+            flavor: ApiFlavor::Generic,
+            summary: summarize(&parsed),
             status,
             method,
             path: path.into(),
-            body: ApiErrorBody::parse(&text),
+            body: parsed,
             raw_body: truncate(&text, MAX_RAW_BODY),
             content_type,
             retry_after,
@@ -349,9 +370,17 @@ impl ApiError {
         self.attempts
     }
 
-    /// The server's message, when the body carries one.
+    /// The server's message in one short line, when the body carries one:
+    /// the title of an HTML error page, the sentence of a text page that
+    /// says what is wrong (Billy's "No such plan PL…"), at most 200 bytes.
+    /// The whole body is in [`raw_body`](Self::raw_body).
     pub fn message(&self) -> Option<&str> {
-        self.body.message()
+        self.summary.as_deref()
+    }
+
+    /// The API that answered (its rules decide [`Error::is_not_found`]).
+    pub fn flavor(&self) -> ApiFlavor {
+        self.flavor
     }
 
     /// Field → messages, when the body lists invalid fields.
@@ -370,8 +399,8 @@ impl fmt::Display for ApiError {
         match &self.body {
             ApiErrorBody::Empty => f.write_str(" and an empty body")?,
             body => {
-                if let Some(m) = body.message() {
-                    write!(f, ": {}", one_line(m, 200))?;
+                if let Some(m) = &self.summary {
+                    write!(f, ": {m}")?;
                 }
                 let fields = body.validation_errors();
                 if !fields.is_empty() {
@@ -496,6 +525,69 @@ impl ApiErrorBody {
             _ => BTreeMap::new(),
         }
     }
+}
+
+/// One short line for a body: its message, or for a text or HTML page
+/// the part that says what is wrong.
+fn summarize(body: &ApiErrorBody) -> Option<String> {
+    let line = match body {
+        ApiErrorBody::Text(t) => page_summary(t),
+        other => one_line(other.message()?, 200),
+    };
+    (!line.is_empty()).then_some(line)
+}
+
+/// An HTML page's `<title>` (or `<h1>`); for a text page whose first
+/// paragraph is a status line ("404 Not Found"), its last paragraph, which
+/// holds the detail.
+fn page_summary(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    for tag in ["title", "h1"] {
+        let open = format!("<{tag}>");
+        if let Some(start) = lower.find(&open).map(|i| i + open.len()) {
+            let end = lower[start..]
+                .find(&format!("</{tag}>"))
+                .map_or(text.len(), |e| start + e);
+            let inner = unescape_html(&strip_tags(&text[start..end]));
+            if !inner.trim().is_empty() {
+                return one_line(&inner, 200);
+            }
+        }
+    }
+    if lower.contains("<html") || lower.contains("<body") {
+        return one_line(&unescape_html(&strip_tags(text)), 200);
+    }
+    let paragraphs: Vec<&str> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let status_line = paragraphs.first().is_some_and(|p| {
+        p.len() <= 60
+            && p.split_whitespace()
+                .next()
+                .is_some_and(|w| w.len() == 3 && w.bytes().all(|b| b.is_ascii_digit()))
+    });
+    match paragraphs.as_slice() {
+        [.., last] if status_line && paragraphs.len() > 1 => one_line(last, 200),
+        _ => one_line(text, 200),
+    }
+}
+
+/// Drops `<…>` tags; an unclosed `<` ends the text.
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        out.push(' ');
+        match rest[i..].find('>') {
+            Some(j) => rest = &rest[i + j + 1..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `{"field": ["msg", ...]}` (a lone string counts as one message).
@@ -868,9 +960,25 @@ impl Error {
         matches!(self, Error::InvalidInput { .. })
     }
 
-    /// Whether the server answered 404.
+    /// Whether the server said there is no such record, by the rules of
+    /// the API that answered: a 404 everywhere; for BillPro also a 422 to
+    /// a `GET` (which sends no data that could be invalid) or a 422 whose
+    /// message says "not found" (BillPro's "Record not found").
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        let Some(api) = self.api_error() else {
+            return false;
+        };
+        match (api.flavor, api.status) {
+            (_, StatusCode::NOT_FOUND) => true,
+            (ApiFlavor::BillPro, StatusCode::UNPROCESSABLE_ENTITY) => {
+                api.method == Method::GET
+                    || api
+                        .body
+                        .message()
+                        .is_some_and(|m| m.to_ascii_lowercase().contains("not found"))
+            }
+            _ => false,
+        }
     }
 
     /// Field → messages from a validation error body (BillPro's field map,
@@ -1081,6 +1189,51 @@ mod tests {
             "GET /products failed with 429 Too Many Requests and an empty body; retry after 30s (after 3 attempts)"
         );
         assert!(!Error::from(e).to_string().contains('\n'));
+    }
+
+    #[test]
+    fn pages_are_summed_up_in_one_short_line() {
+        let nginx = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+        let e = ApiError::from_response(
+            Method::GET,
+            "/x",
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("text/html".into()),
+            nginx.as_bytes(),
+            None,
+            1,
+        );
+        assert_eq!(e.message(), Some("503 Service Temporarily Unavailable"));
+        assert_eq!(
+            e.to_string(),
+            "GET /x failed with 503 Service Unavailable: 503 Service Temporarily Unavailable"
+        );
+        assert_eq!(e.raw_body(), nginx);
+        let billy = "404 Not Found\n\nThe resource could not be found.\n\n\nNo such plan PLnope";
+        let e = ApiError::from_response(
+            Method::GET,
+            "/v1/plans/PLnope",
+            StatusCode::NOT_FOUND,
+            Some("text/plain".into()),
+            billy.as_bytes(),
+            None,
+            1,
+        );
+        assert_eq!(e.message(), Some("No such plan PLnope"));
+        let long = "x".repeat(10_000);
+        let e = ApiError::from_response(
+            Method::GET,
+            "/x",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            long.as_bytes(),
+            None,
+            1,
+        );
+        assert!(e.message().unwrap().len() <= 200 + "…[truncated]".len());
+        for cut in ["<title>", "<html><title>a", "<h1>é", "<html><body><b"] {
+            let _ = page_summary(cut);
+        }
     }
 
     #[test]

@@ -38,7 +38,7 @@ mod validate;
 
 pub use chrono;
 pub use error::{
-    ApiError, ApiErrorBody, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
+    ApiError, ApiErrorBody, ApiFlavor, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
 };
 pub use futures_util::{StreamExt, TryStreamExt};
 pub use money::Cents;

@@ -159,7 +159,7 @@ impl ClientBuilder {
             .config
             .base_url(&api_v1)?
             .credentials(Credentials::bearer(token.expose_secret()));
-        let transport = Transport::new(config)?;
+        let transport = Transport::new(config.flavor(crate::error::ApiFlavor::Billmora))?;
         let public = transport.with_base_url(&api_root)?;
         Ok(Client { transport, public })
     }

@@ -58,9 +58,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::http::{
-    Config, Credentials, Method, PageStyle, Paginator, Request, StatusCode, Transport,
-};
+use crate::http::{Config, Credentials, PageStyle, Paginator, Request, Transport};
 
 pub mod customers;
 pub mod orders;
@@ -184,24 +182,11 @@ pub(crate) fn check_id(field: &str, id: u64) -> Result<()> {
     Ok(())
 }
 
-/// Whether `err` means "no such entity". BillPro answers some not-found
-/// conditions with 422 instead of 404: a 404, a 422 to a `GET` (which sends
-/// no data that could be invalid), or a 422 whose message says "not found"
-/// all count.
+/// Whether `err` means "no such entity": the same as
+/// [`Error::is_not_found`], which answers by BillPro's rules for errors from
+/// a BillPro client (a 404, a 422 to a `GET`, or a 422 "Record not found").
 pub fn is_not_found(err: &Error) -> bool {
-    let Some(api) = err.api_error() else {
-        return false;
-    };
-    match api.status() {
-        StatusCode::NOT_FOUND => true,
-        StatusCode::UNPROCESSABLE_ENTITY => {
-            *api.method() == Method::GET
-                || api
-                    .message()
-                    .is_some_and(|m| m.to_ascii_lowercase().contains("not found"))
-        }
-        _ => false,
-    }
+    err.is_not_found()
 }
 
 /// Builds a [`Client`].
@@ -267,7 +252,7 @@ impl ClientBuilder {
             config = config.default_query("profile_id", id);
         }
         Ok(Client {
-            transport: Transport::new(config)?,
+            transport: Transport::new(config.flavor(crate::error::ApiFlavor::BillPro))?,
             profile_id: self.profile_id,
         })
     }

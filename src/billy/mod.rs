@@ -163,7 +163,7 @@ impl ClientBuilder {
             .ok_or_else(|| Error::Config("no Billy API key; call .api_key(...)".into()))?;
         let config = config.credentials(Credentials::BasicKey(key));
         Ok(Client {
-            transport: Transport::new(config)?,
+            transport: Transport::new(config.flavor(crate::error::ApiFlavor::Billy))?,
         })
     }
 
@@ -191,7 +191,7 @@ impl ClientBuilder {
                 )));
             }
         }
-        let transport = Transport::new(config)?;
+        let transport = Transport::new(config.flavor(crate::error::ApiFlavor::Billy))?;
         let company: Company = transport
             .execute(
                 Request::post("/v1/companies")

@@ -31,7 +31,7 @@ pub use reqwest::{Method, StatusCode};
 pub use retry::{parse_retry_after, RetryPolicy};
 
 use crate::error::{
-    ApiError, ApiErrorBody, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
+    ApiError, ApiErrorBody, ApiFlavor, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
 };
 use rate_limit::RateLimiter;
 
@@ -74,6 +74,7 @@ pub struct Config {
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
     max_response_bytes: usize,
+    flavor: ApiFlavor,
     http_client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
@@ -91,6 +92,7 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             rate_limit: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            flavor: ApiFlavor::Generic,
             http_client: None,
             clock: Arc::new(SystemClock),
             sleeper: Arc::new(TokioSleeper),
@@ -195,6 +197,13 @@ impl Config {
     /// bodies are read up to 64 KiB and the rest dropped.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes.max(1);
+        self
+    }
+
+    /// Which API the transport talks to, so its errors answer by that
+    /// API's rules (set by each API's client builder).
+    pub fn flavor(mut self, flavor: ApiFlavor) -> Self {
+        self.flavor = flavor;
         self
     }
 
@@ -319,6 +328,7 @@ struct Inner {
     retry: RetryPolicy,
     limiter: Option<RateLimiter>,
     max_response_bytes: usize,
+    flavor: ApiFlavor,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
     jitter: Arc<dyn Jitter>,
@@ -380,6 +390,7 @@ impl Transport {
                 retry: config.retry,
                 limiter,
                 max_response_bytes: config.max_response_bytes,
+                flavor: config.flavor,
                 clock: config.clock,
                 sleeper: config.sleeper,
                 jitter: config.jitter,
@@ -409,6 +420,7 @@ impl Transport {
                 retry: i.retry.clone(),
                 limiter: i.limiter.clone(),
                 max_response_bytes: i.max_response_bytes,
+                flavor: i.flavor,
                 clock: i.clock.clone(),
                 sleeper: i.sleeper.clone(),
                 jitter: i.jitter.clone(),
@@ -639,8 +651,11 @@ impl Transport {
                         retry_after,
                         attempt,
                     );
+                    err.flavor = i.flavor;
                     if status.is_redirection() {
-                        err.body = ApiErrorBody::Text(redirect_refusal(&headers));
+                        let why = redirect_refusal(&headers);
+                        err.summary = Some(why.clone());
+                        err.body = ApiErrorBody::Text(why);
                     }
                     (Error::from(err), retry_ok, retry_after)
                 }
