@@ -14,8 +14,13 @@
 //! Request bodies are form-encoded (Billy ignores JSON bodies), amounts are
 //! integer US cents ([`Cents`](crate::Cents)), and what the server would
 //! refuse or crash on is refused before anything is sent
-//! ([`Error::InvalidInput`]). Lists are lazy
-//! [`Paginator`]s over `offset`/`limit`.
+//! ([`Error::InvalidInput`]) — and so is what it would wrongly accept: a
+//! GUID of the wrong shape or kind ([`is_guid`]: `CU` customer, `PL` plan,
+//! ..., then up to 22 base58 characters), an invoice whose adjustments take
+//! it below zero (Billy would record a succeeded debit of a negative
+//! amount). Lists are lazy [`Paginator`]s over `offset`/`limit`; the lists
+//! under a record return `Result<Paginator>` because the GUID is checked
+//! first.
 //!
 //! ```no_run
 //! # async fn run() -> billkit::Result<()> {
