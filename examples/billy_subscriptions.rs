@@ -124,7 +124,7 @@ async fn run() -> Result<()> {
 
     let invoices = client
         .subscriptions()
-        .invoices(&subscription.guid)
+        .invoices(&subscription.guid)?
         .collect_all()
         .await?;
     println!("5. The subscription's invoices:");
@@ -178,7 +178,7 @@ async fn run() -> Result<()> {
     );
     let transactions = client
         .invoices()
-        .transactions(&invoice.guid)
+        .transactions(&invoice.guid)?
         .collect_all()
         .await?;
     for tx in &transactions {

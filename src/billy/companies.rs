@@ -128,6 +128,7 @@ impl<'a> Companies<'a> {
     /// `GET /v1/companies/{guid}`: the company the key belongs to (another
     /// company's GUID answers 403).
     pub async fn get(&self, guid: &str) -> Result<Company> {
+        super::check_guid("guid", guid, "CP")?;
         self.transport
             .execute(Request::get("/v1/companies/{guid}").param(guid))
             .await

@@ -9,7 +9,7 @@
 //!     .create(&NewCustomer::new().processor_uri("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"))
 //!     .await?;
 //! let same = billy.customers().list_by_processor_uri("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr")?.collect_all().await?;
-//! let invoices = billy.customers().invoices(&customer.guid).collect_all().await?;
+//! let invoices = billy.customers().invoices(&customer.guid)?.collect_all().await?;
 //! # let _ = (same, invoices);
 //! # Ok(()) }
 //! ```
@@ -107,6 +107,7 @@ impl<'a> Customers<'a> {
 
     /// `GET /v1/customers/{guid}`.
     pub async fn get(&self, guid: &str) -> Result<Customer> {
+        check(guid)?;
         self.transport
             .execute(Request::get("/v1/customers/{guid}").param(guid))
             .await
@@ -115,6 +116,7 @@ impl<'a> Customers<'a> {
     /// `DELETE /v1/customers/{guid}`: a soft delete; the customer comes back
     /// with `deleted: true`. Deleting twice answers 400.
     pub async fn delete(&self, guid: &str) -> Result<Customer> {
+        check(guid)?;
         self.transport
             .execute(Request::delete("/v1/customers/{guid}").param(guid))
             .await
@@ -137,27 +139,35 @@ impl<'a> Customers<'a> {
 
     /// `GET /v1/customers/{guid}/invoices`: the customer's one-off invoices
     /// (subscription invoices are listed under the subscription).
-    pub fn invoices(&self, guid: &str) -> Paginator<Invoice> {
-        super::list(
+    pub fn invoices(&self, guid: &str) -> Result<Paginator<Invoice>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/customers/{guid}/invoices").param(guid),
-        )
+        ))
     }
 
     /// `GET /v1/customers/{guid}/subscriptions`.
-    pub fn subscriptions(&self, guid: &str) -> Paginator<Subscription> {
-        super::list(
+    pub fn subscriptions(&self, guid: &str) -> Result<Paginator<Subscription>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/customers/{guid}/subscriptions").param(guid),
-        )
+        ))
     }
 
     /// `GET /v1/customers/{guid}/transactions`: transactions of the
     /// customer's one-off invoices.
-    pub fn transactions(&self, guid: &str) -> Paginator<Transaction> {
-        super::list(
+    pub fn transactions(&self, guid: &str) -> Result<Paginator<Transaction>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/customers/{guid}/transactions").param(guid),
-        )
+        ))
     }
+}
+
+/// Refuses what cannot be a customer GUID (`CU...`).
+fn check(guid: &str) -> Result<()> {
+    super::check_guid("guid", guid, "CU")
 }

@@ -512,11 +512,14 @@ impl NewInvoice {
         self
     }
 
-    /// Checks the request as Billy would, and what would crash it: every
-    /// item needs a name (and has an amount by construction).
+    /// Checks the request as Billy would, what would crash it (every item
+    /// needs a name, and has an amount by construction) and what it would
+    /// wrongly accept: a customer GUID of the wrong shape, an effective
+    /// amount (amount plus adjustments) below zero.
     pub fn validate(&self) -> Result<()> {
-        crate::validate::not_blank("customer_guid", &self.customer_guid)?;
+        super::check_guid("customer_guid", &self.customer_guid, "CU")?;
         super::check_not_negative("amount", self.amount)?;
+        self.check_effective_amount()?;
         if let Some(uri) = &self.funding_instrument_uri {
             crate::validate::not_blank("funding_instrument_uri", uri)?;
         }
@@ -543,6 +546,35 @@ impl NewInvoice {
             crate::validate::not_blank(&format!("item_name{}", i + 1), &item.name)?;
         }
         Ok(())
+    }
+
+    /// Refuses adjustments that take the invoice below zero: Billy accepts
+    /// such an invoice and records a *succeeded debit of a negative
+    /// amount*, which no processor would honour and no ledger expects. The
+    /// refusal names the last negative adjustment, the one to reduce.
+    fn check_effective_amount(&self) -> Result<()> {
+        let total = self
+            .adjustments
+            .iter()
+            .fold(i128::from(self.amount.get()), |sum, a| {
+                sum + i128::from(a.amount.get())
+            });
+        if total >= 0 {
+            return Ok(());
+        }
+        let n = self
+            .adjustments
+            .iter()
+            .rposition(|a| a.amount.get() < 0)
+            .map_or(0, |i| i + 1);
+        Err(Error::invalid_input(
+            format!("adjustment_amount{n}"),
+            format!(
+                "the adjustments take the invoice's {} cents to {total} cents; \
+                 the effective amount must be 0 or more (Billy would record a negative debit)",
+                self.amount
+            ),
+        ))
     }
 
     /// The form fields sent, in order, with Billy's real item and
@@ -645,6 +677,7 @@ impl<'a> Invoices<'a> {
 
     /// `GET /v1/invoices/{guid}`.
     pub async fn get(&self, guid: &str) -> Result<Invoice> {
+        check(guid)?;
         self.transport
             .execute(Request::get("/v1/invoices/{guid}").param(guid))
             .await
@@ -673,6 +706,7 @@ impl<'a> Invoices<'a> {
         guid: &str,
         funding_instrument_uri: &str,
     ) -> Result<Invoice> {
+        check(guid)?;
         crate::validate::not_blank("funding_instrument_uri", funding_instrument_uri)?;
         self.transport
             .execute(
@@ -690,6 +724,7 @@ impl<'a> Invoices<'a> {
     /// have reached the server.
     pub async fn refund(&self, guid: &str, amount: impl Into<Cents>) -> Result<Invoice> {
         let amount = amount.into();
+        check(guid)?;
         super::check_not_negative("amount", amount)?;
         self.transport
             .execute(
@@ -703,16 +738,23 @@ impl<'a> Invoices<'a> {
     /// `POST /v1/invoices/{guid}/cancel`: cancels a `staged`, `processing`
     /// or `failed` invoice.
     pub async fn cancel(&self, guid: &str) -> Result<Invoice> {
+        check(guid)?;
         self.transport
             .execute(Request::post("/v1/invoices/{guid}/cancel").param(guid))
             .await
     }
 
     /// `GET /v1/invoices/{guid}/transactions`: its charges and refunds.
-    pub fn transactions(&self, guid: &str) -> Paginator<Transaction> {
-        super::list(
+    pub fn transactions(&self, guid: &str) -> Result<Paginator<Transaction>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/invoices/{guid}/transactions").param(guid),
-        )
+        ))
     }
+}
+
+/// Refuses what cannot be an invoice GUID (`IV...`).
+fn check(guid: &str) -> Result<()> {
+    super::check_guid("guid", guid, "IV")
 }

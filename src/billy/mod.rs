@@ -14,8 +14,13 @@
 //! Request bodies are form-encoded (Billy ignores JSON bodies), amounts are
 //! integer US cents ([`Cents`](crate::Cents)), and what the server would
 //! refuse or crash on is refused before anything is sent
-//! ([`Error::InvalidInput`]). Lists are lazy
-//! [`Paginator`]s over `offset`/`limit`.
+//! ([`Error::InvalidInput`]) — and so is what it would wrongly accept: a
+//! GUID of the wrong shape or kind ([`is_guid`]: `CU` customer, `PL` plan,
+//! ..., then up to 22 base58 characters), an invoice whose adjustments take
+//! it below zero (Billy would record a succeeded debit of a negative
+//! amount). Lists are lazy [`Paginator`]s over `offset`/`limit`; the lists
+//! under a record return `Result<Paginator>` because the GUID is checked
+//! first.
 //!
 //! ```no_run
 //! # async fn run() -> billkit::Result<()> {
@@ -76,7 +81,7 @@ pub use invoices::{
     Adjustment, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, InvoiceType, Invoices,
     NewAdjustment, NewInvoice, NewItem,
 };
-pub use plans::{Frequency, NewPlan, Plan, PlanType, Plans};
+pub use plans::{Frequency, NewPlan, Plan, PlanCustomers, PlanType, Plans, UniqueCustomers};
 pub use subscriptions::{NewSubscription, Subscription, Subscriptions};
 pub use transactions::{
     SubmitStatus, Transaction, TransactionFailure, TransactionStatus, TransactionType, Transactions,
@@ -398,6 +403,46 @@ pub(crate) fn list<T: serde::de::DeserializeOwned + Send + 'static>(
             end: End::ShortPage,
         },
     )
+}
+
+/// The longest base58 part of a Billy GUID: Billy's `make_guid` base58-encodes
+/// the 16 bytes of a UUID1 (without padding), so at most 22 characters.
+pub const GUID_MAX_BODY_CHARS: usize = 22;
+
+/// The base58 alphabet of GUIDs (no `0`, `O`, `I`, `l`).
+const BASE58: &str = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// Whether `value` has the shape of a Billy GUID with `prefix`: the two
+/// letters Billy puts before every id of that kind (`CP` company, `CU`
+/// customer, `PL` plan, `SU` subscription, `IV` invoice, `TX` transaction)
+/// and 1 to 22 base58 characters (`CU4NheTMcQqXgmAtg1aGTJPK`).
+pub fn is_guid(value: &str, prefix: &str) -> bool {
+    value.strip_prefix(prefix).is_some_and(|body| {
+        !body.is_empty()
+            && body.len() <= GUID_MAX_BODY_CHARS
+            && body.chars().all(|c| BASE58.contains(c))
+    })
+}
+
+/// Refuses a value that cannot be a Billy GUID of the `prefix` kind, before
+/// it goes into a path or a form (and so before anything is sent).
+pub(crate) fn check_guid(field: &str, value: &str, prefix: &str) -> Result<()> {
+    if is_guid(value, prefix) {
+        return Ok(());
+    }
+    // Quote a bounded, escaped prefix of the value: it may be huge or binary.
+    let shown: String = value.chars().take(40).collect();
+    let more = if value.chars().count() > 40 {
+        "..."
+    } else {
+        ""
+    };
+    Err(Error::invalid_input(
+        field,
+        format!(
+            "{shown:?}{more} is not a Billy GUID: `{prefix}` then 1 to {GUID_MAX_BODY_CHARS} base58 characters, like `{prefix}4NheTMcQqXgmAtg1aGTJPK`"
+        ),
+    ))
 }
 
 /// Refuses an amount under Billy's 50-cent minimum.

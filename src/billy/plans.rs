@@ -9,18 +9,23 @@
 //!     .plans()
 //!     .create(&NewPlan::new(PlanType::Debit, Frequency::Weekly, Cents::new(500)).interval(2))
 //!     .await?;
-//! // This list ends only on an empty page: Billy de-duplicates it after the limit.
-//! let customers = billy.plans().customers(&plan.guid).collect_all().await?;
+//! // Each subscribed customer once, although Billy repeats them across pages.
+//! let customers = billy.plans().customers(&plan.guid)?.collect_all().await?;
 //! # let _ = customers;
 //! # Ok(()) }
 //! ```
 
+use std::collections::HashSet;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use chrono::{DateTime, Utc};
+use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 
 use super::{Customer, Invoice, Subscription, Transaction};
 use crate::error::{Error, Result};
-use crate::http::{End, PageStyle, Paginator, Request, Transport};
+use crate::http::{Cursor, End, Items, PageStyle, Paginator, Request, Transport};
 use crate::Cents;
 
 // ---- models ----
@@ -170,6 +175,7 @@ impl<'a> Plans<'a> {
 
     /// `GET /v1/plans/{guid}`.
     pub async fn get(&self, guid: &str) -> Result<Plan> {
+        check(guid)?;
         self.transport
             .execute(Request::get("/v1/plans/{guid}").param(guid))
             .await
@@ -178,6 +184,7 @@ impl<'a> Plans<'a> {
     /// `DELETE /v1/plans/{guid}`: a soft delete (`deleted: true`); existing
     /// subscriptions go on.
     pub async fn delete(&self, guid: &str) -> Result<Plan> {
+        check(guid)?;
         self.transport
             .execute(Request::delete("/v1/plans/{guid}").param(guid))
             .await
@@ -189,40 +196,134 @@ impl<'a> Plans<'a> {
     }
 
     /// `GET /v1/plans/{guid}/customers`: the customers subscribed to the
-    /// plan. Billy removes duplicates after applying the limit, so a short
-    /// page does not prove the end: this walk stops only on an empty page.
-    pub fn customers(&self, guid: &str) -> Paginator<Customer> {
-        Paginator::new(
-            self.transport.clone(),
-            Request::<()>::get("/v1/plans/{guid}/customers").param(guid),
-            PageStyle::OffsetLimit {
-                limit: super::DEFAULT_LIMIT,
-                end: End::EmptyPage,
-            },
-        )
+    /// plan, each once.
+    ///
+    /// Billy pages this list over one row per *subscription* and removes
+    /// duplicates only within a page, so a customer with several
+    /// subscriptions comes back on several pages, and a short page does not
+    /// prove the end. The walk therefore stops only on an empty page and
+    /// skips customers it has already yielded.
+    pub fn customers(&self, guid: &str) -> Result<PlanCustomers> {
+        check(guid)?;
+        Ok(PlanCustomers {
+            paginator: Paginator::new(
+                self.transport.clone(),
+                Request::<()>::get("/v1/plans/{guid}/customers").param(guid),
+                PageStyle::OffsetLimit {
+                    limit: super::DEFAULT_LIMIT,
+                    end: End::EmptyPage,
+                },
+            ),
+        })
     }
 
     /// `GET /v1/plans/{guid}/subscriptions`.
-    pub fn subscriptions(&self, guid: &str) -> Paginator<Subscription> {
-        super::list(
+    pub fn subscriptions(&self, guid: &str) -> Result<Paginator<Subscription>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/plans/{guid}/subscriptions").param(guid),
-        )
+        ))
     }
 
     /// `GET /v1/plans/{guid}/invoices`: invoices of the plan's subscriptions.
-    pub fn invoices(&self, guid: &str) -> Paginator<Invoice> {
-        super::list(
+    pub fn invoices(&self, guid: &str) -> Result<Paginator<Invoice>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/plans/{guid}/invoices").param(guid),
-        )
+        ))
     }
 
     /// `GET /v1/plans/{guid}/transactions`.
-    pub fn transactions(&self, guid: &str) -> Paginator<Transaction> {
-        super::list(
+    pub fn transactions(&self, guid: &str) -> Result<Paginator<Transaction>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/plans/{guid}/transactions").param(guid),
-        )
+        ))
+    }
+}
+
+/// Refuses what cannot be a plan GUID (`PL...`).
+fn check(guid: &str) -> Result<()> {
+    super::check_guid("guid", guid, "PL")
+}
+
+/// The customers of a plan, from [`Plans::customers`]: a walk that yields
+/// each customer once although Billy repeats them across pages.
+#[derive(Debug, Clone)]
+pub struct PlanCustomers {
+    paginator: Paginator<Customer>,
+}
+
+impl PlanCustomers {
+    /// Rows per request (Billy's default is 20).
+    pub fn per_page(mut self, n: u32) -> Self {
+        self.paginator = self.paginator.per_page(n);
+        self
+    }
+
+    /// Stops the walk with an error after `n` pages.
+    pub fn max_pages(mut self, n: u32) -> Self {
+        self.paginator = self.paginator.max_pages(n);
+        self
+    }
+
+    /// Starts (or resumes) the walk at `cursor`; customers yielded before
+    /// it are not known to this walk, so they may come again.
+    pub fn start_at(mut self, cursor: Cursor) -> Self {
+        self.paginator = self.paginator.start_at(cursor);
+        self
+    }
+
+    /// The pages as Billy sends them, repeats included (for resuming or
+    /// inspecting a walk; [`stream`](PlanCustomers::stream) removes them).
+    pub fn paginator(&self) -> &Paginator<Customer> {
+        &self.paginator
+    }
+
+    /// Each customer once, lazily, in the server's order.
+    pub fn stream(self) -> UniqueCustomers {
+        UniqueCustomers {
+            items: self.paginator.stream(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Every customer, each once.
+    pub async fn collect_all(self) -> Result<Vec<Customer>> {
+        let mut seen = HashSet::new();
+        let mut all = self.paginator.collect_all().await?;
+        all.retain(|c| seen.insert(c.guid.clone()));
+        Ok(all)
+    }
+}
+
+/// The stream of [`PlanCustomers::stream`]: each customer once.
+#[derive(Debug)]
+pub struct UniqueCustomers {
+    items: Items<Customer>,
+    seen: HashSet<String>,
+}
+
+impl UniqueCustomers {
+    /// The page the walk fetches next; `None` at the end.
+    pub fn cursor(&self) -> Option<Cursor> {
+        self.items.cursor()
+    }
+}
+
+impl Stream for UniqueCustomers {
+    type Item = Result<Customer>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            match std::task::ready!(Pin::new(&mut this.items).poll_next(cx)) {
+                Some(Ok(c)) if !this.seen.insert(c.guid.clone()) => continue,
+                other => return Poll::Ready(other),
+            }
+        }
     }
 }

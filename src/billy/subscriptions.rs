@@ -14,7 +14,7 @@
 //!             .appears_on_statement_as("FooBar Hosting"),
 //!     )
 //!     .await?;
-//! let invoices = billy.subscriptions().invoices(&sub.guid).collect_all().await?;
+//! let invoices = billy.subscriptions().invoices(&sub.guid)?.collect_all().await?;
 //! billy.subscriptions().cancel(&sub.guid).await?;
 //! # let _ = invoices;
 //! # Ok(()) }
@@ -133,8 +133,8 @@ impl NewSubscription {
 
     /// Checks the request as Billy would.
     pub fn validate(&self) -> Result<()> {
-        crate::validate::not_blank("plan_guid", &self.plan_guid)?;
-        crate::validate::not_blank("customer_guid", &self.customer_guid)?;
+        super::check_guid("plan_guid", &self.plan_guid, "PL")?;
+        super::check_guid("customer_guid", &self.customer_guid, "CU")?;
         if let Some(uri) = &self.funding_instrument_uri {
             crate::validate::not_blank("funding_instrument_uri", uri)?;
         }
@@ -195,6 +195,7 @@ impl<'a> Subscriptions<'a> {
 
     /// `GET /v1/subscriptions/{guid}`.
     pub async fn get(&self, guid: &str) -> Result<Subscription> {
+        check(guid)?;
         self.transport
             .execute(Request::get("/v1/subscriptions/{guid}").param(guid))
             .await
@@ -203,6 +204,7 @@ impl<'a> Subscriptions<'a> {
     /// `POST /v1/subscriptions/{guid}/cancel`: no further invoices; nothing
     /// is refunded. Canceling twice answers 400.
     pub async fn cancel(&self, guid: &str) -> Result<Subscription> {
+        check(guid)?;
         self.transport
             .execute(Request::post("/v1/subscriptions/{guid}/cancel").param(guid))
             .await
@@ -214,18 +216,25 @@ impl<'a> Subscriptions<'a> {
     }
 
     /// `GET /v1/subscriptions/{guid}/invoices`.
-    pub fn invoices(&self, guid: &str) -> Paginator<Invoice> {
-        super::list(
+    pub fn invoices(&self, guid: &str) -> Result<Paginator<Invoice>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/subscriptions/{guid}/invoices").param(guid),
-        )
+        ))
     }
 
     /// `GET /v1/subscriptions/{guid}/transactions`.
-    pub fn transactions(&self, guid: &str) -> Paginator<Transaction> {
-        super::list(
+    pub fn transactions(&self, guid: &str) -> Result<Paginator<Transaction>> {
+        check(guid)?;
+        Ok(super::list(
             self.transport,
             Request::get("/v1/subscriptions/{guid}/transactions").param(guid),
-        )
+        ))
     }
+}
+
+/// Refuses what cannot be a subscription GUID (`SU...`).
+fn check(guid: &str) -> Result<()> {
+    super::check_guid("guid", guid, "SU")
 }

@@ -140,6 +140,7 @@ impl<'a> Transactions<'a> {
 
     /// `GET /v1/transactions/{guid}`.
     pub async fn get(&self, guid: &str) -> Result<Transaction> {
+        super::check_guid("guid", guid, "TX")?;
         self.transport
             .execute(Request::get("/v1/transactions/{guid}").param(guid))
             .await

@@ -27,9 +27,10 @@ fn fields() -> BTreeMap<String, Vec<String>> {
             "amount".to_string(),
             vec!["This field is required.".to_string()],
         ),
+        // wtforms' Required() replaces the invalid-choice message.
         (
             "plan_type".to_string(),
-            vec!["Not a valid choice".to_string()],
+            vec!["This field is required.".to_string()],
         ),
     ])
 }
@@ -118,12 +119,12 @@ async fn business_error_400_json() {
         billy::error_kind(&err),
         Some(ErrorKind::Operation {
             error_class: "InvalidOperationError".into(),
-            error_message: "Only settled invoice can be refunded".into(),
+            error_message: "You can only refund a settled invoice".into(),
         })
     );
     assert_eq!(
         err.api_error().unwrap().message(),
-        Some("Only settled invoice can be refunded")
+        Some("You can only refund a settled invoice")
     );
     assert!(!billy::is_duplicate_external_id(&err));
 }

@@ -2,7 +2,7 @@
 
 use billkit::billy::{
     Invoice, InvoiceKind, InvoiceStatus, InvoiceType, NewAdjustment, NewInvoice, NewItem,
-    TransactionType,
+    SubmitStatus, TransactionStatus, TransactionType,
 };
 use billkit::Error;
 use wiremock::matchers::{body_string, header, query_param};
@@ -85,14 +85,16 @@ async fn create_with_every_field_numbers_items_and_adjustments_in_order() {
 async fn zero_amount_invoice_is_allowed() {
     let (server, client) = setup().await;
     authed("POST", "/v1/invoices")
-        .and(body_string("customer_guid=CU1&amount=0"))
+        .and(body_string(
+            "customer_guid=CU4NheTMcQqXgmAtg1aGTJPK&amount=0",
+        ))
         .respond_with(json("invoice_create.json"))
         .expect(1)
         .mount(&server)
         .await;
     client
         .invoices()
-        .create(&NewInvoice::new("CU1", c(0)))
+        .create(&NewInvoice::new("CU4NheTMcQqXgmAtg1aGTJPK", c(0)))
         .await
         .unwrap();
 }
@@ -107,7 +109,7 @@ async fn get_list_and_list_by_external_id() {
         .await;
     authed("GET", "/v1/invoices")
         .and(query_param("offset", "0"))
-        .and(query_param("limit", "20"))
+        .and(query_param("limit", "3"))
         .and(|r: &wiremock::Request| !r.url.query().unwrap_or("").contains("external_id"))
         .respond_with(json("invoice_list.json"))
         .expect(1)
@@ -129,9 +131,36 @@ async fn get_list_and_list_by_external_id() {
             .unwrap(),
         None,
     );
-    let all = client.invoices().list().collect_all().await.unwrap();
-    assert_eq!(all.len(), 1);
-    assert_seed_invoice(&all[0], Some(CARD));
+    // The newest three: a staged one, the negative wart, one of amount 0.
+    let page = client.invoices().list().per_page(3).page(1).await.unwrap();
+    let got: Vec<_> = page
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.guid.as_str(),
+                i.status.as_str(),
+                i.amount,
+                i.effective_amount,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("IV1S9Ssf25SvRKtvncVYJP9p", "staged", c(1000), c(1000)),
+            ("IVWLxu9sLCc6jesDi1TyAKVe", "settled", c(100), c(-200)),
+            ("IVX14DWJSohMh1d895aSYb3Z", "settled", c(0), c(0)),
+        ]
+    );
+    assert_eq!(
+        page.items[1].created_at,
+        ts("2026-11-29T22:39:48.635073+00:00")
+    );
+    assert_eq!(
+        page.items[1].updated_at,
+        ts("2026-11-29T22:39:48.683882+00:00")
+    );
     let found = client
         .invoices()
         .list_by_external_id("order-42")
@@ -139,7 +168,8 @@ async fn get_list_and_list_by_external_id() {
         .collect_all()
         .await
         .unwrap();
-    assert_eq!(found[0].external_id(), Some("order-42"));
+    assert_eq!(found.len(), 1);
+    assert_order_42(&found[0], InvoiceStatus::Staged);
     assert!(client
         .invoices()
         .list_by_external_id(" ")
@@ -171,50 +201,120 @@ async fn update_funding_instrument_is_a_form_put() {
 async fn refund_and_cancel() {
     let (server, client) = setup().await;
     authed("POST", "/v1/invoices/IV4gVtDyP3CD9zQyv8AtPwx5/refund")
-        .and(body_string("amount=1000"))
+        .and(body_string("amount=300"))
         .respond_with(json("invoice_refund.json"))
         .expect(1)
         .mount(&server)
         .await;
-    authed("POST", "/v1/invoices/IV4gVtDyP3CD9zQyv8AtPwx5/cancel")
+    authed("POST", "/v1/invoices/IVXtHbG7aFr2YELzXB8FdHcq/cancel")
         .and(body_string(""))
         .respond_with(json("invoice_cancel.json"))
         .expect(1)
         .mount(&server)
         .await;
+    // Billy answers a refund with the invoice, unchanged.
     let inv = client
         .invoices()
-        .refund("IV4gVtDyP3CD9zQyv8AtPwx5", c(1000))
+        .refund("IV4gVtDyP3CD9zQyv8AtPwx5", c(300))
         .await
         .unwrap();
     assert_seed_invoice(&inv, Some(CARD));
     let inv = client
         .invoices()
-        .cancel("IV4gVtDyP3CD9zQyv8AtPwx5")
+        .cancel("IVXtHbG7aFr2YELzXB8FdHcq")
         .await
         .unwrap();
-    assert_eq!(inv.status, InvoiceStatus::Canceled);
-    assert_eq!(inv.effective_amount, c(900));
+    assert_order_42(&inv, InvoiceStatus::Canceled);
 }
+
+/// The invoice with `external_id` order-42 and every item field.
+fn assert_order_42(i: &Invoice, status: InvoiceStatus) {
+    assert_eq!(i.guid, "IVXtHbG7aFr2YELzXB8FdHcq");
+    assert_eq!(
+        i.kind,
+        InvoiceKind::Customer {
+            customer_guid: "CU4NheTMcQqXgmAtg1aGTJPK".into(),
+            external_id: Some("order-42".into()),
+        }
+    );
+    assert_eq!(i.status, status);
+    assert_eq!(i.title.as_deref(), Some("Setup"));
+    assert_eq!(
+        (i.amount, i.effective_amount, i.total_adjustment_amount),
+        (c(1000), c(1000), c(0))
+    );
+    assert_eq!(i.funding_instrument_uri, None);
+    assert_eq!(i.items.len(), 1);
+    let item = &i.items[0];
+    assert_eq!(
+        (
+            item.name.as_str(),
+            item.amount,
+            item.item_type.as_deref(),
+            item.quantity,
+            item.volume,
+            item.unit.as_deref()
+        ),
+        (
+            "Hosting Service A",
+            c(1000),
+            Some("Hosting"),
+            Some(2),
+            Some(3),
+            Some("months")
+        )
+    );
+    assert!(i.adjustments.is_empty());
+    // Canceling does not move `updated_at`.
+    assert_eq!(i.created_at, ts(ORDER_42_AT));
+    assert_eq!(i.updated_at, ts(ORDER_42_AT));
+}
+
+const ORDER_42_AT: &str = "2026-11-29T22:39:48.130238+00:00";
 
 #[tokio::test]
 async fn transactions_of_an_invoice() {
     let (server, client) = setup().await;
-    authed("GET", "/v1/invoices/IV4SUGxQ3hu2ZB6FU5NXNj4u/transactions")
+    authed("GET", "/v1/invoices/IV4gVtDyP3CD9zQyv8AtPwx5/transactions")
         .and(query_param("offset", "0"))
         .and(query_param("limit", "20"))
-        .respond_with(json("transaction_list.json"))
+        .respond_with(json("invoice_transactions.json"))
         .expect(1)
         .mount(&server)
         .await;
     let txs = client
         .invoices()
-        .transactions("IV4SUGxQ3hu2ZB6FU5NXNj4u")
+        .transactions("IV4gVtDyP3CD9zQyv8AtPwx5")
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
-    assert_eq!(txs.len(), 1);
-    assert_seed_transaction(&txs[0]);
+    // Newest first: the refund (no instrument, no statement text), then the charge.
+    assert_eq!(txs.len(), 2);
+    let refund = &txs[0];
+    assert_eq!(refund.guid, "TXBRST1jEdBCVwikAZTnLxTJ");
+    assert_eq!(refund.invoice_guid, "IV4gVtDyP3CD9zQyv8AtPwx5");
+    assert_eq!(refund.transaction_type, TransactionType::Refund);
+    assert_eq!(refund.submit_status, SubmitStatus::Done);
+    assert_eq!(refund.status, Some(TransactionStatus::Succeeded));
+    assert_eq!(refund.amount, c(300));
+    assert_eq!(refund.funding_instrument_uri, None);
+    assert_eq!(refund.processor_uri.as_deref(), Some("MOCK_REFUND_TX_URI"));
+    assert_eq!(refund.appears_on_statement_as, None);
+    assert_eq!(refund.created_at, ts("2026-11-29T22:39:47.965083+00:00"));
+    assert_eq!(refund.updated_at, ts("2026-11-29T22:39:47.994072+00:00"));
+    let charge = &txs[1];
+    assert_eq!(charge.guid, "TXAZRscbzPxAtHLdLQSxVzsX");
+    assert_eq!(charge.transaction_type, TransactionType::Debit);
+    assert_eq!(charge.amount, c(900));
+    assert_eq!(charge.funding_instrument_uri.as_deref(), Some(CARD));
+    assert_eq!(charge.processor_uri.as_deref(), Some("MOCK_DEBIT_TX_URI"));
+    assert_eq!(
+        charge.appears_on_statement_as.as_deref(),
+        Some("FooBar Hosting")
+    );
+    assert_eq!(charge.created_at, ts("2026-11-29T22:39:47.879147+00:00"));
+    assert_eq!(charge.updated_at, ts("2026-11-29T22:39:47.896241+00:00"));
 }
 
 #[tokio::test]
@@ -230,30 +330,12 @@ async fn subscription_invoice_has_no_customer_guid() {
         .get("IV4SUGxQ3hu2ZB6FU5NXNj4u")
         .await
         .unwrap();
-    assert_eq!(
-        inv.kind,
-        InvoiceKind::Subscription {
-            subscription_guid: "SU4ST39srWVLGbiTg174QyfF".into(),
-            scheduled_at: ts("2030-01-31T18:00:00+00:00"),
-        }
-    );
+    assert_seed_subscription_invoice(&inv);
     assert_eq!(inv.invoice_type(), InvoiceType::Subscription);
-    assert_eq!(inv.customer_guid(), None);
-    assert_eq!(inv.external_id(), None);
-    assert_eq!(inv.scheduled_at(), Some(ts("2030-01-31T18:00:00+00:00")));
-    assert_eq!(inv.status, InvoiceStatus::Settled);
-    assert_eq!(inv.transaction_type, TransactionType::Debit);
     assert_eq!(
-        (
-            inv.amount,
-            inv.effective_amount,
-            inv.total_adjustment_amount
-        ),
-        (c(500), c(500), c(0))
+        inv.scheduled_at(),
+        Some(ts("2026-11-29T22:39:47.505691+00:00"))
     );
-    assert!(inv.items.is_empty() && inv.adjustments.is_empty());
-    assert_eq!(inv.created_at, ts("2030-01-31T18:00:00+00:00"));
-    assert_eq!(inv.updated_at, ts("2026-11-21T12:01:12.654086+00:00"));
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod customers;
 mod errors;
 mod invoices;
 mod pagination;
+mod path_params;
 mod plans;
 mod sandbox;
 mod subscriptions;
@@ -91,8 +92,8 @@ pub fn assert_seed_plan(p: &Plan, deleted: bool) {
     assert_eq!(p.amount, c(500));
     assert_eq!(p.interval, 1);
     assert_eq!(p.deleted, deleted);
-    assert_eq!(p.created_at, ts("2014-02-08T08:22:11.508000+00:00"));
-    assert_eq!(p.updated_at, ts("2014-02-08T08:22:11.508000+00:00"));
+    assert_eq!(p.created_at, ts("2026-11-29T22:39:47.386184+00:00"));
+    assert_eq!(p.updated_at, ts("2026-11-29T22:39:47.386184+00:00"));
 }
 
 pub fn assert_seed_customer(cu: &Customer, deleted: bool) {
@@ -103,8 +104,8 @@ pub fn assert_seed_customer(cu: &Customer, deleted: bool) {
         Some("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr")
     );
     assert_eq!(cu.deleted, deleted);
-    assert_eq!(cu.created_at, ts("2014-02-08T08:22:10.904000+00:00"));
-    assert_eq!(cu.updated_at, ts("2014-02-08T08:22:10.904000+00:00"));
+    assert_eq!(cu.created_at, ts("2026-11-29T22:39:47.287124+00:00"));
+    assert_eq!(cu.updated_at, ts("2026-11-29T22:39:47.287124+00:00"));
 }
 
 pub fn assert_seed_subscription(s: &Subscription, canceled: bool) {
@@ -117,14 +118,19 @@ pub fn assert_seed_subscription(s: &Subscription, canceled: bool) {
     assert_eq!(s.appears_on_statement_as, None);
     assert_eq!(s.invoice_count, 1);
     assert_eq!(s.canceled, canceled);
-    assert_eq!(s.canceled_at, None);
-    assert_eq!(s.started_at, ts("2014-02-08T08:22:11.782000+00:00"));
-    assert_eq!(s.next_invoice_at, ts("2014-03-08T08:22:11.782000+00:00"));
-    assert_eq!(s.created_at, ts("2014-02-08T08:22:11.782000+00:00"));
-    assert_eq!(s.updated_at, ts("2014-02-08T08:22:11.782000+00:00"));
+    // Billy sets `canceled_at` on cancel and leaves `updated_at` as it was.
+    assert_eq!(
+        s.canceled_at,
+        canceled.then(|| ts("2026-11-29T22:39:47.753603+00:00"))
+    );
+    assert_eq!(s.started_at, ts("2026-11-29T22:39:47.505691+00:00"));
+    assert_eq!(s.next_invoice_at, ts("2026-12-29T22:39:47.505691+00:00"));
+    assert_eq!(s.created_at, ts("2026-11-29T22:39:47.505691+00:00"));
+    assert_eq!(s.updated_at, ts("2026-11-29T22:39:47.505691+00:00"));
 }
 
-/// The seed's invoice (`funding` differs between the examples).
+/// The seed's invoice: staged without an instrument, then settled with
+/// [`CARD`] (`PUT`), which also moves `updated_at`.
 pub fn assert_seed_invoice(i: &Invoice, funding: Option<&str>) {
     assert_eq!(i.guid, "IV4gVtDyP3CD9zQyv8AtPwx5");
     assert_eq!(
@@ -137,7 +143,12 @@ pub fn assert_seed_invoice(i: &Invoice, funding: Option<&str>) {
     assert_eq!(i.customer_guid(), Some("CU4NheTMcQqXgmAtg1aGTJPK"));
     assert_eq!(i.subscription_guid(), None);
     assert_eq!(i.transaction_type, TransactionType::Debit);
-    assert_eq!(i.status, InvoiceStatus::Staged);
+    let status = if funding.is_some() {
+        InvoiceStatus::Settled
+    } else {
+        InvoiceStatus::Staged
+    };
+    assert_eq!(i.status, status);
     assert_eq!(i.amount, c(1000));
     assert_eq!(i.effective_amount, c(900));
     assert_eq!(i.total_adjustment_amount, c(-100));
@@ -160,8 +171,43 @@ pub fn assert_seed_invoice(i: &Invoice, funding: Option<&str>) {
     assert_eq!(i.adjustments.len(), 1);
     assert_eq!(i.adjustments[0].amount, c(-100));
     assert_eq!(i.adjustments[0].reason.as_deref(), Some("Coupon discount"));
-    assert_eq!(i.created_at, ts("2014-02-08T08:22:15.073000+00:00"));
-    assert_eq!(i.updated_at, ts("2014-02-08T08:22:15.073000+00:00"));
+    assert_eq!(i.created_at, ts("2026-11-29T22:39:47.801160+00:00"));
+    let updated = if funding.is_some() {
+        "2026-11-29T22:39:47.896255+00:00"
+    } else {
+        "2026-11-29T22:39:47.801160+00:00"
+    };
+    assert_eq!(i.updated_at, ts(updated));
+}
+
+/// The invoice the seed subscription filed (and charged) when created.
+pub fn assert_seed_subscription_invoice(inv: &Invoice) {
+    assert_eq!(inv.guid, "IV4SUGxQ3hu2ZB6FU5NXNj4u");
+    assert_eq!(
+        inv.kind,
+        InvoiceKind::Subscription {
+            subscription_guid: "SU4ST39srWVLGbiTg174QyfF".into(),
+            scheduled_at: ts("2026-11-29T22:39:47.505691+00:00"),
+        }
+    );
+    assert_eq!(inv.customer_guid(), None);
+    assert_eq!(inv.external_id(), None);
+    assert_eq!(inv.status, InvoiceStatus::Settled);
+    assert_eq!(inv.transaction_type, TransactionType::Debit);
+    assert_eq!(
+        (
+            inv.amount,
+            inv.effective_amount,
+            inv.total_adjustment_amount
+        ),
+        (c(500), c(500), c(0))
+    );
+    assert_eq!(inv.title, None);
+    assert_eq!(inv.appears_on_statement_as, None);
+    assert_eq!(inv.funding_instrument_uri.as_deref(), Some(CARD));
+    assert!(inv.items.is_empty() && inv.adjustments.is_empty());
+    assert_eq!(inv.created_at, ts("2026-11-29T22:39:47.508423+00:00"));
+    assert_eq!(inv.updated_at, ts("2026-11-29T22:39:47.543541+00:00"));
 }
 
 pub fn assert_seed_transaction(t: &Transaction) {
@@ -172,15 +218,13 @@ pub fn assert_seed_transaction(t: &Transaction) {
     assert_eq!(t.status, Some(TransactionStatus::Succeeded));
     assert_eq!(t.amount, c(500));
     assert_eq!(t.funding_instrument_uri.as_deref(), Some(CARD));
-    assert_eq!(
-        t.processor_uri.as_deref(),
-        Some("/v1/marketplaces/TEST-MP6lD3dBpta7OAXJsN766qA/debits/WDFd93gSV8Sb27bUP5GREjt")
-    );
+    // What the local server's scripted processor answers.
+    assert_eq!(t.processor_uri.as_deref(), Some("MOCK_DEBIT_TX_URI"));
     assert_eq!(t.appears_on_statement_as, None);
     assert_eq!(t.failure_count, 0);
     assert!(t.failures.is_empty());
-    assert_eq!(t.created_at, ts("2014-02-08T08:22:11.792000+00:00"));
-    assert_eq!(t.updated_at, ts("2014-02-08T08:22:15.047000+00:00"));
+    assert_eq!(t.created_at, ts("2026-11-29T22:39:47.510170+00:00"));
+    assert_eq!(t.updated_at, ts("2026-11-29T22:39:47.543524+00:00"));
 }
 
 #[allow(dead_code)]

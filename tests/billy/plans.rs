@@ -1,6 +1,7 @@
 //! Plan endpoints.
 
 use billkit::billy::{Frequency, NewPlan, PlanType};
+use billkit::TryStreamExt;
 use wiremock::matchers::{body_string, header, query_param};
 
 use crate::*;
@@ -49,7 +50,7 @@ async fn get_delete_list() {
         .expect(1)
         .mount(&server)
         .await;
-    authed("DELETE", "/v1/plans/PL4RHCKW7GsGMjpcozHveQuw")
+    authed("DELETE", "/v1/plans/PLMA5HXUD3utQKXoLazzupQs")
         .respond_with(json("plan_delete.json"))
         .expect(1)
         .mount(&server)
@@ -69,31 +70,41 @@ async fn get_delete_list() {
             .unwrap(),
         false,
     );
-    assert_seed_plan(
-        &client
-            .plans()
-            .delete("PL4RHCKW7GsGMjpcozHveQuw")
-            .await
-            .unwrap(),
-        true,
-    );
+    // A soft delete: the plan comes back deleted, `updated_at` unchanged.
+    let deleted = client
+        .plans()
+        .delete("PLMA5HXUD3utQKXoLazzupQs")
+        .await
+        .unwrap();
+    assert_credit_plan(&deleted);
+    // Newest first; deleted plans stay listed.
     let all = client.plans().list().collect_all().await.unwrap();
-    assert_eq!(all.len(), 1);
-    assert_seed_plan(&all[0], true);
+    assert_eq!(all.len(), 2);
+    assert_credit_plan(&all[0]);
+    assert_seed_plan(&all[1], false);
+}
+
+/// The deleted $0.50 payout every two weeks the scenario records.
+fn assert_credit_plan(p: &billkit::billy::Plan) {
+    assert_eq!(p.guid, "PLMA5HXUD3utQKXoLazzupQs");
+    assert_eq!(p.company_guid, "CP4MXZG4ThUdbLpiX8e9Yx3j");
+    assert_eq!(p.plan_type, PlanType::Credit);
+    assert_eq!(p.frequency, Frequency::Weekly);
+    assert_eq!(p.amount, c(50));
+    assert_eq!(p.interval, 2);
+    assert!(p.deleted);
+    assert_eq!(p.created_at, ts("2026-11-29T22:39:47.436394+00:00"));
+    assert_eq!(p.updated_at, ts("2026-11-29T22:39:47.436394+00:00"));
 }
 
 #[tokio::test]
 async fn sub_lists() {
     let (server, client) = setup().await;
-    for (sub, body) in [
-        ("subscriptions", "subscription_list.json"),
-        ("invoices", "invoice_list_subscription.json"),
-        ("transactions", "transaction_list.json"),
-    ] {
+    for sub in ["subscriptions", "invoices", "transactions"] {
         authed("GET", &format!("/v1/plans/PL4RHCKW7GsGMjpcozHveQuw/{sub}"))
             .and(query_param("offset", "0"))
             .and(query_param("limit", "20"))
-            .respond_with(json(body))
+            .respond_with(json(&format!("plan_{sub}.json")))
             .expect(1)
             .mount(&server)
             .await;
@@ -101,63 +112,98 @@ async fn sub_lists() {
     let plans = client.plans();
     let subs = plans
         .subscriptions("PL4RHCKW7GsGMjpcozHveQuw")
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
-    assert_seed_subscription(&subs[0], false);
+    assert_eq!(subs.len(), 2);
+    assert_eq!(subs[0].guid, "SU5LKCkL2zsVbB8ekbD3CHuV");
+    assert_eq!(subs[0].amount, Some(c(450)));
+    assert_seed_subscription(&subs[1], true);
     let invoices = plans
         .invoices("PL4RHCKW7GsGMjpcozHveQuw")
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
-    assert_eq!(
-        invoices[0].subscription_guid(),
-        Some("SU4ST39srWVLGbiTg174QyfF")
-    );
+    assert_eq!(invoices.len(), 1);
+    assert_seed_subscription_invoice(&invoices[0]);
     let txs = plans
         .transactions("PL4RHCKW7GsGMjpcozHveQuw")
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
+    assert_eq!(txs.len(), 1);
     assert_seed_transaction(&txs[0]);
 }
 
 #[tokio::test]
-async fn customers_of_a_plan_ends_only_on_an_empty_page() {
+async fn customers_of_a_plan_come_once_although_billy_repeats_them() {
+    // Recorded from Billy 1.1.3: two customers with three subscriptions each
+    // to one plan, walked two rows at a time. Billy pages the subscription
+    // rows and de-duplicates only within a page: 1 + 2 + 1 rows, then empty.
     let (server, client) = setup().await;
-    // The first page is short (de-duplicated after the limit) but not the end.
-    authed("GET", "/v1/plans/PL4RHCKW7GsGMjpcozHveQuw/customers")
-        .and(query_param("offset", "0"))
-        .and(query_param("limit", "20"))
-        .respond_with(json("customer_list.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    authed("GET", "/v1/plans/PL4RHCKW7GsGMjpcozHveQuw/customers")
-        .and(query_param("offset", "20"))
-        .and(query_param("limit", "20"))
-        .respond_with(page("customer_list.json", 20))
-        .expect(1)
-        .mount(&server)
-        .await;
-    authed("GET", "/v1/plans/PL4RHCKW7GsGMjpcozHveQuw/customers")
-        .and(query_param("offset", "40"))
-        .and(query_param("limit", "20"))
-        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
-            r#"{"items": [], "limit": 20, "offset": 40}"#,
-            "application/json",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let all = client
-        .plans()
-        .customers("PL4RHCKW7GsGMjpcozHveQuw")
-        .collect_all()
-        .await
-        .unwrap();
-    assert_eq!(all.len(), 2);
-    assert_seed_customer(&all[1], false);
+    for offset in [0, 2, 4, 6] {
+        authed("GET", "/v1/plans/PLbsxKM3cJGxmHB1Rm4qp3sN/customers")
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "2"))
+            .respond_with(json(&format!("plan_customers_page_{offset}.json")))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let walk = || {
+        client
+            .plans()
+            .customers("PLbsxKM3cJGxmHB1Rm4qp3sN")
+            .unwrap()
+            .per_page(2)
+    };
+    let all = walk().collect_all().await.unwrap();
+    let guids: Vec<&str> = all.iter().map(|c| c.guid.as_str()).collect();
+    assert_eq!(
+        guids,
+        ["CUTWGGBzjKnjoXX1PFdi3p8X", "CU9SdGERDmmBfkBjRZZgn7SA"]
+    );
+    assert_eq!(all[0].created_at, ts("2026-11-29T22:39:49.464210+00:00"));
+    assert_eq!(all[0].processor_uri.as_deref(), Some("MOCK_CUSTOMER_URI"));
+    assert_eq!(all[1].created_at, ts("2026-11-29T22:39:49.455267+00:00"));
+    server.reset().await;
+    for offset in [0, 2, 4, 6] {
+        authed("GET", "/v1/plans/PLbsxKM3cJGxmHB1Rm4qp3sN/customers")
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "2"))
+            .respond_with(json(&format!("plan_customers_page_{offset}.json")))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // The lazy stream skips the repeats too.
+    let streamed: Vec<_> = walk().stream().try_collect().await.unwrap();
+    assert_eq!(streamed, all);
+    server.reset().await;
+    for offset in [0, 2, 4, 6] {
+        authed("GET", "/v1/plans/PLbsxKM3cJGxmHB1Rm4qp3sN/customers")
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "2"))
+            .respond_with(json(&format!("plan_customers_page_{offset}.json")))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // The raw pages keep Billy's rows: the two customers come back as four.
+    let raw = walk().paginator().clone().collect_all().await.unwrap();
+    let guids: Vec<&str> = raw.iter().map(|c| c.guid.as_str()).collect();
+    assert_eq!(
+        guids,
+        [
+            "CUTWGGBzjKnjoXX1PFdi3p8X",
+            "CUTWGGBzjKnjoXX1PFdi3p8X",
+            "CU9SdGERDmmBfkBjRZZgn7SA",
+            "CU9SdGERDmmBfkBjRZZgn7SA"
+        ]
+    );
 }
 
 #[test]

@@ -110,6 +110,7 @@ async fn the_example_workflow_runs_through_the_client() {
     let invoices = client
         .subscriptions()
         .invoices(&sub.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -166,6 +167,7 @@ async fn the_example_workflow_runs_through_the_client() {
     let txs = client
         .invoices()
         .transactions(&inv.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -212,6 +214,7 @@ async fn the_example_workflow_runs_through_the_client() {
     let mine = client
         .customers()
         .invoices(&cu.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -219,6 +222,7 @@ async fn the_example_workflow_runs_through_the_client() {
     let subs = client
         .customers()
         .subscriptions(&cu.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -227,6 +231,7 @@ async fn the_example_workflow_runs_through_the_client() {
         client
             .customers()
             .transactions(&cu.guid)
+            .unwrap()
             .collect_all()
             .await
             .unwrap()
@@ -237,6 +242,7 @@ async fn the_example_workflow_runs_through_the_client() {
         client
             .plans()
             .invoices(&plan.guid)
+            .unwrap()
             .collect_all()
             .await
             .unwrap()
@@ -247,6 +253,7 @@ async fn the_example_workflow_runs_through_the_client() {
         client
             .plans()
             .transactions(&plan.guid)
+            .unwrap()
             .collect_all()
             .await
             .unwrap()
@@ -257,6 +264,7 @@ async fn the_example_workflow_runs_through_the_client() {
         client
             .plans()
             .subscriptions(&plan.guid)
+            .unwrap()
             .collect_all()
             .await
             .unwrap()
@@ -267,6 +275,7 @@ async fn the_example_workflow_runs_through_the_client() {
         client
             .subscriptions()
             .transactions(&sub.guid)
+            .unwrap()
             .collect_all()
             .await
             .unwrap()
@@ -363,6 +372,7 @@ async fn keys_403_unknown_records_and_paths_404() {
     )
     .await;
     assert_eq!(status, 404);
+    // The named sub-lists answer any method, as Billy's views do.
     let (status, ..) = raw(
         &sandbox,
         "DELETE",
@@ -373,7 +383,42 @@ async fn keys_403_unknown_records_and_paths_404() {
         "",
     )
     .await;
+    assert_eq!(status, 200);
+    // A wrong method: Pyramid names a single-method view, not a multi one.
+    let (status, _, body) = raw(
+        &sandbox,
+        "POST",
+        "/v1/transactions",
+        Some(&sandbox.api_key()),
+        "application/json",
+        None,
+        "",
+    )
+    .await;
     assert_eq!(status, 404);
+    assert!(
+        body.contains(
+            "predicate mismatch for view TransactionIndexView (request_method = GET,HEAD)"
+        ),
+        "{body}"
+    );
+    let (status, _, body) = raw(
+        &sandbox,
+        "PUT",
+        "/v1/plans",
+        Some(&sandbox.api_key()),
+        "application/json",
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            404,
+            "404 Not Found\n\nThe resource could not be found.\n\n\n\n\n"
+        )
+    );
 
     let info = client.server_info().await.unwrap();
     assert_eq!(info.version, "1.1.3");
@@ -563,6 +608,7 @@ async fn invoice_settle_update_cancel_rules() {
     assert_eq!(staged.status, InvoiceStatus::Staged);
     assert!(invoices
         .transactions(&staged.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap()
@@ -578,6 +624,7 @@ async fn invoice_settle_update_cancel_rules() {
     assert_eq!(
         invoices
             .transactions(&staged.guid)
+            .unwrap()
             .collect_all()
             .await
             .unwrap()[0]
@@ -600,26 +647,34 @@ async fn invoice_settle_update_cancel_rules() {
     assert_eq!(zero.status, InvoiceStatus::Settled);
     assert!(invoices
         .transactions(&zero.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap()
         .is_empty());
 
-    // A declined card: failed, with a typed failure; then canceled.
+    // A declined card: the charge is retried later, the invoice stays
+    // processing (as on the real server with its scripted processor).
     let failed = invoices
         .create(&NewInvoice::new(&cu.guid, c(500)).funding_instrument_uri(DECLINED))
         .await
         .unwrap();
-    assert_eq!(failed.status, InvoiceStatus::Failed);
+    assert_eq!(failed.status, InvoiceStatus::Processing);
     let tx = &invoices
         .transactions(&failed.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap()[0];
-    assert_eq!(tx.status, Some(TransactionStatus::Failed));
+    assert_eq!(tx.status, None);
+    assert_eq!(tx.submit_status, SubmitStatus::Retrying);
     assert_eq!(tx.failure_count, 1);
-    assert_eq!(tx.failures[0].error_code.as_deref(), Some("card-declined"));
-    assert_eq!(tx.failures[0].error_number, Some(402));
+    assert_eq!(
+        tx.failures[0].error_message.as_deref(),
+        Some(format!("Scripted processor failure for {DECLINED}").as_str())
+    );
+    assert_eq!(tx.failures[0].error_code, None);
+    assert_eq!(tx.failures[0].error_number, None);
     let canceled = invoices.cancel(&failed.guid).await.unwrap();
     assert_eq!(canceled.status, InvoiceStatus::Canceled);
     let err = invoices.cancel(&failed.guid).await.unwrap_err();
@@ -681,6 +736,7 @@ async fn subscription_start_and_cancel_rules() {
     assert!(client
         .subscriptions()
         .invoices(&sub.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap()
@@ -698,6 +754,7 @@ async fn subscription_start_and_cancel_rules() {
     let invoices = client
         .subscriptions()
         .invoices(&sub.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -752,6 +809,7 @@ async fn subscription_start_and_cancel_rules() {
     let inv = &client
         .subscriptions()
         .invoices(&now_sub.guid)
+        .unwrap()
         .collect_all()
         .await
         .unwrap()[0];
@@ -826,44 +884,60 @@ async fn lists_are_newest_first_and_paged() {
 }
 
 #[tokio::test]
-async fn plan_customers_are_deduplicated_after_the_limit() {
+async fn plan_customers_repeat_across_pages_and_the_walk_removes_them() {
     let (sandbox, client) = start().await;
     let p = plan(&client).await;
     let a = customer(&client).await;
     let b = customer(&client).await;
-    // Subscriptions, oldest first: b, a, a.
-    for cu in [&b, &a, &a] {
+    // Three subscriptions each, as in the recording from the real server.
+    for cu in [&a, &b, &a, &b, &a, &b] {
         client
             .subscriptions()
             .create(&NewSubscription::new(&p.guid, &cu.guid))
             .await
             .unwrap();
     }
-    let (_, _, body) = raw(
-        &sandbox,
-        "GET",
-        &format!("/v1/plans/{}/customers?offset=0&limit=2", p.guid),
-        Some(&sandbox.api_key()),
-        "application/json",
-        None,
-        "",
-    )
-    .await;
-    let v: Value = serde_json::from_str(&body).unwrap();
+    // Billy's pages: rows are subscriptions (newest customer first),
+    // de-duplicated only within the page.
+    let mut pages = Vec::new();
+    for offset in [0, 2, 4, 6] {
+        let (_, _, body) = raw(
+            &sandbox,
+            "GET",
+            &format!("/v1/plans/{}/customers?offset={offset}&limit=2", p.guid),
+            Some(&sandbox.api_key()),
+            "application/json",
+            None,
+            "",
+        )
+        .await;
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let guids: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["guid"].as_str().unwrap().to_owned())
+            .collect();
+        pages.push(guids);
+    }
     assert_eq!(
-        v["items"].as_array().map(Vec::len),
-        Some(1),
-        "a short page that is not the end: {v}"
+        pages,
+        [
+            vec![b.guid.clone()],
+            vec![b.guid.clone(), a.guid.clone()],
+            vec![a.guid.clone()],
+            vec![],
+        ]
     );
     let all = client
         .plans()
         .customers(&p.guid)
+        .unwrap()
         .per_page(2)
         .collect_all()
         .await
         .unwrap();
-    let guids: Vec<&str> = all.iter().map(|c| c.guid.as_str()).collect();
-    assert_eq!(guids, [a.guid.as_str(), b.guid.as_str()]);
+    assert_eq!(all, [b.clone(), a.clone()]);
 }
 
 #[tokio::test]
@@ -928,4 +1002,121 @@ async fn faults_are_injected_by_the_core() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn money_warts_of_the_real_server_are_kept() {
+    let (sandbox, client) = start().await;
+    let cu = customer(&client).await;
+    let key = sandbox.api_key();
+    // billkit refuses this invoice; Billy settles it with a negative debit.
+    let form = format!(
+        "customer_guid={}&amount=100&funding_instrument_uri={CARD}&adjustment_amount1=-300&adjustment_reason1=Too+generous",
+        cu.guid
+    );
+    let (status, ct, body) = raw(
+        &sandbox,
+        "POST",
+        "/v1/invoices",
+        Some(&key),
+        "application/json",
+        Some(FORM),
+        &form,
+    )
+    .await;
+    assert_eq!((status, ct.as_str()), (200, "application/json"), "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            &v["status"],
+            &v["effective_amount"],
+            &v["total_adjustment_amount"]
+        ),
+        (
+            &Value::from("settled"),
+            &Value::from(-200),
+            &Value::from(-300)
+        )
+    );
+    let guid = v["guid"].as_str().unwrap().to_owned();
+    let txs = client
+        .invoices()
+        .transactions(&guid)
+        .unwrap()
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(txs.len(), 1);
+    assert_eq!(txs[0].amount, c(-200));
+    assert_eq!(txs[0].status, Some(TransactionStatus::Succeeded));
+    assert_eq!(txs[0].submit_status, SubmitStatus::Done);
+
+    // Canceling one invoice cancels every running charge, of any invoice.
+    let retrying = client
+        .invoices()
+        .create(&NewInvoice::new(&cu.guid, c(700)).funding_instrument_uri(DECLINED))
+        .await
+        .unwrap();
+    let other = client
+        .invoices()
+        .create(&NewInvoice::new(&cu.guid, c(300)))
+        .await
+        .unwrap();
+    client.invoices().cancel(&other.guid).await.unwrap();
+    let tx = &client
+        .invoices()
+        .transactions(&retrying.guid)
+        .unwrap()
+        .collect_all()
+        .await
+        .unwrap()[0];
+    assert_eq!(tx.submit_status, SubmitStatus::Canceled);
+    assert_eq!(
+        client.invoices().get(&retrying.guid).await.unwrap().status,
+        InvoiceStatus::Processing
+    );
+
+    // An invalid instrument is refused by the processor, as JSON.
+    let err = client
+        .invoices()
+        .create(&NewInvoice::new(&cu.guid, c(100)).funding_instrument_uri("/v1/cards/CCINVALID"))
+        .await
+        .unwrap_err();
+    assert_eq!(billy::error_class(&err), Some("InvalidFundingInstrument"));
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+}
+
+#[tokio::test]
+async fn duplicate_external_id_answers_as_the_real_server() {
+    let (sandbox, client) = start().await;
+    let cu = customer(&client).await;
+    let form = format!("customer_guid={}&amount=100&external_id=order-42", cu.guid);
+    let first = raw(
+        &sandbox,
+        "POST",
+        "/v1/invoices",
+        Some(&sandbox.api_key()),
+        "application/json",
+        Some(FORM),
+        &form,
+    )
+    .await;
+    assert_eq!(first.0, 200);
+    let (status, ct, body) = raw(
+        &sandbox,
+        "POST",
+        "/v1/invoices",
+        Some(&sandbox.api_key()),
+        "application/json",
+        Some(FORM),
+        &form,
+    )
+    .await;
+    assert_eq!((status, ct.as_str()), (409, "application/json"));
+    // Billy's message names the customer where it says "Invoice".
+    assert_eq!(
+        body,
+        fixture("error_409_duplicate_external_id.json")
+            .replace("CU4NheTMcQqXgmAtg1aGTJPK", &cu.guid)
+    );
 }

@@ -35,8 +35,7 @@ async fn create_with_everything_sends_started_at_with_time_and_offset() {
     authed("POST", "/v1/subscriptions")
         .and(body_string(concat!(
             "plan_guid=PL4RHCKW7GsGMjpcozHveQuw&customer_guid=CU4NheTMcQqXgmAtg1aGTJPK",
-            "&funding_instrument_uri=%2Fv1%2Fmarketplaces%2FTEST-MP6lD3dBpta7OAXJsN766qA%2Fcards%2FCCBXYdbpYDwX68hv69UH1eS",
-            "&amount=450&started_at=2030-01-31T18%3A00%3A00%2B00%3A00",
+            "&amount=450&started_at=2026-12-29T22%3A39%3A47%2B00%3A00",
             "&appears_on_statement_as=FooBar+Hosting",
         )))
         .respond_with(json("subscription_future.json"))
@@ -47,9 +46,8 @@ async fn create_with_everything_sends_started_at_with_time_and_offset() {
         .subscriptions()
         .create(
             &NewSubscription::new("PL4RHCKW7GsGMjpcozHveQuw", "CU4NheTMcQqXgmAtg1aGTJPK")
-                .funding_instrument_uri(CARD)
                 .amount(c(450))
-                .started_at(Utc.with_ymd_and_hms(2030, 1, 31, 18, 0, 0).unwrap())
+                .started_at(Utc.with_ymd_and_hms(2026, 12, 29, 22, 39, 47).unwrap())
                 .appears_on_statement_as("FooBar Hosting"),
         )
         .await
@@ -66,11 +64,11 @@ async fn create_with_everything_sends_started_at_with_time_and_offset() {
     );
     assert_eq!(
         sub.started_at,
-        Utc.with_ymd_and_hms(2030, 1, 31, 18, 0, 0).unwrap()
+        Utc.with_ymd_and_hms(2026, 12, 29, 22, 39, 47).unwrap()
     );
-    assert_eq!(sub.next_invoice_at, ts("2030-01-31T18:00:00+00:00"));
-    assert_eq!(sub.created_at, ts("2026-11-21T12:01:12.654086+00:00"));
-    assert_eq!(sub.created_at.timestamp_subsec_micros(), 654_086);
+    assert_eq!(sub.next_invoice_at, ts("2026-12-29T22:39:47+00:00"));
+    assert_eq!(sub.created_at, ts("2026-11-29T22:39:47.593799+00:00"));
+    assert_eq!(sub.updated_at, ts("2026-11-29T22:39:47.593799+00:00"));
     assert!(!sub.canceled);
 }
 
@@ -121,9 +119,11 @@ async fn get_cancel_list() {
         &subs.cancel("SU4ST39srWVLGbiTg174QyfF").await.unwrap(),
         true,
     );
+    // Newest first: the one starting later, then the seed's.
     let all = subs.list().collect_all().await.unwrap();
-    assert_eq!(all.len(), 1);
-    assert_seed_subscription(&all[0], false);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].guid, "SU5LKCkL2zsVbB8ekbD3CHuV");
+    assert_seed_subscription(&all[1], false);
 }
 
 #[tokio::test]
@@ -142,24 +142,22 @@ async fn sub_lists() {
     )
     .and(query_param("offset", "0"))
     .and(query_param("limit", "20"))
-    .respond_with(json("transaction_list.json"))
+    .respond_with(json("subscription_transactions.json"))
     .expect(1)
     .mount(&server)
     .await;
     let subs = client.subscriptions();
     let invoices = subs
         .invoices("SU4ST39srWVLGbiTg174QyfF")
+        .unwrap()
         .collect_all()
         .await
         .unwrap();
     assert_eq!(invoices.len(), 1);
-    assert_eq!(
-        invoices[0].subscription_guid(),
-        Some("SU4ST39srWVLGbiTg174QyfF")
-    );
-    assert_eq!(invoices[0].customer_guid(), None);
+    assert_seed_subscription_invoice(&invoices[0]);
     let txs = subs
         .transactions("SU4ST39srWVLGbiTg174QyfF")
+        .unwrap()
         .collect_all()
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! What Billy refuses or crashes on is refused before anything is sent.
 
 use billkit::billy::{
-    self, Client, Frequency, NewInvoice, NewItem, NewPlan, NewSubscription, PlanType,
+    self, Client, Frequency, NewAdjustment, NewInvoice, NewItem, NewPlan, NewSubscription, PlanType,
 };
 use billkit::Error;
 use wiremock::matchers::any;
@@ -161,4 +161,41 @@ async fn invoices() {
     assert_eq!(field_of(&err), "funding_instrument_uri");
     let err = invoices.cancel("").await.unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
+}
+
+#[tokio::test]
+async fn adjustments_below_zero_are_refused_before_sending() {
+    // Billy 1.1.3 accepts such an invoice and records a succeeded debit of
+    // a negative amount (fixtures invoice_negative.json and
+    // transaction_list_negative.json): refuse it here.
+    let (_server, client) = silent().await;
+    let cu = "CU4NheTMcQqXgmAtg1aGTJPK";
+    let err = client
+        .invoices()
+        .create(
+            &NewInvoice::new(cu, c(100))
+                .adjustment(NewAdjustment::new(c(50)))
+                .adjustment(NewAdjustment::new(c(-300)).reason("Too generous")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&err), "adjustment_amount2");
+    assert!(err.to_string().contains("-150"), "{err}");
+    // Extreme amounts are summed without overflow.
+    let err = NewInvoice::new(cu, c(0))
+        .adjustment(NewAdjustment::new(c(i64::MIN)))
+        .adjustment(NewAdjustment::new(c(i64::MIN)))
+        .validate()
+        .unwrap_err();
+    assert_eq!(field_of(&err), "adjustment_amount2");
+    // Down to exactly zero is fine, as are fees and discounts that net positive.
+    for ok in [
+        NewInvoice::new(cu, c(100)).adjustment(NewAdjustment::new(c(-100))),
+        NewInvoice::new(cu, c(100))
+            .adjustment(NewAdjustment::new(c(-300)))
+            .adjustment(NewAdjustment::new(c(250))),
+        NewInvoice::new(cu, c(i64::MAX)).adjustment(NewAdjustment::new(c(i64::MAX))),
+    ] {
+        assert!(ok.validate().is_ok(), "{ok:?}");
+    }
 }

@@ -248,6 +248,7 @@ async fn billy_invoices_are_never_duplicated_and_errors_tell_the_truth() {
     let all: Vec<_> = client
         .customers()
         .invoices(&customer.guid)
+        .unwrap()
         .stream()
         .try_collect()
         .await

@@ -320,9 +320,9 @@ fn billy_futures(
     assert_send(&client.customers().delete("CU1"));
     paginator!(client.customers().list());
     paginator!(client.customers().list_by_processor_uri("/cus/1").unwrap());
-    paginator!(client.customers().invoices("CU1"));
-    paginator!(client.customers().subscriptions("CU1"));
-    paginator!(client.customers().transactions("CU1"));
+    paginator!(client.customers().invoices("CU1").unwrap());
+    paginator!(client.customers().subscriptions("CU1").unwrap());
+    paginator!(client.customers().transactions("CU1").unwrap());
 
     // invoices.rs — `create` holds its "looked up" flag across the checked
     // create's awaits; it must be `Sync` (an `AtomicBool`, not a `Cell`).
@@ -337,25 +337,30 @@ fn billy_futures(
     assert_send(&client.invoices().cancel("IV1"));
     paginator!(client.invoices().list());
     paginator!(client.invoices().list_by_external_id("ext-1").unwrap());
-    paginator!(client.invoices().transactions("IV1"));
+    paginator!(client.invoices().transactions("IV1").unwrap());
 
     // plans.rs
     assert_send(&client.plans().create(new_plan));
     assert_send(&client.plans().get("PL1"));
     assert_send(&client.plans().delete("PL1"));
     paginator!(client.plans().list());
-    paginator!(client.plans().customers("PL1"));
-    paginator!(client.plans().subscriptions("PL1"));
-    paginator!(client.plans().invoices("PL1"));
-    paginator!(client.plans().transactions("PL1"));
+    // A walk that yields each customer once: its own stream and collector.
+    let customers = client.plans().customers("PL1").unwrap();
+    assert_send_sync_static(&customers);
+    spawnable_stream(client.plans().customers("PL1").unwrap().stream());
+    paginator!(customers.paginator().clone());
+    spawnable(customers.collect_all());
+    paginator!(client.plans().subscriptions("PL1").unwrap());
+    paginator!(client.plans().invoices("PL1").unwrap());
+    paginator!(client.plans().transactions("PL1").unwrap());
 
     // subscriptions.rs
     assert_send(&client.subscriptions().create(new_subscription));
     assert_send(&client.subscriptions().get("SU1"));
     assert_send(&client.subscriptions().cancel("SU1"));
     paginator!(client.subscriptions().list());
-    paginator!(client.subscriptions().invoices("SU1"));
-    paginator!(client.subscriptions().transactions("SU1"));
+    paginator!(client.subscriptions().invoices("SU1").unwrap());
+    paginator!(client.subscriptions().transactions("SU1").unwrap());
 
     // transactions.rs
     assert_send(&client.transactions().get("TR1"));
@@ -562,7 +567,8 @@ const INVENTORY: &[&str] = &[
     "src/billy/mod.rs: register_company",
     "src/billy/mod.rs: server_info",
     "src/billy/plans.rs: create",
-    "src/billy/plans.rs: customers",
+    "src/billy/plans.rs: collect_all",
+    "src/billy/plans.rs: paginator",
     "src/billy/plans.rs: delete",
     "src/billy/plans.rs: get",
     "src/billy/plans.rs: invoices",
@@ -589,7 +595,7 @@ const INVENTORY: &[&str] = &[
     // Sandbox
     "src/sandbox/billmora.rs: start",
     "src/sandbox/billpro.rs: start",
-    "src/sandbox/billy.rs: start",
+    "src/sandbox/billy/mod.rs: start",
     "src/sandbox/mod.rs: start",
     "src/sandbox/mod.rs: start",
 ];
