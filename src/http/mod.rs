@@ -275,17 +275,18 @@ impl RawResponse {
     /// Decodes the body as `T`, reporting the JSON path of any failure. An
     /// empty body decodes as JSON `null` (so `()` and `Option<_>` accept it).
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
-        let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &self.body
-        };
+        let empty = self.body.iter().all(u8::is_ascii_whitespace);
+        let body: &[u8] = if empty { b"null" } else { &self.body };
+        // Path tracking costs allocations: run it only to explain a failure.
+        if let Ok(v) = serde_json::from_slice(body) {
+            return Ok(v);
+        }
         let mut de = serde_json::Deserializer::from_slice(body);
         let value = serde_path_to_error::deserialize(&mut de)
             .map_err(|e| (e.path().to_string(), e.into_inner()))
-            .and_then(|v| de.end().map(|()| v).map_err(|e| (".".to_owned(), e)));
+            .and_then(|v: T| de.end().map(|()| v).map_err(|e| (".".to_owned(), e)));
         value.map_err(|(json_path, e)| {
-            let message = if self.body.iter().all(u8::is_ascii_whitespace) {
+            let message = if empty {
                 format!("the body is empty ({e})")
             } else {
                 e.to_string()

@@ -297,9 +297,7 @@ async fn fetch_page<T: DeserializeOwned>(
         }
     }
     let raw = transport.send(&req).await?;
-    let mut hasher = DefaultHasher::new();
-    raw.body.hash(&mut hasher);
-    let hash = hasher.finish();
+    let hash = items_hash(&raw.body, style);
     let page = match style {
         PageStyle::PageNumber { page_size } => {
             let items: Vec<T> = raw.decode()?;
@@ -353,6 +351,31 @@ async fn fetch_page<T: DeserializeOwned>(
         }
     };
     Ok((page, hash))
+}
+
+/// A hash of the page's items alone: Laravel's `meta` and Billy's echoed
+/// `offset` change from page to page even when the server repeats the
+/// same items, so hashing the whole body would never see a repeat.
+fn items_hash(body: &[u8], style: PageStyle) -> u64 {
+    #[derive(Deserialize)]
+    struct Parts<'a> {
+        #[serde(borrow, default)]
+        data: Option<&'a serde_json::value::RawValue>,
+        #[serde(borrow, default)]
+        items: Option<&'a serde_json::value::RawValue>,
+    }
+    let part = match style {
+        PageStyle::PageNumber { .. } => None,
+        PageStyle::Laravel { .. } | PageStyle::OffsetLimit { .. } => {
+            serde_json::from_slice::<Parts<'_>>(body)
+                .ok()
+                .and_then(|p| p.data.or(p.items))
+                .map(|raw| raw.get().as_bytes())
+        }
+    };
+    let mut hasher = DefaultHasher::new();
+    part.unwrap_or(body).hash(&mut hasher);
+    hasher.finish()
 }
 
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<(Page<T>, u64)>> + Send>>;

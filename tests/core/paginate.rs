@@ -384,3 +384,52 @@ async fn a_bad_item_reports_its_json_path() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A server that ignores the page parameter but echoes it (Laravel's
+/// `meta.current_page`, Billy's `offset`) still repeats its items: the
+/// guard compares the items, not the whole body.
+#[tokio::test]
+async fn a_repeated_page_is_seen_through_echoed_page_metadata() {
+    struct Echo;
+    impl wiremock::Respond for Echo {
+        fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+            let q: std::collections::HashMap<_, _> = req.url.query_pairs().into_owned().collect();
+            let items: Vec<Value> = (0..2).map(|i| serde_json::json!({"id": i})).collect();
+            let body = match q.get("offset") {
+                Some(offset) => serde_json::json!({"items": items, "offset": offset, "limit": 2}),
+                None => serde_json::json!({
+                    "data": items,
+                    "meta": {"current_page": q.get("page"), "last_page": 9, "total": 18}
+                }),
+            };
+            ok_json(&body.to_string())
+        }
+    }
+    for style in [
+        PageStyle::OffsetLimit {
+            limit: 2,
+            end: End::ShortPage,
+        },
+        PageStyle::Laravel { per_page: Some(2) },
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(Echo)
+            .mount(&server)
+            .await;
+        let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
+        let list: Paginator<Value> = Paginator::new(t, Request::<()>::get("/things"), style);
+        let err = list.collect_all().await.unwrap_err();
+        match &err {
+            Error::Pagination { kind, .. } => {
+                assert_eq!(kind, &PaginationErrorKind::RepeatedPage, "{style:?}")
+            }
+            other => panic!("{style:?}: {other}"),
+        }
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            2,
+            "{style:?}"
+        );
+    }
+}
