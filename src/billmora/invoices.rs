@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_one_of, Client, Deleted, User, PAGES};
+use super::{check_money_column, check_one_of, check_range, Client, Deleted, User, PAGES};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};
 
@@ -22,7 +22,8 @@ crate::open_enum! {
     }
 }
 
-/// A bill sent to a user. Totals are computed by the server from the items.
+/// A bill sent to a user, as `app/Http/Resources/InvoiceResource.php`
+/// renders it. Totals are computed by the server from the items.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Invoice {
@@ -38,18 +39,20 @@ pub struct Invoice {
     /// Discount.
     #[serde(with = "crate::money::decimal")]
     pub discount: Decimal,
-    /// Tax.
-    #[serde(with = "crate::money::decimal")]
-    pub tax: Decimal,
+    /// Tax. `None` only in a create answer (the model is not re-read and
+    /// the API never sets it; the column defaults to 0).
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub tax: Option<Decimal>,
     /// What the user owes in all.
     #[serde(with = "crate::money::decimal")]
     pub total: Decimal,
     /// ISO currency code.
     pub currency: String,
-    /// Notes (current servers always send `null`).
+    /// Always `null`: the `invoices` table has no `notes` column.
     #[serde(default)]
     pub notes: Option<String>,
-    /// When payment is due.
+    /// When payment is due: midnight of the chosen day in the server's
+    /// timezone, as a UTC instant ([`due_day`](Self::due_day) gives the day).
     #[serde(deserialize_with = "super::de::date_time")]
     pub due_date: DateTime<Utc>,
     /// When it was paid.
@@ -68,6 +71,14 @@ pub struct Invoice {
     pub created_at: DateTime<Utc>,
     /// Last updated.
     pub updated_at: DateTime<Utc>,
+}
+
+impl Invoice {
+    /// The calendar day the invoice is due, as chosen when it was made
+    /// (see [`calendar_day`](super::calendar_day)).
+    pub fn due_day(&self) -> NaiveDate {
+        super::calendar_day(self.due_date)
+    }
 }
 
 /// One line of an invoice.
@@ -175,13 +186,17 @@ impl NewInvoice {
         self
     }
 
-    /// ISO currency code (default: the installation's).
+    /// ISO currency code, 3 letters (default: the installation's). The
+    /// server does not check it exists.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
 
-    /// Notes.
+    /// Notes. **Refused**: the server writes them to a `notes` column the
+    /// `invoices` table does not have
+    /// ([`KnownServerBug::InvoiceNotesColumn`](super::KnownServerBug::InvoiceNotesColumn)).
+    #[deprecated(note = "Billmora has no invoices.notes column; the request would fail with 500")]
     pub fn notes(mut self, v: impl Into<String>) -> Self {
         self.notes = Some(v.into());
         self
@@ -198,7 +213,14 @@ impl NewInvoice {
             check_one_of("status", s, InvoiceStatus::KNOWN)?;
         }
         if let Some(c) = &self.currency {
-            crate::validate::not_blank("currency", c)?;
+            // `max:10` on the API, but the column is `char(3)`-sized: longer fails with 500.
+            crate::validate::text("currency", c, 3)?;
+        }
+        if self.notes.is_some() {
+            return Err(Error::invalid_input(
+                "notes",
+                "Billmora has no invoices.notes column; the server would answer 500 (leave notes out)",
+            ));
         }
         if self.items.is_empty() {
             return Err(Error::invalid_input(
@@ -207,13 +229,19 @@ impl NewInvoice {
             ));
         }
         for (i, item) in self.items.iter().enumerate() {
+            // `max:1000` on the API, but the column is `varchar(255)`.
             crate::validate::text(&format!("items.{i}.description"), &item.description, 255)?;
-            if item.quantity < 1 {
-                return Err(Error::invalid_input(
-                    format!("items.{i}.quantity"),
-                    "must be at least 1",
-                ));
-            }
+            check_range(
+                &format!("items.{i}.quantity"),
+                i64::from(item.quantity),
+                1,
+                i64::from(i32::MAX),
+            )?;
+            check_money_column(&format!("items.{i}.unit_price"), item.unit_price)?;
+            check_money_column(
+                &format!("items.{i}.amount"),
+                item.unit_price * Decimal::from(item.quantity),
+            )?;
         }
         Ok(())
     }
@@ -235,7 +263,8 @@ impl InvoiceUpdate {
         Self::default()
     }
 
-    /// New state (`paid` sets `paid_at`, `unpaid` clears it).
+    /// New state. Only the status changes: this endpoint neither sets nor
+    /// clears `paid_at`.
     pub fn status(mut self, v: impl Into<InvoiceStatus>) -> Self {
         self.status = Some(v.into());
         self
@@ -292,6 +321,13 @@ impl Invoices<'_> {
     }
 
     /// Creates an invoice; the server computes the totals.
+    ///
+    /// **Fails on every current Billmora server** with 500 `Server Error`
+    /// ([`KnownServerBug::InvoiceNotesColumn`](super::KnownServerBug::InvoiceNotesColumn)):
+    /// the controller always writes `notes`, a column the `invoices` table
+    /// lacks. The insert fails inside the transaction, so nothing is saved
+    /// and a retry cannot duplicate. On a fixed server the answer is the
+    /// model as inserted plus `user` and `items`, with `tax` `None`.
     pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
         invoice.validate()?;
         self.client

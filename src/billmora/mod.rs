@@ -321,6 +321,154 @@ pub fn is_maintenance(err: &Error) -> bool {
     err.status().is_some_and(|s| s.as_u16() == 503)
 }
 
+/// A defect in Billmora's own source that makes a call fail whatever the
+/// client sends. [`known_server_bug`] recognises the resulting error.
+///
+/// Found by reading `Billmora/billmora` (commit `7799ffac`); a later server
+/// release may fix them, so billkit still sends the requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KnownServerBug {
+    /// `POST /invoices` always answers 500: the controller writes a `notes`
+    /// column the `invoices` table does not have
+    /// (`app/Http/Controllers/Api/InvoicesController.php:91`). Nothing is
+    /// saved (the insert fails inside the transaction). `PUT /invoices/{id}`
+    /// with `notes` fails the same way.
+    InvoiceNotesColumn,
+    /// `POST /orders` answers 500 `Failed to create order: ... setup_fee`
+    /// for every valid order: `OrderService::createOrder` writes a
+    /// `setup_fee` column the `invoices` table does not have
+    /// (`app/Services/Package/Admin/OrderService.php:371`). The transaction
+    /// rolls back, so no order, service, domain or invoice is left behind.
+    OrderInvoiceSetupFee,
+    /// `GET /services`, `GET /services/{id}` and `PUT /services/{id}`
+    /// eager-load a `scalings` relation the `Service` model does not define
+    /// (`app/Http/Controllers/Api/ServicesController.php:20,39,64`): 500 for
+    /// any list with at least one service, every show, and every update
+    /// *after* the change was saved.
+    ServiceScalingsRelation,
+    /// `POST /variants` always answers 500: the `variants.type` column is
+    /// `NOT NULL` without a default and the API neither accepts nor sets it
+    /// (`app/Http/Controllers/Api/VariantsController.php:50`,
+    /// `database/migrations/2025_12_31_163849_create_variants_table.php:18`).
+    VariantTypeColumn,
+    /// `POST /api/domains/check` answers 422 `TLD is not supported.` for
+    /// every TLD stored without a leading dot (all TLDs made in the admin
+    /// UI): it looks up `.com` where the table holds `com`
+    /// (`app/Http/Controllers/Api/DomainsController.php:41-42`). The same
+    /// answer is given for TLDs the installation really does not sell.
+    DomainCheckTldLookup,
+}
+
+impl KnownServerBug {
+    /// One line a person can act on.
+    pub fn description(&self) -> &'static str {
+        match self {
+            KnownServerBug::InvoiceNotesColumn => {
+                "Billmora server bug: invoice writes use a `notes` column that does not exist; nothing was saved"
+            }
+            KnownServerBug::OrderInvoiceSetupFee => {
+                "Billmora server bug: order creation writes `invoices.setup_fee`, which does not exist; nothing was saved"
+            }
+            KnownServerBug::ServiceScalingsRelation => {
+                "Billmora server bug: service endpoints load a `scalings` relation that does not exist (an update is saved before the 500)"
+            }
+            KnownServerBug::VariantTypeColumn => {
+                "Billmora server bug: variant creation leaves the required `type` column empty; nothing was saved"
+            }
+            KnownServerBug::DomainCheckTldLookup => {
+                "Billmora server bug (or an unsold TLD): the domain check looks TLDs up with a leading dot"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for KnownServerBug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+/// Which [`KnownServerBug`] caused `err`, if it is the 500 that bug
+/// produces (matched on method, route and status; the message is
+/// `Server Error` unless the server runs in debug mode).
+pub fn known_server_bug(err: &Error) -> Option<KnownServerBug> {
+    let api = err.api_error()?;
+    if api.status().as_u16() == 500 {
+        // Paths are `.../api/v1/<resource>[/<id>]`, whatever the prefix.
+        known_500_bug(api)
+    } else {
+        domain_check_bug(api)
+    }
+}
+
+/// The 422 of the public domain check, whose path is `/api/domains/check`.
+fn domain_check_bug(api: &crate::ApiError) -> Option<KnownServerBug> {
+    let is_check = api.method().as_str() == "POST"
+        && api
+            .path()
+            .trim_end_matches('/')
+            .ends_with("/api/domains/check");
+    (is_check && api.status().as_u16() == 422 && api.message() == Some("TLD is not supported."))
+        .then_some(KnownServerBug::DomainCheckTldLookup)
+}
+
+fn known_500_bug(api: &crate::ApiError) -> Option<KnownServerBug> {
+    let method = api.method().as_str();
+    let path = api.path().trim_end_matches('/');
+    let rest = path.rsplit_once("/api/v1/").map_or(path, |(_, r)| r);
+    let mut parts = rest.split('/');
+    let resource = parts.next().unwrap_or_default();
+    let has_id = parts.next().is_some();
+    match (method, resource, has_id) {
+        ("POST", "invoices", false) => Some(KnownServerBug::InvoiceNotesColumn),
+        ("POST", "orders", false)
+            if api.message().is_some_and(|m| {
+                m.starts_with("Failed to create order") && m.contains("setup_fee")
+            }) =>
+        {
+            Some(KnownServerBug::OrderInvoiceSetupFee)
+        }
+        ("GET" | "PUT", "services", _) => Some(KnownServerBug::ServiceScalingsRelation),
+        ("POST", "variants", false) => Some(KnownServerBug::VariantTypeColumn),
+        _ => None,
+    }
+}
+
+/// Billmora's `config/app.php` default timezone (`Asia/Jakarta`, UTC+7,
+/// no daylight saving); an installation may change it with `APP_TIMEZONE`.
+pub const DEFAULT_SERVER_UTC_OFFSET_SECONDS: i32 = 7 * 3600;
+
+/// The calendar day a Billmora date column holds.
+///
+/// Billmora stores a day the user chose (an invoice's `due_date`, a
+/// service's `next_due_date` set through the API) as midnight in the
+/// installation's timezone and sends that instant in UTC, so `2026-08-01`
+/// on a default (`Asia/Jakarta`) server arrives as
+/// `2026-07-31T17:00:00.000000Z`. Rounding to the nearest UTC midnight
+/// gives the chosen day back for any server timezone from UTC−11:59 to
+/// UTC+11:59; use [`calendar_day_in`] when you know the offset. Not
+/// meaningful for instants the server computed with a time of day (a
+/// `next_due_date` set by activation).
+///
+/// ```
+/// use chrono::{DateTime, NaiveDate};
+/// let sent = DateTime::parse_from_rfc3339("2026-07-31T17:00:00Z").unwrap().to_utc();
+/// assert_eq!(billkit::billmora::calendar_day(sent), NaiveDate::from_ymd_opt(2026, 8, 1).unwrap());
+/// ```
+pub fn calendar_day(instant: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    (instant + chrono::Duration::hours(12)).date_naive()
+}
+
+/// The calendar day `instant` falls on at the server's UTC `offset`
+/// (exact, for installations whose `APP_TIMEZONE` you know).
+pub fn calendar_day_in(
+    instant: chrono::DateTime<chrono::Utc>,
+    offset: chrono::FixedOffset,
+) -> chrono::NaiveDate {
+    instant.with_timezone(&offset).date_naive()
+}
+
 /// Billmora-specific questions about an [`Error`], as methods.
 pub trait BillmoraErrorExt {
     /// See [`missing_ability`].
@@ -329,6 +477,8 @@ pub trait BillmoraErrorExt {
     fn is_ip_not_allowed(&self) -> bool;
     /// See [`is_maintenance`].
     fn is_maintenance(&self) -> bool;
+    /// See [`known_server_bug`].
+    fn known_server_bug(&self) -> Option<KnownServerBug>;
 }
 
 impl BillmoraErrorExt for Error {
@@ -340,6 +490,9 @@ impl BillmoraErrorExt for Error {
     }
     fn is_maintenance(&self) -> bool {
         is_maintenance(self)
+    }
+    fn known_server_bug(&self) -> Option<KnownServerBug> {
+        known_server_bug(self)
     }
 }
 
@@ -413,6 +566,32 @@ fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
         return Err(Error::invalid_input(
             field,
             format!("must be between {min} and {max} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A MySQL `integer` column is signed 32-bit; Laravel's `integer` rule lets
+/// larger values through to a database error (500).
+fn check_int_column(field: &str, value: i64) -> Result<()> {
+    check_range(field, value, i64::from(i32::MIN), i64::from(i32::MAX))
+}
+
+/// Billmora's amounts are `decimal(15, 2)`: two places and at most 13
+/// integer digits. Laravel's `numeric` rule lets more through, and MySQL
+/// then rounds (or, out of range, fails with 500).
+fn check_money_column(field: &str, value: rust_decimal::Decimal) -> Result<()> {
+    if value.normalize().scale() > 2 {
+        return Err(Error::invalid_input(
+            field,
+            format!("`{value}` has more than 2 decimal places; Billmora stores cents"),
+        ));
+    }
+    let max = rust_decimal::Decimal::new(999_999_999_999_999, 2);
+    if value.abs() > max {
+        return Err(Error::invalid_input(
+            field,
+            format!("`{value}` is beyond Billmora's decimal(15,2) range"),
         ));
     }
     Ok(())

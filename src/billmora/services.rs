@@ -237,12 +237,20 @@ pub struct Services<'a> {
 
 impl Services<'_> {
     /// Services, newest first.
+    ///
+    /// **Fails on every current Billmora server** as soon as one service
+    /// matches ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)):
+    /// the controller eager-loads a `scalings` relation the model lacks.
+    /// An empty page still works.
     pub fn list(&self, filter: &ServiceFilter) -> Paginator<Service> {
         let request = filter.apply(Request::get("/services"));
         Paginator::new(self.client.transport.clone(), request, PAGES)
     }
 
     /// One service, with user, package and scalings.
+    ///
+    /// **Fails on every current Billmora server** with 500
+    /// ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)).
     pub async fn get(&self, id: u64) -> Result<Service> {
         self.client
             .data(Request::get("/services/{id}").param(id))
@@ -250,6 +258,15 @@ impl Services<'_> {
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// **On every current Billmora server the change is saved and then the
+    /// call fails** with 500 while re-reading the service
+    /// ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)).
+    /// Only the sent columns change: a status change sets no
+    /// `suspended_at`/`terminated_at`/`activated_at`, but the observer
+    /// still runs (activating from anything but `suspended` takes one unit
+    /// of package stock; terminating or cancelling gives one back;
+    /// activating the last pending service of an order completes it).
     pub async fn update(&self, id: u64, update: &ServiceUpdate) -> Result<Service> {
         update.validate()?;
         self.client

@@ -465,7 +465,7 @@ impl State {
         s.insert(
             Kind::Variant,
             obj(json!({
-                "name": "Memory", "code": "memory", "status": "active", "is_scalable": true,
+                "name": "Memory", "code": "memory", "status": "visible", "is_scalable": true,
                 "sort_order": 0, "_options": options, "created_at": t, "updated_at": t
             })),
         );
@@ -485,7 +485,7 @@ impl State {
         s.insert(
             Kind::Tld,
             obj(json!({
-                "tld": "com", "status": "active", "plugin_id": null, "min_years": 1, "max_years": 10,
+                "tld": "com", "status": "visible", "plugin_id": null, "min_years": 1, "max_years": 10,
                 "grace_period_days": 30, "redemption_period_days": 30, "sort_order": 0, "auto_renew": null,
                 "_prices": tld_price, "created_at": t, "updated_at": t
             })),
@@ -1765,7 +1765,7 @@ impl State {
         let mut v = Validator::new(body);
         v.string("name", true, 255);
         v.string("code", false, 255);
-        v.one_of("status", false, &["active", "inactive"]);
+        v.one_of("status", false, &["visible", "hidden"]);
         v.boolean("is_scalable");
         if let Err(r) = v.finish() {
             return r;
@@ -1775,7 +1775,7 @@ impl State {
         }
         let t = now();
         let mut record = obj(
-            json!({"status": "active", "is_scalable": false, "sort_order": 0,
+            json!({"status": "visible", "is_scalable": false, "sort_order": 0,
                                     "_options": [], "created_at": t, "updated_at": t}),
         );
         record.extend(v.take(&["name", "code", "status", "is_scalable"]));
@@ -1787,7 +1787,7 @@ impl State {
         let mut v = Validator::new(body);
         v.string("name", false, 255);
         v.string("code", false, 255);
-        v.one_of("status", false, &["active", "inactive"]);
+        v.one_of("status", false, &["visible", "hidden"]);
         v.boolean("is_scalable");
         if let Err(r) = v.finish() {
             return r;
@@ -1862,7 +1862,7 @@ impl State {
                 }
             }
         }
-        v.one_of("status", creating, &["active", "inactive"]);
+        v.one_of("status", creating, &["visible", "hidden"]);
         v.integer("plugin_id", false, 1, i64::MAX);
         v.integer("min_years", creating, 1, 10);
         v.integer("max_years", creating, 1, 10);
@@ -1955,7 +1955,7 @@ impl State {
             .flat_map(|t| t.values())
             .find(|t| {
                 t.get("tld").and_then(Value::as_str) == Some(suffix)
-                    && t.get("status") == Some(&json!("active"))
+                    && t.get("status") == Some(&json!("visible"))
             });
         let Some(tld) = tld else {
             return fail(&format!("The TLD .{suffix} is not supported."));

@@ -14,10 +14,10 @@ pub fn assert_dana(u: &User) {
     assert_eq!(u.last_name, "Borys");
     assert_eq!(u.fullname, "Dana Borys");
     assert_eq!(u.email, "dana@example.com");
-    assert_eq!(u.status, UserStatus::Active);
+    assert_eq!(u.status, Some(UserStatus::Active));
     assert_eq!(u.currency, None);
     assert_eq!(u.language.as_deref(), Some("en_US"));
-    assert!(!u.auto_credit_payment);
+    assert_eq!(u.auto_credit_payment, Some(false));
     assert_eq!(u.email_verified_at, Some(ts("2026-07-20T05:30:11Z")));
     assert_eq!(u.created_at, ts("2026-07-20T05:25:52Z"));
     assert_eq!(u.updated_at, ts("2026-07-21T09:14:03.482915Z"));
@@ -48,9 +48,12 @@ async fn users_list_sends_filters_and_paging() {
     assert!(page.is_last());
     assert_dana(&page.items[0]);
     let ola = &page.items[1];
-    assert_eq!((ola.id, ola.status.clone()), (13, UserStatus::Inactive));
+    assert_eq!(
+        (ola.id, ola.status.clone()),
+        (13, Some(UserStatus::Inactive))
+    );
     assert_eq!(ola.email_verified_at, None);
-    assert!(ola.auto_credit_payment);
+    assert_eq!(ola.auto_credit_payment, Some(true));
     assert_eq!(ola.language.as_deref(), Some("pl_PL"));
 }
 
@@ -340,15 +343,13 @@ async fn tickets_create() {
 async fn tickets_update() {
     let server = MockServer::start().await;
     api("PUT", "/tickets/9")
-        .and(body_json(
-            json!({"status": "customer-reply", "assigned_to": 2}),
-        ))
+        .and(body_json(json!({"status": "closed", "assigned_to": 2})))
         .respond_with(ok("tickets_show.json"))
         .expect(1)
         .mount(&server)
         .await;
     let update = TicketUpdate::new()
-        .status(TicketStatus::CustomerReply)
+        .status(TicketStatus::Closed)
         .assigned_to(2);
     let t = client(&server).tickets().update(9, &update).await.unwrap();
     assert_eq!(t.id, 9);

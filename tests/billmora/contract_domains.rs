@@ -11,14 +11,14 @@ use crate::contract_customers::assert_dana;
 fn assert_com(t: &Tld) {
     assert_eq!(t.id, 2);
     assert_eq!(t.tld, "com");
-    assert_eq!(t.status, TldStatus::Active);
+    assert_eq!(t.status, TldStatus::Visible);
     assert_eq!(t.plugin_id, Some(9));
     assert_eq!((t.min_years, t.max_years), (1, 10));
     assert_eq!(
         (t.grace_period_days, t.redemption_period_days),
         (Some(30), Some(30))
     );
-    assert_eq!(t.sort_order, 0);
+    assert_eq!(t.sort_order, Some(0));
     assert_eq!(t.auto_renew, None);
     assert_eq!(t.created_at, ts("2026-06-01T10:10:00Z"));
 }
@@ -74,7 +74,7 @@ async fn registrants_list() {
         dev.configuration.as_ref().unwrap()["epp_code"],
         json!("X1-Y2")
     );
-    assert_eq!(dev.tld.as_ref().unwrap().status, TldStatus::Inactive);
+    assert_eq!(dev.tld.as_ref().unwrap().status, TldStatus::Hidden);
 }
 
 #[tokio::test]
@@ -122,11 +122,11 @@ async fn tlds_list_and_get() {
         .await;
     let page = client(&server)
         .tlds()
-        .list(&TldFilter::new().status(TldStatus::Active).search("co"))
+        .list(&TldFilter::new().status(TldStatus::Visible).search("co"))
         .page(1)
         .await
         .unwrap();
-    assert_query(&server, "status=active&search=co&page=1").await;
+    assert_query(&server, "status=visible&search=co&page=1").await;
     assert_com(&page.items[0]);
     assert_eq!(page.items[0].prices, None);
     assert_eq!(
@@ -153,7 +153,7 @@ async fn tlds_list_and_get() {
 async fn tlds_create_update_delete() {
     let server = MockServer::start().await;
     api("POST", "/tlds")
-        .and(body_json(json!({"tld": "com", "status": "active", "plugin_id": 9, "min_years": 1, "max_years": 10})))
+        .and(body_json(json!({"tld": "com", "status": "visible", "plugin_id": 9, "min_years": 1, "max_years": 10})))
         .respond_with(created("tlds_show.json"))
         .expect(1)
         .mount(&server)
@@ -172,7 +172,7 @@ async fn tlds_create_update_delete() {
     let c = client(&server);
     assert_com(
         &c.tlds()
-            .create(&NewTld::new("com", TldStatus::Active, 1, 10).plugin_id(9))
+            .create(&NewTld::new("com", TldStatus::Visible, 1, 10).plugin_id(9))
             .await
             .unwrap(),
     );

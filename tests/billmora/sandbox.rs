@@ -81,7 +81,7 @@ async fn the_example_workflow_runs_against_the_sandbox() {
         .await
         .unwrap();
     assert_eq!(user.fullname, "Dana Borys");
-    assert_eq!(user.status, UserStatus::Active);
+    assert_eq!(user.status, Some(UserStatus::Active));
 
     let invoice = client
         .invoices()
@@ -745,7 +745,7 @@ async fn catalog_management_round_trip() {
         .unwrap();
     assert_eq!(
         (package.stock, package.allow_quantity.clone()),
-        (10, AllowQuantity::Multiple)
+        (Some(10), Some(AllowQuantity::Multiple))
     );
     assert_eq!(package.catalog.as_ref().map(|c| c.id), Some(catalog.id));
     let package = client
@@ -756,7 +756,7 @@ async fn catalog_management_round_trip() {
         )
         .await
         .unwrap();
-    assert_eq!(package.status, PackageStatus::Hidden);
+    assert_eq!(package.status, Some(PackageStatus::Hidden));
     let hidden = client
         .packages()
         .list(&PackageFilter::new().status(PackageStatus::Hidden))
@@ -772,17 +772,17 @@ async fn catalog_management_round_trip() {
         .unwrap();
     assert_eq!(
         (variant.status.clone(), variant.is_scalable),
-        (VariantStatus::Active, false)
+        (VariantStatus::Visible, false)
     );
     let tld = client
         .tlds()
-        .create(&NewTld::new("dev", TldStatus::Active, 1, 5))
+        .create(&NewTld::new("dev", TldStatus::Visible, 1, 5))
         .await
         .unwrap();
     assert_eq!((tld.min_years, tld.max_years), (1, 5));
     let err = client
         .tlds()
-        .create(&NewTld::new("dev", TldStatus::Active, 1, 5))
+        .create(&NewTld::new("dev", TldStatus::Visible, 1, 5))
         .await
         .unwrap_err();
     assert_eq!(
@@ -877,7 +877,7 @@ async fn tickets_and_users_lifecycle() {
         )
         .await
         .unwrap();
-    assert_eq!(suspended.status, UserStatus::Suspended);
+    assert_eq!(suspended.status, Some(UserStatus::Suspended));
     assert_eq!(
         client.users().delete(SEED_USER_ID).await.unwrap().message,
         "User deleted successfully."
