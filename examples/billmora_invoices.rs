@@ -112,7 +112,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         invoice.subtotal,
         invoice.discount,
         // A create answer is not re-read: `tax` is only known after a reload.
-        invoice.tax.map_or_else(|| "(not yet known)".to_owned(), |t| t.to_string()),
+        invoice
+            .tax
+            .map_or_else(|| "(not yet known)".to_owned(), |t| t.to_string()),
         invoice.due_day(),
     );
     for item in invoice.items.as_deref().unwrap_or_default() {
