@@ -1,0 +1,280 @@
+//! The fake of Billmora's `/orders`.
+
+#[allow(unused_imports)]
+use super::*;
+
+impl State {
+    pub(super) fn create_order(&mut self, body: &Record) -> SandboxResponse {
+        let mut v = Validator::new(body);
+        if v.required("user_id") && !self.exists(Kind::User, v.u64("user_id")) {
+            v.fail("user_id", "The selected user id is invalid.");
+        }
+        if v.string("currency", true, 3)
+            && !v.str("currency").is_some_and(|c| CURRENCIES.contains(&c))
+        {
+            v.fail("currency", "The selected currency is invalid.");
+        }
+        v.string("coupon", false, 255);
+        v.one_of(
+            "status",
+            true,
+            &["pending", "processing", "completed", "cancelled", "failed"],
+        );
+        let packages = v.array("package_items", false, 0, usize::MAX);
+        let domains = v.array("domain_items", false, 0, usize::MAX);
+        let currency = v.str("currency").unwrap_or("USD").to_owned();
+        // (package id, price id, quantity, price, setup fee, description, variant options, configuration)
+        let mut package_lines = Vec::new();
+        for (i, item) in packages.iter().enumerate() {
+            let item = obj(item.clone());
+            let mut iv = Validator::nested(&item, format!("package_items.{i}."));
+            let package = if iv.required("package_id") {
+                let p = iv
+                    .u64("package_id")
+                    .and_then(|id| self.get(Kind::Package, id));
+                if p.is_none() {
+                    iv.fail(
+                        "package_id",
+                        &format!("The selected package_items.{i}.package_id is invalid."),
+                    );
+                }
+                p
+            } else {
+                None
+            };
+            let mut price = None;
+            if iv.required("billing_id") {
+                price = package.and_then(|p| {
+                    let wanted = iv.u64("billing_id")?;
+                    p.get("_prices")?
+                        .as_array()?
+                        .iter()
+                        .find(|pr| pr.get("id").and_then(Value::as_u64) == Some(wanted))
+                        .cloned()
+                });
+                if package.is_some() && price.is_none() {
+                    iv.fail(
+                        "billing_id",
+                        &format!("The selected package_items.{i}.billing_id is invalid."),
+                    );
+                }
+            }
+            iv.integer("quantity", false, 1, i64::MAX);
+            iv.object("configuration");
+            if let (Some(p), Some(price)) = (package, price) {
+                let rate = price.get("rates").and_then(|r| r.get(currency.as_str()));
+                let amount = rate
+                    .and_then(|r| dec(r.get("price")))
+                    .unwrap_or(Decimal::ZERO);
+                let setup = rate
+                    .and_then(|r| dec(r.get("setup_fee")))
+                    .unwrap_or(Decimal::ZERO);
+                package_lines.push((
+                    rec_u64(p, "id").unwrap_or(0),
+                    price,
+                    iv.u64("quantity").unwrap_or(1).max(1),
+                    amount,
+                    setup,
+                    p.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("Package")
+                        .to_owned(),
+                    item.get("variant_options").cloned().unwrap_or(json!([])),
+                    item.get("configuration").cloned().unwrap_or(json!([])),
+                ));
+            }
+            v.absorb(iv);
+        }
+        // (type, domain, tld id, years, price)
+        let mut domain_lines = Vec::new();
+        for (i, item) in domains.iter().enumerate() {
+            let item = obj(item.clone());
+            let mut iv = Validator::nested(&item, format!("domain_items.{i}."));
+            iv.one_of("type", true, &["register", "transfer"]);
+            iv.string("domain", true, 255);
+            let tld = if iv.required("tld_id") {
+                let t = iv.u64("tld_id").and_then(|id| self.get(Kind::Tld, id));
+                if t.is_none() {
+                    iv.fail(
+                        "tld_id",
+                        &format!("The selected domain_items.{i}.tld_id is invalid."),
+                    );
+                }
+                t
+            } else {
+                None
+            };
+            let (lo, hi) = tld.map_or((1, 10), |t| {
+                (
+                    t.get("min_years").and_then(Value::as_i64).unwrap_or(1),
+                    t.get("max_years").and_then(Value::as_i64).unwrap_or(10),
+                )
+            });
+            iv.integer("years", true, lo, hi);
+            if iv.str("type") == Some("transfer") {
+                iv.string("epp_code", true, 255);
+            }
+            if let Some(t) = tld {
+                let kind = iv.str("type").unwrap_or("register").to_owned();
+                let key = if kind == "transfer" {
+                    "transfer_price"
+                } else {
+                    "register_price"
+                };
+                let yearly = t
+                    .get("_prices")
+                    .and_then(Value::as_array)
+                    .and_then(|ps| {
+                        ps.iter().find(|p| {
+                            p.get("currency").and_then(Value::as_str) == Some(currency.as_str())
+                        })
+                    })
+                    .and_then(|p| dec(p.get(key)))
+                    .unwrap_or(Decimal::ZERO);
+                let years = iv.u64("years").unwrap_or(1);
+                domain_lines.push((
+                    kind,
+                    iv.str("domain").unwrap_or("").to_owned(),
+                    rec_u64(t, "id").unwrap_or(0),
+                    years,
+                    mul(yearly, Decimal::from(years)),
+                ));
+            }
+            v.absorb(iv);
+        }
+        if let Err(r) = v.finish() {
+            return r;
+        }
+        if packages.is_empty() && domains.is_empty() {
+            return message(422, "At least one package or domain item is required.");
+        }
+        if !body.contains_key("coupon") {
+            return message(
+                500,
+                "Failed to create order: Undefined array key \"coupon\"",
+            );
+        }
+        if let Some(code) = v.str("coupon") {
+            return message(
+                422,
+                &format!("The coupon code {code} is invalid or has expired."),
+            );
+        }
+
+        let user_id = v.u64("user_id");
+        let status = v.str("status").unwrap_or("pending").to_owned();
+        let t = now();
+        let order_id = self.next_id.get(&Kind::Order).copied().unwrap_or(1);
+        let mut items = Vec::new();
+        let mut invoice_lines = Vec::new();
+        let (mut subtotal, mut setup_total) = (Decimal::ZERO, Decimal::ZERO);
+        for (package_id, price, quantity, amount, setup, name, variants, configuration) in
+            package_lines
+        {
+            let qty = Decimal::from(quantity);
+            let line = mul(amount, qty);
+            let setup_line = mul(setup, qty);
+            subtotal = add(subtotal, line);
+            setup_total = add(setup_total, setup_line);
+            let period = price.get("billing_period").cloned().unwrap_or(Value::Null);
+            let billing_type = price.get("type").cloned().unwrap_or(json!("recurring"));
+            items.push(json!({
+                "id": self.child_id(), "item_type": "service", "description": name, "quantity": quantity,
+                "billing_type": billing_type, "billing_period": period, "billing_interval": 1,
+                "unit_price": money(amount), "setup_fee": money(setup_line), "amount": money(add(line, setup_line))
+            }));
+            let cycle = match period.as_str() {
+                Some("monthly") => "Every 1 Month(s)",
+                Some("yearly") => "Every 1 Year(s)",
+                Some("weekly") => "Every 1 Week(s)",
+                Some("daily") => "Every 1 Day(s)",
+                _ => "One Time",
+            };
+            let sid = self.next_id.get(&Kind::Service).copied().unwrap_or(1);
+            let service_id = self.insert(
+                Kind::Service,
+                obj(json!({
+                    "service_number": format!("SRV-{sid:06}"), "status": "pending", "name": name,
+                    "billing_type": billing_type, "billing_period": period, "billing_interval": 1,
+                    "price": money(amount), "setup_fee": money(setup), "currency": currency,
+                    "cycle_label": cycle, "activated_at": null, "next_due_date": null, "suspended_at": null,
+                    "terminated_at": null, "cancelled_at": null, "plugin_id": null,
+                    "variant_selections": variants, "configuration": configuration,
+                    "_user_id": user_id, "_package_id": package_id, "_order_id": order_id, "_scalings": [],
+                    "created_at": t, "updated_at": t
+                })),
+            );
+            invoice_lines.push((name.clone(), quantity, amount, Some(service_id), None));
+            if !setup.is_zero() {
+                invoice_lines.push((
+                    format!("{name} setup fee"),
+                    quantity,
+                    setup,
+                    Some(service_id),
+                    None,
+                ));
+            }
+        }
+        for (kind, domain, tld_id, years, price) in domain_lines {
+            subtotal = add(subtotal, price);
+            let description = format!("{domain} ({kind}, {years} year(s))");
+            items.push(json!({
+                "id": self.child_id(), "item_type": "domain", "description": description, "quantity": 1,
+                "billing_type": "onetime", "billing_period": null, "billing_interval": null,
+                "unit_price": money(price), "setup_fee": "0.00", "amount": money(price)
+            }));
+            let rid = self.next_id.get(&Kind::Registrant).copied().unwrap_or(1);
+            let registrant_id = self.insert(
+                Kind::Registrant,
+                obj(json!({
+                    "registrant_number": format!("DOM-{rid:06}"), "domain": domain,
+                    "status": if kind == "transfer" { "pending_transfer" } else { "pending" },
+                    "registration_type": kind, "years": years, "price": money(price), "currency": currency,
+                    "auto_renew": true, "nameservers": null, "configuration": [], "registered_at": null,
+                    "expires_at": null, "suspended_at": null, "cancelled_at": null,
+                    "_user_id": user_id, "_tld_id": tld_id, "_order_id": order_id,
+                    "created_at": t, "updated_at": t
+                })),
+            );
+            invoice_lines.push((description, 1, price, None, Some(registrant_id)));
+        }
+        let total = add(subtotal, setup_total);
+        let record = obj(json!({
+            "order_number": format!("ORD-{order_id:06}"), "status": status,
+            "subtotal": money(subtotal), "discount": "0.00", "setup_fee": money(setup_total),
+            "tax": "0.00", "total": money(total), "currency": currency, "notes": null,
+            "completed_at": if status == "completed" { json!(t) } else { Value::Null },
+            "cancelled_at": if status == "cancelled" { json!(t) } else { Value::Null },
+            "_user_id": user_id, "_items": items, "created_at": t, "updated_at": t
+        }));
+        let id = self.insert(Kind::Order, record);
+        let due = date_to_iso(&chrono::Utc::now().format("%Y-%m-%d").to_string());
+        self.add_invoice(user_id, Some(id), &currency, "unpaid", &due, &invoice_lines);
+        self.data(201, Kind::Order, id)
+    }
+
+    pub(super) fn update_order(&mut self, id: u64, body: &Record) -> SandboxResponse {
+        let mut v = Validator::new(body);
+        v.one_of(
+            "status",
+            true,
+            &["pending", "processing", "completed", "cancelled", "failed"],
+        );
+        if let Err(r) = v.finish() {
+            return r;
+        }
+        let status = v.str("status").unwrap_or("pending");
+        let mut changes = v.take(&["status"]);
+        match status {
+            "completed" => {
+                changes.insert("completed_at".into(), json!(now()));
+            }
+            "cancelled" => {
+                changes.insert("cancelled_at".into(), json!(now()));
+            }
+            _ => {}
+        }
+        self.touch(Kind::Order, id, changes);
+        self.data(200, Kind::Order, id)
+    }
+}

@@ -1,0 +1,85 @@
+//! The fake of Billmora's `/packages`.
+
+#[allow(unused_imports)]
+use super::*;
+
+impl State {
+    pub(super) fn package_rules(&self, v: &mut Validator<'_>, creating: bool) {
+        v.string("name", creating, 255);
+        if (v.present("catalog_id") || creating)
+            && v.required("catalog_id")
+            && !self.exists(Kind::Catalog, v.u64("catalog_id"))
+        {
+            v.fail("catalog_id", "The selected catalog id is invalid.");
+        }
+        v.string("slug", false, 255);
+        v.string("description", false, usize::MAX);
+        v.one_of("status", false, &["visible", "hidden"]);
+        v.string("icon", false, 255);
+        v.integer("stock", false, -1, i64::MAX);
+        v.integer("per_user_limit", false, -1, i64::MAX);
+        v.boolean("allow_cancellation");
+        v.one_of("allow_quantity", false, &["single", "multiple"]);
+        v.integer("prorata_day", false, 0, 31);
+        v.integer("prorata_next_month_day", false, 0, 31);
+        v.boolean("auto_provision");
+        v.integer("sort_order", false, i64::MIN, i64::MAX);
+        v.integer("plugin_id", false, 1, i64::MAX);
+        v.object("provisioning_config");
+    }
+
+    const PACKAGE_FIELDS: [&'static str; 15] = [
+        "name",
+        "slug",
+        "description",
+        "status",
+        "icon",
+        "stock",
+        "per_user_limit",
+        "allow_cancellation",
+        "allow_quantity",
+        "prorata_day",
+        "prorata_next_month_day",
+        "auto_provision",
+        "sort_order",
+        "plugin_id",
+        "provisioning_config",
+    ];
+
+    pub(super) fn create_package(&mut self, body: &Record) -> SandboxResponse {
+        let mut v = Validator::new(body);
+        self.package_rules(&mut v, true);
+        if let Err(r) = v.finish() {
+            return r;
+        }
+        if v.str("slug").is_none() || v.str("description").is_none() {
+            // NOT NULL columns the validation does not require.
+            return message(500, "Server Error");
+        }
+        let t = now();
+        let mut record = obj(json!({
+            "icon": null, "status": "visible", "stock": -1, "per_user_limit": -1, "allow_cancellation": true,
+            "allow_quantity": "single", "prorata_day": null, "prorata_next_month_day": null,
+            "auto_provision": false, "sort_order": 0, "plugin_id": null, "provisioning_config": null,
+            "_prices": [], "_variant_ids": [], "created_at": t, "updated_at": t
+        }));
+        record.extend(v.take(&Self::PACKAGE_FIELDS));
+        record.insert("_catalog_id".into(), json!(v.u64("catalog_id")));
+        let id = self.insert(Kind::Package, record);
+        self.data(201, Kind::Package, id)
+    }
+
+    pub(super) fn update_package(&mut self, id: u64, body: &Record) -> SandboxResponse {
+        let mut v = Validator::new(body);
+        self.package_rules(&mut v, false);
+        if let Err(r) = v.finish() {
+            return r;
+        }
+        let mut changes = v.take(&Self::PACKAGE_FIELDS);
+        if let Some(c) = v.u64("catalog_id") {
+            changes.insert("_catalog_id".into(), json!(c));
+        }
+        self.touch(Kind::Package, id, changes);
+        self.data(200, Kind::Package, id)
+    }
+}

@@ -1,0 +1,62 @@
+//! The fake of Billmora's `/tickets`.
+
+#[allow(unused_imports)]
+use super::*;
+
+impl State {
+    pub(super) fn create_ticket(&mut self, body: &Record) -> SandboxResponse {
+        let mut v = Validator::new(body);
+        if v.required("user_id") && !self.exists(Kind::User, v.u64("user_id")) {
+            v.fail("user_id", "The selected user id is invalid.");
+        }
+        v.string("subject", true, 255);
+        v.string("department", true, 255);
+        v.one_of("priority", true, &["low", "medium", "high"]);
+        v.string("message", true, usize::MAX);
+        if let Err(r) = v.finish() {
+            return r;
+        }
+        let t = now();
+        let tid = self.next_id.get(&Kind::Ticket).copied().unwrap_or(1);
+        let message_id = self.child_id();
+        let record = obj(json!({
+            "ticket_number": format!("TCK-{tid:06}"), "subject": v.str("subject"), "status": "open",
+            "priority": v.str("priority"), "department": v.str("department"), "last_reply_at": t,
+            "closed_at": null, "_user_id": v.u64("user_id"),
+            "_messages": [{"id": message_id, "message": v.str("message"), "is_staff_reply": false,
+                           "_user_id": v.u64("user_id"), "created_at": t}],
+            "created_at": t, "updated_at": t
+        }));
+        let id = self.insert(Kind::Ticket, record);
+        self.data(201, Kind::Ticket, id)
+    }
+
+    pub(super) fn update_ticket(&mut self, id: u64, body: &Record) -> SandboxResponse {
+        let mut v = Validator::new(body);
+        v.one_of(
+            "status",
+            false,
+            &["open", "answered", "customer-reply", "closed"],
+        );
+        v.one_of("priority", false, &["low", "medium", "high"]);
+        v.string("department", false, 255);
+        if v.present("assigned_to") && !self.exists(Kind::User, v.u64("assigned_to")) {
+            v.fail("assigned_to", "The selected assigned to is invalid.");
+        }
+        if let Err(r) = v.finish() {
+            return r;
+        }
+        let mut changes = v.take(&["status", "priority", "department"]);
+        match v.str("status") {
+            Some("closed") => {
+                changes.insert("closed_at".into(), json!(now()));
+            }
+            Some(_) => {
+                changes.insert("closed_at".into(), Value::Null);
+            }
+            None => {}
+        }
+        self.touch(Kind::Ticket, id, changes);
+        self.data(200, Kind::Ticket, id)
+    }
+}
