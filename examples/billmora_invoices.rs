@@ -1,6 +1,11 @@
-//! Billmora invoicing workflow: create a user, invoice them for two items
-//! with a discount line, mark the invoice paid, then walk every unpaid
-//! invoice.
+//! Billmora invoicing workflow: create a user (or find them again by
+//! email), try to invoice them for two items with a discount line, mark an
+//! invoice paid, then walk every unpaid invoice.
+//!
+//! Current Billmora servers fail every `POST /invoices` with a 500 (their
+//! controller writes a `notes` column the table lacks); the example shows
+//! how to recognise that with [`BillmoraErrorExt::known_server_bug`] and
+//! carries on with an existing invoice.
 //!
 //! ```text
 //! BILLMORA_BASE_URL=https://billing.example.com BILLMORA_API_TOKEN='1|...' \
@@ -12,7 +17,9 @@
 
 use std::process::ExitCode;
 
-use billkit::billmora::{Client, InvoiceFilter, InvoiceStatus, NewInvoice, NewUser};
+use billkit::billmora::{
+    BillmoraErrorExt, Client, InvoiceFilter, InvoiceStatus, KnownServerBug, NewInvoice, NewUser,
+};
 use billkit::{Decimal, TryStreamExt};
 use chrono::{Days, Utc};
 
@@ -68,10 +75,12 @@ async fn connect() -> Result<(Client, Backend), Box<dyn std::error::Error>> {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (client, backend) = connect().await?;
 
-    // 1. A customer. Emails are unique, so make one per run.
+    // 1. A customer. Emails are unique (soft-deleted users included), so
+    //    make one per run; the create answer is the row as inserted, so
+    //    read it back for the stored status and language.
     let stamp = Utc::now().format("%Y%m%d%H%M%S");
     let email = format!("dana.borys+{stamp}@example.com");
-    let user = client
+    let created = client
         .users()
         .create(&NewUser::new(
             "Dana",
@@ -80,9 +89,19 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             "correct horse battery",
         ))
         .await?;
+    let user = client.users().get(created.id).await?;
     println!(
-        "Created user #{} {} <{}>",
-        user.id, user.fullname, user.email
+        "Created user #{} {} <{}>, status {}, language {}",
+        user.id,
+        user.fullname,
+        user.email,
+        user.status.as_ref().map_or("-", |s| s.as_str()),
+        user.language.as_deref().unwrap_or("-"),
+    );
+    let found = client.users().find_by_email(&email).await?;
+    println!(
+        "Found again by email: #{}",
+        found.map_or_else(|| "-".to_owned(), |u| u.id.to_string())
     );
 
     // 2. An invoice: two items and a discount line (negative unit price).
@@ -90,51 +109,55 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .date_naive()
         .checked_add_days(Days::new(14))
         .ok_or("date out of range")?;
-    let invoice = client
-        .invoices()
-        .create(
-            &NewInvoice::new(user.id, due)
-                .item("Web hosting - Starter, 3 months", 1, Decimal::new(3000, 2))
-                .item(
-                    "Domain registration borys.com, 1 year",
-                    2,
-                    Decimal::new(1299, 2),
-                )
-                .item("Loyalty discount", 1, Decimal::new(-500, 2)),
+    let new_invoice = NewInvoice::new(user.id, due)
+        .item("Web hosting - Starter, 3 months", 1, Decimal::new(3000, 2))
+        .item(
+            "Domain registration borys.com, 1 year",
+            2,
+            Decimal::new(1299, 2),
         )
-        .await?;
-    println!(
-        "Created invoice {} (#{}) for {} {}: subtotal {}, discount {}, tax {}, due {}",
-        invoice.invoice_number,
-        invoice.id,
-        invoice.total,
-        invoice.currency,
-        invoice.subtotal,
-        invoice.discount,
-        // A create answer is not re-read: `tax` is only known after a reload.
-        invoice
-            .tax
-            .map_or_else(|| "(not yet known)".to_owned(), |t| t.to_string()),
-        invoice.due_day(),
-    );
-    for item in invoice.items.as_deref().unwrap_or_default() {
+        .item("Loyalty discount", 1, Decimal::new(-500, 2));
+    let invoice_id = match client.invoices().create(&new_invoice).await {
+        Ok(invoice) => {
+            println!(
+                "Created invoice {} (#{}) for {} {}, due {}",
+                invoice.invoice_number,
+                invoice.id,
+                invoice.total,
+                invoice.currency,
+                invoice.due_day(),
+            );
+            Some(invoice.id)
+        }
+        Err(e) if e.known_server_bug() == Some(KnownServerBug::InvoiceNotesColumn) => {
+            println!("Invoice not created: {e}");
+            println!("    ({})", KnownServerBug::InvoiceNotesColumn);
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    // 3. Paid: the oldest unpaid invoice if ours could not be made. Only the
+    //    status changes (no paid_at, no transaction, so amount_due stays).
+    let oldest_unpaid = client
+        .invoices()
+        .list(&InvoiceFilter::new().status(InvoiceStatus::Unpaid))
+        .collect_all()
+        .await?
+        .last()
+        .map(|i| i.id);
+    if let Some(id) = invoice_id.or(oldest_unpaid) {
+        let paid = client.invoices().mark_paid(id).await?;
         println!(
-            "    {:>3} x {:>8}  = {:>8}  {}",
-            item.quantity, item.unit_price, item.amount, item.description
+            "Marked {} as {}; paid_at {}; amount due {:.2}",
+            paid.invoice_number,
+            paid.status,
+            paid.paid_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "-".into()),
+            paid.amount_due
         );
     }
-
-    // 3. Paid.
-    let paid = client.invoices().mark_paid(invoice.id).await?;
-    println!(
-        "Marked {} as {} at {}; amount due now {:.2}",
-        paid.invoice_number,
-        paid.status,
-        paid.paid_at
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_else(|| "-".into()),
-        paid.amount_due
-    );
 
     // 4. Every unpaid invoice, page by page (50 per request).
     println!("Unpaid invoices:");
@@ -153,7 +176,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             inv.invoice_number,
             format!("{:.2}", inv.amount_due),
             inv.currency,
-            inv.due_date.date_naive()
+            inv.due_day()
         );
     }
     println!("{count} unpaid invoice(s), {owed:.2} outstanding in all");

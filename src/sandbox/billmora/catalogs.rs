@@ -4,6 +4,19 @@
 use super::*;
 
 impl State {
+    /// `unique:<table>,slug` (packages: across all catalogs).
+    pub(super) fn slug_taken(&self, kind: Kind, slug: &str, except: Option<u64>) -> bool {
+        self.table(kind)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .any(|r| {
+                r.get("slug")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(slug))
+                    && rec_u64(r, "id") != except
+            })
+    }
+
     pub(super) fn catalog_rules(v: &mut Validator<'_>, creating: bool) {
         v.string("name", creating, 255);
         v.string("slug", false, 255);
@@ -11,6 +24,7 @@ impl State {
         v.string("icon", false, 255);
         v.one_of("status", false, &["visible", "hidden"]);
         v.integer("sort_order", false, i64::MIN, i64::MAX);
+        // (A value beyond 32 bits passes here and fails in MySQL: see create.)
     }
 
     pub(super) fn create_catalog(&mut self, body: &Record) -> SandboxResponse {
@@ -19,6 +33,15 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
+        if let Some(slug) = v.str("slug") {
+            if self.slug_taken(Kind::Catalog, slug, None) {
+                v.fail("slug", "The slug has already been taken.");
+            }
+        }
+        if let Err(r) = v.finish() {
+            return r;
+        }
+        // `slug` and `description` are NOT NULL without a default.
         if v.str("slug").is_none() || v.str("description").is_none() {
             return message(500, "Server Error");
         }
@@ -35,14 +58,23 @@ impl State {
             "sort_order",
         ]));
         let id = self.insert(Kind::Catalog, record);
-        self.data(201, Kind::Catalog, id)
+        // CatalogsController::store: the model as inserted, nothing loaded.
+        self.created(Kind::Catalog, id, &["icon", "status", "sort_order"], body)
     }
 
     pub(super) fn update_catalog(&mut self, id: u64, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         Self::catalog_rules(&mut v, false);
+        if let Some(slug) = v.str("slug") {
+            if self.slug_taken(Kind::Catalog, slug, Some(id)) {
+                v.fail("slug", "The slug has already been taken.");
+            }
+        }
         if let Err(r) = v.finish() {
             return r;
+        }
+        if nulls_a_not_null_column(body, &["slug", "description", "sort_order"]) {
+            return message(500, "Server Error");
         }
         let changes = v.take(&[
             "name",

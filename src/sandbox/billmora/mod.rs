@@ -1,41 +1,59 @@
-//! A stateful, in-memory fake of Billmora's REST API.
+//! A stateful, in-memory fake of Billmora's REST API that answers as the
+//! real server does, read from its source (`Billmora/billmora`, commit
+//! `7799ffac`), not as the client's models might wish.
 //!
 //! [`BillmoraSandbox::start`] serves every endpoint of `/api/v1` (users,
 //! services, invoices, orders, tickets, packages, catalogs, variants,
 //! registrants, TLDs) and the public `POST /api/domains/check` on
-//! `127.0.0.1`, behaving like a Billmora installation:
+//! `127.0.0.1`. Each resource's handlers live in their own file next to
+//! this one (`users.rs`, `invoices.rs`, ...), like the client's.
 //!
-//! - single resources wrapped in `{"data": ...}`, lists paginated with
-//!   Laravel's `{data, links, meta}` (`per_page` default 15; the `links`
-//!   drop filters and `per_page`, as the real server's do);
-//! - 401 `Unauthenticated.` without a valid token, 403 when the token lacks
-//!   the ability (`invoices.view`, ...) or is used from an IP not on its
-//!   allow list ([`BillmoraSandbox::add_ip_restricted_token`]), 404 `No query results for model
-//!   ...` for unknown ids (answered before the rate limiter, without rate
-//!   headers), 405 for wrong methods, 422 with Laravel's `{message, errors}`
-//!   map, and the server's 500s for requests it cannot handle (a package
-//!   without `slug`, an order without the `coupon` key, invoices and orders
-//!   of a user deleted through the API: users are soft-deleted);
-//! - a per-token rate limit (60 requests per minute unless changed with
-//!   [`BillmoraSandbox::set_rate_limit`]) with `X-RateLimit-Limit` /
-//!   `X-RateLimit-Remaining` on every limited answer and 429 +
-//!   `Retry-After` when over;
-//! - totals computed by the server from the items, invoices moving between
-//!   `unpaid` and `paid` (`paid_at`, `amount_due`), orders creating their
-//!   services, domains and invoice, order statuses setting
-//!   `completed_at` / `cancelled_at`.
+//! - Middleware in the server's order: route (404/405), `auth:sanctum`
+//!   (401, or a 302 to the login page without `Accept: application/json`),
+//!   route-model binding (404 `No query results for model ...`, before
+//!   everything else, without rate headers), the token's IP allow list
+//!   ([`BillmoraSandbox::add_ip_restricted_token`]), the per-token rate
+//!   limit (60 a minute unless [`BillmoraSandbox::set_rate_limit`]; 429 +
+//!   `Retry-After`), then the token ability (403, counted and with rate
+//!   headers).
+//! - Creates answer the model as inserted, not re-read: columns the request
+//!   did not set are `null` (a user's `status`, `language`,
+//!   `auto_credit_payment`; a package's options; a TLD's `sort_order`, ...)
+//!   and the timestamps carry microseconds.
+//! - Enum values from the migrations: TLD, variant, catalog and package
+//!   statuses are `visible`/`hidden`.
+//! - The server's own bugs: `POST /invoices` and `POST /variants` always
+//!   answer 500; `POST /orders` answers 500 `Failed to create order: ...
+//!   setup_fee ...` and keeps nothing; service list (with rows), show and
+//!   update answer 500 (an update is saved first); the domain check only
+//!   finds TLDs stored with a leading dot; values that pass validation but
+//!   not the columns (`language` over 5 characters, `null` into `NOT NULL`,
+//!   ticket status `customer-reply`, a `currency` for users, invoice
+//!   `notes`) answer 500.
+//! - Side effects as the source has them, and no others: an invoice status
+//!   change touches only the status (`amount_due` stays the total: no
+//!   transactions); ticket, service and registrant updates set no
+//!   timestamps; a service's status change moves package stock and may
+//!   complete its order; an order's status change moves its services and
+//!   domains but not its invoice; deleting a service cancels its order;
+//!   deleting a catalog, package or TLD still in use answers 500; users are
+//!   soft-deleted (their email stays taken, their records show `user: null`).
+//! - Dates chosen by the caller are midnight in the server's timezone
+//!   (`Asia/Jakarta`), sent as UTC: `2026-08-01` reads back as
+//!   `2026-07-31T17:00:00.000000Z`.
 //!
 //! Seed data: a wildcard (`*`) token ([`BillmoraSandbox::token`]), a user
 //! with one unpaid invoice (USD 10.00), the `Web Hosting` catalog with the
 //! `Starter` package and its monthly and yearly prices, a `Memory` variant,
-//! and the `com` TLD with prices; the ids are the `SEED_*` constants.
+//! the TLDs `com` and `.net`, and an order placed "in the client portal"
+//! (a service, the domain `borys.net` and their invoice); the ids are the
+//! `SEED_*` constants.
 //!
 //! Use it in an application's tests:
 //!
 //! ```no_run
-//! use billkit::billmora::{Client, InvoiceStatus, NewInvoice};
-//! use billkit::sandbox::billmora::{BillmoraSandbox, SEED_USER_ID};
-//! use billkit::Decimal;
+//! use billkit::billmora::{Client, InvoiceStatus, OrderStatus, OrderUpdate};
+//! use billkit::sandbox::billmora::{BillmoraSandbox, SEED_INVOICE_ID, SEED_ORDER_ID};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = BillmoraSandbox::start().await?;
@@ -43,12 +61,13 @@
 //!     .base_url(sandbox.base_url())
 //!     .token(sandbox.token())
 //!     .build()?;
-//! let due = chrono::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
-//! let invoice = client
-//!     .invoices()
-//!     .create(&NewInvoice::new(SEED_USER_ID, due).item("Hosting", 1, Decimal::new(1000, 2)))
+//! let invoice = client.invoices().mark_paid(SEED_INVOICE_ID).await?;
+//! assert_eq!(invoice.status, InvoiceStatus::Paid);
+//! let order = client
+//!     .orders()
+//!     .update(SEED_ORDER_ID, &OrderUpdate::new(OrderStatus::Completed))
 //!     .await?;
-//! assert_eq!(invoice.status, InvoiceStatus::Unpaid);
+//! assert!(order.completed_at.is_some());
 //! // Over-quota behaviour, for a rate-limit test:
 //! sandbox.set_rate_limit(2);
 //! # Ok(()) }
@@ -91,8 +110,22 @@ pub const SEED_YEARLY_PRICE_ID: u64 = 2;
 pub const SEED_VARIANT_ID: u64 = 1;
 /// The seeded unpaid invoice's id (USD 10.00, for [`SEED_USER_ID`]).
 pub const SEED_INVOICE_ID: u64 = 1;
-/// The seeded TLD's id (`com`, USD 12.99 a year).
+/// The seeded TLD's id (`com`, USD 12.99 a year; stored without a dot as
+/// the admin UI stores it, so the domain check never finds it).
 pub const SEED_TLD_ID: u64 = 1;
+/// A second seeded TLD, stored as `.net` (with the dot, as the API allows):
+/// the one the public domain check can find.
+pub const SEED_DOTTED_TLD_ID: u64 = 2;
+/// The seeded order's id (pending: one `Starter` monthly service, the
+/// domain `borys.net` and their invoice), as if placed in the client portal:
+/// the API cannot create orders.
+pub const SEED_ORDER_ID: u64 = 1;
+/// The seeded order's service.
+pub const SEED_SERVICE_ID: u64 = 1;
+/// The seeded order's invoice.
+pub const SEED_ORDER_INVOICE_ID: u64 = 2;
+/// The seeded order's domain (`borys.net`, pending).
+pub const SEED_REGISTRANT_ID: u64 = 1;
 /// The quota of a token unless changed: 60 requests per minute.
 pub const DEFAULT_RATE_LIMIT: u32 = 60;
 
@@ -281,7 +314,7 @@ impl Kind {
         !matches!(self, Kind::Service | Kind::Registrant)
     }
 
-    /// Newest first, or by `sort_order` then id.
+    /// Models with the `sort_order`, `id` global scope (else newest first).
     fn sorted_by_order(self) -> bool {
         matches!(
             self,
@@ -351,7 +384,16 @@ struct State {
     next_child_id: u64,
 }
 
+/// A timestamp as read back from a MySQL `timestamp` column: whole seconds.
 fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S.000000Z")
+        .to_string()
+}
+
+/// A timestamp as PHP's `now()` holds it before the row is re-read: with
+/// microseconds (what an un-refreshed create answer shows).
+fn now_micros() -> String {
     chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%.6fZ")
         .to_string()
@@ -406,10 +448,6 @@ fn dec(v: Option<&Value>) -> Option<Decimal> {
         Value::String(s) => Decimal::from_str(s.trim()).ok(),
         _ => None,
     }
-}
-
-fn rec_dec(r: &Record, key: &str) -> Decimal {
-    dec(r.get(key)).unwrap_or(Decimal::ZERO)
 }
 
 fn rec_u64(r: &Record, key: &str) -> Option<u64> {
@@ -487,7 +525,7 @@ impl State {
                 "name": "Starter", "slug": "starter", "description": "1 site, 10 GB SSD", "icon": null,
                 "status": "visible", "stock": -1, "per_user_limit": -1, "allow_cancellation": true,
                 "allow_quantity": "single", "prorata_day": null, "prorata_next_month_day": null,
-                "auto_provision": false, "sort_order": 0, "plugin_id": null, "provisioning_config": [],
+                "auto_provision": true, "sort_order": 0, "plugin_id": null, "provisioning_config": [],
                 "_catalog_id": SEED_CATALOG_ID, "_prices": [monthly, yearly], "_variant_ids": [SEED_VARIANT_ID],
                 "created_at": t, "updated_at": t
             })),
@@ -498,11 +536,27 @@ impl State {
             Kind::Tld,
             obj(json!({
                 "tld": "com", "status": "visible", "plugin_id": null, "min_years": 1, "max_years": 10,
-                "grace_period_days": 30, "redemption_period_days": 30, "sort_order": 0, "auto_renew": null,
+                "grace_period_days": 0, "redemption_period_days": 0, "sort_order": 0, "auto_renew": null,
                 "_prices": tld_price, "created_at": t, "updated_at": t
             })),
         );
-        let due = date_to_iso(&chrono::Utc::now().format("%Y-%m-%d").to_string());
+        // Stored with its dot, as only the API allows: the one TLD the
+        // public domain check can find.
+        let net_price = json!([{"id": s.child_id(), "currency": "USD", "register_price": "10.99",
+                                 "renew_price": "12.99", "transfer_price": "8.99"}]);
+        s.insert(
+            Kind::Tld,
+            obj(json!({
+                "tld": ".net", "status": "visible", "plugin_id": null, "min_years": 1, "max_years": 10,
+                "grace_period_days": 0, "redemption_period_days": 0, "sort_order": 1, "auto_renew": null,
+                "_prices": net_price, "created_at": t, "updated_at": t
+            })),
+        );
+        let due = date_to_iso(
+            &(chrono::Utc::now() + chrono::Duration::hours(SERVER_UTC_OFFSET_HOURS))
+                .format("%Y-%m-%d")
+                .to_string(),
+        );
         s.add_invoice(
             Some(SEED_USER_ID),
             None,
@@ -517,6 +571,15 @@ impl State {
                 None,
             )],
         );
+        // An order placed through the client portal (the API cannot create
+        // one): order 1 with service 1, domain 1 (`borys.net`) and invoice 2.
+        let placed = s.place_order(&obj(json!({
+            "user_id": SEED_USER_ID, "currency": "USD", "coupon": null, "status": "pending",
+            "package_items": [{"package_id": SEED_PACKAGE_ID, "billing_id": SEED_MONTHLY_PRICE_ID}],
+            "domain_items": [{"type": "register", "domain": "borys.net",
+                              "tld_id": SEED_DOTTED_TLD_ID, "years": 1}],
+        })));
+        debug_assert_eq!(placed.status, 201, "seed order");
         s
     }
 
@@ -537,14 +600,6 @@ impl State {
     /// A live record (soft-deleted users are gone).
     fn get(&self, kind: Kind, id: u64) -> Option<&Record> {
         self.table(kind)?.get(&id).filter(|r| !is_trashed(r))
-    }
-
-    /// Whether `record` belongs to a soft-deleted user: rendering its
-    /// `user` then fails on the real server (a 500).
-    fn owner_trashed(&self, record: &Record) -> bool {
-        rec_u64(record, "_user_id")
-            .and_then(|id| self.table(Kind::User)?.get(&id))
-            .is_some_and(is_trashed)
     }
 
     fn exists(&self, kind: Kind, id: Option<u64>) -> bool {
@@ -613,32 +668,9 @@ impl State {
             return message(401, "Unauthenticated.");
         };
 
-        // The token's IP allow list (callers are always on loopback).
-        let ip_ok = self
-            .tokens
-            .get(&token)
-            .and_then(|t| t.allowed_ips.as_ref())
-            .is_none_or(|ips| ips.iter().any(|ip| ip == "127.0.0.1"));
-        if !ip_ok {
-            return message(403, "Your IP address is not allowed to use this token.");
-        }
-
-        // Abilities.
-        let action = match method {
-            "GET" | "HEAD" => "view",
-            "POST" => "create",
-            "PUT" => "update",
-            _ => "delete",
-        };
-        let ability = format!("{}.{action}", kind.route());
-        if !self.tokens.get(&token).is_some_and(|t| t.can(&ability)) {
-            return message(
-                403,
-                &format!("This token does not have the required permission: {ability}"),
-            );
-        }
-
-        // Route-model binding: unknown ids are 404 before the limiter.
+        // Route-model binding (SubstituteBindings): Laravel's middleware
+        // priority runs it right after authentication, so an unknown id is
+        // 404 before the IP allow list, the limiter and the ability check.
         let id = match id {
             None => None,
             Some(text) => match text
@@ -659,7 +691,17 @@ impl State {
             },
         };
 
-        // Per-token rate limit.
+        // CheckApiWhitelistIp (callers are always on loopback).
+        let ip_ok = self
+            .tokens
+            .get(&token)
+            .and_then(|t| t.allowed_ips.as_ref())
+            .is_none_or(|ips| ips.iter().any(|ip| ip == "127.0.0.1"));
+        if !ip_ok {
+            return message(403, "Your IP address is not allowed to use this token.");
+        }
+
+        // ApiRateLimiter: per token.
         let (limit, remaining) = match self.tokens.get_mut(&token) {
             Some(t) => {
                 let now = Instant::now();
@@ -680,6 +722,25 @@ impl State {
             }
             None => (self.rate_limit, self.rate_limit),
         };
+
+        // CheckApiTokenAbility is a route middleware, so it runs after the
+        // group's ApiRateLimiter: a refusal counts against the quota and
+        // carries the rate headers.
+        let action = match method {
+            "GET" | "HEAD" => "view",
+            "POST" => "create",
+            "PUT" => "update",
+            _ => "delete",
+        };
+        let ability = format!("{}.{action}", kind.route());
+        if !self.tokens.get(&token).is_some_and(|t| t.can(&ability)) {
+            return message(
+                403,
+                &format!("This token does not have the required permission: {ability}"),
+            )
+            .with_header("X-RateLimit-Limit", limit.to_string())
+            .with_header("X-RateLimit-Remaining", remaining.to_string());
+        }
 
         let body = match req.json() {
             Some(Value::Object(m)) => m,
@@ -709,10 +770,14 @@ impl State {
             .filter(|(k, _)| !k.starts_with('_'))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        // A loaded `user` whose row is soft-deleted renders as `null`
+        // (JsonResource turns a nested resource of null into null).
         let user = || {
-            rec_u64(record, "_user_id")
-                .and_then(|id| self.get(Kind::User, id))
-                .map(|u| self.render(Kind::User, u, false))
+            Some(
+                rec_u64(record, "_user_id")
+                    .and_then(|id| self.get(Kind::User, id))
+                    .map_or(Value::Null, |u| self.render(Kind::User, u, false)),
+            )
         };
         let mut put = |key: &str, value: Option<Value>| {
             if let Some(v) = value {
@@ -877,6 +942,23 @@ impl State {
         rows
     }
 
+    /// A list's order: every controller calls `latest()` (newest
+    /// `created_at` first) before the model's own `sort_order`, `id`
+    /// scope, which only breaks ties.
+    fn listed(&self, kind: Kind) -> Vec<&Record> {
+        let mut rows = self.sorted(kind);
+        rows.sort_by(|a, b| {
+            let at = |r: &Record| {
+                r.get("created_at")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            at(b).cmp(&at(a))
+        });
+        rows
+    }
+
     fn list(&self, req: &SandboxRequest, kind: Kind) -> SandboxResponse {
         let non_empty = |k: &str| req.query_value(k).map(str::trim).filter(|v| !v.is_empty());
         let status = non_empty("status");
@@ -884,8 +966,10 @@ impl State {
         let user_id = non_empty("user_id").filter(|_| kind.filters_user());
         let search = non_empty("search").map(str::to_lowercase);
         let rows: Vec<&Record> = self
-            .sorted(kind)
+            .listed(kind)
             .into_iter()
+            // SoftDeletes' global scope.
+            .filter(|r| !is_trashed(r))
             .filter(|r| status.is_none_or(|s| r.get("status").and_then(Value::as_str) == Some(s)))
             .filter(|r| {
                 priority.is_none_or(|p| r.get("priority").and_then(Value::as_str) == Some(p))
@@ -923,8 +1007,9 @@ impl State {
             .skip(usize::try_from(start).unwrap_or(usize::MAX))
             .take(usize::try_from(per_page).unwrap_or(usize::MAX))
             .collect();
-        if matches!(kind, Kind::Invoice | Kind::Order) && rows.iter().any(|r| self.owner_trashed(r))
-        {
+        if kind == Kind::Service && !rows.is_empty() {
+            // ServicesController eager-loads `scalings`, a relation the
+            // Service model lacks: 500 as soon as there is a row to load for.
             return message(500, "Server Error");
         }
         let data: Vec<Value> = rows
@@ -975,9 +1060,8 @@ impl State {
 
     fn show(&self, kind: Kind, id: u64) -> SandboxResponse {
         match self.get(kind, id) {
-            Some(r) if matches!(kind, Kind::Invoice | Kind::Order) && self.owner_trashed(r) => {
-                message(500, "Server Error")
-            }
+            // `$service->load(['user', 'package', 'scalings'])`: no such relation.
+            Some(_) if kind == Kind::Service => message(500, "Server Error"),
             Some(r) => SandboxResponse::json(200, &json!({"data": self.render(kind, r, true)})),
             None => message(
                 404,
@@ -998,12 +1082,40 @@ impl State {
     }
 
     fn delete(&mut self, kind: Kind, id: u64) -> SandboxResponse {
+        // Restricting foreign keys: packages.catalog_id, services.package_id,
+        // registrants.tld_id. MySQL refuses; Laravel answers a bare 500.
+        let restricted = |child: Kind, key: &str| {
+            self.table(child)
+                .into_iter()
+                .flat_map(|t| t.values())
+                .any(|r| rec_u64(r, key) == Some(id))
+        };
+        let blocked = match kind {
+            Kind::Catalog => restricted(Kind::Package, "_catalog_id"),
+            Kind::Package => restricted(Kind::Service, "_package_id"),
+            Kind::Tld => restricted(Kind::Registrant, "_tld_id"),
+            _ => false,
+        };
+        if blocked {
+            return message(500, "Server Error");
+        }
         if kind == Kind::User {
             // Soft delete: the row stays (its email stays taken, its
             // invoices and orders keep pointing at it).
             self.touch(kind, id, obj(json!({"_deleted_at": now()})));
         } else {
-            self.table_mut(kind).remove(&id);
+            let removed = self.table_mut(kind).remove(&id);
+            // Service::booted(): deleting a service cancels its order.
+            if let Some(order_id) = removed
+                .filter(|_| kind == Kind::Service)
+                .and_then(|r| rec_u64(&r, "_order_id"))
+            {
+                self.touch(
+                    Kind::Order,
+                    order_id,
+                    obj(json!({"status": "cancelled", "cancelled_at": now()})),
+                );
+            }
         }
         SandboxResponse::json(200, &json!({"message": kind.deleted()}))
     }
@@ -1039,6 +1151,27 @@ impl State {
         }
     }
 
+    /// What a controller answers after `Model::create($validated)` without
+    /// re-reading the row: each of `defaults` the request did not send is
+    /// `null` (the database filled it in; the PHP model never saw it).
+    fn created(&self, kind: Kind, id: u64, defaults: &[&str], sent: &Record) -> SandboxResponse {
+        let Some(record) = self.get(kind, id) else {
+            return message(500, "Server Error");
+        };
+        let mut value = self.render(kind, record, false);
+        if let Value::Object(m) = &mut value {
+            let t = now_micros();
+            m.insert("created_at".into(), json!(t));
+            m.insert("updated_at".into(), json!(t));
+            for column in defaults {
+                if !sent.contains_key(*column) {
+                    m.insert((*column).to_owned(), Value::Null);
+                }
+            }
+        }
+        SandboxResponse::json(201, &json!({ "data": value }))
+    }
+
     fn touch(&mut self, kind: Kind, id: u64, changes: Record) {
         if let Some(r) = self.table_mut(kind).get_mut(&id) {
             for (k, v) in changes {
@@ -1051,6 +1184,17 @@ impl State {
 
 fn is_trashed(record: &Record) -> bool {
     record.get("_deleted_at").is_some_and(|v| !v.is_null())
+}
+
+/// Whether the request sets one of these `NOT NULL` columns to `null`
+/// (after Laravel's TrimStrings and ConvertEmptyStringsToNull): the rules
+/// say `nullable`, the database refuses, the server answers 500.
+fn nulls_a_not_null_column(body: &Record, not_null: &[&str]) -> bool {
+    not_null.iter().any(|c| match body.get(*c) {
+        Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    })
 }
 
 fn message(status: u16, text: &str) -> SandboxResponse {
@@ -1086,11 +1230,25 @@ fn redirect_page(to: &str) -> String {
 }
 
 /// `Y-m-d` or `Y-m-d H:i:s` as Laravel serialises a date cast.
+/// The fake runs in Billmora's default timezone, `Asia/Jakarta` (UTC+7,
+/// `config/app.php`).
+const SERVER_UTC_OFFSET_HOURS: i64 = 7;
+
+/// A request date (`Y-m-d` or `Y-m-d H:i:s`, any offset dropped, as
+/// Eloquent's `fromDateTime` does) read as server wall-clock time and sent
+/// back as Laravel serialises it: the UTC instant, so `2026-08-01` becomes
+/// `2026-07-31T17:00:00.000000Z`.
 fn date_to_iso(text: &str) -> String {
     let t = text.trim();
     let date = t.get(..10).unwrap_or(t);
     let time = t.get(11..19).filter(|s| s.len() == 8).unwrap_or("00:00:00");
-    format!("{date}T{time}.000000Z")
+    chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S")
+        .map(|local| {
+            (local - chrono::Duration::hours(SERVER_UTC_OFFSET_HOURS))
+                .format("%Y-%m-%dT%H:%M:%S.000000Z")
+                .to_string()
+        })
+        .unwrap_or_else(|_| format!("{date}T{time}.000000Z"))
 }
 
 fn int_of(v: Option<&Value>) -> Option<i64> {

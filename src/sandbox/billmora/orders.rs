@@ -4,7 +4,30 @@
 use super::*;
 
 impl State {
+    /// `POST /orders`: validation as the server does it, then the 500 that
+    /// OrderService::createOrder always ends in (it writes
+    /// `invoices.setup_fee`, a column that does not exist; the transaction
+    /// rolls back, only the ids it used stay used).
     pub(super) fn create_order(&mut self, body: &Record) -> SandboxResponse {
+        let tables = self.tables.clone();
+        let response = self.place_order(body);
+        if response.status != 201 {
+            return response;
+        }
+        self.tables = tables;
+        message(
+            500,
+            "Failed to create order: SQLSTATE[42S22]: Column not found: 1054 Unknown column \
+             'setup_fee' in 'field list' (Connection: mysql, SQL: insert into `invoices` \
+             (`user_id`, `order_id`, `status`, `currency`, `subtotal`, `discount`, `setup_fee`, \
+             `total`, `due_date`, `paid_at`, `invoice_number`, `updated_at`, `created_at`) values (...))",
+        )
+    }
+
+    /// An order as the client portal's checkout creates one (the API's own
+    /// create cannot): the order, its services, domains and invoice. Used
+    /// for the seed data.
+    pub(super) fn place_order(&mut self, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         if v.required("user_id") && !self.exists(Kind::User, v.u64("user_id")) {
             v.fail("user_id", "The selected user id is invalid.");
@@ -104,16 +127,10 @@ impl State {
             } else {
                 None
             };
-            let (lo, hi) = tld.map_or((1, 10), |t| {
-                (
-                    t.get("min_years").and_then(Value::as_i64).unwrap_or(1),
-                    t.get("max_years").and_then(Value::as_i64).unwrap_or(10),
-                )
-            });
-            iv.integer("years", true, lo, hi);
-            if iv.str("type") == Some("transfer") {
-                iv.string("epp_code", true, 255);
-            }
+            // `years` is `integer|min:1` (the TLD's own limits are not
+            // checked); `epp_code` is `nullable|string`.
+            iv.integer("years", true, 1, i64::MAX);
+            iv.string("epp_code", false, usize::MAX);
             if let Some(t) = tld {
                 let kind = iv.str("type").unwrap_or("register").to_owned();
                 let key = if kind == "transfer" {
@@ -244,11 +261,11 @@ impl State {
             "subtotal": money(subtotal), "discount": "0.00", "setup_fee": money(setup_total),
             "tax": "0.00", "total": money(total), "currency": currency, "notes": null,
             "completed_at": if status == "completed" { json!(t) } else { Value::Null },
-            "cancelled_at": if status == "cancelled" { json!(t) } else { Value::Null },
+            "cancelled_at": if matches!(status.as_str(), "cancelled" | "failed") { json!(t) } else { Value::Null },
             "_user_id": user_id, "_items": items, "created_at": t, "updated_at": t
         }));
         let id = self.insert(Kind::Order, record);
-        let due = date_to_iso(&chrono::Utc::now().format("%Y-%m-%d").to_string());
+        let due = now();
         self.add_invoice(user_id, Some(id), &currency, "unpaid", &due, &invoice_lines);
         self.data(201, Kind::Order, id)
     }
@@ -263,17 +280,62 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        let status = v.str("status").unwrap_or("pending");
-        let mut changes = v.take(&["status"]);
-        match status {
-            "completed" => {
-                changes.insert("completed_at".into(), json!(now()));
+        // OrderService::updateOrderStatus.
+        let status = v.str("status").unwrap_or("pending").to_owned();
+        let stamp = |on: bool| if on { json!(now()) } else { Value::Null };
+        let changes = obj(json!({
+            "status": status,
+            "completed_at": stamp(status == "completed"),
+            "cancelled_at": stamp(matches!(status.as_str(), "cancelled" | "failed")),
+        }));
+        let of_order = |s: &Self, kind: Kind| -> Vec<u64> {
+            s.table(kind)
+                .into_iter()
+                .flat_map(|t| t.values())
+                .filter(|r| rec_u64(r, "_order_id") == Some(id))
+                .filter_map(|r| rec_u64(r, "id"))
+                .collect()
+        };
+        for service in of_order(self, Kind::Service) {
+            let current = self
+                .get(Kind::Service, service)
+                .and_then(|r| r.get("status").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_default();
+            let change = match status.as_str() {
+                "completed" if current != "active" => Some(json!({
+                    "status": "active", "cancelled_at": null, "activated_at": now(),
+                })),
+                "completed" => None,
+                "cancelled" | "failed" => {
+                    Some(json!({"status": "cancelled", "cancelled_at": now()}))
+                }
+                _ => Some(json!({
+                    "status": "pending", "cancelled_at": null, "terminated_at": null,
+                    "activated_at": null, "next_due_date": null,
+                })),
+            };
+            if let Some(change) = change {
+                self.touch(Kind::Service, service, obj(change));
             }
-            "cancelled" => {
-                changes.insert("cancelled_at".into(), json!(now()));
-            }
-            _ => {}
         }
+        for registrant in of_order(self, Kind::Registrant) {
+            let pending = self
+                .get(Kind::Registrant, registrant)
+                .is_some_and(|r| r.get("status").and_then(Value::as_str) == Some("pending"));
+            let change = match status.as_str() {
+                "completed" if pending => Some(json!({"status": "active", "registered_at": now()})),
+                "completed" => None,
+                "cancelled" | "failed" => {
+                    Some(json!({"status": "cancelled", "cancelled_at": now()}))
+                }
+                _ => Some(json!({"status": "pending", "cancelled_at": null})),
+            };
+            if let Some(change) = change {
+                self.touch(Kind::Registrant, registrant, obj(change));
+            }
+        }
+        // The invoice is meant to follow, but `$order->invoice` is not a
+        // relation (OrderService.php:463): invoices never change here.
         self.touch(Kind::Order, id, changes);
         self.data(200, Kind::Order, id)
     }

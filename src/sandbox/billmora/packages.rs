@@ -46,13 +46,37 @@ impl State {
         "provisioning_config",
     ];
 
+    /// Columns the rules call `nullable` that the table does not allow null.
+    const NOT_NULL: [&'static str; 9] = [
+        "slug",
+        "description",
+        "status",
+        "stock",
+        "per_user_limit",
+        "allow_cancellation",
+        "allow_quantity",
+        "auto_provision",
+        "sort_order",
+    ];
+
     pub(super) fn create_package(&mut self, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         self.package_rules(&mut v, true);
         if let Err(r) = v.finish() {
             return r;
         }
-        if v.str("slug").is_none() || v.str("description").is_none() {
+        if let Some(slug) = v.str("slug") {
+            if self.slug_taken(Kind::Package, slug, None) {
+                v.fail("slug", "The slug has already been taken.");
+            }
+        }
+        if let Err(r) = v.finish() {
+            return r;
+        }
+        if v.str("slug").is_none()
+            || v.str("description").is_none()
+            || nulls_a_not_null_column(body, &Self::NOT_NULL)
+        {
             // NOT NULL columns the validation does not require.
             return message(500, "Server Error");
         }
@@ -60,20 +84,29 @@ impl State {
         let mut record = obj(json!({
             "icon": null, "status": "visible", "stock": -1, "per_user_limit": -1, "allow_cancellation": true,
             "allow_quantity": "single", "prorata_day": null, "prorata_next_month_day": null,
-            "auto_provision": false, "sort_order": 0, "plugin_id": null, "provisioning_config": null,
+            "auto_provision": true, "sort_order": 0, "plugin_id": null, "provisioning_config": null,
             "_prices": [], "_variant_ids": [], "created_at": t, "updated_at": t
         }));
         record.extend(v.take(&Self::PACKAGE_FIELDS));
         record.insert("_catalog_id".into(), json!(v.u64("catalog_id")));
         let id = self.insert(Kind::Package, record);
-        self.data(201, Kind::Package, id)
+        // PackagesController::store: the model as inserted, with its catalog.
+        self.created(Kind::Package, id, &Self::PACKAGE_FIELDS[3..], body)
     }
 
     pub(super) fn update_package(&mut self, id: u64, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         self.package_rules(&mut v, false);
+        if let Some(slug) = v.str("slug") {
+            if self.slug_taken(Kind::Package, slug, Some(id)) {
+                v.fail("slug", "The slug has already been taken.");
+            }
+        }
         if let Err(r) = v.finish() {
             return r;
+        }
+        if nulls_a_not_null_column(body, &Self::NOT_NULL) {
+            return message(500, "Server Error");
         }
         let mut changes = v.take(&Self::PACKAGE_FIELDS);
         if let Some(c) = v.u64("catalog_id") {

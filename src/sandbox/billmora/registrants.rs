@@ -11,20 +11,17 @@ impl State {
             false,
             &[
                 "pending",
-                "active",
-                "expired",
-                "suspended",
                 "pending_transfer",
-                "transferred_away",
+                "active",
+                "suspended",
+                "expired",
                 "cancelled",
-                "redemption",
-                "terminated",
             ],
         );
         v.boolean("auto_renew");
         let ns = v.array("nameservers", false, 1, 5);
         for (i, n) in ns.iter().enumerate() {
-            if !n.is_string() {
+            if !(n.is_string() || n.is_null()) {
                 v.fail(
                     &format!("nameservers.{i}"),
                     &format!("The nameservers.{i} field must be a string."),
@@ -34,19 +31,8 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        let mut changes = v.take(&["status", "auto_renew", "nameservers"]);
-        match v.str("status") {
-            Some("active") => {
-                changes.insert("registered_at".into(), json!(now()));
-            }
-            Some("suspended") => {
-                changes.insert("suspended_at".into(), json!(now()));
-            }
-            Some("cancelled") => {
-                changes.insert("cancelled_at".into(), json!(now()));
-            }
-            _ => {}
-        }
+        // Only the sent columns change: no registered_at/suspended_at/...
+        let changes = v.take(&["status", "auto_renew", "nameservers"]);
         self.touch(Kind::Registrant, id, changes);
         self.data(200, Kind::Registrant, id)
     }

@@ -29,19 +29,60 @@ impl State {
         if let Some(d) = v.str("next_due_date") {
             changes.insert("next_due_date".into(), json!(date_to_iso(d)));
         }
-        if let Some(status) = v.str("status") {
-            let stamp = match status {
-                "active" => Some("activated_at"),
-                "suspended" => Some("suspended_at"),
-                "terminated" => Some("terminated_at"),
-                "cancelled" => Some("cancelled_at"),
-                _ => None,
-            };
-            if let Some(k) = stamp {
-                changes.insert(k.into(), json!(now()));
+        let old_status = self
+            .get(Kind::Service, id)
+            .and_then(|r| r.get("status").and_then(Value::as_str).map(str::to_owned));
+        // Only the sent columns change: no activated_at/suspended_at/...
+        self.touch(Kind::Service, id, changes);
+        if let (Some(new), Some(old)) = (v.str("status"), old_status) {
+            if new != old {
+                self.service_status_changed(id, &old, new);
             }
         }
-        self.touch(Kind::Service, id, changes);
-        self.data(200, Kind::Service, id)
+        // The update is saved; re-reading with `scalings` then fails.
+        message(500, "Server Error")
+    }
+
+    /// ServiceObserver::updated: stock and order completion.
+    fn service_status_changed(&mut self, id: u64, old: &str, new: &str) {
+        let Some(service) = self.get(Kind::Service, id).cloned() else {
+            return;
+        };
+        let package_id = rec_u64(&service, "_package_id").unwrap_or(0);
+        let stock = self
+            .get(Kind::Package, package_id)
+            .and_then(|p| p.get("stock").and_then(Value::as_i64));
+        match new {
+            "active" => {
+                if old != "suspended" {
+                    if let Some(n) = stock.filter(|n| *n > 0) {
+                        self.touch(Kind::Package, package_id, obj(json!({"stock": n - 1})));
+                    }
+                }
+                if let Some(order_id) = rec_u64(&service, "_order_id") {
+                    let done = self.get(Kind::Order, order_id).is_some_and(|o| {
+                        o.get("status").and_then(Value::as_str) != Some("completed")
+                    }) && self
+                        .table(Kind::Service)
+                        .into_iter()
+                        .flat_map(|t| t.values())
+                        .filter(|s| rec_u64(s, "_order_id") == Some(order_id))
+                        .all(|s| s.get("status").and_then(Value::as_str) == Some("active"));
+                    if done {
+                        self.touch(
+                            Kind::Order,
+                            order_id,
+                            obj(json!({"status": "completed", "completed_at": now()})),
+                        );
+                    }
+                }
+            }
+            "terminated" | "cancelled" => {
+                if let Some(n) = stock.filter(|n| *n >= 0) {
+                    self.touch(Kind::Package, package_id, obj(json!({"stock": n + 1})));
+                }
+            }
+            _ => {}
+        }
     }
 }

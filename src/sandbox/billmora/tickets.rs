@@ -46,16 +46,12 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        let mut changes = v.take(&["status", "priority", "department"]);
-        match v.str("status") {
-            Some("closed") => {
-                changes.insert("closed_at".into(), json!(now()));
-            }
-            Some(_) => {
-                changes.insert("closed_at".into(), Value::Null);
-            }
-            None => {}
+        if v.str("status") == Some("customer-reply") {
+            // Passes the `in:` rule; not a value of the column's enum.
+            return message(500, "Server Error");
         }
+        // Only the sent columns change (no `closed_at`).
+        let changes = v.take(&["status", "priority", "department"]);
         self.touch(Kind::Ticket, id, changes);
         self.data(200, Kind::Ticket, id)
     }

@@ -7,9 +7,8 @@ impl State {
     pub(super) fn tld_rules(&self, v: &mut Validator<'_>, creating: bool, except: Option<u64>) {
         if v.string("tld", creating, 20) {
             if let Some(t) = v.str("tld") {
-                if t.contains('.') || t.contains(char::is_whitespace) {
-                    v.fail("tld", "The tld field format is invalid.");
-                } else if self
+                // No format rule on the API: `com` and `.com` both pass.
+                if self
                     .table(Kind::Tld)
                     .into_iter()
                     .flat_map(|x| x.values())
@@ -24,29 +23,21 @@ impl State {
         }
         v.one_of("status", creating, &["visible", "hidden"]);
         v.integer("plugin_id", false, 1, i64::MAX);
-        v.integer("min_years", creating, 1, 10);
-        v.integer("max_years", creating, 1, 10);
+        // `integer|min:1`: no upper bound and no min <= max rule on the API.
+        v.integer("min_years", creating, 1, i64::MAX);
+        v.integer("max_years", creating, 1, i64::MAX);
         v.integer("sort_order", false, i64::MIN, i64::MAX);
     }
 
     pub(super) fn create_tld(&mut self, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         self.tld_rules(&mut v, true, None);
-        if let (Some(lo), Some(hi)) = (int_of(body.get("min_years")), int_of(body.get("max_years")))
-        {
-            if hi < lo {
-                v.fail(
-                    "max_years",
-                    &format!("The max years field must be greater than or equal to {lo}."),
-                );
-            }
-        }
         if let Err(r) = v.finish() {
             return r;
         }
         let t = now();
         let mut record = obj(json!({
-            "plugin_id": null, "grace_period_days": 30, "redemption_period_days": 30, "sort_order": 0,
+            "plugin_id": null, "grace_period_days": 0, "redemption_period_days": 0, "sort_order": 0,
             "auto_renew": null, "_prices": [], "created_at": t, "updated_at": t
         }));
         record.extend(v.take(&[
@@ -58,27 +49,32 @@ impl State {
             "sort_order",
         ]));
         let id = self.insert(Kind::Tld, record);
-        self.data(201, Kind::Tld, id)
+        // TldsController::store: the model as inserted, no prices.
+        self.created(
+            Kind::Tld,
+            id,
+            &[
+                "plugin_id",
+                "grace_period_days",
+                "redemption_period_days",
+                "sort_order",
+            ],
+            body,
+        )
     }
 
     pub(super) fn update_tld(&mut self, id: u64, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         self.tld_rules(&mut v, false, Some(id));
-        let current = self.get(Kind::Tld, id);
-        let lo = int_of(body.get("min_years"))
-            .or_else(|| current.and_then(|r| int_of(r.get("min_years"))));
-        let hi = int_of(body.get("max_years"))
-            .or_else(|| current.and_then(|r| int_of(r.get("max_years"))));
-        if let (Some(lo), Some(hi)) = (lo, hi) {
-            if hi < lo {
-                v.fail(
-                    "max_years",
-                    &format!("The max years field must be greater than or equal to {lo}."),
-                );
-            }
-        }
         if let Err(r) = v.finish() {
             return r;
+        }
+        if nulls_a_not_null_column(body, &["sort_order"])
+            || [body.get("min_years"), body.get("max_years")]
+                .into_iter()
+                .any(|y| int_of(y).is_some_and(|y| y > i64::from(i32::MAX)))
+        {
+            return message(500, "Server Error");
         }
         let changes = v.take(&[
             "tld",

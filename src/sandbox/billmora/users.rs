@@ -36,8 +36,12 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        if body.contains_key("currency") {
-            // The users table has no currency column.
+        if body.contains_key("currency")
+            || nulls_a_not_null_column(body, &["status", "language"])
+            || v.str("language").is_some_and(|l| l.chars().count() > 5)
+        {
+            // No `currency` column; `status`/`language` are NOT NULL and
+            // `language` is char(5) although the rules say max:10.
             return message(500, "Server Error");
         }
         let (first, last) = (
@@ -52,7 +56,18 @@ impl State {
             "auto_credit_payment": false, "email_verified_at": null, "created_at": t, "updated_at": t
         }));
         let id = self.insert(Kind::User, record);
-        self.data(201, Kind::User, id)
+        // UsersController::store answers the model as inserted.
+        self.created(
+            Kind::User,
+            id,
+            &[
+                "status",
+                "language",
+                "auto_credit_payment",
+                "email_verified_at",
+            ],
+            body,
+        )
     }
 
     pub(super) fn update_user(&mut self, id: u64, body: &Record) -> SandboxResponse {
@@ -75,7 +90,13 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        if body.contains_key("currency") {
+        if body.contains_key("currency")
+            || nulls_a_not_null_column(
+                body,
+                &["first_name", "last_name", "email", "status", "language"],
+            )
+            || v.str("language").is_some_and(|l| l.chars().count() > 5)
+        {
             return message(500, "Server Error");
         }
         let mut changes = v.take(&["first_name", "last_name", "email", "status", "language"]);
