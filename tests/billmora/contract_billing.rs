@@ -21,7 +21,10 @@ fn assert_invoice_55(i: &Invoice) {
     assert_eq!(i.notes, None);
     // Midnight of 2026-08-03 in Asia/Jakarta, the server's default zone.
     assert_eq!(i.due_date, ts("2026-08-02T17:00:00Z"));
-    assert_eq!(i.due_day(), chrono::NaiveDate::from_ymd_opt(2026, 8, 3).unwrap());
+    assert_eq!(
+        i.due_day(),
+        chrono::NaiveDate::from_ymd_opt(2026, 8, 3).unwrap()
+    );
     assert_eq!(i.paid_at, None);
     assert_eq!(
         i.amount_due.to_string(),
@@ -92,7 +95,7 @@ async fn invoices_get_with_items() {
 }
 
 #[tokio::test]
-async fn invoices_create_sends_items_as_exact_numbers() {
+async fn invoices_create_sends_items_as_exact_numbers_and_meets_the_server_bug() {
     let server = MockServer::start().await;
     api("POST", "/invoices")
         .and(body_json(json!({
@@ -106,7 +109,9 @@ async fn invoices_create_sends_items_as_exact_numbers() {
             ],
             "send_email": false
         })))
-        .respond_with(created("invoices_show.json"))
+        // Every current server: InvoicesController writes a `notes` column
+        // the table lacks, and Laravel renders the QueryException bare.
+        .respond_with(reply(500, "error_500.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -116,8 +121,18 @@ async fn invoices_create_sends_items_as_exact_numbers() {
         .item("Domain registration borys.com - 1 year", 2, dec("12.99"))
         .item("Loyalty discount", 1, dec("-5.00"))
         .send_email(false);
-    let inv = client(&server).invoices().create(&new).await.unwrap();
-    assert_invoice_55(&inv);
+    let err = client(&server).invoices().create(&new).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(err.api_error().unwrap().message(), Some("Server Error"));
+    assert_eq!(
+        err.known_server_bug(),
+        Some(KnownServerBug::InvoiceNotesColumn)
+    );
+    assert_eq!(
+        err.attempts(),
+        Some(1),
+        "a POST that reached the server is not resent"
+    );
     // Amounts travel as JSON numbers with their exact digits, never via f64.
     let req = only_request(&server).await;
     let body = String::from_utf8(req.body).unwrap();
@@ -271,7 +286,8 @@ async fn orders_create_always_sends_coupon() {
                 {"type": "register", "domain": "borys.com", "tld_id": 2, "years": 1}
             ]
         })))
-        .respond_with(created("orders_show.json"))
+        // Every current server: OrderService writes `invoices.setup_fee`.
+        .respond_with(reply(500, "error_500_order_setup_fee.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -283,8 +299,17 @@ async fn orders_create_always_sends_coupon() {
                 .variant_option(6, vec![61, 62]),
         )
         .domain_item(DomainItem::register("borys.com", 2, 1));
-    let o = client(&server).orders().create(&new).await.unwrap();
-    assert_order_77(&o);
+    let err = client(&server).orders().create(&new).await.unwrap_err();
+    assert_eq!(
+        err.known_server_bug(),
+        Some(KnownServerBug::OrderInvoiceSetupFee)
+    );
+    assert!(err
+        .api_error()
+        .unwrap()
+        .message()
+        .unwrap()
+        .starts_with("Failed to create order: SQLSTATE[42S22]"));
 }
 
 #[tokio::test]
@@ -297,14 +322,19 @@ async fn orders_create_with_coupon_and_transfer() {
                 {"type": "transfer", "domain": "borys.dev", "tld_id": 4, "years": 2, "epp_code": "X1-Y2"}
             ]
         })))
-        .respond_with(created("orders_show.json"))
+        // Every current server: OrderService writes `invoices.setup_fee`.
+        .respond_with(reply(500, "error_500_order_setup_fee.json"))
         .expect(1)
         .mount(&server)
         .await;
     let new = NewOrder::new(12, "EUR", OrderStatus::Processing)
         .coupon("SUMMER26")
         .domain_item(DomainItem::transfer("borys.dev", 4, 2, "X1-Y2"));
-    client(&server).orders().create(&new).await.unwrap();
+    let err = client(&server).orders().create(&new).await.unwrap_err();
+    assert_eq!(
+        err.known_server_bug(),
+        Some(KnownServerBug::OrderInvoiceSetupFee)
+    );
 }
 
 #[tokio::test]

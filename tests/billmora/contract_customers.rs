@@ -78,7 +78,7 @@ async fn users_create_sends_exact_body() {
             "first_name": "Dana", "last_name": "Borys", "email": "dana@example.com",
             "password": "correct horse", "status": "active", "language": "en_US"
         })))
-        .respond_with(created("users_show.json"))
+        .respond_with(created("users_create_with_options.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -90,7 +90,15 @@ async fn users_create_sends_exact_body() {
         "Debug must hide the password"
     );
     let user = client(&server).users().create(&new).await.unwrap();
-    assert_dana(&user);
+    // UsersController::store: the model as inserted, not re-read.
+    assert_eq!(user.id, 14);
+    assert_eq!(user.fullname, "Dana Borys");
+    assert_eq!(user.status, Some(UserStatus::Active));
+    assert_eq!(user.language.as_deref(), Some("en_US"));
+    assert_eq!(user.auto_credit_payment, None);
+    assert_eq!(user.email_verified_at, None);
+    assert_eq!(user.created_at, ts("2026-07-22T08:15:42.613907Z"));
+    assert_eq!(user.created_at.timestamp_subsec_micros(), 613_907);
     let req = only_request(&server).await;
     assert_eq!(req.headers.get("content-type").unwrap(), "application/json");
 }
@@ -324,7 +332,7 @@ async fn tickets_create() {
             "user_id": 12, "subject": "Cannot reach my site", "department": "Technical",
             "priority": "high", "message": "borys.com shows a 502 since this morning."
         })))
-        .respond_with(created("tickets_show.json"))
+        .respond_with(created("tickets_create.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -336,7 +344,19 @@ async fn tickets_create() {
         "borys.com shows a 502 since this morning.",
     );
     let t = client(&server).tickets().create(&new).await.unwrap();
-    assert_ticket_9(&t);
+    // TicketsController::store loads user and messages.user after saving.
+    assert_eq!((t.id, t.ticket_number.as_str()), (10, "TCK-000010"));
+    assert_eq!(t.subject, "Cannot reach my site");
+    assert_eq!(t.status, TicketStatus::Open);
+    assert_eq!(t.priority, TicketPriority::High);
+    assert_eq!(t.department.as_deref(), Some("Technical"));
+    assert_eq!((t.last_reply_at, t.closed_at), (None, None));
+    assert_dana(t.user.as_ref().unwrap());
+    let msgs = t.messages.unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].message, "borys.com shows a 502 since this morning.");
+    assert!(!msgs[0].is_staff_reply);
+    assert_eq!(msgs[0].user.as_ref().map(|u| u.id), Some(12));
 }
 
 #[tokio::test]
