@@ -803,6 +803,142 @@ mod tests {
         assert_eq!(root, "https://h.example/billing/api");
     }
 
+    fn api_error(method: crate::http::Method, path: &str, status: u16, body: &str) -> Error {
+        crate::ApiError::from_response(
+            method,
+            path,
+            crate::http::StatusCode::from_u16(status).unwrap(),
+            None,
+            body.as_bytes(),
+            None,
+            1,
+        )
+        .into()
+    }
+
+    #[test]
+    fn known_server_bugs_are_recognised_by_route_and_status() {
+        use crate::http::Method;
+        let bare = r#"{"message": "Server Error"}"#;
+        let cases = [
+            (
+                Method::POST,
+                "/api/v1/invoices",
+                500,
+                bare,
+                Some(KnownServerBug::InvoiceNotesColumn),
+            ),
+            (
+                Method::POST,
+                "/billing/api/v1/variants",
+                500,
+                bare,
+                Some(KnownServerBug::VariantTypeColumn),
+            ),
+            (
+                Method::GET,
+                "/api/v1/services",
+                500,
+                bare,
+                Some(KnownServerBug::ServiceScalingsRelation),
+            ),
+            (
+                Method::GET,
+                "/api/v1/services/30",
+                500,
+                bare,
+                Some(KnownServerBug::ServiceScalingsRelation),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/services/30",
+                500,
+                bare,
+                Some(KnownServerBug::ServiceScalingsRelation),
+            ),
+            (
+                Method::POST,
+                "/api/v1/orders",
+                500,
+                r#"{"message": "Failed to create order: SQLSTATE[42S22]: Column not found: 1054 Unknown column 'setup_fee'"}"#,
+                Some(KnownServerBug::OrderInvoiceSetupFee),
+            ),
+            (
+                Method::POST,
+                "/api/domains/check",
+                422,
+                r#"{"success": false, "message": "TLD is not supported."}"#,
+                Some(KnownServerBug::DomainCheckTldLookup),
+            ),
+            // Other failures are not blamed on a known bug.
+            (
+                Method::POST,
+                "/api/v1/orders",
+                500,
+                r#"{"message": "Failed to create order: Undefined array key \"coupon\""}"#,
+                None,
+            ),
+            (Method::DELETE, "/api/v1/services/30", 500, bare, None),
+            (
+                Method::POST,
+                "/api/v1/invoices",
+                422,
+                r#"{"message": "x", "errors": {}}"#,
+                None,
+            ),
+            (
+                Method::POST,
+                "/api/domains/check",
+                422,
+                r#"{"success": false, "message": "Invalid domain name format."}"#,
+                None,
+            ),
+            (Method::GET, "/api/v1/users", 500, bare, None),
+        ];
+        for (method, path, status, body, want) in cases {
+            let err = api_error(method.clone(), path, status, body);
+            assert_eq!(known_server_bug(&err), want, "{method} {path} {status}");
+            assert_eq!(err.known_server_bug(), want);
+        }
+        assert_eq!(known_server_bug(&Error::Config("x".into())), None);
+        assert!(KnownServerBug::InvoiceNotesColumn
+            .to_string()
+            .contains("notes"));
+    }
+
+    #[test]
+    fn calendar_days_survive_the_server_timezone() {
+        use chrono::{DateTime, FixedOffset, NaiveDate};
+        let day = NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+        // Midnight of 2026-08-01 in zones from UTC-11 to UTC+11, as sent in UTC.
+        for hours in -11..=11 {
+            let offset = FixedOffset::east_opt(hours * 3600).unwrap();
+            let local_midnight = day
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_local_timezone(offset)
+                .unwrap();
+            let sent: DateTime<chrono::Utc> = local_midnight.to_utc();
+            assert_eq!(calendar_day(sent), day, "UTC{hours:+}");
+            assert_eq!(calendar_day_in(sent, offset), day, "UTC{hours:+}");
+        }
+    }
+
+    #[test]
+    fn money_columns_are_decimal_15_2() {
+        use rust_decimal::Decimal;
+        assert!(check_money_column("x", Decimal::new(1999, 2)).is_ok());
+        assert!(
+            check_money_column("x", Decimal::new(19990, 3)).is_ok(),
+            "19.990 is 19.99"
+        );
+        assert!(check_money_column("x", Decimal::new(1005, 3)).is_err());
+        assert!(check_money_column("x", Decimal::new(999_999_999_999_999, 2)).is_ok());
+        assert!(check_money_column("x", Decimal::new(1_000_000_000_000_000, 2)).is_err());
+        assert!(check_int_column("x", i64::from(i32::MAX)).is_ok());
+        assert!(check_int_column("x", i64::from(i32::MAX) + 1).is_err());
+    }
+
     #[test]
     fn date_forms() {
         let a = de::parse_date_time("2026-07-20T05:25:52.123456Z").unwrap();
