@@ -230,7 +230,24 @@ impl Catalogs<'_> {
             .await
     }
 
-    /// Creates a catalog.
+    /// Finds the catalog whose `slug` (unique) is `slug`, ignoring case as
+    /// the unique index does. The list's `search` only matches names, so
+    /// this walks every catalog (100 per page).
+    pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Catalog>> {
+        use futures_util::TryStreamExt;
+        let wanted = slug.trim();
+        let mut all = self.list(&CatalogFilter::new()).per_page(100).stream();
+        while let Some(found) = all.try_next().await? {
+            if found.slug.trim().eq_ignore_ascii_case(wanted) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Creates a catalog. The answer is the model as inserted (see
+    /// [`Catalog`]); `slug` must be unique (422), so after a failure that
+    /// may have landed look for it with [`find_by_slug`](Self::find_by_slug).
     pub async fn create(&self, catalog: &NewCatalog) -> Result<Catalog> {
         catalog.validate()?;
         self.client

@@ -435,6 +435,22 @@ impl Packages<'_> {
             .await
     }
 
+    /// Finds the package whose `slug` is `slug`, ignoring case. The API
+    /// refuses a slug any package already has (`unique:packages,slug`, all
+    /// catalogs); the list's `search` only matches names, so this walks
+    /// every package (100 per page).
+    pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Package>> {
+        use futures_util::TryStreamExt;
+        let wanted = slug.trim();
+        let mut all = self.list(&PackageFilter::new()).per_page(100).stream();
+        while let Some(found) = all.try_next().await? {
+            if found.slug.trim().eq_ignore_ascii_case(wanted) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
     /// Creates a package. The answer is the model as inserted plus its
     /// catalog: every option not sent is `None` (see [`Package`]). The
     /// server checks `slug` is unique across all catalogs.

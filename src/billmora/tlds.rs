@@ -265,6 +265,25 @@ impl Tlds<'_> {
         self.client.data(Request::get("/tlds/{id}").param(id)).await
     }
 
+    /// Finds the TLD stored as `tld` (compared without regard to case, as
+    /// the unique index does): `GET /tlds?search=` (a `LIKE` on the TLD),
+    /// every matching page, the exact match kept. `com` and `.com` are
+    /// different TLDs to the server.
+    pub async fn find_by_tld(&self, tld: &str) -> Result<Option<Tld>> {
+        use futures_util::TryStreamExt;
+        let wanted = tld.trim();
+        let mut tlds = self
+            .list(&TldFilter::new().search(wanted))
+            .per_page(100)
+            .stream();
+        while let Some(found) = tlds.try_next().await? {
+            if found.tld.trim().eq_ignore_ascii_case(wanted) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
     /// Creates a TLD (answered with the model as inserted: see [`Tld`];
     /// without `prices`, which the API cannot set).
     pub async fn create(&self, tld: &NewTld) -> Result<Tld> {

@@ -328,3 +328,81 @@ async fn find_by_email_without_a_match_is_none() {
     assert_eq!(found, None);
     assert_query(&server, "search=nobody%40example.com&page=1&per_page=100").await;
 }
+
+#[tokio::test]
+async fn find_by_tld_searches_and_keeps_the_exact_tld() {
+    let server = MockServer::start().await;
+    api("GET", "/tlds")
+        .and(query_param("search", "DEV"))
+        .respond_with(ok("tlds_list.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    api("GET", "/tlds")
+        .and(query_param("search", ".dev"))
+        .respond_with(ok("tlds_list.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let dev = c.tlds().find_by_tld("DEV").await.unwrap().unwrap();
+    assert_eq!((dev.id, dev.tld.as_str()), (4, "dev"));
+    assert_eq!(dev.status, TldStatus::Hidden);
+    // `.dev` is another TLD to the server: `dev` does not match it.
+    assert_eq!(c.tlds().find_by_tld(".dev").await.unwrap(), None);
+    let queries: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.query().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        queries,
+        vec![
+            "search=DEV&page=1&per_page=100",
+            "search=.dev&page=1&per_page=100"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn find_by_slug_walks_every_catalog_and_package() {
+    let server = MockServer::start().await;
+    api("GET", "/catalogs")
+        .respond_with(ok("catalogs_list.json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    api("GET", "/packages")
+        .respond_with(ok("packages_list.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let catalog = c.catalogs().find_by_slug("Web-Hosting").await.unwrap();
+    assert_eq!(catalog.map(|c| c.id), Some(3));
+    assert_eq!(c.catalogs().find_by_slug("vps").await.unwrap(), None);
+    let package = c
+        .packages()
+        .find_by_slug("business")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((package.id, package.slug.as_str()), (8, "business"));
+    let queries: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.url.path(), r.url.query().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        queries,
+        vec![
+            "/api/v1/catalogs page=1&per_page=100",
+            "/api/v1/catalogs page=1&per_page=100",
+            "/api/v1/packages page=1&per_page=100",
+        ]
+    );
+}
