@@ -344,12 +344,22 @@ impl Invoices<'_> {
     }
 
     /// Marks an invoice paid (`PUT {"status": "paid"}`).
+    ///
+    /// Only the status column changes in the answer (`paid_at` stays, no
+    /// transaction is recorded, so `amount_due` stays the total). The
+    /// server's `Invoice\Paid` listeners then run on its queue: the
+    /// invoice's order gets its pending auto-provisioned services activated
+    /// and its pending domains registered (which may complete the order),
+    /// services billed on the invoice's lines are renewed (and unsuspended),
+    /// and a `Credit Deposit...` invoice credits the user's wallet.
+    /// [`mark_unpaid`](Self::mark_unpaid) undoes none of it.
     pub async fn mark_paid(&self, id: u64) -> Result<Invoice> {
         self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Paid))
             .await
     }
 
-    /// Marks an invoice unpaid again (`PUT {"status": "unpaid"}`).
+    /// Marks an invoice unpaid again (`PUT {"status": "unpaid"}`): the
+    /// status only.
     pub async fn mark_unpaid(&self, id: u64) -> Result<Invoice> {
         self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Unpaid))
             .await

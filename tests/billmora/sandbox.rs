@@ -1081,3 +1081,34 @@ async fn faults_from_the_core_reach_the_client() {
     );
     let _ = Decimal::ZERO;
 }
+
+#[tokio::test]
+async fn paying_an_order_invoice_provisions_its_services_and_domains() {
+    let (_sandbox, client) = start().await;
+    let paid = client
+        .invoices()
+        .mark_paid(SEED_ORDER_INVOICE_ID)
+        .await
+        .unwrap();
+    assert_eq!(paid.status, InvoiceStatus::Paid);
+    // The Paid listeners (queued on a real installation): the order's
+    // pending auto-provisioned service goes active, which completes the
+    // order; its pending domain is registered.
+    let order = client.orders().get(SEED_ORDER_ID).await.unwrap();
+    let service = &order.services.as_ref().unwrap()[0];
+    assert_eq!(service.status, ServiceStatus::Active);
+    assert!(service.activated_at.is_some());
+    let domain = &order.registrants.as_ref().unwrap()[0];
+    assert_eq!(domain.status, RegistrantStatus::Active);
+    assert!(domain.registered_at.is_some() && domain.expires_at.is_some());
+    assert_eq!(order.status, OrderStatus::Completed);
+    assert!(order.completed_at.is_some());
+    // Marking it unpaid again undoes none of that.
+    client
+        .invoices()
+        .mark_unpaid(SEED_ORDER_INVOICE_ID)
+        .await
+        .unwrap();
+    let order = client.orders().get(SEED_ORDER_ID).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Completed);
+}

@@ -96,10 +96,66 @@ impl State {
         }
         // Only the status column changes: no `paid_at`, no transaction,
         // so `amount_due` stays the total (InvoicesController::update).
+        let was = self
+            .get(Kind::Invoice, id)
+            .and_then(|r| r.get("status").and_then(Value::as_str).map(str::to_owned));
         if let Some(status) = v.str("status") {
             changes.insert("status".into(), json!(status));
         }
         self.touch(Kind::Invoice, id, changes);
+        if v.str("status") == Some("paid") && was.as_deref() != Some("paid") {
+            self.invoice_paid(id);
+        }
         self.data(200, Kind::Invoice, id)
+    }
+
+    /// InvoiceObserver fires `Invoice\Paid`; its queued listeners run here
+    /// at once (a real installation runs them on its queue worker, soon
+    /// after the answer): ProvisionOnInvoicePaid activates the order's
+    /// pending services whose package has `auto_provision` (the fake has no
+    /// provisioning plugins), RegisterOnInvoicePaid activates its pending
+    /// domains. (RenewOnInvoicePaid only touches services named on the
+    /// invoice's items, which order invoices never do.)
+    fn invoice_paid(&mut self, id: u64) {
+        let Some(order_id) = self
+            .get(Kind::Invoice, id)
+            .and_then(|r| rec_u64(r, "_order_id"))
+        else {
+            return;
+        };
+        let of_order = |s: &Self, kind: Kind| -> Vec<(u64, Record)> {
+            s.table(kind)
+                .into_iter()
+                .flat_map(|t| t.values())
+                .filter(|r| rec_u64(r, "_order_id") == Some(order_id))
+                .filter(|r| r.get("status").and_then(Value::as_str) == Some("pending"))
+                .filter_map(|r| Some((rec_u64(r, "id")?, r.clone())))
+                .collect()
+        };
+        for (service, record) in of_order(self, Kind::Service) {
+            let auto = rec_u64(&record, "_package_id")
+                .and_then(|p| self.get(Kind::Package, p))
+                .and_then(|p| p.get("auto_provision").and_then(Value::as_bool))
+                .unwrap_or(true);
+            if !auto {
+                continue;
+            }
+            let due = record
+                .get("next_due_date")
+                .cloned()
+                .filter(|d| !d.is_null());
+            self.touch(
+                Kind::Service,
+                service,
+                obj(json!({
+                    "status": "active", "activated_at": now(),
+                    "next_due_date": due.unwrap_or_else(|| json!(now())),
+                })),
+            );
+            self.service_status_changed(service, "pending", "active");
+        }
+        for (registrant, _) in of_order(self, Kind::Registrant) {
+            self.activate_registrant(registrant);
+        }
     }
 }

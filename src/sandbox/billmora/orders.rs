@@ -221,15 +221,11 @@ impl State {
                     "created_at": t, "updated_at": t
                 })),
             );
-            invoice_lines.push((name.clone(), quantity, amount, Some(service_id), None));
+            // OrderService writes its invoice items with `service_id` null.
+            let _ = service_id;
+            invoice_lines.push((name.clone(), quantity, amount, None, None));
             if !setup.is_zero() {
-                invoice_lines.push((
-                    format!("{name} setup fee"),
-                    quantity,
-                    setup,
-                    Some(service_id),
-                    None,
-                ));
+                invoice_lines.push((format!("{name} setup fee"), quantity, setup, None, None));
             }
         }
         for (kind, domain, tld_id, years, price) in domain_lines {
@@ -253,7 +249,8 @@ impl State {
                     "created_at": t, "updated_at": t
                 })),
             );
-            invoice_lines.push((description, 1, price, None, Some(registrant_id)));
+            let _ = registrant_id;
+            invoice_lines.push((description, 1, price, None, None));
         }
         let total = add(subtotal, setup_total);
         let record = obj(json!({
@@ -315,16 +312,24 @@ impl State {
                 })),
             };
             if let Some(change) = change {
+                let new = change["status"].as_str().unwrap_or_default().to_owned();
                 self.touch(Kind::Service, service, obj(change));
+                if new != current {
+                    self.service_status_changed(service, &current, &new);
+                }
             }
         }
         for registrant in of_order(self, Kind::Registrant) {
             let pending = self
                 .get(Kind::Registrant, registrant)
                 .is_some_and(|r| r.get("status").and_then(Value::as_str) == Some("pending"));
+            if status == "completed" {
+                if pending {
+                    self.activate_registrant(registrant);
+                }
+                continue;
+            }
             let change = match status.as_str() {
-                "completed" if pending => Some(json!({"status": "active", "registered_at": now()})),
-                "completed" => None,
                 "cancelled" | "failed" => {
                     Some(json!({"status": "cancelled", "cancelled_at": now()}))
                 }

@@ -36,4 +36,28 @@ impl State {
         self.touch(Kind::Registrant, id, changes);
         self.data(200, Kind::Registrant, id)
     }
+
+    /// `Registrant::activate()`: active, registered (if not yet), expiring
+    /// its term from now.
+    pub(super) fn activate_registrant(&mut self, id: u64) {
+        let Some(record) = self.get(Kind::Registrant, id) else {
+            return;
+        };
+        let years = record.get("years").and_then(Value::as_u64).unwrap_or(1);
+        let expires = chrono::Utc::now()
+            .checked_add_months(chrono::Months::new(
+                u32::try_from(years.saturating_mul(12)).unwrap_or(u32::MAX),
+            ))
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%S.000000Z").to_string());
+        let registered = record
+            .get("registered_at")
+            .cloned()
+            .filter(|d| !d.is_null())
+            .unwrap_or_else(|| json!(now()));
+        self.touch(
+            Kind::Registrant,
+            id,
+            obj(json!({"status": "active", "registered_at": registered, "expires_at": expires})),
+        );
+    }
 }

@@ -44,7 +44,7 @@ impl State {
     }
 
     /// ServiceObserver::updated: stock and order completion.
-    fn service_status_changed(&mut self, id: u64, old: &str, new: &str) {
+    pub(super) fn service_status_changed(&mut self, id: u64, old: &str, new: &str) {
         let Some(service) = self.get(Kind::Service, id).cloned() else {
             return;
         };
