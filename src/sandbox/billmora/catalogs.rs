@@ -87,4 +87,21 @@ impl State {
         self.touch(Kind::Catalog, id, changes);
         self.data(200, Kind::Catalog, id)
     }
+
+    /// The relations of `CatalogResource`: `packages` on show (`$catalog->load('packages')`).
+    pub(super) fn catalog_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        let _ = full; // the same relations on every endpoint
+        let packages: Vec<Value> = self
+            .sorted(Kind::Package)
+            .into_iter()
+            .filter(|p| rec_u64(p, "_catalog_id") == rec_u64(record, "id"))
+            .map(|p| self.render(Kind::Package, p, false))
+            .collect();
+        put("packages", Some(Value::Array(packages)));
+    }
 }

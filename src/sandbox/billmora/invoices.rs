@@ -158,4 +158,20 @@ impl State {
             self.activate_registrant(registrant);
         }
     }
+
+    /// The relations of `InvoiceResource`: `user` always (list and show), `items` on show, create and update.
+    pub(super) fn invoice_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        put("user", Some(self.loaded_user(record)));
+        if full {
+            put(
+                "items",
+                Some(record.get("_items").cloned().unwrap_or(json!([]))),
+            );
+        }
+    }
 }

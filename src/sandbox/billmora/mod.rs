@@ -770,146 +770,38 @@ impl State {
             .filter(|(k, _)| !k.starts_with('_'))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        // A loaded `user` whose row is soft-deleted renders as `null`
-        // (JsonResource turns a nested resource of null into null).
-        let user = || {
-            Some(
-                rec_u64(record, "_user_id")
-                    .and_then(|id| self.get(Kind::User, id))
-                    .map_or(Value::Null, |u| self.render(Kind::User, u, false)),
-            )
-        };
         let mut put = |key: &str, value: Option<Value>| {
             if let Some(v) = value {
                 out.insert(key.to_owned(), v);
             }
         };
+        // Each resource's relations live in its own file.
         match kind {
-            Kind::User | Kind::Catalog if !full => {}
             Kind::User => {}
-            Kind::Catalog => {
-                let packages: Vec<Value> = self
-                    .sorted(Kind::Package)
-                    .into_iter()
-                    .filter(|p| rec_u64(p, "_catalog_id") == rec_u64(record, "id"))
-                    .map(|p| self.render(Kind::Package, p, false))
-                    .collect();
-                put("packages", Some(Value::Array(packages)));
-            }
-            Kind::Service => {
-                put("user", user());
-                let package = rec_u64(record, "_package_id")
-                    .and_then(|id| self.get(Kind::Package, id))
-                    .map(|p| self.render(Kind::Package, p, false));
-                put("package", package);
-                put(
-                    "scalings",
-                    Some(record.get("_scalings").cloned().unwrap_or(json!([]))),
-                );
-            }
-            Kind::Invoice => {
-                put("user", user());
-                if full {
-                    put(
-                        "items",
-                        Some(record.get("_items").cloned().unwrap_or(json!([]))),
-                    );
-                }
-            }
-            Kind::Order => {
-                put("user", user());
-                if full {
-                    put(
-                        "items",
-                        Some(record.get("_items").cloned().unwrap_or(json!([]))),
-                    );
-                    let oid = rec_u64(record, "id");
-                    let children = |k: Kind| -> Value {
-                        Value::Array(
-                            self.table(k)
-                                .into_iter()
-                                .flat_map(|t| t.values())
-                                .filter(|r| !is_trashed(r))
-                                .filter(|r| rec_u64(r, "_order_id") == oid)
-                                .map(|r| self.bare(r))
-                                .collect(),
-                        )
-                    };
-                    put("services", Some(children(Kind::Service)));
-                    put("registrants", Some(children(Kind::Registrant)));
-                    put("invoices", Some(children(Kind::Invoice)));
-                }
-            }
-            Kind::Ticket => {
-                put("user", user());
-                if full {
-                    let messages: Vec<Value> = record
-                        .get("_messages")
-                        .and_then(Value::as_array)
-                        .map(|msgs| {
-                            msgs.iter()
-                                .map(|m| {
-                                    let mut m = obj(m.clone());
-                                    let author = m
-                                        .remove("_user_id")
-                                        .and_then(|v| v.as_u64())
-                                        .and_then(|id| self.get(Kind::User, id))
-                                        .map_or(Value::Null, |u| self.render(Kind::User, u, false));
-                                    m.insert("user".into(), author);
-                                    Value::Object(m)
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    put("messages", Some(Value::Array(messages)));
-                }
-            }
-            Kind::Package => {
-                let catalog = rec_u64(record, "_catalog_id")
-                    .and_then(|id| self.get(Kind::Catalog, id))
-                    .map(|c| self.render(Kind::Catalog, c, false));
-                put("catalog", catalog);
-                if full {
-                    put(
-                        "prices",
-                        Some(record.get("_prices").cloned().unwrap_or(json!([]))),
-                    );
-                    let variants: Vec<Value> = record
-                        .get("_variant_ids")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_u64)
-                        .filter_map(|id| self.get(Kind::Variant, id))
-                        .map(|v| self.render(Kind::Variant, v, true))
-                        .collect();
-                    put("variants", Some(Value::Array(variants)));
-                }
-            }
-            Kind::Variant => {
-                put(
-                    "options",
-                    Some(record.get("_options").cloned().unwrap_or(json!([]))),
-                );
-                out.remove("sort_order");
-            }
-            Kind::Registrant => {
-                put("user", user());
-                let tld = rec_u64(record, "_tld_id")
-                    .and_then(|id| self.get(Kind::Tld, id))
-                    .map(|t| self.render(Kind::Tld, t, false));
-                put("tld", tld);
-            }
-            Kind::Tld => {
-                if full {
-                    put(
-                        "prices",
-                        Some(record.get("_prices").cloned().unwrap_or(json!([]))),
-                    );
-                }
-            }
+            Kind::Catalog if !full => {}
+            Kind::Catalog => self.catalog_relations(record, full, &mut put),
+            Kind::Service => self.service_relations(record, full, &mut put),
+            Kind::Invoice => self.invoice_relations(record, full, &mut put),
+            Kind::Order => self.order_relations(record, full, &mut put),
+            Kind::Ticket => self.ticket_relations(record, full, &mut put),
+            Kind::Package => self.package_relations(record, full, &mut put),
+            Kind::Variant => self.variant_relations(record, full, &mut put),
+            Kind::Registrant => self.registrant_relations(record, full, &mut put),
+            Kind::Tld => self.tld_relations(record, full, &mut put),
+        }
+        if kind == Kind::Variant {
+            // VariantResource has no `sort_order`.
+            out.remove("sort_order");
         }
         Value::Object(out)
+    }
+
+    /// A loaded `user` relation: `null` when the row is soft-deleted
+    /// (JsonResource turns a nested resource of null into null).
+    fn loaded_user(&self, record: &Record) -> Value {
+        rec_u64(record, "_user_id")
+            .and_then(|id| self.get(Kind::User, id))
+            .map_or(Value::Null, |u| self.render(Kind::User, u, false))
     }
 
     /// A record without any relation (as nested in another resource).

@@ -344,4 +344,35 @@ impl State {
         self.touch(Kind::Order, id, changes);
         self.data(200, Kind::Order, id)
     }
+
+    /// The relations of `OrderResource`: `user` always; `items`, `services`, `registrants`, `invoices` on show and update.
+    pub(super) fn order_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        put("user", Some(self.loaded_user(record)));
+        if full {
+            put(
+                "items",
+                Some(record.get("_items").cloned().unwrap_or(json!([]))),
+            );
+            let oid = rec_u64(record, "id");
+            let children = |k: Kind| -> Value {
+                Value::Array(
+                    self.table(k)
+                        .into_iter()
+                        .flat_map(|t| t.values())
+                        .filter(|r| !is_trashed(r))
+                        .filter(|r| rec_u64(r, "_order_id") == oid)
+                        .map(|r| self.bare(r))
+                        .collect(),
+                )
+            };
+            put("services", Some(children(Kind::Service)));
+            put("registrants", Some(children(Kind::Registrant)));
+            put("invoices", Some(children(Kind::Invoice)));
+        }
+    }
 }

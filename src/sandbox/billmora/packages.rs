@@ -115,4 +115,33 @@ impl State {
         self.touch(Kind::Package, id, changes);
         self.data(200, Kind::Package, id)
     }
+
+    /// The relations of `PackageResource`: `catalog` always; `prices` and `variants.options.prices` on show.
+    pub(super) fn package_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        let catalog = rec_u64(record, "_catalog_id")
+            .and_then(|id| self.get(Kind::Catalog, id))
+            .map(|c| self.render(Kind::Catalog, c, false));
+        put("catalog", catalog);
+        if full {
+            put(
+                "prices",
+                Some(record.get("_prices").cloned().unwrap_or(json!([]))),
+            );
+            let variants: Vec<Value> = record
+                .get("_variant_ids")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_u64)
+                .filter_map(|id| self.get(Kind::Variant, id))
+                .map(|v| self.render(Kind::Variant, v, true))
+                .collect();
+            put("variants", Some(Value::Array(variants)));
+        }
+    }
 }

@@ -60,4 +60,19 @@ impl State {
             obj(json!({"status": "active", "registered_at": registered, "expires_at": expires})),
         );
     }
+
+    /// The relations of `RegistrantResource`: `user` and `tld`, everywhere.
+    pub(super) fn registrant_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        let _ = full; // the same relations on every endpoint
+        put("user", Some(self.loaded_user(record)));
+        let tld = rec_u64(record, "_tld_id")
+            .and_then(|id| self.get(Kind::Tld, id))
+            .map(|t| self.render(Kind::Tld, t, false));
+        put("tld", tld);
+    }
 }

@@ -85,4 +85,23 @@ impl State {
             _ => {}
         }
     }
+
+    /// The relations of `ServiceResource`: `user`, `package`, `scalings` (what the controller loads; it fails on real servers before rendering).
+    pub(super) fn service_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        let _ = full; // the same relations on every endpoint
+        put("user", Some(self.loaded_user(record)));
+        let package = rec_u64(record, "_package_id")
+            .and_then(|id| self.get(Kind::Package, id))
+            .map(|p| self.render(Kind::Package, p, false));
+        put("package", package);
+        put(
+            "scalings",
+            Some(record.get("_scalings").cloned().unwrap_or(json!([]))),
+        );
+    }
 }

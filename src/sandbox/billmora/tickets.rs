@@ -55,4 +55,35 @@ impl State {
         self.touch(Kind::Ticket, id, changes);
         self.data(200, Kind::Ticket, id)
     }
+
+    /// The relations of `TicketResource`: `user` always; `messages.user` on show, create and update.
+    pub(super) fn ticket_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        put("user", Some(self.loaded_user(record)));
+        if full {
+            let messages: Vec<Value> = record
+                .get("_messages")
+                .and_then(Value::as_array)
+                .map(|msgs| {
+                    msgs.iter()
+                        .map(|m| {
+                            let mut m = obj(m.clone());
+                            let author = m
+                                .remove("_user_id")
+                                .and_then(|v| v.as_u64())
+                                .and_then(|id| self.get(Kind::User, id))
+                                .map_or(Value::Null, |u| self.render(Kind::User, u, false));
+                            m.insert("user".into(), author);
+                            Value::Object(m)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            put("messages", Some(Value::Array(messages)));
+        }
+    }
 }

@@ -87,4 +87,19 @@ impl State {
         self.touch(Kind::Tld, id, changes);
         self.data(200, Kind::Tld, id)
     }
+
+    /// The relations of `TldResource`: `prices` on show and update.
+    pub(super) fn tld_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        if full {
+            put(
+                "prices",
+                Some(record.get("_prices").cloned().unwrap_or(json!([]))),
+            );
+        }
+    }
 }

@@ -34,4 +34,18 @@ impl State {
         self.touch(Kind::Variant, id, changes);
         self.data(200, Kind::Variant, id)
     }
+
+    /// The relations of `VariantResource`: `options.prices` everywhere (list, show, update).
+    pub(super) fn variant_relations(
+        &self,
+        record: &Record,
+        full: bool,
+        put: &mut dyn FnMut(&str, Option<Value>),
+    ) {
+        let _ = full; // the same relations on every endpoint
+        put(
+            "options",
+            Some(record.get("_options").cloned().unwrap_or(json!([]))),
+        );
+    }
 }
