@@ -142,10 +142,12 @@ pub struct PackagePrice {
     /// Period of a recurring price.
     #[serde(default)]
     pub billing_period: Option<BillingPeriod>,
-    /// Always `null` on current servers.
+    /// Always `null` on current servers: `PackagePriceResource` reads
+    /// `billing_interval`, the column is `time_interval`.
     #[serde(default, with = "crate::lenient::int_opt")]
     pub billing_interval: Option<u32>,
-    /// Always `null` on current servers.
+    /// Always `null` on current servers: `package_prices` has no
+    /// `enabled` column (see each rate's own `enabled`).
     #[serde(default, deserialize_with = "super::de::bool_opt")]
     pub enabled: Option<bool>,
     /// Amounts per currency code (a JSON column: `null`, `[]` or an object).
