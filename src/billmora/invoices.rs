@@ -4,7 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_money_column, check_one_of, check_range, Client, Deleted, User, PAGES};
+use super::{
+    check_money_column, check_one_of, check_range, check_timestamp_day, Client, Deleted, User,
+    PAGES,
+};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};
 
@@ -209,6 +212,7 @@ impl NewInvoice {
     }
 
     fn validate(&self) -> Result<()> {
+        check_timestamp_day("due_date", self.due_date)?;
         if let Some(s) = &self.status {
             check_one_of("status", s, InvoiceStatus::KNOWN)?;
         }
@@ -279,6 +283,9 @@ impl InvoiceUpdate {
     fn validate(&self) -> Result<()> {
         if let Some(s) = &self.status {
             check_one_of("status", s, InvoiceStatus::KNOWN)?;
+        }
+        if let Some(d) = self.due_date {
+            check_timestamp_day("due_date", d)?;
         }
         Ok(())
     }

@@ -620,6 +620,22 @@ fn check_money_column(field: &str, value: rust_decimal::Decimal) -> Result<()> {
     Ok(())
 }
 
+/// Billmora keeps dates in MySQL `timestamp` columns, which hold
+/// 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC; the `date` rule lets
+/// any date through to a database error (500). A day is stored as midnight
+/// in the server's timezone, so the first and last day are left out.
+fn check_timestamp_day(field: &str, day: chrono::NaiveDate) -> Result<()> {
+    let first = chrono::NaiveDate::from_ymd_opt(1970, 1, 2).unwrap_or_default();
+    let last = chrono::NaiveDate::from_ymd_opt(2038, 1, 18).unwrap_or_default();
+    if day < first || day > last {
+        return Err(Error::invalid_input(
+            field,
+            format!("{day} is outside what Billmora's timestamp columns hold ({first} to {last})"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_one_of<T: PartialEq + std::fmt::Display>(
     field: &str,
     value: &T,

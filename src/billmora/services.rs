@@ -5,7 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{check_one_of, check_opt_text, Client, Deleted, Package, User, PAGES};
+use super::{
+    check_one_of, check_opt_text, check_timestamp_day, Client, Deleted, Package, User, PAGES,
+};
 use super::{BillingPeriod, BillingType};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
@@ -208,6 +210,9 @@ impl ServiceUpdate {
     fn validate(&self) -> Result<()> {
         if let Some(s) = &self.status {
             check_one_of("status", s, &REQUEST_STATUSES)?;
+        }
+        if let Some(d) = self.next_due_date {
+            check_timestamp_day("next_due_date", d)?;
         }
         check_opt_text("name", self.name.as_ref(), 255)
     }

@@ -344,3 +344,66 @@ fn limits_themselves_are_accepted() {
         .prorata_day(31);
     assert_eq!(serde_json::to_value(&p).unwrap()["prorata_day"], 31);
 }
+
+#[tokio::test]
+async fn dates_beyond_mysql_timestamps_are_refused() {
+    let server = MockServer::start().await;
+    let c = client(&server);
+    let late = NaiveDate::from_ymd_opt(2038, 2, 1).unwrap();
+    refused(
+        c.invoices()
+            .update(55, &InvoiceUpdate::new().due_date(late))
+            .await,
+        "due_date",
+    );
+    refused(
+        c.invoices()
+            .create(&NewInvoice::new(12, late).item("x", 1, dec("1.00")))
+            .await,
+        "due_date",
+    );
+    refused(
+        c.services()
+            .update(30, &ServiceUpdate::new().next_due_date(late))
+            .await,
+        "next_due_date",
+    );
+    refused(
+        c.invoices()
+            .create(&NewInvoice::new(12, due()).item("x", 1, dec("1.005")))
+            .await,
+        "items.0.unit_price",
+    );
+    refused(
+        c.users()
+            .create(&NewUser::new("A", "B", "ab@example.com", "password1").language("en_US_x"))
+            .await,
+        "language",
+    );
+    refused(
+        c.tickets()
+            .update(9, &TicketUpdate::new().status(TicketStatus::CustomerReply))
+            .await,
+        "status",
+    );
+    refused(
+        c.registrants()
+            .update(
+                40,
+                &RegistrantUpdate::new().status(RegistrantStatus::Redemption),
+            )
+            .await,
+        "status",
+    );
+    refused(
+        c.packages()
+            .update(7, &PackageUpdate::new().sort_order(i64::from(i32::MAX) + 1))
+            .await,
+        "sort_order",
+    );
+    refused(c.domains().check("a.com").await, "domain");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing reached the server"
+    );
+}
