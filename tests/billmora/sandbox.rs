@@ -586,6 +586,16 @@ async fn validation_errors_and_server_errors() {
     )
     .await;
     assert_eq!((status, body), (500, json!({"message": "Server Error"})));
+    // A date the `date` rule accepts and a MySQL timestamp cannot hold.
+    let (status, _, _) = raw(
+        reqwest::Method::PUT,
+        format!("{base}/invoices/{SEED_INVOICE_ID}"),
+        Some(&token),
+        true,
+        Some(json!({"due_date": "2040-01-01"})),
+    )
+    .await;
+    assert_eq!(status, 500);
     // `language` passes `max:10` and overflows the char(5) column.
     let (status, _, _) = raw(
         reqwest::Method::POST,

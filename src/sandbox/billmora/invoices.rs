@@ -86,7 +86,7 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        if body.contains_key("notes") {
+        if body.contains_key("notes") || beyond_timestamp(v.str("due_date")) {
             // `notes` passes validation; the table has no such column.
             return message(500, "Server Error");
         }

@@ -1143,6 +1143,15 @@ fn date_to_iso(text: &str) -> String {
         .unwrap_or_else(|_| format!("{date}T{time}.000000Z"))
 }
 
+/// Whether a request date falls outside a MySQL `timestamp` column
+/// (1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC): the `date` rule lets
+/// it through, the insert fails.
+fn beyond_timestamp(text: Option<&str>) -> bool {
+    text.map(date_to_iso).is_some_and(|iso| {
+        iso.as_str() < "1970-01-01T00:00:01" || iso.as_str() > "2038-01-19T03:14:07"
+    })
+}
+
 fn int_of(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => n.as_i64(),

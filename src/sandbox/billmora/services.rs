@@ -19,6 +19,9 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
+        if beyond_timestamp(v.str("next_due_date")) {
+            return message(500, "Server Error");
+        }
         let mut changes = v.take(&[
             "status",
             "name",
