@@ -328,6 +328,59 @@ async fn abilities_are_enforced() {
 }
 
 #[tokio::test]
+async fn middleware_runs_in_the_servers_order() {
+    let (sandbox, _) = start().await;
+    let base = sandbox.base_url();
+    // Route-model binding runs right after authentication: an unknown id
+    // is 404 before the IP allow list, the limiter and the ability check.
+    let no_users = sandbox.add_token(&["invoices.view"]);
+    let (status, headers, _) = raw(
+        reqwest::Method::GET,
+        format!("{base}/users/999"),
+        Some(&no_users),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(header(&headers, "x-ratelimit-limit"), None);
+    let blocked = sandbox.add_ip_restricted_token(&["*"], &["203.0.113.7"]);
+    let (status, _, _) = raw(
+        reqwest::Method::GET,
+        format!("{base}/users/999"),
+        Some(&blocked),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // The ability check comes after the limiter: a refusal is counted and
+    // carries the rate headers.
+    let (status, headers, body) = raw(
+        reqwest::Method::GET,
+        format!("{base}/users/{SEED_USER_ID}"),
+        Some(&no_users),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(header(&headers, "x-ratelimit-limit"), Some("60"));
+    assert_eq!(header(&headers, "x-ratelimit-remaining"), Some("59"));
+    // The IP check comes before the limiter: not counted.
+    let (status, headers, _) = raw(
+        reqwest::Method::GET,
+        format!("{base}/users/{SEED_USER_ID}"),
+        Some(&blocked),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(header(&headers, "x-ratelimit-limit"), None);
+}
+
+#[tokio::test]
 async fn ip_allow_lists_and_the_webhook_route() {
     let (sandbox, _) = start().await;
     let blocked = sandbox.add_ip_restricted_token(&["*"], &["203.0.113.7"]);
