@@ -47,7 +47,7 @@ pub struct Domains<'a> {
 impl Domains<'_> {
     /// Checks whether `domain` (e.g. `example.com`) can be registered.
     ///
-    /// Server bug (`app/Http/Controllers/Api/DomainsController.php:41-42`):
+    /// Server bug (`app/Http/Controllers/Api/DomainsController.php:39,42`):
     /// the TLD is looked up with its leading dot (`.com`), while the admin
     /// UI stores TLDs without one (`com`). On an installation whose TLDs
     /// were made in the admin UI every check answers 422 `TLD is not
@@ -79,7 +79,7 @@ impl Domains<'_> {
     }
 }
 
-/// The server's own format check (`DomainsController.php:29`), on the
+/// The server's own format check (`DomainsController.php:30`), on the
 /// lower-cased name: `^[a-z0-9][a-z0-9\-]*[a-z0-9]\.[a-z]+(\.[a-z]+)?$`.
 fn matches_server_pattern(domain: &str) -> bool {
     let Some((label, tld)) = domain.split_once('.') else {

@@ -372,13 +372,13 @@ pub enum KnownServerBug {
     ServiceScalingsRelation,
     /// `POST /variants` always answers 500: the `variants.type` column is
     /// `NOT NULL` without a default and the API neither accepts nor sets it
-    /// (`app/Http/Controllers/Api/VariantsController.php:50`,
+    /// (`app/Http/Controllers/Api/VariantsController.php:57`,
     /// `database/migrations/2025_12_31_163849_create_variants_table.php:18`).
     VariantTypeColumn,
     /// `POST /api/domains/check` answers 422 `TLD is not supported.` for
     /// every TLD stored without a leading dot (all TLDs made in the admin
     /// UI): it looks up `.com` where the table holds `com`
-    /// (`app/Http/Controllers/Api/DomainsController.php:41-42`). The same
+    /// (`app/Http/Controllers/Api/DomainsController.php:39,42`). The same
     /// answer is given for TLDs the installation really does not sell.
     DomainCheckTldLookup,
 }

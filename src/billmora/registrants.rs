@@ -88,7 +88,7 @@ pub struct Registrant {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What `PUT /registrants/{id}` accepts (`RegistrantsController.php:58`).
+/// What `PUT /registrants/{id}` accepts (`RegistrantsController.php:54`).
 const REQUEST_STATUSES: [RegistrantStatus; 6] = [
     RegistrantStatus::Pending,
     RegistrantStatus::PendingTransfer,

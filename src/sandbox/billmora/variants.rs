@@ -14,7 +14,7 @@ impl State {
             return r;
         }
         // `variants.type` is NOT NULL without a default and the API never
-        // sets it (VariantsController.php:50): every create is a 500.
+        // sets it (VariantsController.php:57): every create is a 500.
         message(500, "Server Error")
     }
 
