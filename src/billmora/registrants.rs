@@ -155,6 +155,12 @@ impl RegistrantUpdate {
 
 super::list_filter! {
     /// Filters of `GET /registrants`.
+    ///
+    /// Server bug (`app/Http/Controllers/Api/RegistrantsController.php:23-24`): `search` is an
+    /// ungrouped `where registrant_number LIKE ... OR domain LIKE ...` added after the other
+    /// filters, so rows whose `domain` matches come back whatever `status`,
+    /// `user_id` say (other users' registrants included). Filter again on the
+    /// client when combining `search` with them. `%` and `_` are wildcards.
     RegistrantFilter {
         text {
             /// Only domains in this state.

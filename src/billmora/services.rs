@@ -220,6 +220,12 @@ impl ServiceUpdate {
 
 super::list_filter! {
     /// Filters of `GET /services`.
+    ///
+    /// Server bug (`app/Http/Controllers/Api/ServicesController.php:23-24`): `search` is an
+    /// ungrouped `where service_number LIKE ... OR name LIKE ...` added after the other
+    /// filters, so rows whose `name` matches come back whatever `status`,
+    /// `user_id` say (other users' services included). Filter again on the
+    /// client when combining `search` with them. `%` and `_` are wildcards.
     ServiceFilter {
         text {
             /// Only services in this state.

@@ -206,6 +206,12 @@ impl TicketUpdate {
 
 super::list_filter! {
     /// Filters of `GET /tickets`.
+    ///
+    /// Server bug (`app/Http/Controllers/Api/TicketsController.php:25-26`): `search` is an
+    /// ungrouped `where ticket_number LIKE ... OR subject LIKE ...` added after the other
+    /// filters, so rows whose `subject` matches come back whatever `status`,
+    /// `user_id`, `priority` say (other users' tickets included). Filter again on the
+    /// client when combining `search` with them. `%` and `_` are wildcards.
     TicketFilter {
         text {
             /// Only tickets in this state.

@@ -1175,3 +1175,62 @@ async fn paying_an_order_invoice_provisions_its_services_and_domains() {
     let order = client.orders().get(SEED_ORDER_ID).await.unwrap();
     assert_eq!(order.status, OrderStatus::Completed);
 }
+
+#[tokio::test]
+async fn search_escapes_the_other_filters_as_on_the_server() {
+    let (_sandbox, client) = start().await;
+    let other = client
+        .users()
+        .create(&NewUser::new(
+            "Ola",
+            "Nowak",
+            "ola@example.com",
+            "password1",
+        ))
+        .await
+        .unwrap();
+    for user in [SEED_USER_ID, other.id] {
+        client
+            .tickets()
+            .create(&NewTicket::new(
+                user,
+                "Site down",
+                "Technical",
+                TicketPriority::Low,
+                "Help",
+            ))
+            .await
+            .unwrap();
+    }
+    // `user_id` binds to `ticket_number LIKE`, not to `subject LIKE`.
+    let found = client
+        .tickets()
+        .list(&TicketFilter::new().user_id(SEED_USER_ID).search("down"))
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2, "the other user's ticket leaks in");
+    let mine = client
+        .tickets()
+        .list(&TicketFilter::new().user_id(SEED_USER_ID))
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    // Users: `status` binds to `last_name LIKE` only.
+    let suspended = client
+        .users()
+        .list(
+            &UserFilter::new()
+                .search("example.com")
+                .status(UserStatus::Suspended),
+        )
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        suspended.len(),
+        2,
+        "no user is suspended, both emails match"
+    );
+}

@@ -29,7 +29,9 @@
 //!   finds TLDs stored with a leading dot; values that pass validation but
 //!   not the columns (`language` over 5 characters, `null` into `NOT NULL`,
 //!   ticket status `customer-reply`, a `currency` for users, invoice
-//!   `notes`) answer 500.
+//!   `notes`, a date past 2038) answer 500; a list's `search` is an
+//!   ungrouped `OR`, so combined with `status`/`user_id` it lets other rows
+//!   through.
 //! - Side effects as the source has them, and no others: an invoice status
 //!   change touches only the status (`amount_due` stays the total: no
 //!   transactions); ticket, service and registrant updates set no
@@ -329,17 +331,25 @@ impl Kind {
         )
     }
 
+    /// The `LIKE` columns of `search`, in the controller's order: the
+    /// first is `where`, the others `orWhere`, none of them grouped.
     fn search_fields(self) -> &'static [&'static str] {
         match self {
-            Kind::User => &["first_name", "last_name", "email"],
+            Kind::User => &["email", "first_name", "last_name"],
             Kind::Service => &["service_number", "name"],
             Kind::Invoice => &["invoice_number"],
             Kind::Order => &["order_number"],
             Kind::Ticket => &["ticket_number", "subject"],
             Kind::Package | Kind::Catalog | Kind::Variant => &["name"],
-            Kind::Registrant => &["domain", "registrant_number"],
+            Kind::Registrant => &["registrant_number", "domain"],
             Kind::Tld => &["tld"],
         }
+    }
+
+    /// Whether the controller adds `search` before its other filters
+    /// (UsersController) rather than after them (everyone else).
+    fn searches_first(self) -> bool {
+        self == Kind::User
     }
 }
 
@@ -857,29 +867,42 @@ impl State {
         let priority = non_empty("priority").filter(|_| kind == Kind::Ticket);
         let user_id = non_empty("user_id").filter(|_| kind.filters_user());
         let search = non_empty("search").map(str::to_lowercase);
+        let filters = |r: &Record| {
+            status.is_none_or(|s| r.get("status").and_then(Value::as_str) == Some(s))
+                && priority.is_none_or(|p| r.get("priority").and_then(Value::as_str) == Some(p))
+                && user_id.is_none_or(|u| {
+                    rec_u64(r, "_user_id").map(|id| id.to_string()).as_deref() == Some(u)
+                })
+        };
+        let like = |r: &Record, field: &str, q: &str| {
+            r.get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.to_lowercase().contains(q))
+        };
+        // The controllers' SQL, with its precedence: `search` is an
+        // ungrouped `where ... or where ...`, so AND binds the other filters
+        // to only one of its columns (the last one when search comes first,
+        // the first one otherwise). Other users' rows can leak in.
+        let matches = |r: &Record| match search.as_deref() {
+            None => filters(r),
+            Some(q) => {
+                let fields = kind.search_fields();
+                let (bound, free): (&str, &[&str]) = if kind.searches_first() {
+                    let (last, rest) = fields.split_last().unwrap_or((&"", &[]));
+                    (last, rest)
+                } else {
+                    let (first, rest) = fields.split_first().unwrap_or((&"", &[]));
+                    (first, rest)
+                };
+                (like(r, bound, q) && filters(r)) || free.iter().any(|f| like(r, f, q))
+            }
+        };
         let rows: Vec<&Record> = self
             .listed(kind)
             .into_iter()
-            // SoftDeletes' global scope.
+            // SoftDeletes' global scope (Laravel groups the wheres above).
             .filter(|r| !is_trashed(r))
-            .filter(|r| status.is_none_or(|s| r.get("status").and_then(Value::as_str) == Some(s)))
-            .filter(|r| {
-                priority.is_none_or(|p| r.get("priority").and_then(Value::as_str) == Some(p))
-            })
-            .filter(|r| {
-                user_id.is_none_or(|u| {
-                    rec_u64(r, "_user_id").map(|id| id.to_string()).as_deref() == Some(u)
-                })
-            })
-            .filter(|r| {
-                search.as_ref().is_none_or(|q| {
-                    kind.search_fields().iter().any(|f| {
-                        r.get(*f)
-                            .and_then(Value::as_str)
-                            .is_some_and(|v| v.to_lowercase().contains(q.as_str()))
-                    })
-                })
-            })
+            .filter(|r| matches(r))
             .collect();
         let page = req
             .query_value("page")
