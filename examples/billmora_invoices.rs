@@ -1,11 +1,7 @@
-//! Billmora invoicing workflow: create a user (or find them again by
-//! email), try to invoice them for two items with a discount line, mark an
-//! invoice paid, then walk every unpaid invoice.
-//!
-//! Current Billmora servers fail every `POST /invoices` with a 500 (their
-//! controller writes a `notes` column the table lacks); the example shows
-//! how to recognise that with [`BillmoraErrorExt::known_server_bug`] and
-//! carries on with an existing invoice.
+//! Billmora invoicing workflow: create a user (and find them again by
+//! email, the safe way to learn whether a create landed), invoice them for
+//! two items with a discount line, mark the invoice paid, then walk every
+//! unpaid invoice.
 //!
 //! ```text
 //! BILLMORA_BASE_URL=https://billing.example.com BILLMORA_API_TOKEN='1|...' \
@@ -17,9 +13,7 @@
 
 use std::process::ExitCode;
 
-use billkit::billmora::{
-    BillmoraErrorExt, Client, InvoiceFilter, InvoiceStatus, KnownServerBug, NewInvoice, NewUser,
-};
+use billkit::billmora::{Client, InvoiceFilter, InvoiceStatus, NewInvoice, NewUser};
 use billkit::{Decimal, TryStreamExt};
 use chrono::{Days, Utc};
 
@@ -117,47 +111,38 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             Decimal::new(1299, 2),
         )
         .item("Loyalty discount", 1, Decimal::new(-500, 2));
-    let invoice_id = match client.invoices().create(&new_invoice).await {
-        Ok(invoice) => {
-            println!(
-                "Created invoice {} (#{}) for {} {}, due {}",
-                invoice.invoice_number,
-                invoice.id,
-                invoice.total,
-                invoice.currency,
-                invoice.due_day(),
-            );
-            Some(invoice.id)
-        }
-        Err(e) if e.known_server_bug() == Some(KnownServerBug::InvoiceNotesColumn) => {
-            println!("Invoice not created: {e}");
-            println!("    ({})", KnownServerBug::InvoiceNotesColumn);
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
-
-    // 3. Paid: the oldest unpaid invoice if ours could not be made. Only the
-    //    status changes (no paid_at, no transaction, so amount_due stays).
-    let oldest_unpaid = client
-        .invoices()
-        .list(&InvoiceFilter::new().status(InvoiceStatus::Unpaid))
-        .collect_all()
-        .await?
-        .last()
-        .map(|i| i.id);
-    if let Some(id) = invoice_id.or(oldest_unpaid) {
-        let paid = client.invoices().mark_paid(id).await?;
+    let invoice = client.invoices().create(&new_invoice).await?;
+    println!(
+        "Created invoice {} (#{}): subtotal {}, discount {}, tax {}, total {} {}, due {}",
+        invoice.invoice_number,
+        invoice.id,
+        invoice.subtotal,
+        invoice.discount,
+        invoice.tax,
+        invoice.total,
+        invoice.currency,
+        invoice.due_day(),
+    );
+    for item in invoice.items.as_deref().unwrap_or_default() {
         println!(
-            "Marked {} as {}; paid_at {}; amount due {:.2}",
-            paid.invoice_number,
-            paid.status,
-            paid.paid_at
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_else(|| "-".into()),
-            paid.amount_due
+            "    {:>3} x {:>8}  = {:>8}  {}",
+            item.quantity, item.unit_price, item.amount, item.description
         );
     }
+
+    // 3. Paid. Only the status changes in the answer (no paid_at, and no
+    //    transaction, so amount_due stays); the server's queued listeners
+    //    then provision what the invoice's order bought.
+    let paid = client.invoices().mark_paid(invoice.id).await?;
+    println!(
+        "Marked {} as {}; paid_at {}; amount due {:.2}",
+        paid.invoice_number,
+        paid.status,
+        paid.paid_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "-".into()),
+        paid.amount_due
+    );
 
     // 4. Every unpaid invoice, page by page (50 per request).
     println!("Unpaid invoices:");

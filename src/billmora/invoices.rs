@@ -42,10 +42,9 @@ pub struct Invoice {
     /// Discount.
     #[serde(with = "crate::money::decimal")]
     pub discount: Decimal,
-    /// Tax. `None` only in a create answer (the model is not re-read and
-    /// the API never sets it; the column defaults to 0).
-    #[serde(default, with = "crate::money::decimal_opt")]
-    pub tax: Option<Decimal>,
+    /// Tax (the API never sets it; 0 unless the server's own billing did).
+    #[serde(with = "crate::money::decimal")]
+    pub tax: Decimal,
     /// What the user owes in all.
     #[serde(with = "crate::money::decimal")]
     pub total: Decimal,
@@ -196,10 +195,12 @@ impl NewInvoice {
         self
     }
 
-    /// Notes. **Refused**: the server writes them to a `notes` column the
-    /// `invoices` table does not have
-    /// ([`KnownServerBug::InvoiceNotesColumn`](super::KnownServerBug::InvoiceNotesColumn)).
-    #[deprecated(note = "Billmora has no invoices.notes column; the request would fail with 500")]
+    /// Notes. The server accepts them and throws them away: the `invoices`
+    /// table has no `notes` column, and Eloquent silently drops keys that
+    /// are not columns of a `$guarded` model.
+    #[deprecated(
+        note = "Billmora has no invoices.notes column: the server accepts and discards notes"
+    )]
     pub fn notes(mut self, v: impl Into<String>) -> Self {
         self.notes = Some(v.into());
         self
@@ -219,12 +220,6 @@ impl NewInvoice {
         if let Some(c) = &self.currency {
             // `max:10` on the API, but the column is `char(3)`-sized: longer fails with 500.
             crate::validate::text("currency", c, 3)?;
-        }
-        if self.notes.is_some() {
-            return Err(Error::invalid_input(
-                "notes",
-                "Billmora has no invoices.notes column; the server would answer 500 (leave notes out)",
-            ));
         }
         if self.items.is_empty() {
             return Err(Error::invalid_input(
@@ -327,14 +322,15 @@ impl Invoices<'_> {
             .await
     }
 
-    /// Creates an invoice; the server computes the totals.
+    /// Creates an invoice; the server computes the totals: `subtotal` is
+    /// the sum of the positive lines, `discount` that of the negative ones.
     ///
-    /// **Fails on every current Billmora server** with 500 `Server Error`
-    /// ([`KnownServerBug::InvoiceNotesColumn`](super::KnownServerBug::InvoiceNotesColumn)):
-    /// the controller always writes `notes`, a column the `invoices` table
-    /// lacks. The insert fails inside the transaction, so nothing is saved
-    /// and a retry cannot duplicate. On a fixed server the answer is the
-    /// model as inserted plus `user` and `items`, with `tax` `None`.
+    /// The answer is re-read (InvoiceObserver refreshes the model after the
+    /// commit) and carries `user` and `items`. An invoice whose total is 0
+    /// or less comes back already `paid`; one for a user with
+    /// `auto_credit_payment` may be paid from their credit. Nothing in the
+    /// request is unique, so a create that may have landed cannot be
+    /// looked up: check the user's newest invoices before sending again.
     pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
         invoice.validate()?;
         self.client

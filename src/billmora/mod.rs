@@ -31,7 +31,8 @@
 //!   the database (a `language` over 5 characters, a third decimal place)
 //!   is refused too.
 //! - Some endpoints fail on every current server because of bugs in its
-//!   source (invoice, order and variant creates; service reads).
+//!   source (variant creates; service reads and updates; the domain
+//!   check's TLD lookup).
 //!   [`known_server_bug`] names them ([`KnownServerBug`]).
 //! - The client limits itself to Billmora's default 60 requests per minute
 //!   per token, learns the real quota from `X-RateLimit-Limit` /
@@ -40,6 +41,7 @@
 //! ```no_run
 //! use billkit::billmora::{
 //!     BillmoraErrorExt, Client, InvoiceFilter, InvoiceStatus, KnownServerBug, NewInvoice, NewUser,
+//!     OrderFilter,
 //! };
 //! use billkit::{Decimal, TryStreamExt};
 //! use chrono::NaiveDate;
@@ -62,10 +64,15 @@
 //! let new_invoice = NewInvoice::new(user.id, due)
 //!     .item("Hosting, August", 1, Decimal::new(1000, 2))
 //!     .item("Loyalty discount", 1, Decimal::new(-150, 2));
-//! match client.invoices().create(&new_invoice).await {
-//!     Ok(invoice) => println!("invoice {} due {}", invoice.invoice_number, invoice.due_day()),
-//!     Err(e) if e.known_server_bug() == Some(KnownServerBug::InvoiceNotesColumn) => {
-//!         eprintln!("this Billmora cannot create invoices through its API: {e}");
+//! let invoice = client.invoices().create(&new_invoice).await?;
+//! println!("invoice {} due {}", invoice.invoice_number, invoice.due_day());
+//!
+//! match client.services().get(30).await {
+//!     Ok(service) => println!("service {}", service.service_number),
+//!     Err(e) if e.known_server_bug() == Some(KnownServerBug::ServiceScalingsRelation) => {
+//!         // Every current server fails here; read services through their order.
+//!         let orders = client.orders().list(&OrderFilter::new().user_id(user.id)).collect_all().await?;
+//!         println!("{} orders", orders.len());
 //!     }
 //!     Err(e) => return Err(e),
 //! }
@@ -352,18 +359,6 @@ pub fn is_maintenance(err: &Error) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KnownServerBug {
-    /// `POST /invoices` always answers 500: the controller writes a `notes`
-    /// column the `invoices` table does not have
-    /// (`app/Http/Controllers/Api/InvoicesController.php:91`). Nothing is
-    /// saved (the insert fails inside the transaction). `PUT /invoices/{id}`
-    /// with `notes` fails the same way.
-    InvoiceNotesColumn,
-    /// `POST /orders` answers 500 `Failed to create order: ... setup_fee`
-    /// for every valid order: `OrderService::createOrder` writes a
-    /// `setup_fee` column the `invoices` table does not have
-    /// (`app/Services/Package/Admin/OrderService.php:371`). The transaction
-    /// rolls back, so no order, service, domain or invoice is left behind.
-    OrderInvoiceSetupFee,
     /// `GET /services`, `GET /services/{id}` and `PUT /services/{id}`
     /// eager-load a `scalings` relation the `Service` model does not define
     /// (`app/Http/Controllers/Api/ServicesController.php:20,39,64`): 500 for
@@ -387,12 +382,6 @@ impl KnownServerBug {
     /// One line a person can act on.
     pub fn description(&self) -> &'static str {
         match self {
-            KnownServerBug::InvoiceNotesColumn => {
-                "Billmora server bug: invoice writes use a `notes` column that does not exist; nothing was saved"
-            }
-            KnownServerBug::OrderInvoiceSetupFee => {
-                "Billmora server bug: order creation writes `invoices.setup_fee`, which does not exist; nothing was saved"
-            }
             KnownServerBug::ServiceScalingsRelation => {
                 "Billmora server bug: service endpoints load a `scalings` relation that does not exist (an update is saved before the 500)"
             }
@@ -444,14 +433,6 @@ fn known_500_bug(api: &crate::ApiError) -> Option<KnownServerBug> {
     let resource = parts.next().unwrap_or_default();
     let has_id = parts.next().is_some();
     match (method, resource, has_id) {
-        ("POST", "invoices", false) => Some(KnownServerBug::InvoiceNotesColumn),
-        ("POST", "orders", false)
-            if api.message().is_some_and(|m| {
-                m.starts_with("Failed to create order") && m.contains("setup_fee")
-            }) =>
-        {
-            Some(KnownServerBug::OrderInvoiceSetupFee)
-        }
         ("GET" | "PUT", "services", _) => Some(KnownServerBug::ServiceScalingsRelation),
         ("POST", "variants", false) => Some(KnownServerBug::VariantTypeColumn),
         _ => None,
@@ -620,13 +601,16 @@ fn check_money_column(field: &str, value: rust_decimal::Decimal) -> Result<()> {
     Ok(())
 }
 
-/// Billmora keeps dates in MySQL `timestamp` columns, which hold
-/// 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC; the `date` rule lets
-/// any date through to a database error (500). A day is stored as midnight
-/// in the server's timezone, so the first and last day are left out.
+/// Billmora keeps dates in `timestamp` columns; its `date` rule lets any
+/// day through. MariaDB 11.5+ (Billmora's default database) holds
+/// 1970-01-01 00:00:01 to 2106-02-07 06:28:15 UTC, so days outside that
+/// fail with 500 everywhere and are refused. MySQL and older MariaDB stop
+/// at 2038-01-19 03:14:07: there a later day is a 500 billkit cannot
+/// foresee. A day is stored as midnight in the server's timezone, so the
+/// first and last day are left out.
 fn check_timestamp_day(field: &str, day: chrono::NaiveDate) -> Result<()> {
     let first = chrono::NaiveDate::from_ymd_opt(1970, 1, 2).unwrap_or_default();
-    let last = chrono::NaiveDate::from_ymd_opt(2038, 1, 18).unwrap_or_default();
+    let last = chrono::NaiveDate::from_ymd_opt(2106, 2, 6).unwrap_or_default();
     if day < first || day > last {
         return Err(Error::invalid_input(
             field,
@@ -862,13 +846,6 @@ mod tests {
         let cases = [
             (
                 Method::POST,
-                "/api/v1/invoices",
-                500,
-                bare,
-                Some(KnownServerBug::InvoiceNotesColumn),
-            ),
-            (
-                Method::POST,
                 "/billing/api/v1/variants",
                 500,
                 bare,
@@ -897,19 +874,13 @@ mod tests {
             ),
             (
                 Method::POST,
-                "/api/v1/orders",
-                500,
-                r#"{"message": "Failed to create order: SQLSTATE[42S22]: Column not found: 1054 Unknown column 'setup_fee'"}"#,
-                Some(KnownServerBug::OrderInvoiceSetupFee),
-            ),
-            (
-                Method::POST,
                 "/api/domains/check",
                 422,
                 r#"{"success": false, "message": "TLD is not supported."}"#,
                 Some(KnownServerBug::DomainCheckTldLookup),
             ),
             // Other failures are not blamed on a known bug.
+            (Method::POST, "/api/v1/invoices", 500, bare, None),
             (
                 Method::POST,
                 "/api/v1/orders",
@@ -920,7 +891,7 @@ mod tests {
             (Method::DELETE, "/api/v1/services/30", 500, bare, None),
             (
                 Method::POST,
-                "/api/v1/invoices",
+                "/api/v1/variants",
                 422,
                 r#"{"message": "x", "errors": {}}"#,
                 None,
@@ -940,9 +911,9 @@ mod tests {
             assert_eq!(err.known_server_bug(), want);
         }
         assert_eq!(known_server_bug(&Error::Config("x".into())), None);
-        assert!(KnownServerBug::InvoiceNotesColumn
+        assert!(KnownServerBug::ServiceScalingsRelation
             .to_string()
-            .contains("notes"));
+            .contains("scalings"));
     }
 
     #[test]

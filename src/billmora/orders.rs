@@ -416,12 +416,12 @@ impl Orders<'_> {
     /// reached the server; a 500 `Failed to create order: ...` comes back as
     /// [`Error::Api`](crate::Error::Api).
     ///
-    /// **Fails on every current Billmora server** for every valid order
-    /// ([`KnownServerBug::OrderInvoiceSetupFee`](super::KnownServerBug::OrderInvoiceSetupFee)):
-    /// `OrderService::createOrder` writes `invoices.setup_fee`, a column
-    /// that does not exist. It runs in one transaction, so nothing is
-    /// left behind. On a fixed server the answer is the order as inserted
-    /// (`tax` `None`) with its user, items, services, registrants and invoice.
+    /// The server creates the order, its services, domains and invoice in
+    /// one transaction. The answer is the order as inserted, not re-read
+    /// (`tax` and `notes` are `None`), with its user, items, services,
+    /// registrants and invoices loaded. Nothing in the request is unique:
+    /// after a failure that may have landed, look at the user's newest
+    /// orders before sending again.
     pub async fn create(&self, order: &NewOrder) -> Result<Order> {
         order.validate()?;
         self.client.data(Request::post("/orders").json(order)).await

@@ -13,9 +13,10 @@ fn assert_invoice_55(i: &Invoice) {
     assert_eq!(i.id, 55);
     assert_eq!(i.invoice_number, "INV-000055");
     assert_eq!(i.status, InvoiceStatus::Unpaid);
-    assert_eq!(i.subtotal.to_string(), "50.98");
-    assert_eq!(i.discount.to_string(), "0.00");
-    assert_eq!(i.tax.map(|t| t.to_string()).as_deref(), Some("0.00"));
+    // Positive lines make the subtotal, negative ones the discount.
+    assert_eq!(i.subtotal.to_string(), "55.98");
+    assert_eq!(i.discount.to_string(), "5.00");
+    assert_eq!(i.tax.to_string(), "0.00");
     assert_eq!(i.total, dec("50.98"));
     assert_eq!(i.currency, "USD");
     assert_eq!(i.notes, None);
@@ -95,7 +96,7 @@ async fn invoices_get_with_items() {
 }
 
 #[tokio::test]
-async fn invoices_create_sends_items_as_exact_numbers_and_meets_the_server_bug() {
+async fn invoices_create_sends_items_as_exact_numbers() {
     let server = MockServer::start().await;
     api("POST", "/invoices")
         .and(body_json(json!({
@@ -109,9 +110,9 @@ async fn invoices_create_sends_items_as_exact_numbers_and_meets_the_server_bug()
             ],
             "send_email": false
         })))
-        // Every current server: InvoicesController writes a `notes` column
-        // the table lacks, and Laravel renders the QueryException bare.
-        .respond_with(reply(500, "error_500.json"))
+        // InvoiceObserver refreshes the invoice after the commit: the
+        // answer is the stored row with user and items, like a show.
+        .respond_with(created("invoices_show.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -121,18 +122,9 @@ async fn invoices_create_sends_items_as_exact_numbers_and_meets_the_server_bug()
         .item("Domain registration borys.com - 1 year", 2, dec("12.99"))
         .item("Loyalty discount", 1, dec("-5.00"))
         .send_email(false);
-    let err = client(&server).invoices().create(&new).await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
-    assert_eq!(err.api_error().unwrap().message(), Some("Server Error"));
-    assert_eq!(
-        err.known_server_bug(),
-        Some(KnownServerBug::InvoiceNotesColumn)
-    );
-    assert_eq!(
-        err.attempts(),
-        Some(1),
-        "a POST that reached the server is not resent"
-    );
+    let inv = client(&server).invoices().create(&new).await.unwrap();
+    assert_invoice_55(&inv);
+    assert_eq!(inv.items.as_ref().map(Vec::len), Some(3));
     // Amounts travel as JSON numbers with their exact digits, never via f64.
     let req = only_request(&server).await;
     let body = String::from_utf8(req.body).unwrap();
@@ -286,8 +278,7 @@ async fn orders_create_always_sends_coupon() {
                 {"type": "register", "domain": "borys.com", "tld_id": 2, "years": 1}
             ]
         })))
-        // Every current server: OrderService writes `invoices.setup_fee`.
-        .respond_with(reply(500, "error_500_order_setup_fee.json"))
+        .respond_with(created("orders_create.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -299,17 +290,17 @@ async fn orders_create_always_sends_coupon() {
                 .variant_option(6, vec![61, 62]),
         )
         .domain_item(DomainItem::register("borys.com", 2, 1));
-    let err = client(&server).orders().create(&new).await.unwrap_err();
-    assert_eq!(
-        err.known_server_bug(),
-        Some(KnownServerBug::OrderInvoiceSetupFee)
-    );
-    assert!(err
-        .api_error()
-        .unwrap()
-        .message()
-        .unwrap()
-        .starts_with("Failed to create order: SQLSTATE[42S22]"));
+    let o = client(&server).orders().create(&new).await.unwrap();
+    // OrderService's Order::create is not re-read: no tax, no notes; the
+    // relations are loaded from the database.
+    assert_eq!((o.id, o.order_number.as_str()), (77, "ORD-000077"));
+    assert_eq!(o.tax, None);
+    assert_eq!(o.notes, None);
+    assert_eq!(o.total, dec("47.99"));
+    assert_eq!(o.created_at, ts("2026-07-22T08:15:42.613907Z"));
+    assert_dana(o.user.as_ref().unwrap());
+    assert_eq!(o.items.as_ref().map(Vec::len), Some(2));
+    assert_eq!(o.invoices.as_ref().unwrap()[0].tax, dec("0.00"));
 }
 
 #[tokio::test]
@@ -322,19 +313,15 @@ async fn orders_create_with_coupon_and_transfer() {
                 {"type": "transfer", "domain": "borys.dev", "tld_id": 4, "years": 2, "epp_code": "X1-Y2"}
             ]
         })))
-        // Every current server: OrderService writes `invoices.setup_fee`.
-        .respond_with(reply(500, "error_500_order_setup_fee.json"))
+        .respond_with(created("orders_create.json"))
         .expect(1)
         .mount(&server)
         .await;
     let new = NewOrder::new(12, "EUR", OrderStatus::Processing)
         .coupon("SUMMER26")
         .domain_item(DomainItem::transfer("borys.dev", 4, 2, "X1-Y2"));
-    let err = client(&server).orders().create(&new).await.unwrap_err();
-    assert_eq!(
-        err.known_server_bug(),
-        Some(KnownServerBug::OrderInvoiceSetupFee)
-    );
+    let o = client(&server).orders().create(&new).await.unwrap();
+    assert_eq!(o.tax, None);
 }
 
 #[tokio::test]

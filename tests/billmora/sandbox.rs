@@ -104,31 +104,56 @@ async fn the_example_workflow_runs_against_the_sandbox() {
         Some(user.id)
     );
 
-    // Every invoice create fails on the real server; nothing is saved.
-    let err = client
+    // The server computes the totals: positive lines are the subtotal,
+    // negative ones the discount. The answer is re-read (tax present).
+    let invoice = client
         .invoices()
-        .create(&NewInvoice::new(user.id, due()).item("Hosting", 1, dec("30.00")))
+        .create(
+            &NewInvoice::new(user.id, due())
+                .item("Hosting", 1, dec("30.00"))
+                .item("Domain", 2, dec("12.99"))
+                .item("Loyalty discount", 1, dec("-5.00")),
+        )
         .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
-    assert_eq!(
-        err.known_server_bug(),
-        Some(KnownServerBug::InvoiceNotesColumn)
-    );
+        .unwrap();
+    assert_eq!(invoice.status, InvoiceStatus::Unpaid);
+    assert_eq!(invoice.subtotal.to_string(), "55.98");
+    assert_eq!(invoice.discount.to_string(), "5.00");
+    assert_eq!(invoice.total.to_string(), "50.98");
+    assert_eq!(invoice.tax.to_string(), "0.00");
+    assert_eq!(invoice.amount_due, dec("50.98"));
+    assert_eq!(invoice.due_day(), due());
+    let items = invoice.items.as_ref().unwrap();
+    assert_eq!(items[1].amount.to_string(), "25.98");
+    assert_eq!(items[2].unit_price.to_string(), "-5.00");
+    assert_eq!(invoice.user.as_ref().map(|u| u.id), Some(user.id));
+    // Nothing to pay: paid at once (InvoiceObserver).
+    let free = client
+        .invoices()
+        .create(&NewInvoice::new(user.id, due()).item("Voucher", 1, dec("-1.00")))
+        .await
+        .unwrap();
+    assert_eq!(free.status, InvoiceStatus::Paid);
+    assert!(free.paid_at.is_some());
+    assert_eq!(free.amount_due, dec("0"));
     let mine = client
         .invoices()
         .list(&InvoiceFilter::new().user_id(user.id))
         .collect_all()
         .await
         .unwrap();
-    assert!(mine.is_empty());
+    assert_eq!(
+        mine.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![free.id, invoice.id]
+    );
+    assert_eq!(mine[0].items, None, "lists omit items");
 
     // Marking paid changes the status only: no paid_at, no transaction.
     let paid = client.invoices().mark_paid(SEED_INVOICE_ID).await.unwrap();
     assert_eq!(paid.status, InvoiceStatus::Paid);
     assert_eq!(paid.paid_at, None);
     assert_eq!(paid.amount_due, dec("10.00"));
-    assert_eq!(paid.tax, Some(dec("0.00")));
+    assert_eq!(paid.tax, dec("0.00"));
     assert_eq!(paid.items.as_ref().map(Vec::len), Some(1));
 
     let unpaid: Vec<Invoice> = client
@@ -141,7 +166,7 @@ async fn the_example_workflow_runs_against_the_sandbox() {
         .unwrap();
     assert_eq!(
         unpaid.iter().map(|i| i.id).collect::<Vec<_>>(),
-        vec![SEED_ORDER_INVOICE_ID]
+        vec![invoice.id, SEED_ORDER_INVOICE_ID]
     );
     assert_eq!(unpaid[0].items, None, "lists omit items");
 
@@ -628,7 +653,7 @@ async fn validation_errors_and_server_errors() {
     .await;
     assert_eq!(status, 500);
 
-    // A valid invoice: the server's own bug (no `notes` column), a bare 500.
+    // Amounts beyond decimal(15,2) pass `numeric` and fail in MySQL.
     let (status, _, body) = raw(
         reqwest::Method::POST,
         format!("{base}/invoices"),
@@ -645,7 +670,7 @@ async fn validation_errors_and_server_errors() {
         format!("{base}/invoices/{SEED_INVOICE_ID}"),
         Some(&token),
         true,
-        Some(json!({"due_date": "2040-01-01"})),
+        Some(json!({"due_date": "2107-01-01"})),
     )
     .await;
     assert_eq!(status, 500);
@@ -678,9 +703,9 @@ async fn validation_errors_and_server_errors() {
 #[tokio::test]
 async fn orders_services_and_domains_follow_the_server() {
     let (_sandbox, client) = start().await;
-    // OrderService::createOrder always fails (invoices.setup_fee); the
-    // transaction leaves nothing behind.
-    let err = client
+    // OrderService::createOrder: the order as inserted (no tax), with its
+    // services, domains and invoice loaded.
+    let placed = client
         .orders()
         .create(
             &NewOrder::new(SEED_USER_ID, "USD", OrderStatus::Pending)
@@ -688,11 +713,22 @@ async fn orders_services_and_domains_follow_the_server() {
                 .domain_item(DomainItem::register("borys.com", SEED_TLD_ID, 2)),
         )
         .await
-        .unwrap_err();
+        .unwrap();
+    assert_eq!(placed.status, OrderStatus::Pending);
+    assert_eq!(placed.tax, None, "not re-read");
     assert_eq!(
-        err.known_server_bug(),
-        Some(KnownServerBug::OrderInvoiceSetupFee)
+        placed.subtotal.to_string(),
+        "45.98",
+        "2 x 10.00 + 2 years x 12.99"
     );
+    assert_eq!(placed.setup_fee.to_string(), "10.00");
+    assert_eq!(placed.total.to_string(), "55.98");
+    assert_eq!(placed.services.as_ref().map(Vec::len), Some(2));
+    assert_eq!(placed.registrants.as_ref().unwrap()[0].domain, "borys.com");
+    let invoice = &placed.invoices.as_ref().unwrap()[0];
+    assert_eq!((invoice.total, invoice.tax), (dec("55.98"), dec("0.00")));
+    let reread = client.orders().get(placed.id).await.unwrap();
+    assert_eq!(reread.tax, Some(dec("0.00")));
     let orders = client
         .orders()
         .list(&OrderFilter::new())
@@ -701,10 +737,10 @@ async fn orders_services_and_domains_follow_the_server() {
         .unwrap();
     assert_eq!(
         orders.iter().map(|o| o.id).collect::<Vec<_>>(),
-        vec![SEED_ORDER_ID]
+        vec![placed.id, SEED_ORDER_ID]
     );
 
-    // The seeded (portal) order, with every relation.
+    // The seeded order, with every relation.
     let order = client.orders().get(SEED_ORDER_ID).await.unwrap();
     assert_eq!(order.status, OrderStatus::Pending);
     assert_eq!(order.tax, Some(dec("0.00")));

@@ -346,10 +346,10 @@ fn limits_themselves_are_accepted() {
 }
 
 #[tokio::test]
-async fn dates_beyond_mysql_timestamps_are_refused() {
+async fn values_the_columns_cannot_hold_are_refused() {
     let server = MockServer::start().await;
     let c = client(&server);
-    let late = NaiveDate::from_ymd_opt(2038, 2, 1).unwrap();
+    let late = NaiveDate::from_ymd_opt(2106, 2, 7).unwrap();
     refused(
         c.invoices()
             .update(55, &InvoiceUpdate::new().due_date(late))

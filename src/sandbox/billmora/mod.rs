@@ -18,23 +18,27 @@
 //!   headers).
 //! - Creates answer the model as inserted, not re-read: columns the request
 //!   did not set are `null` (a user's `status`, `language`,
-//!   `auto_credit_payment`; a package's options; a TLD's `sort_order`, ...)
-//!   and the timestamps carry microseconds.
+//!   `auto_credit_payment`; a package's options; a TLD's `sort_order`; an
+//!   order's `tax`, ...) and the timestamps carry microseconds. Invoices
+//!   are the exception: their observer refreshes them after the commit.
+//!   Keys that are not columns (invoice `notes`) are dropped silently, as
+//!   Eloquent does for `$guarded` models.
 //! - Enum values from the migrations: TLD, variant, catalog and package
 //!   statuses are `visible`/`hidden`.
-//! - The server's own bugs: `POST /invoices` and `POST /variants` always
-//!   answer 500; `POST /orders` answers 500 `Failed to create order: ...
-//!   setup_fee ...` and keeps nothing; service list (with rows), show and
-//!   update answer 500 (an update is saved first); the domain check only
-//!   finds TLDs stored with a leading dot; values that pass validation but
-//!   not the columns (`language` over 5 characters, `null` into `NOT NULL`,
-//!   ticket status `customer-reply`, a `currency` for users, invoice
-//!   `notes`, a date past 2038) answer 500; a list's `search` is an
-//!   ungrouped `OR`, so combined with `status`/`user_id` it lets other rows
-//!   through.
+//! - The server's own bugs: `POST /variants` always answers 500; service
+//!   list (with rows), show and update answer 500 (an update is saved
+//!   first); the domain check only finds TLDs stored with a leading dot;
+//!   values that pass validation but not the columns (`language` over 5
+//!   characters, `null` into `NOT NULL`, ticket status `customer-reply`, a
+//!   `currency` for users, an invoice line over 255 characters, a date past
+//!   2106) answer 500; a list's `search` is an ungrouped `OR`, so combined
+//!   with `status`/`user_id` it lets other rows through; an order's status
+//!   change never reaches its invoice.
 //! - Side effects as the source has them, and no others: an invoice status
 //!   change touches only the status (`amount_due` stays the total: no
-//!   transactions); ticket, service and registrant updates set no
+//!   transactions), and paying one runs its queued listeners at once
+//!   (the order's pending services and domains are activated); an invoice
+//!   created with nothing to pay is paid at once; ticket, service and registrant updates set no
 //!   timestamps; a service's status change moves package stock and may
 //!   complete its order; an order's status change moves its services and
 //!   domains but not its invoice; deleting a service cancels its order;
@@ -47,9 +51,8 @@
 //! Seed data: a wildcard (`*`) token ([`BillmoraSandbox::token`]), a user
 //! with one unpaid invoice (USD 10.00), the `Web Hosting` catalog with the
 //! `Starter` package and its monthly and yearly prices, a `Memory` variant,
-//! the TLDs `com` and `.net`, and an order placed "in the client portal"
-//! (a service, the domain `borys.net` and their invoice); the ids are the
-//! `SEED_*` constants.
+//! the TLDs `com` and `.net`, and a pending order (a service, the domain
+//! `borys.net` and their invoice); the ids are the `SEED_*` constants.
 //!
 //! Use it in an application's tests:
 //!
@@ -119,8 +122,7 @@ pub const SEED_TLD_ID: u64 = 1;
 /// the one the public domain check can find.
 pub const SEED_DOTTED_TLD_ID: u64 = 2;
 /// The seeded order's id (pending: one `Starter` monthly service, the
-/// domain `borys.net` and their invoice), as if placed in the client portal:
-/// the API cannot create orders.
+/// domain `borys.net` and their invoice).
 pub const SEED_ORDER_ID: u64 = 1;
 /// The seeded order's service.
 pub const SEED_SERVICE_ID: u64 = 1;
@@ -581,8 +583,7 @@ impl State {
                 None,
             )],
         );
-        // An order placed through the client portal (the API cannot create
-        // one): order 1 with service 1, domain 1 (`borys.net`) and invoice 2.
+        // Order 1 with service 1, domain 1 (`borys.net`) and invoice 2.
         let placed = s.place_order(&obj(json!({
             "user_id": SEED_USER_ID, "currency": "USD", "coupon": null, "status": "pending",
             "package_items": [{"package_id": SEED_PACKAGE_ID, "billing_id": SEED_MONTHLY_PRICE_ID}],
@@ -1070,10 +1071,22 @@ impl State {
     /// re-reading the row: each of `defaults` the request did not send is
     /// `null` (the database filled it in; the PHP model never saw it).
     fn created(&self, kind: Kind, id: u64, defaults: &[&str], sent: &Record) -> SandboxResponse {
+        self.created_with(kind, id, defaults, sent, false)
+    }
+
+    /// [`created`](Self::created), with the show's relations loaded.
+    fn created_with(
+        &self,
+        kind: Kind,
+        id: u64,
+        defaults: &[&str],
+        sent: &Record,
+        full: bool,
+    ) -> SandboxResponse {
         let Some(record) = self.get(kind, id) else {
             return message(500, "Server Error");
         };
-        let mut value = self.render(kind, record, false);
+        let mut value = self.render(kind, record, full);
         if let Value::Object(m) = &mut value {
             let t = now_micros();
             m.insert("created_at".into(), json!(t));
@@ -1166,12 +1179,12 @@ fn date_to_iso(text: &str) -> String {
         .unwrap_or_else(|_| format!("{date}T{time}.000000Z"))
 }
 
-/// Whether a request date falls outside a MySQL `timestamp` column
-/// (1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC): the `date` rule lets
-/// it through, the insert fails.
+/// Whether a request date falls outside a `timestamp` column of MariaDB
+/// 11.5+ (Billmora's default database: 1970-01-01 00:00:01 to 2106-02-07
+/// 06:28:15 UTC): the `date` rule lets it through, the write fails.
 fn beyond_timestamp(text: Option<&str>) -> bool {
     text.map(date_to_iso).is_some_and(|iso| {
-        iso.as_str() < "1970-01-01T00:00:01" || iso.as_str() > "2038-01-19T03:14:07"
+        iso.as_str() < "1970-01-01T00:00:01" || iso.as_str() > "2106-02-07T06:28:15"
     })
 }
 

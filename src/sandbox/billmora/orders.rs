@@ -4,29 +4,20 @@
 use super::*;
 
 impl State {
-    /// `POST /orders`: validation as the server does it, then the 500 that
-    /// OrderService::createOrder always ends in (it writes
-    /// `invoices.setup_fee`, a column that does not exist; the transaction
-    /// rolls back, only the ids it used stay used).
+    /// `POST /orders`: OrderService::createOrder in one transaction, then
+    /// the order as inserted (not re-read: `tax` and `notes` are null) with
+    /// its relations loaded.
     pub(super) fn create_order(&mut self, body: &Record) -> SandboxResponse {
-        let tables = self.tables.clone();
-        let response = self.place_order(body);
-        if response.status != 201 {
-            return response;
+        let placed = self.place_order(body);
+        if placed.status != 201 {
+            return placed;
         }
-        self.tables = tables;
-        message(
-            500,
-            "Failed to create order: SQLSTATE[42S22]: Column not found: 1054 Unknown column \
-             'setup_fee' in 'field list' (Connection: mysql, SQL: insert into `invoices` \
-             (`user_id`, `order_id`, `status`, `currency`, `subtotal`, `discount`, `setup_fee`, \
-             `total`, `due_date`, `paid_at`, `invoice_number`, `updated_at`, `created_at`) values (...))",
-        )
+        let id = self.next_id.get(&Kind::Order).copied().unwrap_or(1) - 1;
+        self.created_with(Kind::Order, id, &["tax", "notes"], &Map::new(), true)
     }
 
-    /// An order as the client portal's checkout creates one (the API's own
-    /// create cannot): the order, its services, domains and invoice. Used
-    /// for the seed data.
+    /// The order, its services, domains and invoice (also the seed data's
+    /// order).
     pub(super) fn place_order(&mut self, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         if v.required("user_id") && !self.exists(Kind::User, v.u64("user_id")) {
@@ -198,7 +189,7 @@ impl State {
             items.push(json!({
                 "id": self.child_id(), "item_type": "service", "description": name, "quantity": quantity,
                 "billing_type": billing_type, "billing_period": period, "billing_interval": 1,
-                "unit_price": money(amount), "setup_fee": money(setup_line), "amount": money(add(line, setup_line))
+                "unit_price": money(amount), "setup_fee": money(setup), "amount": money(add(line, setup_line))
             }));
             let cycle = match period.as_str() {
                 Some("monthly") => "Every 1 Month(s)",
@@ -207,8 +198,10 @@ impl State {
                 Some("daily") => "Every 1 Day(s)",
                 _ => "One Time",
             };
-            let sid = self.next_id.get(&Kind::Service).copied().unwrap_or(1);
-            let service_id = self.insert(
+            // One service per unit ordered (OrderService: `for $j < $quantity`).
+            for _ in 0..quantity {
+                let sid = self.next_id.get(&Kind::Service).copied().unwrap_or(1);
+                self.insert(
                 Kind::Service,
                 obj(json!({
                     "service_number": format!("SRV-{sid:06}"), "status": "pending", "name": name,
@@ -221,8 +214,8 @@ impl State {
                     "created_at": t, "updated_at": t
                 })),
             );
+            }
             // OrderService writes its invoice items with `service_id` null.
-            let _ = service_id;
             invoice_lines.push((name.clone(), quantity, amount, None, None));
             if !setup.is_zero() {
                 invoice_lines.push((format!("{name} setup fee"), quantity, setup, None, None));
@@ -230,10 +223,16 @@ impl State {
         }
         for (kind, domain, tld_id, years, price) in domain_lines {
             subtotal = add(subtotal, price);
-            let description = format!("{domain} ({kind}, {years} year(s))");
+            let plural = if years > 1 { "s" } else { "" };
+            let label = if kind == "transfer" {
+                "Transfer"
+            } else {
+                "Register"
+            };
+            let description = format!("{label} - {domain} ({years} year{plural})");
             items.push(json!({
-                "id": self.child_id(), "item_type": "domain", "description": description, "quantity": 1,
-                "billing_type": "onetime", "billing_period": null, "billing_interval": null,
+                "id": self.child_id(), "item_type": "domain", "description": domain, "quantity": 1,
+                "billing_type": "onetime", "billing_period": "yearly", "billing_interval": years,
                 "unit_price": money(price), "setup_fee": "0.00", "amount": money(price)
             }));
             let rid = self.next_id.get(&Kind::Registrant).copied().unwrap_or(1);
@@ -262,7 +261,10 @@ impl State {
             "_user_id": user_id, "_items": items, "created_at": t, "updated_at": t
         }));
         let id = self.insert(Kind::Order, record);
-        let due = now();
+        // `invoice_generation_days` (7 by default) from now.
+        let due = (chrono::Utc::now() + chrono::Duration::days(7))
+            .format("%Y-%m-%dT%H:%M:%S.000000Z")
+            .to_string();
         self.add_invoice(user_id, Some(id), &currency, "unpaid", &due, &invoice_lines);
         self.data(201, Kind::Order, id)
     }
