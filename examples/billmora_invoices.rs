@@ -1,6 +1,7 @@
-//! Billmora invoicing workflow: create a user, invoice them for two items
-//! with a discount line, mark the invoice paid, then walk every unpaid
-//! invoice.
+//! Billmora invoicing workflow: create a user (and find them again by
+//! email, the safe way to learn whether a create landed), invoice them for
+//! two items with a discount line, mark the invoice paid, then walk every
+//! unpaid invoice.
 //!
 //! ```text
 //! BILLMORA_BASE_URL=https://billing.example.com BILLMORA_API_TOKEN='1|...' \
@@ -68,10 +69,12 @@ async fn connect() -> Result<(Client, Backend), Box<dyn std::error::Error>> {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (client, backend) = connect().await?;
 
-    // 1. A customer. Emails are unique, so make one per run.
+    // 1. A customer. Emails are unique (soft-deleted users included), so
+    //    make one per run; the create answer is the row as inserted, so
+    //    read it back for the stored status and language.
     let stamp = Utc::now().format("%Y%m%d%H%M%S");
     let email = format!("dana.borys+{stamp}@example.com");
-    let user = client
+    let created = client
         .users()
         .create(&NewUser::new(
             "Dana",
@@ -80,9 +83,19 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             "correct horse battery",
         ))
         .await?;
+    let user = client.users().get(created.id).await?;
     println!(
-        "Created user #{} {} <{}>",
-        user.id, user.fullname, user.email
+        "Created user #{} {} <{}>, status {}, language {}",
+        user.id,
+        user.fullname,
+        user.email,
+        user.status.as_ref().map_or("-", |s| s.as_str()),
+        user.language.as_deref().unwrap_or("-"),
+    );
+    let found = client.users().find_by_email(&email).await?;
+    println!(
+        "Found again by email: #{}",
+        found.map_or_else(|| "-".to_owned(), |u| u.id.to_string())
     );
 
     // 2. An invoice: two items and a discount line (negative unit price).
@@ -90,29 +103,25 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .date_naive()
         .checked_add_days(Days::new(14))
         .ok_or("date out of range")?;
-    let invoice = client
-        .invoices()
-        .create(
-            &NewInvoice::new(user.id, due)
-                .item("Web hosting - Starter, 3 months", 1, Decimal::new(3000, 2))
-                .item(
-                    "Domain registration borys.com, 1 year",
-                    2,
-                    Decimal::new(1299, 2),
-                )
-                .item("Loyalty discount", 1, Decimal::new(-500, 2)),
+    let new_invoice = NewInvoice::new(user.id, due)
+        .item("Web hosting - Starter, 3 months", 1, Decimal::new(3000, 2))
+        .item(
+            "Domain registration borys.com, 1 year",
+            2,
+            Decimal::new(1299, 2),
         )
-        .await?;
+        .item("Loyalty discount", 1, Decimal::new(-500, 2));
+    let invoice = client.invoices().create(&new_invoice).await?;
     println!(
-        "Created invoice {} (#{}) for {} {}: subtotal {}, discount {}, tax {}, due {}",
+        "Created invoice {} (#{}): subtotal {}, discount {}, tax {}, total {} {}, due {}",
         invoice.invoice_number,
         invoice.id,
-        invoice.total,
-        invoice.currency,
         invoice.subtotal,
         invoice.discount,
         invoice.tax,
-        invoice.due_date.date_naive(),
+        invoice.total,
+        invoice.currency,
+        invoice.due_day(),
     );
     for item in invoice.items.as_deref().unwrap_or_default() {
         println!(
@@ -121,10 +130,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // 3. Paid.
+    // 3. Paid. Only the status changes in the answer (no paid_at, and no
+    //    transaction, so amount_due stays); the server's queued listeners
+    //    then provision what the invoice's order bought.
     let paid = client.invoices().mark_paid(invoice.id).await?;
     println!(
-        "Marked {} as {} at {}; amount due now {:.2}",
+        "Marked {} as {}; paid_at {}; amount due {:.2}",
         paid.invoice_number,
         paid.status,
         paid.paid_at
@@ -150,7 +161,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             inv.invoice_number,
             format!("{:.2}", inv.amount_due),
             inv.currency,
-            inv.due_date.date_naive()
+            inv.due_day()
         );
     }
     println!("{count} unpaid invoice(s), {owed:.2} outstanding in all");

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{check_opt_text, Client, Deleted, Package, PAGES};
+use super::{check_int_column, check_one_of, check_opt_text, Client, Deleted, Package, PAGES};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 
@@ -17,7 +17,9 @@ crate::open_enum! {
     }
 }
 
-/// A group of packages.
+/// A group of packages, as `app/Http/Resources/CatalogResource.php`
+/// renders it. `POST /catalogs` answers with the model as inserted (unsent
+/// `status`, `sort_order`, `icon` are `None` there, and no `packages`).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Catalog {
@@ -32,11 +34,14 @@ pub struct Catalog {
     /// Icon.
     #[serde(default)]
     pub icon: Option<String>,
-    /// Shown or not.
-    pub status: CatalogStatus,
-    /// Position in listings.
-    #[serde(with = "crate::lenient::int")]
-    pub sort_order: i64,
+    /// Shown or hidden; `None` in a create answer that did not send it
+    /// (the column defaults to `visible`).
+    #[serde(default)]
+    pub status: Option<CatalogStatus>,
+    /// Position in listings; `None` in a create answer that did not send it
+    /// (the column defaults to 0).
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub sort_order: Option<i64>,
     /// Its packages (show).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packages: Option<Vec<Package>>,
@@ -49,7 +54,8 @@ pub struct Catalog {
 /// The body of `POST /catalogs`.
 ///
 /// `slug` and `description` are required here although the server's
-/// validation lists them as optional: without them it answers 500.
+/// validation lists them as optional: both columns are `NOT NULL` without
+/// a default, so without them it answers 500. `slug` must be unique.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct NewCatalog {
@@ -104,8 +110,11 @@ impl NewCatalog {
         crate::validate::text("slug", &self.slug, 255)?;
         crate::validate::not_blank("description", &self.description)?;
         check_opt_text("icon", self.icon.as_ref(), 255)?;
+        if let Some(v) = self.sort_order {
+            check_int_column("sort_order", v)?;
+        }
         if let Some(s) = &self.status {
-            crate::validate::not_blank("status", s.as_str())?;
+            check_one_of("status", s, CatalogStatus::KNOWN)?;
         }
         Ok(())
     }
@@ -178,8 +187,11 @@ impl CatalogUpdate {
             crate::validate::not_blank("description", d)?;
         }
         check_opt_text("icon", self.icon.as_ref(), 255)?;
+        if let Some(v) = self.sort_order {
+            check_int_column("sort_order", v)?;
+        }
         if let Some(s) = &self.status {
-            crate::validate::not_blank("status", s.as_str())?;
+            check_one_of("status", s, CatalogStatus::KNOWN)?;
         }
         Ok(())
     }
@@ -204,7 +216,8 @@ pub struct Catalogs<'a> {
 }
 
 impl Catalogs<'_> {
-    /// Catalogs by `sort_order` then id.
+    /// Catalogs, newest first (the controller's `latest()` comes before the
+    /// model's `sort_order`, `id` scope).
     pub fn list(&self, filter: &CatalogFilter) -> Paginator<Catalog> {
         let request = filter.apply(Request::get("/catalogs"));
         Paginator::new(self.client.transport.clone(), request, PAGES)
@@ -217,7 +230,24 @@ impl Catalogs<'_> {
             .await
     }
 
-    /// Creates a catalog.
+    /// Finds the catalog whose `slug` (unique) is `slug`, ignoring case as
+    /// the unique index does. The list's `search` only matches names, so
+    /// this walks every catalog (100 per page).
+    pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Catalog>> {
+        use futures_util::TryStreamExt;
+        let wanted = slug.trim();
+        let mut all = self.list(&CatalogFilter::new()).per_page(100).stream();
+        while let Some(found) = all.try_next().await? {
+            if found.slug.trim().eq_ignore_ascii_case(wanted) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Creates a catalog. The answer is the model as inserted (see
+    /// [`Catalog`]); `slug` must be unique (422), so after a failure that
+    /// may have landed look for it with [`find_by_slug`](Self::find_by_slug).
     pub async fn create(&self, catalog: &NewCatalog) -> Result<Catalog> {
         catalog.validate()?;
         self.client
@@ -233,7 +263,8 @@ impl Catalogs<'_> {
             .await
     }
 
-    /// Deletes a catalog.
+    /// Deletes a catalog. One that still holds packages cannot be deleted
+    /// (`packages.catalog_id` restricts): the server answers 500.
     pub async fn delete(&self, id: u64) -> Result<Deleted> {
         self.client
             .transport

@@ -47,6 +47,14 @@ pub struct Domains<'a> {
 impl Domains<'_> {
     /// Checks whether `domain` (e.g. `example.com`) can be registered.
     ///
+    /// Server bug (`app/Http/Controllers/Api/DomainsController.php:39,42`):
+    /// the TLD is looked up with its leading dot (`.com`), while the admin
+    /// UI stores TLDs without one (`com`). On an installation whose TLDs
+    /// were made in the admin UI every check answers 422 `TLD is not
+    /// supported.` ([`KnownServerBug::DomainCheckTldLookup`](super::KnownServerBug::DomainCheckTldLookup)).
+    /// Only `visible` TLDs are found. A registrar failure is a 200 with
+    /// `success: false` and the reason in `message`.
+    ///
     /// No token is sent. A refusal (unsupported TLD, malformed name) is a
     /// 422 `{"success": false, "message": ...}`, returned as
     /// [`Error::Api`](crate::Error::Api) whose `message()` holds the reason.
@@ -54,10 +62,13 @@ impl Domains<'_> {
     pub async fn check(&self, domain: &str) -> Result<DomainCheck> {
         let domain = domain.trim();
         crate::validate::text("domain", domain, 255)?;
-        if !domain.contains('.') || domain.contains(char::is_whitespace) {
+        if !matches_server_pattern(&domain.to_lowercase()) {
             return Err(Error::invalid_input(
                 "domain",
-                format!("`{domain}` is not a full domain name such as example.com"),
+                format!(
+                    "`{domain}` is not a name the server accepts: a label of 2 or more letters, \
+                     digits or inner hyphens, then one or two alphabetic TLD parts (example.com, example.co.uk)"
+                ),
             ));
         }
         let request = Request::post("/domains/check")
@@ -65,5 +76,44 @@ impl Domains<'_> {
             .unauthenticated()
             .retry_mode(crate::http::RetryMode::Idempotent);
         self.client.public.execute(request).await
+    }
+}
+
+/// The server's own format check (`DomainsController.php:30`), on the
+/// lower-cased name: `^[a-z0-9][a-z0-9\-]*[a-z0-9]\.[a-z]+(\.[a-z]+)?$`.
+fn matches_server_pattern(domain: &str) -> bool {
+    let Some((label, tld)) = domain.split_once('.') else {
+        return false;
+    };
+    let b = label.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if b.len() < 2 || !alnum(&b[0]) || !alnum(&b[b.len() - 1]) {
+        return false;
+    }
+    if !b.iter().all(|c| alnum(c) || *c == b'-') {
+        return false;
+    }
+    let parts: Vec<&str> = tld.split('.').collect();
+    parts.len() <= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_server_pattern as ok;
+
+    #[test]
+    fn server_domain_pattern() {
+        assert!(ok("example.com"));
+        assert!(ok("my-shop2.co.uk"));
+        assert!(!ok("a.com"), "one-character label");
+        assert!(!ok("-ab.com"));
+        assert!(!ok("ab-.com"));
+        assert!(!ok("ab.c0m"));
+        assert!(!ok("ab.a.b.c"));
+        assert!(!ok("example"));
+        assert!(!ok("ab..com"));
     }
 }

@@ -4,7 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_one_of, Client, Deleted, User, PAGES};
+use super::{
+    check_money_column, check_one_of, check_range, check_timestamp_day, Client, Deleted, User,
+    PAGES,
+};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};
 
@@ -22,7 +25,8 @@ crate::open_enum! {
     }
 }
 
-/// A bill sent to a user. Totals are computed by the server from the items.
+/// A bill sent to a user, as `app/Http/Resources/InvoiceResource.php`
+/// renders it. Totals are computed by the server from the items.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Invoice {
@@ -38,7 +42,7 @@ pub struct Invoice {
     /// Discount.
     #[serde(with = "crate::money::decimal")]
     pub discount: Decimal,
-    /// Tax.
+    /// Tax (the API never sets it; 0 unless the server's own billing did).
     #[serde(with = "crate::money::decimal")]
     pub tax: Decimal,
     /// What the user owes in all.
@@ -46,10 +50,11 @@ pub struct Invoice {
     pub total: Decimal,
     /// ISO currency code.
     pub currency: String,
-    /// Notes (current servers always send `null`).
+    /// Always `null`: the `invoices` table has no `notes` column.
     #[serde(default)]
     pub notes: Option<String>,
-    /// When payment is due.
+    /// When payment is due: midnight of the chosen day in the server's
+    /// timezone, as a UTC instant ([`due_day`](Self::due_day) gives the day).
     #[serde(deserialize_with = "super::de::date_time")]
     pub due_date: DateTime<Utc>,
     /// When it was paid.
@@ -68,6 +73,14 @@ pub struct Invoice {
     pub created_at: DateTime<Utc>,
     /// Last updated.
     pub updated_at: DateTime<Utc>,
+}
+
+impl Invoice {
+    /// The calendar day the invoice is due, as chosen when it was made
+    /// (see [`calendar_day`](super::calendar_day)).
+    pub fn due_day(&self) -> NaiveDate {
+        super::calendar_day(self.due_date)
+    }
 }
 
 /// One line of an invoice.
@@ -175,13 +188,19 @@ impl NewInvoice {
         self
     }
 
-    /// ISO currency code (default: the installation's).
+    /// ISO currency code, 3 letters (default: the installation's). The
+    /// server does not check it exists.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
 
-    /// Notes.
+    /// Notes. The server accepts them and throws them away: the `invoices`
+    /// table has no `notes` column, and Eloquent silently drops keys that
+    /// are not columns of a `$guarded` model.
+    #[deprecated(
+        note = "Billmora has no invoices.notes column: the server accepts and discards notes"
+    )]
     pub fn notes(mut self, v: impl Into<String>) -> Self {
         self.notes = Some(v.into());
         self
@@ -194,11 +213,13 @@ impl NewInvoice {
     }
 
     fn validate(&self) -> Result<()> {
+        check_timestamp_day("due_date", self.due_date)?;
         if let Some(s) = &self.status {
             check_one_of("status", s, InvoiceStatus::KNOWN)?;
         }
         if let Some(c) = &self.currency {
-            crate::validate::not_blank("currency", c)?;
+            // `max:10` on the API, but the column is `char(3)`-sized: longer fails with 500.
+            crate::validate::text("currency", c, 3)?;
         }
         if self.items.is_empty() {
             return Err(Error::invalid_input(
@@ -207,13 +228,19 @@ impl NewInvoice {
             ));
         }
         for (i, item) in self.items.iter().enumerate() {
+            // `max:1000` on the API, but the column is `varchar(255)`.
             crate::validate::text(&format!("items.{i}.description"), &item.description, 255)?;
-            if item.quantity < 1 {
-                return Err(Error::invalid_input(
-                    format!("items.{i}.quantity"),
-                    "must be at least 1",
-                ));
-            }
+            check_range(
+                &format!("items.{i}.quantity"),
+                i64::from(item.quantity),
+                1,
+                i64::from(i32::MAX),
+            )?;
+            check_money_column(&format!("items.{i}.unit_price"), item.unit_price)?;
+            check_money_column(
+                &format!("items.{i}.amount"),
+                item.unit_price * Decimal::from(item.quantity),
+            )?;
         }
         Ok(())
     }
@@ -235,7 +262,8 @@ impl InvoiceUpdate {
         Self::default()
     }
 
-    /// New state (`paid` sets `paid_at`, `unpaid` clears it).
+    /// New state. Only the status changes: this endpoint neither sets nor
+    /// clears `paid_at`.
     pub fn status(mut self, v: impl Into<InvoiceStatus>) -> Self {
         self.status = Some(v.into());
         self
@@ -250,6 +278,9 @@ impl InvoiceUpdate {
     fn validate(&self) -> Result<()> {
         if let Some(s) = &self.status {
             check_one_of("status", s, InvoiceStatus::KNOWN)?;
+        }
+        if let Some(d) = self.due_date {
+            check_timestamp_day("due_date", d)?;
         }
         Ok(())
     }
@@ -291,7 +322,15 @@ impl Invoices<'_> {
             .await
     }
 
-    /// Creates an invoice; the server computes the totals.
+    /// Creates an invoice; the server computes the totals: `subtotal` is
+    /// the sum of the positive lines, `discount` that of the negative ones.
+    ///
+    /// The answer is re-read (InvoiceObserver refreshes the model after the
+    /// commit) and carries `user` and `items`. An invoice whose total is 0
+    /// or less comes back already `paid`; one for a user with
+    /// `auto_credit_payment` may be paid from their credit. Nothing in the
+    /// request is unique, so a create that may have landed cannot be
+    /// looked up: check the user's newest invoices before sending again.
     pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
         invoice.validate()?;
         self.client
@@ -308,12 +347,22 @@ impl Invoices<'_> {
     }
 
     /// Marks an invoice paid (`PUT {"status": "paid"}`).
+    ///
+    /// Only the status column changes in the answer (`paid_at` stays, no
+    /// transaction is recorded, so `amount_due` stays the total). The
+    /// server's `Invoice\Paid` listeners then run on its queue: the
+    /// invoice's order gets its pending auto-provisioned services activated
+    /// and its pending domains registered (which may complete the order),
+    /// services billed on the invoice's lines are renewed (and unsuspended),
+    /// and a `Credit Deposit...` invoice credits the user's wallet.
+    /// [`mark_unpaid`](Self::mark_unpaid) undoes none of it.
     pub async fn mark_paid(&self, id: u64) -> Result<Invoice> {
         self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Paid))
             .await
     }
 
-    /// Marks an invoice unpaid again (`PUT {"status": "unpaid"}`).
+    /// Marks an invoice unpaid again (`PUT {"status": "unpaid"}`): the
+    /// status only.
     pub async fn mark_unpaid(&self, id: u64) -> Result<Invoice> {
         self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Unpaid))
             .await

@@ -6,23 +6,43 @@
 //! Each resource has a handler on [`Client`] (`client.invoices()`, ...)
 //! with exactly the operations the server offers for it.
 //!
+//! Everything here follows the server's source (`Billmora/billmora`,
+//! commit `7799ffac`: routes, controllers, resources, models, migrations,
+//! middleware), not its documentation:
+//!
 //! - Single resources come back unwrapped from Billmora's `{"data": ...}`.
 //! - Lists are [`Paginator`](crate::http::Paginator)s over Laravel's
 //!   `?page=N&per_page=M` envelope; the walk builds every request itself,
 //!   so filters and `per_page` are kept on every page (the server's own
-//!   `links` drop them).
+//!   `links` drop them). Every list is newest first.
+//! - Creates answer the model *as inserted*, not re-read: a column the
+//!   request did not set is `null` in the answer even though the database
+//!   filled in its default. Those fields are `Option` (a user's `status`,
+//!   a package's `stock`, ...); read the record again for stored values.
 //! - Money is exact ([`Decimal`](crate::Decimal)), whether the server sends
 //!   `"10.00"` or `95.5`.
+//! - Day-only values are midnight in the server's timezone sent as UTC;
+//!   [`calendar_day`] and [`Invoice::due_day`] give the chosen day back.
 //! - Every status enum is open: values a newer server sends are kept in
 //!   `Unknown(..)` instead of failing the call.
-//! - Request bodies are checked against the server's validation rules
-//!   before anything is sent ([`InvalidInput`](crate::Error::InvalidInput)).
+//! - Request bodies are checked before anything is sent
+//!   ([`InvalidInput`](crate::Error::InvalidInput)) against the server's
+//!   validation rules *and* its columns: what passes the rules but fails in
+//!   the database (a `language` over 5 characters, a third decimal place)
+//!   is refused too.
+//! - Some endpoints fail on every current server because of bugs in its
+//!   source (variant creates; service reads and updates; the domain
+//!   check's TLD lookup).
+//!   [`known_server_bug`] names them ([`KnownServerBug`]).
 //! - The client limits itself to Billmora's default 60 requests per minute
 //!   per token, learns the real quota from `X-RateLimit-Limit` /
 //!   `X-RateLimit-Remaining`, and waits out `Retry-After` on a 429.
 //!
 //! ```no_run
-//! use billkit::billmora::{Client, InvoiceFilter, InvoiceStatus, NewInvoice, NewUser};
+//! use billkit::billmora::{
+//!     BillmoraErrorExt, Client, InvoiceFilter, InvoiceStatus, KnownServerBug, NewInvoice, NewUser,
+//!     OrderFilter,
+//! };
 //! use billkit::{Decimal, TryStreamExt};
 //! use chrono::NaiveDate;
 //!
@@ -32,20 +52,30 @@
 //!     .token("1|TzXyexampletoken")
 //!     .build()?;
 //!
-//! let user = client
-//!     .users()
-//!     .create(&NewUser::new("Dana", "Borys", "dana@example.com", "s3cret-passw0rd"))
-//!     .await?;
+//! let user = match client.users().find_by_email("dana@example.com").await? {
+//!     Some(user) => user,
+//!     None => {
+//!         let new = NewUser::new("Dana", "Borys", "dana@example.com", "s3cret-passw0rd");
+//!         let created = client.users().create(&new).await?;
+//!         client.users().get(created.id).await? // the stored defaults
+//!     }
+//! };
 //! let due = NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
-//! let invoice = client
-//!     .invoices()
-//!     .create(
-//!         &NewInvoice::new(user.id, due)
-//!             .item("Hosting, August", 1, Decimal::new(1000, 2))
-//!             .item("Loyalty discount", 1, Decimal::new(-150, 2)),
-//!     )
-//!     .await?;
-//! client.invoices().mark_paid(invoice.id).await?;
+//! let new_invoice = NewInvoice::new(user.id, due)
+//!     .item("Hosting, August", 1, Decimal::new(1000, 2))
+//!     .item("Loyalty discount", 1, Decimal::new(-150, 2));
+//! let invoice = client.invoices().create(&new_invoice).await?;
+//! println!("invoice {} due {}", invoice.invoice_number, invoice.due_day());
+//!
+//! match client.services().get(30).await {
+//!     Ok(service) => println!("service {}", service.service_number),
+//!     Err(e) if e.known_server_bug() == Some(KnownServerBug::ServiceScalingsRelation) => {
+//!         // Every current server fails here; read services through their order.
+//!         let orders = client.orders().list(&OrderFilter::new().user_id(user.id)).collect_all().await?;
+//!         println!("{} orders", orders.len());
+//!     }
+//!     Err(e) => return Err(e),
+//! }
 //!
 //! let mut unpaid = client
 //!     .invoices()
@@ -321,6 +351,128 @@ pub fn is_maintenance(err: &Error) -> bool {
     err.status().is_some_and(|s| s.as_u16() == 503)
 }
 
+/// A defect in Billmora's own source that makes a call fail whatever the
+/// client sends. [`known_server_bug`] recognises the resulting error.
+///
+/// Found by reading `Billmora/billmora` (commit `7799ffac`); a later server
+/// release may fix them, so billkit still sends the requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KnownServerBug {
+    /// `GET /services`, `GET /services/{id}` and `PUT /services/{id}`
+    /// eager-load a `scalings` relation the `Service` model does not define
+    /// (`app/Http/Controllers/Api/ServicesController.php:20,39,64`): 500 for
+    /// any list with at least one service, every show, and every update
+    /// *after* the change was saved.
+    ServiceScalingsRelation,
+    /// `POST /variants` always answers 500: the `variants.type` column is
+    /// `NOT NULL` without a default and the API neither accepts nor sets it
+    /// (`app/Http/Controllers/Api/VariantsController.php:57`,
+    /// `database/migrations/2025_12_31_163849_create_variants_table.php:18`).
+    VariantTypeColumn,
+    /// `POST /api/domains/check` answers 422 `TLD is not supported.` for
+    /// every TLD stored without a leading dot (all TLDs made in the admin
+    /// UI): it looks up `.com` where the table holds `com`
+    /// (`app/Http/Controllers/Api/DomainsController.php:39,42`). The same
+    /// answer is given for TLDs the installation really does not sell.
+    DomainCheckTldLookup,
+}
+
+impl KnownServerBug {
+    /// One line a person can act on.
+    pub fn description(&self) -> &'static str {
+        match self {
+            KnownServerBug::ServiceScalingsRelation => {
+                "Billmora server bug: service endpoints load a `scalings` relation that does not exist (an update is saved before the 500)"
+            }
+            KnownServerBug::VariantTypeColumn => {
+                "Billmora server bug: variant creation leaves the required `type` column empty; nothing was saved"
+            }
+            KnownServerBug::DomainCheckTldLookup => {
+                "Billmora server bug (or an unsold TLD): the domain check looks TLDs up with a leading dot"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for KnownServerBug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+/// Which [`KnownServerBug`] caused `err`, if it is the 500 that bug
+/// produces (matched on method, route and status; the message is
+/// `Server Error` unless the server runs in debug mode).
+pub fn known_server_bug(err: &Error) -> Option<KnownServerBug> {
+    let api = err.api_error()?;
+    if api.status().as_u16() == 500 {
+        // Paths are `.../api/v1/<resource>[/<id>]`, whatever the prefix.
+        known_500_bug(api)
+    } else {
+        domain_check_bug(api)
+    }
+}
+
+/// The 422 of the public domain check, whose path is `/api/domains/check`.
+fn domain_check_bug(api: &crate::ApiError) -> Option<KnownServerBug> {
+    let is_check = api.method().as_str() == "POST"
+        && api
+            .path()
+            .trim_end_matches('/')
+            .ends_with("/api/domains/check");
+    (is_check && api.status().as_u16() == 422 && api.message() == Some("TLD is not supported."))
+        .then_some(KnownServerBug::DomainCheckTldLookup)
+}
+
+fn known_500_bug(api: &crate::ApiError) -> Option<KnownServerBug> {
+    let method = api.method().as_str();
+    let path = api.path().trim_end_matches('/');
+    let rest = path.rsplit_once("/api/v1/").map_or(path, |(_, r)| r);
+    let mut parts = rest.split('/');
+    let resource = parts.next().unwrap_or_default();
+    let has_id = parts.next().is_some();
+    match (method, resource, has_id) {
+        ("GET" | "PUT", "services", _) => Some(KnownServerBug::ServiceScalingsRelation),
+        ("POST", "variants", false) => Some(KnownServerBug::VariantTypeColumn),
+        _ => None,
+    }
+}
+
+/// Billmora's `config/app.php` default timezone (`Asia/Jakarta`, UTC+7,
+/// no daylight saving); an installation may change it with `APP_TIMEZONE`.
+pub const DEFAULT_SERVER_UTC_OFFSET_SECONDS: i32 = 7 * 3600;
+
+/// The calendar day a Billmora date column holds.
+///
+/// Billmora stores a day the user chose (an invoice's `due_date`, a
+/// service's `next_due_date` set through the API) as midnight in the
+/// installation's timezone and sends that instant in UTC, so `2026-08-01`
+/// on a default (`Asia/Jakarta`) server arrives as
+/// `2026-07-31T17:00:00.000000Z`. Rounding to the nearest UTC midnight
+/// gives the chosen day back for any server timezone from UTC−11:59 to
+/// UTC+11:59; use [`calendar_day_in`] when you know the offset. Not
+/// meaningful for instants the server computed with a time of day (a
+/// `next_due_date` set by activation).
+///
+/// ```
+/// use chrono::{DateTime, NaiveDate};
+/// let sent = DateTime::parse_from_rfc3339("2026-07-31T17:00:00Z").unwrap().to_utc();
+/// assert_eq!(billkit::billmora::calendar_day(sent), NaiveDate::from_ymd_opt(2026, 8, 1).unwrap());
+/// ```
+pub fn calendar_day(instant: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    (instant + chrono::Duration::hours(12)).date_naive()
+}
+
+/// The calendar day `instant` falls on at the server's UTC `offset`
+/// (exact, for installations whose `APP_TIMEZONE` you know).
+pub fn calendar_day_in(
+    instant: chrono::DateTime<chrono::Utc>,
+    offset: chrono::FixedOffset,
+) -> chrono::NaiveDate {
+    instant.with_timezone(&offset).date_naive()
+}
+
 /// Billmora-specific questions about an [`Error`], as methods.
 pub trait BillmoraErrorExt {
     /// See [`missing_ability`].
@@ -329,6 +481,8 @@ pub trait BillmoraErrorExt {
     fn is_ip_not_allowed(&self) -> bool;
     /// See [`is_maintenance`].
     fn is_maintenance(&self) -> bool;
+    /// See [`known_server_bug`].
+    fn known_server_bug(&self) -> Option<KnownServerBug>;
 }
 
 impl BillmoraErrorExt for Error {
@@ -340,6 +494,9 @@ impl BillmoraErrorExt for Error {
     }
     fn is_maintenance(&self) -> bool {
         is_maintenance(self)
+    }
+    fn known_server_bug(&self) -> Option<KnownServerBug> {
+        known_server_bug(self)
     }
 }
 
@@ -413,6 +570,51 @@ fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
         return Err(Error::invalid_input(
             field,
             format!("must be between {min} and {max} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A MySQL `integer` column is signed 32-bit; Laravel's `integer` rule lets
+/// larger values through to a database error (500).
+fn check_int_column(field: &str, value: i64) -> Result<()> {
+    check_range(field, value, i64::from(i32::MIN), i64::from(i32::MAX))
+}
+
+/// Billmora's amounts are `decimal(15, 2)`: two places and at most 13
+/// integer digits. Laravel's `numeric` rule lets more through, and MySQL
+/// then rounds (or, out of range, fails with 500).
+fn check_money_column(field: &str, value: rust_decimal::Decimal) -> Result<()> {
+    if value.normalize().scale() > 2 {
+        return Err(Error::invalid_input(
+            field,
+            format!("`{value}` has more than 2 decimal places; Billmora stores cents"),
+        ));
+    }
+    let max = rust_decimal::Decimal::new(999_999_999_999_999, 2);
+    if value.abs() > max {
+        return Err(Error::invalid_input(
+            field,
+            format!("`{value}` is beyond Billmora's decimal(15,2) range"),
+        ));
+    }
+    Ok(())
+}
+
+/// Billmora keeps dates in `timestamp` columns; its `date` rule lets any
+/// day through. MariaDB 11.5+ (Billmora's default database) holds
+/// 1970-01-01 00:00:01 to 2106-02-07 06:28:15 UTC, so days outside that
+/// fail with 500 everywhere and are refused. MySQL and older MariaDB stop
+/// at 2038-01-19 03:14:07: there a later day is a 500 billkit cannot
+/// foresee. A day is stored as midnight in the server's timezone, so the
+/// first and last day are left out.
+fn check_timestamp_day(field: &str, day: chrono::NaiveDate) -> Result<()> {
+    let first = chrono::NaiveDate::from_ymd_opt(1970, 1, 2).unwrap_or_default();
+    let last = chrono::NaiveDate::from_ymd_opt(2106, 2, 6).unwrap_or_default();
+    if day < first || day > last {
+        return Err(Error::invalid_input(
+            field,
+            format!("{day} is outside what Billmora's timestamp columns hold ({first} to {last})"),
         ));
     }
     Ok(())
@@ -622,6 +824,129 @@ mod tests {
         let (v1, root) = normalize_base_url("https://h.example/billing/").unwrap();
         assert_eq!(v1, "https://h.example/billing/api/v1");
         assert_eq!(root, "https://h.example/billing/api");
+    }
+
+    fn api_error(method: crate::http::Method, path: &str, status: u16, body: &str) -> Error {
+        crate::ApiError::from_response(
+            method,
+            path,
+            crate::http::StatusCode::from_u16(status).unwrap(),
+            None,
+            body.as_bytes(),
+            None,
+            1,
+        )
+        .into()
+    }
+
+    #[test]
+    fn known_server_bugs_are_recognised_by_route_and_status() {
+        use crate::http::Method;
+        let bare = r#"{"message": "Server Error"}"#;
+        let cases = [
+            (
+                Method::POST,
+                "/billing/api/v1/variants",
+                500,
+                bare,
+                Some(KnownServerBug::VariantTypeColumn),
+            ),
+            (
+                Method::GET,
+                "/api/v1/services",
+                500,
+                bare,
+                Some(KnownServerBug::ServiceScalingsRelation),
+            ),
+            (
+                Method::GET,
+                "/api/v1/services/30",
+                500,
+                bare,
+                Some(KnownServerBug::ServiceScalingsRelation),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/services/30",
+                500,
+                bare,
+                Some(KnownServerBug::ServiceScalingsRelation),
+            ),
+            (
+                Method::POST,
+                "/api/domains/check",
+                422,
+                r#"{"success": false, "message": "TLD is not supported."}"#,
+                Some(KnownServerBug::DomainCheckTldLookup),
+            ),
+            // Other failures are not blamed on a known bug.
+            (Method::POST, "/api/v1/invoices", 500, bare, None),
+            (
+                Method::POST,
+                "/api/v1/orders",
+                500,
+                r#"{"message": "Failed to create order: Undefined array key \"coupon\""}"#,
+                None,
+            ),
+            (Method::DELETE, "/api/v1/services/30", 500, bare, None),
+            (
+                Method::POST,
+                "/api/v1/variants",
+                422,
+                r#"{"message": "x", "errors": {}}"#,
+                None,
+            ),
+            (
+                Method::POST,
+                "/api/domains/check",
+                422,
+                r#"{"success": false, "message": "Invalid domain name format."}"#,
+                None,
+            ),
+            (Method::GET, "/api/v1/users", 500, bare, None),
+        ];
+        for (method, path, status, body, want) in cases {
+            let err = api_error(method.clone(), path, status, body);
+            assert_eq!(known_server_bug(&err), want, "{method} {path} {status}");
+            assert_eq!(err.known_server_bug(), want);
+        }
+        assert_eq!(known_server_bug(&Error::Config("x".into())), None);
+        assert!(KnownServerBug::ServiceScalingsRelation
+            .to_string()
+            .contains("scalings"));
+    }
+
+    #[test]
+    fn calendar_days_survive_the_server_timezone() {
+        use chrono::{DateTime, FixedOffset, NaiveDate};
+        let day = NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+        // Midnight of 2026-08-01 in zones from UTC-11 to UTC+11, as sent in UTC.
+        for hours in -11..=11 {
+            let offset = FixedOffset::east_opt(hours * 3600).unwrap();
+            let local_midnight = day
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_local_timezone(offset)
+                .unwrap();
+            let sent: DateTime<chrono::Utc> = local_midnight.to_utc();
+            assert_eq!(calendar_day(sent), day, "UTC{hours:+}");
+            assert_eq!(calendar_day_in(sent, offset), day, "UTC{hours:+}");
+        }
+    }
+
+    #[test]
+    fn money_columns_are_decimal_15_2() {
+        use rust_decimal::Decimal;
+        assert!(check_money_column("x", Decimal::new(1999, 2)).is_ok());
+        assert!(
+            check_money_column("x", Decimal::new(19990, 3)).is_ok(),
+            "19.990 is 19.99"
+        );
+        assert!(check_money_column("x", Decimal::new(1005, 3)).is_err());
+        assert!(check_money_column("x", Decimal::new(999_999_999_999_999, 2)).is_ok());
+        assert!(check_money_column("x", Decimal::new(1_000_000_000_000_000, 2)).is_err());
+        assert!(check_int_column("x", i64::from(i32::MAX)).is_ok());
+        assert!(check_int_column("x", i64::from(i32::MAX) + 1).is_err());
     }
 
     #[test]

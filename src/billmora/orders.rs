@@ -74,9 +74,10 @@ pub struct Order {
     /// Setup fees.
     #[serde(with = "crate::money::decimal")]
     pub setup_fee: Decimal,
-    /// Tax.
-    #[serde(with = "crate::money::decimal")]
-    pub tax: Decimal,
+    /// Tax. `None` in a create answer: the order is not re-read and the
+    /// API never sets it (the column defaults to 0).
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub tax: Option<Decimal>,
     /// Total.
     #[serde(with = "crate::money::decimal")]
     pub total: Decimal,
@@ -307,7 +308,8 @@ impl NewOrder {
     }
 
     fn validate(&self) -> Result<()> {
-        crate::validate::currency_code("currency", &self.currency)?;
+        // `exists:currencies,code`: a 3-character code the installation has.
+        crate::validate::text("currency", &self.currency, 3)?;
         check_one_of("status", &self.status, OrderStatus::KNOWN)?;
         if let Some(c) = &self.coupon {
             crate::validate::not_blank("coupon", c)?;
@@ -320,7 +322,12 @@ impl NewOrder {
         }
         for (i, item) in self.package_items.iter().enumerate() {
             if let Some(q) = item.quantity {
-                check_range(&format!("package_items.{i}.quantity"), q, 1, u32::MAX)?;
+                check_range(
+                    &format!("package_items.{i}.quantity"),
+                    i64::from(q),
+                    1,
+                    i64::from(i32::MAX),
+                )?;
             }
             for (variant, choice) in &item.variant_options {
                 if matches!(choice, VariantChoice::Many(v) if v.is_empty()) {
@@ -334,23 +341,15 @@ impl NewOrder {
         for (i, item) in self.domain_items.iter().enumerate() {
             let field = |f: &str| format!("domain_items.{i}.{f}");
             check_one_of(&field("type"), &item.item_type, DomainItemType::KNOWN)?;
-            crate::validate::not_blank(&field("domain"), &item.domain)?;
-            if !item.domain.contains('.') || item.domain.contains(char::is_whitespace) {
-                return Err(Error::invalid_input(
-                    field("domain"),
-                    format!(
-                        "`{}` is not a full domain name such as example.com",
-                        item.domain
-                    ),
-                ));
-            }
-            check_range(&field("years"), item.years, 1, 10)?;
-            if item.item_type == DomainItemType::Transfer {
-                crate::validate::not_blank(
-                    &field("epp_code"),
-                    item.epp_code.as_deref().unwrap_or(""),
-                )?;
-            }
+            // `required|string|max:255`; the server checks no format here.
+            crate::validate::text(&field("domain"), &item.domain, 255)?;
+            // `integer|min:1`, no upper bound (the TLD's own limits are not checked).
+            check_range(
+                &field("years"),
+                i64::from(item.years),
+                1,
+                i64::from(i32::MAX),
+            )?;
         }
         Ok(())
     }
@@ -412,15 +411,31 @@ impl Orders<'_> {
             .await
     }
 
-    /// Places an order. **Needs a token with the `*` ability.** Never
-    /// retried once it may have reached the server; a 500 `Failed to create
-    /// order: ...` comes back as [`Error::Api`](crate::Error::Api).
+    /// Places an order. **Needs a token with the `*` ability** (the admin
+    /// UI cannot grant `orders.create`). Never retried once it may have
+    /// reached the server; a 500 `Failed to create order: ...` comes back as
+    /// [`Error::Api`](crate::Error::Api).
+    ///
+    /// The server creates the order, its services, domains and invoice in
+    /// one transaction. The answer is the order as inserted, not re-read
+    /// (`tax` and `notes` are `None`), with its user, items, services,
+    /// registrants and invoices loaded. Nothing in the request is unique:
+    /// after a failure that may have landed, look at the user's newest
+    /// orders before sending again.
     pub async fn create(&self, order: &NewOrder) -> Result<Order> {
         order.validate()?;
         self.client.data(Request::post("/orders").json(order)).await
     }
 
     /// Changes an order's status. **Needs a token with the `*` ability.**
+    ///
+    /// Side effects (`OrderService::updateOrderStatus`): `completed`
+    /// activates its services and pending domains; `cancelled`/`failed`
+    /// cancel them; any other status puts services back to `pending` and
+    /// clears their dates. `completed_at`/`cancelled_at` are set or cleared.
+    /// Server bug (`app/Services/Package/Admin/OrderService.php:463`): the
+    /// order's invoice is meant to follow (paid/cancelled/unpaid) but reads
+    /// an `invoice` relation that does not exist, so invoices never change.
     pub async fn update(&self, id: u64, update: &OrderUpdate) -> Result<Order> {
         update.validate()?;
         self.client

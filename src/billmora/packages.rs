@@ -8,7 +8,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{check_one_of, check_opt_text, check_range, Catalog, Client, Deleted, Variant, PAGES};
+use super::{
+    check_int_column, check_one_of, check_opt_text, check_range, Catalog, Client, Deleted, Variant,
+    PAGES,
+};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 
@@ -58,7 +61,10 @@ crate::open_enum! {
     }
 }
 
-/// A product on sale.
+/// A product on sale, as `app/Http/Resources/PackageResource.php` renders
+/// it. `POST /packages` answers with the model as inserted, so every column
+/// the request did not set is `None` there although the database fills in
+/// its default.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Package {
@@ -73,29 +79,33 @@ pub struct Package {
     /// Icon.
     #[serde(default)]
     pub icon: Option<String>,
-    /// Offered or not.
-    pub status: PackageStatus,
-    /// Units left; `-1` is unlimited.
-    #[serde(with = "crate::lenient::int")]
-    pub stock: i64,
-    /// Most units one user may own; `-1` is unlimited.
-    #[serde(with = "crate::lenient::int")]
-    pub per_user_limit: i64,
-    /// Whether customers may cancel.
-    pub allow_cancellation: bool,
-    /// Single or multiple units per line.
-    pub allow_quantity: AllowQuantity,
+    /// Shown or hidden (`None` in a create answer without it; default `visible`).
+    #[serde(default)]
+    pub status: Option<PackageStatus>,
+    /// Units left, -1 for unlimited (`None` in a create answer without it; default -1).
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub stock: Option<i64>,
+    /// Most services one user may hold, -1 for no limit (`None` in a create answer without it; default -1).
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub per_user_limit: Option<i64>,
+    /// Whether users may cancel (`None` in a create answer without it; default `true`).
+    #[serde(default, deserialize_with = "super::de::bool_opt")]
+    pub allow_cancellation: Option<bool>,
+    /// One or many per order line (`None` in a create answer without it; default `single`).
+    #[serde(default)]
+    pub allow_quantity: Option<AllowQuantity>,
     /// Day of the month prorated billing aligns to.
     #[serde(default, with = "crate::lenient::int_opt")]
     pub prorata_day: Option<u8>,
     /// Day after which proration rolls into next month.
     #[serde(default, with = "crate::lenient::int_opt")]
     pub prorata_next_month_day: Option<u8>,
-    /// Whether services are provisioned automatically.
-    pub auto_provision: bool,
-    /// Position in listings.
-    #[serde(with = "crate::lenient::int")]
-    pub sort_order: i64,
+    /// Whether paid services are set up automatically (`None` in a create answer without it; default `true`).
+    #[serde(default, deserialize_with = "super::de::bool_opt")]
+    pub auto_provision: Option<bool>,
+    /// Position in listings (`None` in a create answer without it; default 0).
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub sort_order: Option<i64>,
     /// The provisioning plugin.
     #[serde(default)]
     pub plugin_id: Option<u64>,
@@ -132,10 +142,12 @@ pub struct PackagePrice {
     /// Period of a recurring price.
     #[serde(default)]
     pub billing_period: Option<BillingPeriod>,
-    /// Always `null` on current servers.
+    /// Always `null` on current servers: `PackagePriceResource` reads
+    /// `billing_interval`, the column is `time_interval`.
     #[serde(default, with = "crate::lenient::int_opt")]
     pub billing_interval: Option<u32>,
-    /// Always `null` on current servers.
+    /// Always `null` on current servers: `package_prices` has no
+    /// `enabled` column (see each rate's own `enabled`).
     #[serde(default, deserialize_with = "super::de::bool_opt")]
     pub enabled: Option<bool>,
     /// Amounts per currency code (a JSON column: `null`, `[]` or an object).
@@ -196,11 +208,14 @@ impl PackageOptions {
             check_one_of("status", s, PackageStatus::KNOWN)?;
         }
         check_opt_text("icon", self.icon.as_ref(), 255)?;
+        if let Some(v) = self.sort_order {
+            check_int_column("sort_order", v)?;
+        }
         if let Some(v) = self.stock {
-            check_range("stock", v, -1, i64::MAX)?;
+            check_range("stock", v, -1, i64::from(i32::MAX))?;
         }
         if let Some(v) = self.per_user_limit {
-            check_range("per_user_limit", v, -1, i64::MAX)?;
+            check_range("per_user_limit", v, -1, i64::from(i32::MAX))?;
         }
         if let Some(q) = &self.allow_quantity {
             check_one_of("allow_quantity", q, AllowQuantity::KNOWN)?;
@@ -408,7 +423,8 @@ pub struct Packages<'a> {
 }
 
 impl Packages<'_> {
-    /// Packages by `sort_order` then id, each with its catalog.
+    /// Packages, newest first (the controller's `latest()` comes before the
+    /// model's `sort_order`, `id` scope), each with its catalog.
     pub fn list(&self, filter: &PackageFilter) -> Paginator<Package> {
         let request = filter.apply(Request::get("/packages"));
         Paginator::new(self.client.transport.clone(), request, PAGES)
@@ -421,7 +437,25 @@ impl Packages<'_> {
             .await
     }
 
-    /// Creates a package.
+    /// Finds the package whose `slug` is `slug`, ignoring case. The API
+    /// refuses a slug any package already has (`unique:packages,slug`, all
+    /// catalogs); the list's `search` only matches names, so this walks
+    /// every package (100 per page).
+    pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Package>> {
+        use futures_util::TryStreamExt;
+        let wanted = slug.trim();
+        let mut all = self.list(&PackageFilter::new()).per_page(100).stream();
+        while let Some(found) = all.try_next().await? {
+            if found.slug.trim().eq_ignore_ascii_case(wanted) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Creates a package. The answer is the model as inserted plus its
+    /// catalog: every option not sent is `None` (see [`Package`]). The
+    /// server checks `slug` is unique across all catalogs.
     pub async fn create(&self, package: &NewPackage) -> Result<Package> {
         package.validate()?;
         self.client
@@ -437,7 +471,8 @@ impl Packages<'_> {
             .await
     }
 
-    /// Deletes a package.
+    /// Deletes a package. One that services still use cannot be deleted
+    /// (`services.package_id` restricts): the server answers 500.
     pub async fn delete(&self, id: u64) -> Result<Deleted> {
         self.client
             .transport

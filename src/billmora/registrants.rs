@@ -88,6 +88,16 @@ pub struct Registrant {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What `PUT /registrants/{id}` accepts (`RegistrantsController.php:54`).
+const REQUEST_STATUSES: [RegistrantStatus; 6] = [
+    RegistrantStatus::Pending,
+    RegistrantStatus::PendingTransfer,
+    RegistrantStatus::Active,
+    RegistrantStatus::Suspended,
+    RegistrantStatus::Expired,
+    RegistrantStatus::Cancelled,
+];
+
 /// The body of `PUT /registrants/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -126,7 +136,7 @@ impl RegistrantUpdate {
 
     fn validate(&self) -> Result<()> {
         if let Some(s) = &self.status {
-            check_one_of("status", s, RegistrantStatus::KNOWN)?;
+            check_one_of("status", s, &REQUEST_STATUSES)?;
         }
         if let Some(ns) = &self.nameservers {
             if ns.is_empty() || ns.len() > 5 {
@@ -136,7 +146,7 @@ impl RegistrantUpdate {
                 ));
             }
             for (i, n) in ns.iter().enumerate() {
-                crate::validate::text(&format!("nameservers.{i}"), n, 255)?;
+                crate::validate::max_chars(&format!("nameservers.{i}"), n, 255)?;
             }
         }
         Ok(())
@@ -145,6 +155,12 @@ impl RegistrantUpdate {
 
 super::list_filter! {
     /// Filters of `GET /registrants`.
+    ///
+    /// Server bug (`app/Http/Controllers/Api/RegistrantsController.php:23-24`): `search` is an
+    /// ungrouped `where registrant_number LIKE ... OR domain LIKE ...` added after the other
+    /// filters, so rows whose `domain` matches come back whatever `status`,
+    /// `user_id` say (other users' registrants included). Filter again on the
+    /// client when combining `search` with them. `%` and `_` are wildcards.
     RegistrantFilter {
         text {
             /// Only domains in this state.

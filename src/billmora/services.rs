@@ -5,7 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{check_one_of, check_opt_text, Client, Deleted, Package, User, PAGES};
+use super::{
+    check_one_of, check_opt_text, check_timestamp_day, Client, Deleted, Package, User, PAGES,
+};
 use super::{BillingPeriod, BillingType};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
@@ -209,12 +211,21 @@ impl ServiceUpdate {
         if let Some(s) = &self.status {
             check_one_of("status", s, &REQUEST_STATUSES)?;
         }
+        if let Some(d) = self.next_due_date {
+            check_timestamp_day("next_due_date", d)?;
+        }
         check_opt_text("name", self.name.as_ref(), 255)
     }
 }
 
 super::list_filter! {
     /// Filters of `GET /services`.
+    ///
+    /// Server bug (`app/Http/Controllers/Api/ServicesController.php:23-24`): `search` is an
+    /// ungrouped `where service_number LIKE ... OR name LIKE ...` added after the other
+    /// filters, so rows whose `name` matches come back whatever `status`,
+    /// `user_id` say (other users' services included). Filter again on the
+    /// client when combining `search` with them. `%` and `_` are wildcards.
     ServiceFilter {
         text {
             /// Only services in this state.
@@ -237,12 +248,20 @@ pub struct Services<'a> {
 
 impl Services<'_> {
     /// Services, newest first.
+    ///
+    /// **Fails on every current Billmora server** as soon as one service
+    /// matches ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)):
+    /// the controller eager-loads a `scalings` relation the model lacks.
+    /// An empty page still works.
     pub fn list(&self, filter: &ServiceFilter) -> Paginator<Service> {
         let request = filter.apply(Request::get("/services"));
         Paginator::new(self.client.transport.clone(), request, PAGES)
     }
 
     /// One service, with user, package and scalings.
+    ///
+    /// **Fails on every current Billmora server** with 500
+    /// ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)).
     pub async fn get(&self, id: u64) -> Result<Service> {
         self.client
             .data(Request::get("/services/{id}").param(id))
@@ -250,6 +269,15 @@ impl Services<'_> {
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// **On every current Billmora server the change is saved and then the
+    /// call fails** with 500 while re-reading the service
+    /// ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)).
+    /// Only the sent columns change: a status change sets no
+    /// `suspended_at`/`terminated_at`/`activated_at`, but the observer
+    /// still runs (activating from anything but `suspended` takes one unit
+    /// of package stock; terminating or cancelling gives one back;
+    /// activating the last pending service of an order completes it).
     pub async fn update(&self, id: u64, update: &ServiceUpdate) -> Result<Service> {
         update.validate()?;
         self.client

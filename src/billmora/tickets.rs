@@ -8,8 +8,9 @@ use crate::error::Result;
 use crate::http::{Paginator, Request};
 
 crate::open_enum! {
-    /// A ticket's state. Requests accept `open`, `answered`,
-    /// `customer-reply` and `closed`; responses use a wider set.
+    /// A ticket's state (the `tickets.status` column: `open`, `answered`,
+    /// `replied`, `closed`, `on_hold`, `in_progress`). Updates may set
+    /// `open`, `answered` and `closed`.
     pub enum TicketStatus {
         /// Waiting for staff.
         Open => "open",
@@ -17,7 +18,8 @@ crate::open_enum! {
         Answered => "answered",
         /// The customer replied.
         Replied => "replied",
-        /// The customer replied (request spelling).
+        /// Accepted by the API's validation but not a value of the column:
+        /// the update fails with 500, so billkit refuses to send it.
         CustomerReply => "customer-reply",
         /// Closed.
         Closed => "closed",
@@ -95,10 +97,11 @@ pub struct TicketMessage {
     pub created_at: DateTime<Utc>,
 }
 
-const REQUEST_STATUSES: [TicketStatus; 4] = [
+// `customer-reply` passes the API's `in:` rule but is not in the column's
+// enum (`2026_02_27_050118_create_tickets_table.php:18`): MySQL refuses it.
+const REQUEST_STATUSES: [TicketStatus; 3] = [
     TicketStatus::Open,
     TicketStatus::Answered,
-    TicketStatus::CustomerReply,
     TicketStatus::Closed,
 ];
 const REQUEST_PRIORITIES: [TicketPriority; 3] = [
@@ -165,7 +168,8 @@ impl TicketUpdate {
         Self::default()
     }
 
-    /// `open`, `answered`, `customer-reply` or `closed`.
+    /// `open`, `answered` or `closed` (`customer-reply` is refused: see
+    /// [`TicketStatus::CustomerReply`]). Closing does not set `closed_at`.
     pub fn status(mut self, v: impl Into<TicketStatus>) -> Self {
         self.status = Some(v.into());
         self
@@ -202,6 +206,12 @@ impl TicketUpdate {
 
 super::list_filter! {
     /// Filters of `GET /tickets`.
+    ///
+    /// Server bug (`app/Http/Controllers/Api/TicketsController.php:25-26`): `search` is an
+    /// ungrouped `where ticket_number LIKE ... OR subject LIKE ...` added after the other
+    /// filters, so rows whose `subject` matches come back whatever `status`,
+    /// `user_id`, `priority` say (other users' tickets included). Filter again on the
+    /// client when combining `search` with them. `%` and `_` are wildcards.
     TicketFilter {
         text {
             /// Only tickets in this state.

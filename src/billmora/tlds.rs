@@ -4,27 +4,33 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_range, Client, Deleted, PAGES};
-use crate::error::{Error, Result};
+use super::{check_int_column, check_one_of, check_range, Client, Deleted, PAGES};
+use crate::error::Result;
 use crate::http::{Paginator, Request};
 
 crate::open_enum! {
-    /// Whether a TLD is on sale.
+    /// Whether a TLD is on sale (`tlds.status`: `visible` or `hidden`).
     pub enum TldStatus {
         /// On sale.
-        Active => "active",
+        Visible => "visible",
         /// Not on sale.
-        Inactive => "inactive",
+        Hidden => "hidden",
     }
 }
 
-/// A top-level domain the installation sells (e.g. `com`).
+/// A top-level domain the installation sells (e.g. `com`), as
+/// `app/Http/Resources/TldResource.php` renders it.
+///
+/// `POST /tlds` answers with the model as inserted: `grace_period_days`,
+/// `redemption_period_days` (the API cannot set them; the columns default
+/// to 0) and an unsent `sort_order` and `plugin_id` are `None` there.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Tld {
     /// The id.
     pub id: u64,
-    /// The TLD without a dot, e.g. `com`.
+    /// The TLD as stored, e.g. `com` (the admin UI refuses a leading dot;
+    /// the API accepts one).
     pub tld: String,
     /// On sale or not.
     pub status: TldStatus,
@@ -43,10 +49,10 @@ pub struct Tld {
     /// Days of the registry's redemption period.
     #[serde(default, with = "crate::lenient::int_opt")]
     pub redemption_period_days: Option<u32>,
-    /// Position in listings.
-    #[serde(with = "crate::lenient::int")]
-    pub sort_order: i64,
-    /// Always `null` on current servers.
+    /// Position in listings; `None` in a create answer that did not send it.
+    #[serde(default, with = "crate::lenient::int_opt")]
+    pub sort_order: Option<i64>,
+    /// Always `null`: the `tlds` table has no `auto_renew` column.
     #[serde(default, deserialize_with = "super::de::bool_opt")]
     pub auto_renew: Option<bool>,
     /// Prices per currency (show, update).
@@ -77,33 +83,19 @@ pub struct TldPrice {
     pub transfer_price: Decimal,
 }
 
-/// Registration terms a TLD may offer.
-const YEARS: (u32, u32) = (1, 10);
-
+/// `POST`/`PUT /tlds`: `tld` is `required|string|max:20` (trimmed by the
+/// server first); no format rule, so `com` and `.com` both pass.
 fn check_tld(tld: &str) -> Result<()> {
-    crate::validate::text("tld", tld, 20)?;
-    if tld.contains('.') || tld.contains(char::is_whitespace) {
-        return Err(Error::invalid_input(
-            "tld",
-            format!("`{tld}` must be given without a dot or spaces, e.g. `com`"),
-        ));
-    }
-    Ok(())
+    crate::validate::text("tld", tld.trim(), 20)
 }
 
+/// `min_years`/`max_years` are `integer|min:1` with no upper bound and no
+/// ordering rule on the API (the admin UI's 1..10 does not apply); the
+/// columns are signed 32-bit.
 fn check_years(min: Option<u32>, max: Option<u32>) -> Result<()> {
-    if let Some(v) = min {
-        check_range("min_years", v, YEARS.0, YEARS.1)?;
-    }
-    if let Some(v) = max {
-        check_range("max_years", v, YEARS.0, YEARS.1)?;
-    }
-    if let (Some(lo), Some(hi)) = (min, max) {
-        if lo > hi {
-            return Err(Error::invalid_input(
-                "max_years",
-                format!("must not be below min_years ({hi} < {lo})"),
-            ));
+    for (field, v) in [("min_years", min), ("max_years", max)] {
+        if let Some(v) = v {
+            check_range(field, i64::from(v), 1, i64::from(i32::MAX))?;
         }
     }
     Ok(())
@@ -124,8 +116,12 @@ pub struct NewTld {
 }
 
 impl NewTld {
-    /// A TLD (`com`, without the dot, at most 20 characters) sold for
-    /// `min_years..=max_years` (each 1 to 10).
+    /// A TLD (at most 20 characters, e.g. `com`; unique) sold for
+    /// `min_years..=max_years` (each 1 or more).
+    ///
+    /// The public domain check looks TLDs up *with* the leading dot
+    /// (`.com`, see [`Domains::check`](super::Domains::check)), so only a
+    /// TLD stored as `.com` is ever found by it.
     pub fn new(
         tld: impl Into<String>,
         status: impl Into<TldStatus>,
@@ -156,7 +152,10 @@ impl NewTld {
 
     fn validate(&self) -> Result<()> {
         check_tld(&self.tld)?;
-        crate::validate::not_blank("status", self.status.as_str())?;
+        check_one_of("status", &self.status, TldStatus::KNOWN)?;
+        if let Some(v) = self.sort_order {
+            check_int_column("sort_order", v)?;
+        }
         check_years(Some(self.min_years), Some(self.max_years))
     }
 }
@@ -185,7 +184,7 @@ impl TldUpdate {
         Self::default()
     }
 
-    /// New TLD text (without a dot).
+    /// New TLD text (at most 20 characters).
     pub fn tld(mut self, v: impl Into<String>) -> Self {
         self.tld = Some(v.into());
         self
@@ -203,13 +202,13 @@ impl TldUpdate {
         self
     }
 
-    /// Shortest term, 1 to 10 years.
+    /// Shortest term in years (1 or more).
     pub fn min_years(mut self, v: u32) -> Self {
         self.min_years = Some(v);
         self
     }
 
-    /// Longest term, 1 to 10 years.
+    /// Longest term in years (1 or more; the API does not compare it with `min_years`).
     pub fn max_years(mut self, v: u32) -> Self {
         self.max_years = Some(v);
         self
@@ -226,7 +225,10 @@ impl TldUpdate {
             check_tld(t)?;
         }
         if let Some(s) = &self.status {
-            crate::validate::not_blank("status", s.as_str())?;
+            check_one_of("status", s, TldStatus::KNOWN)?;
+        }
+        if let Some(v) = self.sort_order {
+            check_int_column("sort_order", v)?;
         }
         check_years(self.min_years, self.max_years)
     }
@@ -251,7 +253,8 @@ pub struct Tlds<'a> {
 }
 
 impl Tlds<'_> {
-    /// TLDs by `sort_order` then id.
+    /// TLDs, newest first (the controller's `latest()` comes before the
+    /// model's `sort_order`, `id` scope).
     pub fn list(&self, filter: &TldFilter) -> Paginator<Tld> {
         let request = filter.apply(Request::get("/tlds"));
         Paginator::new(self.client.transport.clone(), request, PAGES)
@@ -262,7 +265,27 @@ impl Tlds<'_> {
         self.client.data(Request::get("/tlds/{id}").param(id)).await
     }
 
-    /// Creates a TLD.
+    /// Finds the TLD stored as `tld` (compared without regard to case, as
+    /// the unique index does): `GET /tlds?search=` (a `LIKE` on the TLD),
+    /// every matching page, the exact match kept. `com` and `.com` are
+    /// different TLDs to the server.
+    pub async fn find_by_tld(&self, tld: &str) -> Result<Option<Tld>> {
+        use futures_util::TryStreamExt;
+        let wanted = tld.trim();
+        let mut tlds = self
+            .list(&TldFilter::new().search(wanted))
+            .per_page(100)
+            .stream();
+        while let Some(found) = tlds.try_next().await? {
+            if found.tld.trim().eq_ignore_ascii_case(wanted) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Creates a TLD (answered with the model as inserted: see [`Tld`];
+    /// without `prices`, which the API cannot set).
     pub async fn create(&self, tld: &NewTld) -> Result<Tld> {
         tld.validate()?;
         self.client.data(Request::post("/tlds").json(tld)).await
@@ -276,7 +299,8 @@ impl Tlds<'_> {
             .await
     }
 
-    /// Deletes a TLD.
+    /// Deletes a TLD. A TLD that registrants still use cannot be deleted
+    /// (`registrants.tld_id` restricts): the server answers 500.
     pub async fn delete(&self, id: u64) -> Result<Deleted> {
         self.client
             .transport

@@ -11,8 +11,9 @@ use crate::error::Result;
 use crate::http::{Paginator, Request};
 
 crate::open_enum! {
-    /// A user's account status. Requests accept `active`, `suspended` and
-    /// `closed`; responses may also say `inactive`.
+    /// A user's account status (the `users.status` column). Requests accept
+    /// `active`, `suspended` and `closed`; `inactive` exists in the column
+    /// (set by the web sign-up) and is only read.
     pub enum UserStatus {
         /// May log in and order.
         Active => "active",
@@ -25,7 +26,13 @@ crate::open_enum! {
     }
 }
 
-/// A Billmora user (customer account).
+/// A Billmora user (customer account), as `app/Http/Resources/UserResource.php`
+/// renders it.
+///
+/// `POST /users` answers with the model as inserted, not re-read: every
+/// column the request did not set is `null` there (`status`, `language`,
+/// `auto_credit_payment`), although the database fills in its defaults
+/// (`active`, `en_US`, `false`). Read the user again for the stored values.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct User {
@@ -39,17 +46,19 @@ pub struct User {
     pub fullname: String,
     /// Email address (unique).
     pub email: String,
-    /// Account status.
-    pub status: UserStatus,
-    /// Always `null` on current servers.
+    /// Account status; `None` only in a create answer that did not send one.
+    #[serde(default)]
+    pub status: Option<UserStatus>,
+    /// Always `null`: the `users` table has no `currency` column.
     #[serde(default)]
     pub currency: Option<String>,
-    /// Locale, e.g. `en_US`.
+    /// Locale, e.g. `en_US`; `None` in a create answer that did not send one.
     #[serde(default)]
     pub language: Option<String>,
-    /// Whether credit balance pays invoices automatically.
-    #[serde(default)]
-    pub auto_credit_payment: bool,
+    /// Whether credit balance pays invoices automatically; `None` in a
+    /// create answer (the API cannot set it; the column defaults to `false`).
+    #[serde(default, deserialize_with = "super::de::bool_opt")]
+    pub auto_credit_payment: Option<bool>,
     /// When the email address was verified.
     #[serde(default, with = "crate::lenient::timestamp_opt")]
     pub email_verified_at: Option<DateTime<Utc>>,
@@ -58,6 +67,10 @@ pub struct User {
     /// Last updated.
     pub updated_at: DateTime<Utc>,
 }
+
+/// `users.language` is `char(5)`; the API's own rule (`max:10`) lets
+/// 6 to 10 characters through to a database error.
+const LANGUAGE_MAX: usize = 5;
 
 const REQUEST_STATUSES: [UserStatus; 3] = [
     UserStatus::Active,
@@ -117,7 +130,8 @@ impl NewUser {
         self
     }
 
-    /// Locale, at most 10 characters (e.g. `en_US`).
+    /// Locale, at most 5 characters (e.g. `en_US`): the server's rule says
+    /// 10, but the column is `char(5)` and a longer value fails with 500.
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
         self
@@ -127,12 +141,13 @@ impl NewUser {
         crate::validate::text("first_name", &self.first_name, 255)?;
         crate::validate::text("last_name", &self.last_name, 255)?;
         crate::validate::email("email", &self.email)?;
+        crate::validate::max_chars("email", &self.email, 255)?;
         check_password("password", &self.password)?;
         if let Some(s) = &self.status {
             check_one_of("status", s, &REQUEST_STATUSES)?;
         }
         if let Some(l) = &self.language {
-            crate::validate::max_chars("language", l, 10)?;
+            crate::validate::max_chars("language", l, LANGUAGE_MAX)?;
         }
         Ok(())
     }
@@ -208,7 +223,7 @@ impl UserUpdate {
         self
     }
 
-    /// Locale, at most 10 characters.
+    /// Locale, at most 5 characters (the column is `char(5)`).
     pub fn language(mut self, v: impl Into<String>) -> Self {
         self.language = Some(v.into());
         self
@@ -219,6 +234,7 @@ impl UserUpdate {
         check_opt_text("last_name", self.last_name.as_ref(), 255)?;
         if let Some(e) = &self.email {
             crate::validate::email("email", e)?;
+            crate::validate::max_chars("email", e, 255)?;
         }
         if let Some(p) = &self.password {
             check_password("password", p)?;
@@ -227,7 +243,7 @@ impl UserUpdate {
             check_one_of("status", s, &REQUEST_STATUSES)?;
         }
         if let Some(l) = &self.language {
-            crate::validate::max_chars("language", l, 10)?;
+            crate::validate::max_chars("language", l, LANGUAGE_MAX)?;
         }
         Ok(())
     }
@@ -235,6 +251,12 @@ impl UserUpdate {
 
 super::list_filter! {
     /// Filters of `GET /users`.
+    ///
+    /// Server bug (`app/Http/Controllers/Api/UsersController.php:22-25`):
+    /// `search` is three ungrouped `OR`s, so with both `search` and
+    /// `status` set the status only applies to last-name matches; users of
+    /// other statuses whose email or first name match come back too.
+    /// `search` is a SQL `LIKE`: `%` and `_` in it are wildcards.
     UserFilter {
         text {
             /// Matches name or email.
@@ -265,7 +287,35 @@ impl Users<'_> {
             .await
     }
 
+    /// Finds the user whose email is `email` (compared without regard to
+    /// case, as MySQL's collation and the unique index do).
+    ///
+    /// Uses `GET /users?search=` (a `LIKE` over email and names), walks
+    /// every matching page and keeps the exact match. A user deleted
+    /// through the API is soft-deleted: invisible here, yet its address
+    /// still counts as taken for [`create`](Self::create).
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>> {
+        use futures_util::TryStreamExt;
+        let wanted = email.trim();
+        let mut users = self
+            .list(&UserFilter::new().search(wanted))
+            .per_page(100)
+            .stream();
+        while let Some(user) = users.try_next().await? {
+            if user.email.trim().eq_ignore_ascii_case(wanted) {
+                return Ok(Some(user));
+            }
+        }
+        Ok(None)
+    }
+
     /// Creates a user.
+    ///
+    /// The answer is the model as inserted (see [`User`]): `status`,
+    /// `language` and `auto_credit_payment` are `None` unless sent. The
+    /// email must be unused, soft-deleted users included (422 otherwise);
+    /// after a failure that may have landed, look the user up with
+    /// [`find_by_email`](Self::find_by_email) before retrying.
     pub async fn create(&self, user: &NewUser) -> Result<User> {
         user.validate()?;
         self.client.data(Request::post("/users").json(user)).await

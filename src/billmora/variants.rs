@@ -3,18 +3,18 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{check_opt_text, Client, Deleted, Rate, PAGES};
+use super::{check_one_of, check_opt_text, Client, Deleted, Rate, PAGES};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 use std::collections::BTreeMap;
 
 crate::open_enum! {
-    /// Whether a variant is offered.
+    /// Whether a variant is offered (`variants.status`: `visible` or `hidden`).
     pub enum VariantStatus {
         /// Offered.
-        Active => "active",
+        Visible => "visible",
         /// Not offered.
-        Inactive => "inactive",
+        Hidden => "hidden",
     }
 }
 
@@ -71,7 +71,8 @@ pub struct VariantOptionPrice {
 /// The body of `POST /variants`.
 ///
 /// `code` is required here although the server's validation lists it as
-/// optional: without it the server answers 500.
+/// optional: the column is `NOT NULL` without a default, so without it the
+/// server answers 500.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct NewVariant {
@@ -110,7 +111,7 @@ impl NewVariant {
         crate::validate::text("name", &self.name, 255)?;
         crate::validate::text("code", &self.code, 255)?;
         if let Some(s) = &self.status {
-            crate::validate::not_blank("status", s.as_str())?;
+            check_one_of("status", s, VariantStatus::KNOWN)?;
         }
         Ok(())
     }
@@ -164,7 +165,7 @@ impl VariantUpdate {
         check_opt_text("name", self.name.as_ref(), 255)?;
         check_opt_text("code", self.code.as_ref(), 255)?;
         if let Some(s) = &self.status {
-            crate::validate::not_blank("status", s.as_str())?;
+            check_one_of("status", s, VariantStatus::KNOWN)?;
         }
         Ok(())
     }
@@ -189,7 +190,7 @@ pub struct Variants<'a> {
 }
 
 impl Variants<'_> {
-    /// Variants by `sort_order` then id, with options and prices.
+    /// Variants, newest first (then `sort_order`, id), with options and prices.
     pub fn list(&self, filter: &VariantFilter) -> Paginator<Variant> {
         let request = filter.apply(Request::get("/variants"));
         Paginator::new(self.client.transport.clone(), request, PAGES)
@@ -203,6 +204,12 @@ impl Variants<'_> {
     }
 
     /// Creates a variant.
+    ///
+    /// **Fails on every current Billmora server** with a 500
+    /// ([`KnownServerBug::VariantTypeColumn`](super::KnownServerBug::VariantTypeColumn)):
+    /// the `variants.type` column is required and the API cannot set it.
+    /// Nothing is saved, so retrying is harmless but useless; create
+    /// variants in the admin UI.
     pub async fn create(&self, variant: &NewVariant) -> Result<Variant> {
         variant.validate()?;
         self.client

@@ -13,8 +13,8 @@ fn assert_catalog_3(c: &Catalog) {
     assert_eq!(c.slug, "web-hosting");
     assert_eq!(c.description, "Shared hosting plans");
     assert_eq!(c.icon, None);
-    assert_eq!(c.status, CatalogStatus::Visible);
-    assert_eq!(c.sort_order, 1);
+    assert_eq!(c.status, Some(CatalogStatus::Visible));
+    assert_eq!(c.sort_order, Some(1));
     assert_eq!(c.created_at, ts("2026-06-01T10:00:00Z"));
 }
 
@@ -24,13 +24,13 @@ fn assert_starter(p: &Package) {
     assert_eq!(p.slug, "starter");
     assert_eq!(p.description, "1 site, 10 GB");
     assert_eq!(p.icon, None);
-    assert_eq!(p.status, PackageStatus::Visible);
-    assert_eq!((p.stock, p.per_user_limit), (-1, -1));
-    assert!(p.allow_cancellation);
-    assert_eq!(p.allow_quantity, AllowQuantity::Single);
+    assert_eq!(p.status, Some(PackageStatus::Visible));
+    assert_eq!((p.stock, p.per_user_limit), (Some(-1), Some(-1)));
+    assert_eq!(p.allow_cancellation, Some(true));
+    assert_eq!(p.allow_quantity, Some(AllowQuantity::Single));
     assert_eq!((p.prorata_day, p.prorata_next_month_day), (None, None));
-    assert!(!p.auto_provision);
-    assert_eq!(p.sort_order, 0);
+    assert_eq!(p.auto_provision, Some(false));
+    assert_eq!(p.sort_order, Some(0));
     assert_eq!(p.plugin_id, None);
     assert_eq!(
         p.provisioning_config,
@@ -44,9 +44,13 @@ fn assert_memory_variant(v: &Variant) {
     assert_eq!(v.id, 5);
     assert_eq!(v.name, "Memory");
     assert_eq!(v.code, "memory");
-    assert_eq!(v.status, VariantStatus::Active);
+    assert_eq!(v.status, VariantStatus::Visible);
     assert!(v.is_scalable);
-    assert_eq!(v.updated_at.timestamp_subsec_micros(), 250_000);
+    assert_eq!(
+        v.updated_at.timestamp_subsec_micros(),
+        0,
+        "MySQL timestamps: whole seconds"
+    );
     let options = v.options.as_ref().unwrap();
     assert_eq!(
         (
@@ -90,14 +94,14 @@ async fn packages_list_with_catalog() {
     assert_catalog_3(page.items[0].catalog.as_ref().unwrap());
     assert_eq!(page.items[0].prices, None);
     let b = &page.items[1];
-    assert_eq!(b.status, PackageStatus::Hidden);
-    assert_eq!((b.stock, b.per_user_limit), (25, 2));
-    assert_eq!(b.allow_quantity, AllowQuantity::Multiple);
+    assert_eq!(b.status, Some(PackageStatus::Hidden));
+    assert_eq!((b.stock, b.per_user_limit), (Some(25), Some(2)));
+    assert_eq!(b.allow_quantity, Some(AllowQuantity::Multiple));
     assert_eq!(
         (b.prorata_day, b.prorata_next_month_day),
         (Some(1), Some(20))
     );
-    assert!(b.auto_provision);
+    assert_eq!(b.auto_provision, Some(true));
     assert_eq!(b.plugin_id, Some(4));
     assert_eq!(
         b.provisioning_config.as_ref().unwrap()["server_group"],
@@ -144,7 +148,7 @@ async fn packages_create_sends_exact_body() {
             "allow_quantity": "single", "prorata_day": 0, "auto_provision": false, "sort_order": 0,
             "provisioning_config": {"server_group": "eu-1"}
         })))
-        .respond_with(created("packages_show.json"))
+        .respond_with(created("packages_create.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -161,7 +165,29 @@ async fn packages_create_sends_exact_body() {
         .sort_order(0)
         .provisioning_config(config);
     let p = client(&server).packages().create(&new).await.unwrap();
-    assert_starter(&p);
+    // PackagesController::store: the model as inserted, plus its catalog.
+    assert_eq!(
+        (p.id, p.name.as_str(), p.slug.as_str()),
+        (8, "Starter", "starter")
+    );
+    assert_eq!(p.status, Some(PackageStatus::Visible));
+    assert_eq!((p.stock, p.per_user_limit), (Some(-1), Some(-1)));
+    assert_eq!(p.allow_cancellation, Some(true));
+    assert_eq!(p.allow_quantity, Some(AllowQuantity::Single));
+    assert_eq!((p.prorata_day, p.prorata_next_month_day), (Some(0), None));
+    assert_eq!((p.auto_provision, p.sort_order), (Some(false), Some(0)));
+    assert_eq!((p.icon.clone(), p.plugin_id), (None, None));
+    assert_eq!(
+        p.provisioning_config
+            .as_ref()
+            .and_then(|c| c.get("server_group")),
+        Some(&json!("eu-1"))
+    );
+    let catalog = p.catalog.as_deref().unwrap();
+    assert_catalog_3(catalog);
+    assert_eq!(catalog.packages, None);
+    assert_eq!((p.prices.clone(), p.variants.clone()), (None, None));
+    assert_eq!(p.created_at, ts("2026-07-22T08:15:42.613907Z"));
 }
 
 #[tokio::test]
@@ -250,7 +276,7 @@ async fn catalogs_create_and_update() {
             "name": "Web Hosting", "slug": "web-hosting", "description": "Shared hosting plans",
             "status": "visible", "sort_order": 1
         })))
-        .respond_with(created("catalogs_show.json"))
+        .respond_with(created("catalogs_create.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -264,7 +290,14 @@ async fn catalogs_create_and_update() {
     let new = NewCatalog::new("Web Hosting", "web-hosting", "Shared hosting plans")
         .status(CatalogStatus::Visible)
         .sort_order(1);
-    assert_catalog_3(&c.catalogs().create(&new).await.unwrap());
+    let made = c.catalogs().create(&new).await.unwrap();
+    // CatalogsController::store: as inserted, nothing loaded.
+    assert_eq!((made.id, made.slug.as_str()), (4, "web-hosting"));
+    assert_eq!(made.description, "Shared hosting plans");
+    assert_eq!(made.status, Some(CatalogStatus::Visible));
+    assert_eq!((made.sort_order, made.icon.clone()), (Some(1), None));
+    assert_eq!(made.packages, None);
+    assert_eq!(made.created_at, ts("2026-07-22T08:15:42.613907Z"));
     let updated = c
         .catalogs()
         .update(3, &CatalogUpdate::new().status(CatalogStatus::Hidden))
@@ -306,7 +339,7 @@ async fn variants_list_with_options() {
     let loc = &page.items[1];
     assert_eq!(
         (loc.status.clone(), loc.is_scalable),
-        (VariantStatus::Inactive, false)
+        (VariantStatus::Hidden, false)
     );
     assert_eq!(loc.options.as_deref(), Some(&[][..]));
 }
@@ -327,9 +360,10 @@ async fn variants_create_update_delete() {
     let server = MockServer::start().await;
     api("POST", "/variants")
         .and(body_json(
-            json!({"name": "Memory", "code": "memory", "status": "active", "is_scalable": true}),
+            json!({"name": "Memory", "code": "memory", "status": "visible", "is_scalable": true}),
         ))
-        .respond_with(created("variants_show.json"))
+        // Every current server: `variants.type` is NOT NULL, never set.
+        .respond_with(reply(500, "error_500.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -346,9 +380,13 @@ async fn variants_create_update_delete() {
         .await;
     let c = client(&server);
     let new = NewVariant::new("Memory", "memory")
-        .status(VariantStatus::Active)
+        .status(VariantStatus::Visible)
         .is_scalable(true);
-    assert_memory_variant(&c.variants().create(&new).await.unwrap());
+    let err = c.variants().create(&new).await.unwrap_err();
+    assert_eq!(
+        err.known_server_bug(),
+        Some(KnownServerBug::VariantTypeColumn)
+    );
     let v = c
         .variants()
         .update(5, &VariantUpdate::new().is_scalable(false))

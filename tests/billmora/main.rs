@@ -8,6 +8,7 @@ mod contract_billing;
 mod contract_catalog;
 mod contract_customers;
 mod contract_domains;
+mod contract_server;
 mod errors;
 mod pagination;
 mod paths;

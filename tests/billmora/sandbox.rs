@@ -81,8 +81,31 @@ async fn the_example_workflow_runs_against_the_sandbox() {
         .await
         .unwrap();
     assert_eq!(user.fullname, "Dana Borys");
-    assert_eq!(user.status, UserStatus::Active);
+    // UsersController::store answers the model as inserted.
+    assert_eq!(
+        (
+            user.status.clone(),
+            user.language.clone(),
+            user.auto_credit_payment
+        ),
+        (None, None, None)
+    );
+    let stored = client.users().get(user.id).await.unwrap();
+    assert_eq!(stored.status, Some(UserStatus::Active));
+    assert_eq!(stored.language.as_deref(), Some("en_US"));
+    assert_eq!(stored.auto_credit_payment, Some(false));
+    assert_eq!(
+        client
+            .users()
+            .find_by_email("DANA@example.com")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(user.id)
+    );
 
+    // The server computes the totals: positive lines are the subtotal,
+    // negative ones the discount. The answer is re-read (tax present).
     let invoice = client
         .invoices()
         .create(
@@ -94,25 +117,44 @@ async fn the_example_workflow_runs_against_the_sandbox() {
         .await
         .unwrap();
     assert_eq!(invoice.status, InvoiceStatus::Unpaid);
-    assert_eq!(
-        invoice.subtotal.to_string(),
-        "50.98",
-        "the server computes totals"
-    );
+    assert_eq!(invoice.subtotal.to_string(), "55.98");
+    assert_eq!(invoice.discount.to_string(), "5.00");
     assert_eq!(invoice.total.to_string(), "50.98");
+    assert_eq!(invoice.tax.to_string(), "0.00");
     assert_eq!(invoice.amount_due, dec("50.98"));
-    assert_eq!(invoice.paid_at, None);
-    assert_eq!(invoice.due_date.date_naive(), due());
+    assert_eq!(invoice.due_day(), due());
     let items = invoice.items.as_ref().unwrap();
-    assert_eq!(items.len(), 3);
     assert_eq!(items[1].amount.to_string(), "25.98");
     assert_eq!(items[2].unit_price.to_string(), "-5.00");
-    assert_eq!(invoice.user.as_ref().unwrap().id, user.id);
+    assert_eq!(invoice.user.as_ref().map(|u| u.id), Some(user.id));
+    // Nothing to pay: paid at once (InvoiceObserver).
+    let free = client
+        .invoices()
+        .create(&NewInvoice::new(user.id, due()).item("Voucher", 1, dec("-1.00")))
+        .await
+        .unwrap();
+    assert_eq!(free.status, InvoiceStatus::Paid);
+    assert!(free.paid_at.is_some());
+    assert_eq!(free.amount_due, dec("0"));
+    let mine = client
+        .invoices()
+        .list(&InvoiceFilter::new().user_id(user.id))
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![free.id, invoice.id]
+    );
+    assert_eq!(mine[0].items, None, "lists omit items");
 
-    let paid = client.invoices().mark_paid(invoice.id).await.unwrap();
+    // Marking paid changes the status only: no paid_at, no transaction.
+    let paid = client.invoices().mark_paid(SEED_INVOICE_ID).await.unwrap();
     assert_eq!(paid.status, InvoiceStatus::Paid);
-    assert!(paid.paid_at.is_some());
-    assert!(paid.amount_due.is_zero());
+    assert_eq!(paid.paid_at, None);
+    assert_eq!(paid.amount_due, dec("10.00"));
+    assert_eq!(paid.tax, dec("0.00"));
+    assert_eq!(paid.items.as_ref().map(Vec::len), Some(1));
 
     let unpaid: Vec<Invoice> = client
         .invoices()
@@ -124,26 +166,27 @@ async fn the_example_workflow_runs_against_the_sandbox() {
         .unwrap();
     assert_eq!(
         unpaid.iter().map(|i| i.id).collect::<Vec<_>>(),
-        vec![SEED_INVOICE_ID]
+        vec![invoice.id, SEED_ORDER_INVOICE_ID]
     );
-    assert_eq!(unpaid[0].amount_due, dec("10.00"));
+    assert_eq!(unpaid[0].items, None, "lists omit items");
 
-    let again = client.invoices().mark_unpaid(invoice.id).await.unwrap();
-    assert_eq!((again.status, again.paid_at), (InvoiceStatus::Unpaid, None));
-    assert_eq!(again.amount_due, dec("50.98"));
-    let mine = client
+    let again = client
         .invoices()
-        .list(
-            &InvoiceFilter::new()
-                .status(InvoiceStatus::Unpaid)
-                .user_id(user.id),
-        )
-        .collect_all()
+        .mark_unpaid(SEED_INVOICE_ID)
         .await
         .unwrap();
-    assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].id, invoice.id);
-    assert_eq!(mine[0].items, None, "lists omit items");
+    assert_eq!((again.status, again.paid_at), (InvoiceStatus::Unpaid, None));
+    // A due date is midnight in the server's timezone (Asia/Jakarta).
+    let moved = client
+        .invoices()
+        .update(SEED_INVOICE_ID, &InvoiceUpdate::new().due_date(due()))
+        .await
+        .unwrap();
+    assert_eq!(
+        moved.due_date,
+        chrono::DateTime::parse_from_rfc3339("2026-08-02T17:00:00Z").unwrap()
+    );
+    assert_eq!(moved.due_day(), due());
 }
 
 #[tokio::test]
@@ -307,6 +350,59 @@ async fn abilities_are_enforced() {
         .await
         .unwrap_err();
     assert_eq!(err.missing_ability().as_deref(), Some("invoices.update"));
+}
+
+#[tokio::test]
+async fn middleware_runs_in_the_servers_order() {
+    let (sandbox, _) = start().await;
+    let base = sandbox.base_url();
+    // Route-model binding runs right after authentication: an unknown id
+    // is 404 before the IP allow list, the limiter and the ability check.
+    let no_users = sandbox.add_token(&["invoices.view"]);
+    let (status, headers, _) = raw(
+        reqwest::Method::GET,
+        format!("{base}/users/999"),
+        Some(&no_users),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(header(&headers, "x-ratelimit-limit"), None);
+    let blocked = sandbox.add_ip_restricted_token(&["*"], &["203.0.113.7"]);
+    let (status, _, _) = raw(
+        reqwest::Method::GET,
+        format!("{base}/users/999"),
+        Some(&blocked),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // The ability check comes after the limiter: a refusal is counted and
+    // carries the rate headers.
+    let (status, headers, body) = raw(
+        reqwest::Method::GET,
+        format!("{base}/users/{SEED_USER_ID}"),
+        Some(&no_users),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(header(&headers, "x-ratelimit-limit"), Some("60"));
+    assert_eq!(header(&headers, "x-ratelimit-remaining"), Some("59"));
+    // The IP check comes before the limiter: not counted.
+    let (status, headers, _) = raw(
+        reqwest::Method::GET,
+        format!("{base}/users/{SEED_USER_ID}"),
+        Some(&blocked),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(header(&headers, "x-ratelimit-limit"), None);
 }
 
 #[tokio::test]
@@ -557,7 +653,7 @@ async fn validation_errors_and_server_errors() {
     .await;
     assert_eq!(status, 500);
 
-    // Absurd amounts are stored, never crash the fake.
+    // Amounts beyond decimal(15,2) pass `numeric` and fail in MySQL.
     let (status, _, body) = raw(
         reqwest::Method::POST,
         format!("{base}/invoices"),
@@ -567,8 +663,30 @@ async fn validation_errors_and_server_errors() {
                     "items": [{"description": "x", "quantity": 1000000, "unit_price": 1e27}]})),
     )
     .await;
-    assert_eq!(status, 201, "{body}");
-    assert!(body["data"]["total"].is_string());
+    assert_eq!((status, body), (500, json!({"message": "Server Error"})));
+    // A date the `date` rule accepts and a MySQL timestamp cannot hold.
+    let (status, _, _) = raw(
+        reqwest::Method::PUT,
+        format!("{base}/invoices/{SEED_INVOICE_ID}"),
+        Some(&token),
+        true,
+        Some(json!({"due_date": "2107-01-01"})),
+    )
+    .await;
+    assert_eq!(status, 500);
+    // `language` passes `max:10` and overflows the char(5) column.
+    let (status, _, _) = raw(
+        reqwest::Method::POST,
+        format!("{base}/users"),
+        Some(&token),
+        true,
+        Some(
+            json!({"first_name": "A", "last_name": "B", "email": "ab@example.com",
+                    "password": "password1", "language": "en_US_x"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 500);
 
     // Unknown billing id and currency.
     let order = NewOrder::new(SEED_USER_ID, "GBP", OrderStatus::Pending)
@@ -583,9 +701,11 @@ async fn validation_errors_and_server_errors() {
 }
 
 #[tokio::test]
-async fn orders_create_services_domains_and_an_invoice() {
+async fn orders_services_and_domains_follow_the_server() {
     let (_sandbox, client) = start().await;
-    let order = client
+    // OrderService::createOrder: the order as inserted (no tax), with its
+    // services, domains and invoice loaded.
+    let placed = client
         .orders()
         .create(
             &NewOrder::new(SEED_USER_ID, "USD", OrderStatus::Pending)
@@ -594,88 +714,140 @@ async fn orders_create_services_domains_and_an_invoice() {
         )
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(placed.status, OrderStatus::Pending);
+    assert_eq!(placed.tax, None, "not re-read");
     assert_eq!(
-        order.subtotal.to_string(),
+        placed.subtotal.to_string(),
         "45.98",
         "2 x 10.00 + 2 years x 12.99"
     );
-    assert_eq!(order.setup_fee.to_string(), "10.00");
-    assert_eq!(order.total.to_string(), "55.98");
-    let items = order.items.as_ref().unwrap();
-    assert_eq!(items[0].item_type, OrderItemType::Service);
-    assert_eq!(items[0].amount.to_string(), "30.00");
-    assert_eq!(items[1].item_type, OrderItemType::Domain);
+    assert_eq!(placed.setup_fee.to_string(), "10.00");
+    assert_eq!(placed.total.to_string(), "55.98");
+    assert_eq!(placed.services.as_ref().map(Vec::len), Some(2));
+    assert_eq!(placed.registrants.as_ref().unwrap()[0].domain, "borys.com");
+    let invoice = &placed.invoices.as_ref().unwrap()[0];
+    assert_eq!((invoice.total, invoice.tax), (dec("55.98"), dec("0.00")));
+    let reread = client.orders().get(placed.id).await.unwrap();
+    assert_eq!(reread.tax, Some(dec("0.00")));
+    let orders = client
+        .orders()
+        .list(&OrderFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        orders.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![placed.id, SEED_ORDER_ID]
+    );
+
+    // The seeded order, with every relation.
+    let order = client.orders().get(SEED_ORDER_ID).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(order.tax, Some(dec("0.00")));
     let services = order.services.as_ref().unwrap();
     assert_eq!(services.len(), 1);
     assert_eq!(services[0].status, ServiceStatus::Pending);
     let regs = order.registrants.as_ref().unwrap();
-    assert_eq!((regs[0].domain.as_str(), regs[0].years), ("borys.com", 2));
-    let invoice = &order.invoices.as_ref().unwrap()[0];
-    assert_eq!(invoice.total, dec("55.98"));
-    assert_eq!(invoice.status, InvoiceStatus::Unpaid);
+    assert_eq!((regs[0].domain.as_str(), regs[0].years), ("borys.net", 1));
+    let invoices = order.invoices.as_ref().unwrap();
+    assert_eq!(invoices[0].id, SEED_ORDER_INVOICE_ID);
 
-    // The registered domain is no longer available.
-    let check = client.domains().check("borys.com").await.unwrap();
-    assert!(!check.available);
-    let check = client.domains().check("fresh-name.com").await.unwrap();
-    assert!(check.available && check.success);
-    assert_eq!(check.price, Some(dec("12.99")));
-    let err = client.domains().check("borys.xyz").await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
-    assert_eq!(
-        err.api_error().unwrap().message(),
-        Some("The TLD .xyz is not supported.")
-    );
-
-    // Status changes stamp completed_at / cancelled_at.
+    // Completing activates services and pending domains; the invoice stays
+    // unpaid (OrderService reads a relation that does not exist).
     let done = client
         .orders()
-        .update(order.id, &OrderUpdate::new(OrderStatus::Completed))
+        .update(SEED_ORDER_ID, &OrderUpdate::new(OrderStatus::Completed))
         .await
         .unwrap();
-    assert_eq!(done.status, OrderStatus::Completed);
-    assert!(done.completed_at.is_some());
-    let cancelled = client
+    assert!(done.completed_at.is_some() && done.cancelled_at.is_none());
+    assert_eq!(
+        done.services.as_ref().unwrap()[0].status,
+        ServiceStatus::Active
+    );
+    assert_eq!(
+        done.registrants.as_ref().unwrap()[0].status,
+        RegistrantStatus::Active
+    );
+    assert_eq!(
+        done.invoices.as_ref().unwrap()[0].status,
+        InvoiceStatus::Unpaid
+    );
+    let failed = client
         .orders()
-        .update(order.id, &OrderUpdate::new(OrderStatus::Cancelled))
+        .update(SEED_ORDER_ID, &OrderUpdate::new(OrderStatus::Failed))
         .await
         .unwrap();
-    assert!(cancelled.cancelled_at.is_some());
-    let listed = client
-        .orders()
-        .list(&OrderFilter::new().status(OrderStatus::Cancelled))
+    assert!(failed.cancelled_at.is_some() && failed.completed_at.is_none());
+    assert_eq!(
+        failed.services.as_ref().unwrap()[0].status,
+        ServiceStatus::Cancelled
+    );
+
+    // Every service read fails (the missing `scalings` relation); an
+    // update lands before the 500.
+    for err in [
+        client.services().get(SEED_SERVICE_ID).await.unwrap_err(),
+        client
+            .services()
+            .list(&ServiceFilter::new())
+            .collect_all()
+            .await
+            .unwrap_err(),
+        client
+            .services()
+            .update(SEED_SERVICE_ID, &ServiceUpdate::new().name("Renamed"))
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(
+            err.known_server_bug(),
+            Some(KnownServerBug::ServiceScalingsRelation)
+        );
+    }
+    let order = client.orders().get(SEED_ORDER_ID).await.unwrap();
+    assert_eq!(order.services.as_ref().unwrap()[0].name, "Renamed");
+    let none = client
+        .services()
+        .list(&ServiceFilter::new().status(ServiceStatus::Terminated))
         .collect_all()
         .await
         .unwrap();
-    assert_eq!(listed.len(), 1);
-    assert!(listed[0].user.is_some() && listed[0].items.is_none());
+    assert!(none.is_empty(), "an empty page loads no relation");
 
-    // Services and registrants from the order are managed on their own.
-    let service = client
-        .services()
-        .update(
-            services[0].id,
-            &ServiceUpdate::new().status(ServiceStatus::Active),
-        )
-        .await
-        .unwrap();
-    assert_eq!(service.status, ServiceStatus::Active);
-    assert!(service.activated_at.is_some());
-    assert_eq!(
-        service.package.as_ref().map(|p| p.id),
-        Some(SEED_PACKAGE_ID)
-    );
+    // Registrants: only the sent columns change.
     let reg = client
         .registrants()
         .update(
-            regs[0].id,
-            &RegistrantUpdate::new().nameservers(["ns1.example.net", "ns2.example.net"]),
+            SEED_REGISTRANT_ID,
+            &RegistrantUpdate::new()
+                .status(RegistrantStatus::Suspended)
+                .nameservers(["ns1.example.net", "ns2.example.net"]),
         )
         .await
         .unwrap();
+    assert_eq!(reg.status, RegistrantStatus::Suspended);
+    assert_eq!(reg.suspended_at, None);
     assert_eq!(reg.nameservers.as_ref().map(Vec::len), Some(2));
-    assert_eq!(reg.tld.as_ref().map(|t| t.tld.as_str()), Some("com"));
+    assert_eq!(reg.tld.as_ref().map(|t| t.tld.as_str()), Some(".net"));
+
+    // The domain check finds only TLDs stored with their dot.
+    let check = client.domains().check("borys.net").await.unwrap();
+    assert!(!check.available && check.success);
+    assert_eq!(check.tld_id, Some(SEED_DOTTED_TLD_ID));
+    let check = client.domains().check("fresh-name.net").await.unwrap();
+    assert!(check.available);
+    let err = client.domains().check("fresh-name.com").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
+    assert_eq!(
+        err.known_server_bug(),
+        Some(KnownServerBug::DomainCheckTldLookup)
+    );
+    assert!(client
+        .domains()
+        .check("a.net")
+        .await
+        .unwrap_err()
+        .is_invalid_input());
 }
 
 #[tokio::test]
@@ -734,6 +906,15 @@ async fn catalog_management_round_trip() {
         .create(&NewCatalog::new("VPS", "vps", "Virtual servers").sort_order(5))
         .await
         .unwrap();
+    // As inserted: what was not sent is null, and nothing is loaded.
+    assert_eq!(
+        (
+            catalog.status.clone(),
+            catalog.sort_order,
+            catalog.packages.clone()
+        ),
+        (None, Some(5), None)
+    );
     let package = client
         .packages()
         .create(
@@ -745,9 +926,28 @@ async fn catalog_management_round_trip() {
         .unwrap();
     assert_eq!(
         (package.stock, package.allow_quantity.clone()),
-        (10, AllowQuantity::Multiple)
+        (Some(10), Some(AllowQuantity::Multiple))
+    );
+    assert_eq!(
+        (
+            package.per_user_limit,
+            package.auto_provision,
+            package.status.clone()
+        ),
+        (None, None, None)
     );
     assert_eq!(package.catalog.as_ref().map(|c| c.id), Some(catalog.id));
+    let stored = client.packages().get(package.id).await.unwrap();
+    assert_eq!(
+        (stored.per_user_limit, stored.auto_provision),
+        (Some(-1), Some(true))
+    );
+    let err = client
+        .packages()
+        .create(&NewPackage::new(catalog.id, "VPS 2", "vps-1", "again"))
+        .await
+        .unwrap_err();
+    assert!(err.validation_errors().contains_key("slug"));
     let package = client
         .packages()
         .update(
@@ -756,7 +956,7 @@ async fn catalog_management_round_trip() {
         )
         .await
         .unwrap();
-    assert_eq!(package.status, PackageStatus::Hidden);
+    assert_eq!(package.status, Some(PackageStatus::Hidden));
     let hidden = client
         .packages()
         .list(&PackageFilter::new().status(PackageStatus::Hidden))
@@ -765,36 +965,57 @@ async fn catalog_management_round_trip() {
         .unwrap();
     assert_eq!(hidden.len(), 1);
 
-    let variant = client
+    let err = client
         .variants()
         .create(&NewVariant::new("Disk", "disk"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.known_server_bug(),
+        Some(KnownServerBug::VariantTypeColumn)
+    );
+    let variant = client
+        .variants()
+        .update(
+            SEED_VARIANT_ID,
+            &VariantUpdate::new().status(VariantStatus::Hidden),
+        )
         .await
         .unwrap();
     assert_eq!(
         (variant.status.clone(), variant.is_scalable),
-        (VariantStatus::Active, false)
+        (VariantStatus::Hidden, true)
     );
     let tld = client
         .tlds()
-        .create(&NewTld::new("dev", TldStatus::Active, 1, 5))
+        .create(&NewTld::new("dev", TldStatus::Visible, 1, 5))
         .await
         .unwrap();
     assert_eq!((tld.min_years, tld.max_years), (1, 5));
+    assert_eq!(
+        (tld.grace_period_days, tld.sort_order, tld.prices.clone()),
+        (None, None, None)
+    );
     let err = client
         .tlds()
-        .create(&NewTld::new("dev", TldStatus::Active, 1, 5))
+        .create(&NewTld::new("dev", TldStatus::Visible, 1, 5))
         .await
         .unwrap_err();
     assert_eq!(
         err.validation_errors()["tld"],
         vec!["The tld has already been taken.".to_string()]
     );
-    let err = client
+    // The API has no min <= max rule.
+    let tld = client
         .tlds()
         .update(tld.id, &TldUpdate::new().min_years(6))
         .await
-        .unwrap_err();
-    assert!(err.validation_errors().contains_key("max_years"));
+        .unwrap();
+    assert_eq!((tld.min_years, tld.max_years), (6, 5));
+    assert_eq!(tld.grace_period_days, Some(0));
+    // A catalog that still holds packages cannot go (foreign key).
+    let err = client.catalogs().delete(SEED_CATALOG_ID).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
 
     assert_eq!(
         client.packages().delete(package.id).await.unwrap().message,
@@ -846,7 +1067,16 @@ async fn tickets_and_users_lifecycle() {
         .await
         .unwrap();
     assert_eq!(closed.status, TicketStatus::Closed);
-    assert!(closed.closed_at.is_some());
+    assert_eq!(closed.closed_at, None, "the API sets only the status");
+    let err = client
+        .tickets()
+        .update(
+            ticket.id,
+            &TicketUpdate::new().status(TicketStatus::CustomerReply),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "not a value of the column: refused");
     let high = client
         .tickets()
         .list(
@@ -877,7 +1107,7 @@ async fn tickets_and_users_lifecycle() {
         )
         .await
         .unwrap();
-    assert_eq!(suspended.status, UserStatus::Suspended);
+    assert_eq!(suspended.status, Some(UserStatus::Suspended));
     assert_eq!(
         client.users().delete(SEED_USER_ID).await.unwrap().message,
         "User deleted successfully."
@@ -888,8 +1118,9 @@ async fn tickets_and_users_lifecycle() {
         .await
         .unwrap_err()
         .is_not_found());
-    // Soft-deleted: the email stays taken, and the user's invoices now make
-    // the server fail (a quirk of the real one).
+    // Soft-deleted: the email stays taken but the user is invisible (so a
+    // lookup by email finds nothing), and the user's invoices render their
+    // loaded `user` as null.
     let err = client
         .users()
         .create(&NewUser::new(
@@ -901,14 +1132,23 @@ async fn tickets_and_users_lifecycle() {
         .await
         .unwrap_err();
     assert!(err.validation_errors().contains_key("email"));
-    let err = client
+    assert_eq!(
+        client
+            .users()
+            .find_by_email("customer@example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    let invoices = client
         .invoices()
         .list(&InvoiceFilter::new())
         .collect_all()
         .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
-    assert_eq!(err.api_error().unwrap().message(), Some("Server Error"));
+        .unwrap();
+    assert!(invoices.iter().all(|i| i.user.is_none()));
+    let raw_invoice = client.invoices().get(SEED_INVOICE_ID).await.unwrap();
+    assert_eq!(raw_invoice.user, None);
     let d = client.invoices().delete(SEED_INVOICE_ID).await.unwrap();
     assert_eq!(d.message, "Invoice deleted successfully.");
 }
@@ -939,4 +1179,94 @@ async fn faults_from_the_core_reach_the_client() {
         "a create is not retried"
     );
     let _ = Decimal::ZERO;
+}
+
+#[tokio::test]
+async fn paying_an_order_invoice_provisions_its_services_and_domains() {
+    let (_sandbox, client) = start().await;
+    let paid = client
+        .invoices()
+        .mark_paid(SEED_ORDER_INVOICE_ID)
+        .await
+        .unwrap();
+    assert_eq!(paid.status, InvoiceStatus::Paid);
+    // The Paid listeners (queued on a real installation): the order's
+    // pending auto-provisioned service goes active, which completes the
+    // order; its pending domain is registered.
+    let order = client.orders().get(SEED_ORDER_ID).await.unwrap();
+    let service = &order.services.as_ref().unwrap()[0];
+    assert_eq!(service.status, ServiceStatus::Active);
+    assert!(service.activated_at.is_some());
+    let domain = &order.registrants.as_ref().unwrap()[0];
+    assert_eq!(domain.status, RegistrantStatus::Active);
+    assert!(domain.registered_at.is_some() && domain.expires_at.is_some());
+    assert_eq!(order.status, OrderStatus::Completed);
+    assert!(order.completed_at.is_some());
+    // Marking it unpaid again undoes none of that.
+    client
+        .invoices()
+        .mark_unpaid(SEED_ORDER_INVOICE_ID)
+        .await
+        .unwrap();
+    let order = client.orders().get(SEED_ORDER_ID).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Completed);
+}
+
+#[tokio::test]
+async fn search_escapes_the_other_filters_as_on_the_server() {
+    let (_sandbox, client) = start().await;
+    let other = client
+        .users()
+        .create(&NewUser::new(
+            "Ola",
+            "Nowak",
+            "ola@example.com",
+            "password1",
+        ))
+        .await
+        .unwrap();
+    for user in [SEED_USER_ID, other.id] {
+        client
+            .tickets()
+            .create(&NewTicket::new(
+                user,
+                "Site down",
+                "Technical",
+                TicketPriority::Low,
+                "Help",
+            ))
+            .await
+            .unwrap();
+    }
+    // `user_id` binds to `ticket_number LIKE`, not to `subject LIKE`.
+    let found = client
+        .tickets()
+        .list(&TicketFilter::new().user_id(SEED_USER_ID).search("down"))
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2, "the other user's ticket leaks in");
+    let mine = client
+        .tickets()
+        .list(&TicketFilter::new().user_id(SEED_USER_ID))
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    // Users: `status` binds to `last_name LIKE` only.
+    let suspended = client
+        .users()
+        .list(
+            &UserFilter::new()
+                .search("example.com")
+                .status(UserStatus::Suspended),
+        )
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        suspended.len(),
+        2,
+        "no user is suspended, both emails match"
+    );
 }

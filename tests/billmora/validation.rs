@@ -140,7 +140,7 @@ async fn nothing_invalid_reaches_the_server() {
     let pkg = || PackageItem::new(7, 21);
     refused(
         c.orders()
-            .create(&NewOrder::new(12, "US", OrderStatus::Pending).package_item(pkg()))
+            .create(&NewOrder::new(12, "USDX", OrderStatus::Pending).package_item(pkg()))
             .await,
         "currency",
     );
@@ -177,29 +177,14 @@ async fn nothing_invalid_reaches_the_server() {
     refused(
         c.orders()
             .create(
-                &NewOrder::new(12, "USD", OrderStatus::Pending)
-                    .domain_item(DomainItem::register("a.com", 2, 11)),
-            )
-            .await,
-        "domain_items.0.years",
-    );
-    refused(
-        c.orders()
-            .create(
-                &NewOrder::new(12, "USD", OrderStatus::Pending)
-                    .domain_item(DomainItem::register("nodot", 2, 1)),
+                &NewOrder::new(12, "USD", OrderStatus::Pending).domain_item(DomainItem::register(
+                    "x".repeat(256),
+                    2,
+                    1,
+                )),
             )
             .await,
         "domain_items.0.domain",
-    );
-    refused(
-        c.orders()
-            .create(
-                &NewOrder::new(12, "USD", OrderStatus::Pending)
-                    .domain_item(DomainItem::transfer("a.com", 2, 1, " ")),
-            )
-            .await,
-        "domain_items.0.epp_code",
     );
     refused(
         c.orders().update(77, &OrderUpdate::new("shipped")).await,
@@ -304,39 +289,26 @@ async fn nothing_invalid_reaches_the_server() {
     // tlds
     refused(
         c.tlds()
-            .create(&NewTld::new(".com", TldStatus::Active, 1, 10))
+            .create(&NewTld::new("a".repeat(21), TldStatus::Visible, 1, 10))
             .await,
         "tld",
     );
     refused(
         c.tlds()
-            .create(&NewTld::new("co.uk", TldStatus::Active, 1, 10))
+            .create(&NewTld::new(
+                "com",
+                TldStatus::Unknown("active".into()),
+                1,
+                10,
+            ))
             .await,
-        "tld",
+        "status",
     );
     refused(
         c.tlds()
-            .create(&NewTld::new("a".repeat(21), TldStatus::Active, 1, 10))
-            .await,
-        "tld",
-    );
-    refused(
-        c.tlds()
-            .create(&NewTld::new("com", TldStatus::Active, 0, 10))
+            .create(&NewTld::new("com", TldStatus::Visible, 0, 10))
             .await,
         "min_years",
-    );
-    refused(
-        c.tlds()
-            .create(&NewTld::new("com", TldStatus::Active, 1, 11))
-            .await,
-        "max_years",
-    );
-    refused(
-        c.tlds()
-            .create(&NewTld::new("com", TldStatus::Active, 5, 2))
-            .await,
-        "max_years",
     );
     refused(
         c.tlds().update(2, &TldUpdate::new().min_years(0)).await,
@@ -371,4 +343,67 @@ fn limits_themselves_are_accepted() {
         .per_user_limit(-1)
         .prorata_day(31);
     assert_eq!(serde_json::to_value(&p).unwrap()["prorata_day"], 31);
+}
+
+#[tokio::test]
+async fn values_the_columns_cannot_hold_are_refused() {
+    let server = MockServer::start().await;
+    let c = client(&server);
+    let late = NaiveDate::from_ymd_opt(2106, 2, 7).unwrap();
+    refused(
+        c.invoices()
+            .update(55, &InvoiceUpdate::new().due_date(late))
+            .await,
+        "due_date",
+    );
+    refused(
+        c.invoices()
+            .create(&NewInvoice::new(12, late).item("x", 1, dec("1.00")))
+            .await,
+        "due_date",
+    );
+    refused(
+        c.services()
+            .update(30, &ServiceUpdate::new().next_due_date(late))
+            .await,
+        "next_due_date",
+    );
+    refused(
+        c.invoices()
+            .create(&NewInvoice::new(12, due()).item("x", 1, dec("1.005")))
+            .await,
+        "items.0.unit_price",
+    );
+    refused(
+        c.users()
+            .create(&NewUser::new("A", "B", "ab@example.com", "password1").language("en_US_x"))
+            .await,
+        "language",
+    );
+    refused(
+        c.tickets()
+            .update(9, &TicketUpdate::new().status(TicketStatus::CustomerReply))
+            .await,
+        "status",
+    );
+    refused(
+        c.registrants()
+            .update(
+                40,
+                &RegistrantUpdate::new().status(RegistrantStatus::Redemption),
+            )
+            .await,
+        "status",
+    );
+    refused(
+        c.packages()
+            .update(7, &PackageUpdate::new().sort_order(i64::from(i32::MAX) + 1))
+            .await,
+        "sort_order",
+    );
+    refused(c.domains().check("a.com").await, "domain");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing reached the server"
+    );
 }

@@ -272,6 +272,10 @@ fn billmora_futures(
     // users.rs
     paginator!(client.users().list(user_filter));
     assert_send(&client.users().get(1));
+    assert_send(&client.users().find_by_email("dana@example.com"));
+    assert_send(&client.catalogs().find_by_slug("hosting"));
+    assert_send(&client.packages().find_by_slug("basic"));
+    assert_send(&client.tlds().find_by_tld(".com"));
     assert_send(&client.users().create(new_user));
     assert_send(&client.users().update(1, user_update));
     assert_send(&client.users().delete(1));
@@ -535,6 +539,10 @@ const INVENTORY: &[&str] = &[
     "src/billmora/tlds.rs: get",
     "src/billmora/tlds.rs: list",
     "src/billmora/tlds.rs: update",
+    "src/billmora/catalogs.rs: find_by_slug",
+    "src/billmora/packages.rs: find_by_slug",
+    "src/billmora/tlds.rs: find_by_tld",
+    "src/billmora/users.rs: find_by_email",
     "src/billmora/users.rs: create",
     "src/billmora/users.rs: delete",
     "src/billmora/users.rs: get",
@@ -593,7 +601,7 @@ const INVENTORY: &[&str] = &[
     "src/http/paginate.rs: pages",
     "src/http/paginate.rs: stream",
     // Sandbox
-    "src/sandbox/billmora.rs: start",
+    "src/sandbox/billmora/mod.rs: start",
     "src/sandbox/billpro.rs: start",
     "src/sandbox/billy/mod.rs: start",
     "src/sandbox/mod.rs: start",
