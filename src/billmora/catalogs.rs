@@ -248,10 +248,19 @@ impl Catalogs<'_> {
     /// Creates a catalog. The answer is the model as inserted (see
     /// [`Catalog`]); `slug` must be unique (422), so after a failure that
     /// may have landed look for it with [`find_by_slug`](Self::find_by_slug).
+    ///
+    /// Never made twice: the `slug` is unique on the server, so after an
+    /// unknown outcome the catalog is looked up with [`find_by_slug`](Self::find_by_slug) and
+    /// returned if there, else sent again (a refusal as taken then returns
+    /// the one the first attempt made).
     pub async fn create(&self, catalog: &NewCatalog) -> Result<Catalog> {
         catalog.validate()?;
         self.client
-            .data(Request::post("/catalogs").json(catalog))
+            .create_unique(
+                Request::post("/catalogs").json(catalog),
+                crate::LookupKey::new("slug", &catalog.slug),
+                || self.find_by_slug(&catalog.slug),
+            )
             .await
     }
 

@@ -297,6 +297,47 @@ impl Client {
     async fn data<T: DeserializeOwned>(&self, request: Request<Data<T>>) -> Result<T> {
         self.transport.execute(request).await.map(|d| d.data)
     }
+
+    /// Sends a create whose `key` is a unique column: the server refuses a
+    /// second record with it (422 "has already been taken", or a 500 from
+    /// the database's unique index in a race), so after an unknown outcome
+    /// the record is looked up by `lookup` and, if absent, the create is
+    /// sent again; a refusal as taken then returns the record.
+    async fn create_unique<T, F, Fut>(
+        &self,
+        request: Request<Data<T>>,
+        key: crate::LookupKey,
+        mut lookup: F,
+    ) -> Result<T>
+    where
+        T: DeserializeOwned,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>>>,
+    {
+        let found = self
+            .transport
+            .execute_create(
+                request,
+                key,
+                crate::http::Uniqueness::Enforced(is_taken),
+                || {
+                    let fut = lookup();
+                    async move { fut.await.map(|o| o.map(|data| Data { data })) }
+                },
+            )
+            .await?;
+        Ok(found.data)
+    }
+}
+
+/// A Laravel `unique` rule's refusal: 422 with "has already been taken".
+fn is_taken(err: &Error) -> bool {
+    err.status() == Some(crate::http::StatusCode::UNPROCESSABLE_ENTITY)
+        && err
+            .validation_errors()
+            .values()
+            .flatten()
+            .any(|m| m.contains("has already been taken"))
 }
 
 /// Billmora's wrapper around single resources.

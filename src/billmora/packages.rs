@@ -456,10 +456,19 @@ impl Packages<'_> {
     /// Creates a package. The answer is the model as inserted plus its
     /// catalog: every option not sent is `None` (see [`Package`]). The
     /// server checks `slug` is unique across all catalogs.
+    ///
+    /// Never made twice: the `slug` is unique on the server, so after an
+    /// unknown outcome the package is looked up with [`find_by_slug`](Self::find_by_slug) and
+    /// returned if there, else sent again (a refusal as taken then returns
+    /// the one the first attempt made).
     pub async fn create(&self, package: &NewPackage) -> Result<Package> {
         package.validate()?;
         self.client
-            .data(Request::post("/packages").json(package))
+            .create_unique(
+                Request::post("/packages").json(package),
+                crate::LookupKey::new("slug", &package.slug),
+                || self.find_by_slug(&package.slug),
+            )
             .await
     }
 

@@ -286,9 +286,20 @@ impl Tlds<'_> {
 
     /// Creates a TLD (answered with the model as inserted: see [`Tld`];
     /// without `prices`, which the API cannot set).
+    ///
+    /// Never made twice: the `tld` is unique on the server, so after an
+    /// unknown outcome the TLD is looked up with [`find_by_tld`](Self::find_by_tld) and
+    /// returned if there, else sent again (a refusal as taken then returns
+    /// the one the first attempt made).
     pub async fn create(&self, tld: &NewTld) -> Result<Tld> {
         tld.validate()?;
-        self.client.data(Request::post("/tlds").json(tld)).await
+        self.client
+            .create_unique(
+                Request::post("/tlds").json(tld),
+                crate::LookupKey::new("tld", &tld.tld),
+                || self.find_by_tld(&tld.tld),
+            )
+            .await
     }
 
     /// Changes the fields set in `update`.

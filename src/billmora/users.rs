@@ -313,12 +313,24 @@ impl Users<'_> {
     ///
     /// The answer is the model as inserted (see [`User`]): `status`,
     /// `language` and `auto_credit_payment` are `None` unless sent. The
-    /// email must be unused, soft-deleted users included (422 otherwise);
-    /// after a failure that may have landed, look the user up with
-    /// [`find_by_email`](Self::find_by_email) before retrying.
+    /// email must be unused, soft-deleted users included (422 otherwise).
+    ///
+    /// Never made twice: the email is unique on the server, so when the
+    /// outcome is unknown (timeout, connection lost, 5xx) the user is
+    /// looked up by email and returned if there; otherwise the create is
+    /// sent again, and a 422 "has already been taken" then means the first
+    /// attempt landed and that user is returned. If it still cannot tell
+    /// (say the user was soft-deleted meanwhile), the error is
+    /// [`Error::MayHaveLanded`](crate::Error::MayHaveLanded) with the email.
     pub async fn create(&self, user: &NewUser) -> Result<User> {
         user.validate()?;
-        self.client.data(Request::post("/users").json(user)).await
+        self.client
+            .create_unique(
+                Request::post("/users").json(user),
+                crate::LookupKey::new("email", &user.email),
+                || self.find_by_email(&user.email),
+            )
+            .await
     }
 
     /// Changes the fields set in `update`.

@@ -278,3 +278,71 @@ async fn billy_invoices_are_never_duplicated_and_errors_tell_the_truth() {
     }
     report("billy invoices", &counts);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn billmora_users_are_never_duplicated_and_errors_tell_the_truth() {
+    use billkit::billmora::{NewUser, UserFilter};
+    use billkit::sandbox::billmora::BillmoraSandbox;
+    let sandbox = BillmoraSandbox::start().await.unwrap();
+    sandbox.set_rate_limit(1_000_000);
+    let clock = ManualClock::new();
+    let client = billkit::billmora::Client::builder()
+        .base_url(sandbox.base_url())
+        .token(sandbox.token())
+        .rate_limit(None)
+        .attempt_timeout(ATTEMPT)
+        .manual_time(&clock)
+        .build()
+        .unwrap();
+    let faults = sandbox.server().faults();
+    let mut rng = fastrand::Rng::with_seed(17);
+    let mut counts = Counts::default();
+    let mut results = Vec::new();
+    for n in 0..CALLS {
+        counts.calls += 1;
+        if arm(faults, "POST", "/users", &mut rng) {
+            counts.faults += 1;
+        }
+        let email = format!("safe{n}@example.com");
+        let got = client
+            .users()
+            .create(&NewUser::new(
+                "Safe",
+                "Create",
+                &email,
+                "correct horse battery",
+            ))
+            .await;
+        faults.clear();
+        results.push((email, got));
+    }
+    tokio::time::sleep(LATE * 2).await;
+    let mut by_email: HashMap<String, Vec<u64>> = HashMap::new();
+    let all = client
+        .users()
+        .list(&UserFilter::new())
+        .per_page(100)
+        .collect_all()
+        .await
+        .unwrap();
+    for u in all {
+        by_email
+            .entry(u.email.to_ascii_lowercase())
+            .or_default()
+            .push(u.id);
+    }
+    counts.duplicates = by_email.values().filter(|v| v.len() > 1).count();
+    for (email, got) in &results {
+        let held = by_email.get(email).map_or(&[][..], |v| v.as_slice());
+        match got {
+            Ok(user) => {
+                counts.ok += 1;
+                if held != [user.id] {
+                    counts.false_outcomes += 1;
+                }
+            }
+            Err(e) => judge(&mut counts, e, !held.is_empty()),
+        }
+    }
+    report("billmora users", &counts);
+}
