@@ -111,6 +111,12 @@ pub enum Error {
         wait: Duration,
     },
 
+    /// Nothing was sent: the shared rate-limit store (Redis) could not be
+    /// reached and the client is set to fail closed
+    /// ([`StoreFailure::FailClosed`](crate::http::StoreFailure)).
+    #[error("not sent: the shared rate limit store could not be reached ({0}); check Redis, or let the client fall back to its own limiter")]
+    RateLimitStore(String),
+
     /// A success response's body was larger than the client's cap
     /// (`max_response_bytes`); it was not read.
     #[error(
@@ -855,6 +861,7 @@ impl Error {
             Error::InvalidInput { .. }
             | Error::Config(_)
             | Error::RateLimited { .. }
+            | Error::RateLimitStore(_)
             | Error::Pagination { .. } => Outcome::NotApplied,
             Error::Api(e) => status_outcome(&e.method, e.status),
             Error::BodyRead { method, status, .. } => status_outcome(method, *status),
@@ -934,7 +941,10 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         let transient = match self {
             Error::Api(e) => is_retryable_status(e.status),
-            Error::BodyRead { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
+            Error::BodyRead { .. }
+            | Error::Timeout { .. }
+            | Error::RateLimited { .. }
+            | Error::RateLimitStore(_) => true,
             Error::Transport { source, .. } => {
                 source.is_connect() || source.is_timeout() || source.is_request()
             }

@@ -61,6 +61,14 @@ impl Credentials {
         Ok(())
     }
 
+    /// The secret's bytes, only to derive a keyed fingerprint from them.
+    #[cfg(feature = "redis")]
+    pub(crate) fn secret_bytes(&self) -> &[u8] {
+        match self {
+            Credentials::Bearer(s) | Credentials::BasicKey(s) => s.expose_secret().as_bytes(),
+        }
+    }
+
     pub(crate) fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         // reqwest marks both headers sensitive, so they never show in its Debug.
         match self {

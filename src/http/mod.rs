@@ -9,6 +9,8 @@ mod paginate;
 mod rate_limit;
 mod request;
 mod retry;
+#[cfg(feature = "redis")]
+mod shared_limit;
 
 use std::fmt;
 use std::sync::Arc;
@@ -29,11 +31,13 @@ pub use rate_limit::RateLimit;
 pub use request::{Body, PathParam, Request, RetryMode, MAX_PATH_PARAM_LEN};
 pub use reqwest::{Method, StatusCode};
 pub use retry::{parse_retry_after, RetryPolicy};
+#[cfg(feature = "redis")]
+pub use shared_limit::{SharedRateLimit, StoreFailure};
 
 use crate::error::{
     ApiError, ApiErrorBody, ApiFlavor, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
 };
-use rate_limit::RateLimiter;
+use rate_limit::{Limiter, Refusal};
 
 /// The `User-Agent` every request carries, before any application suffix.
 pub const USER_AGENT_PREFIX: &str = concat!("billkit/", env!("CARGO_PKG_VERSION"));
@@ -73,6 +77,8 @@ pub struct Config {
     timeouts: Timeouts,
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
+    #[cfg(feature = "redis")]
+    shared_rate_limit: Option<SharedRateLimit>,
     max_response_bytes: usize,
     flavor: ApiFlavor,
     http_client: Option<reqwest::Client>,
@@ -91,6 +97,8 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
             rate_limit: None,
+            #[cfg(feature = "redis")]
+            shared_rate_limit: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             flavor: ApiFlavor::Generic,
             http_client: None,
@@ -188,6 +196,15 @@ impl Config {
     /// A client-side rate limit shared by every clone of the client.
     pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.rate_limit = limit;
+        self
+    }
+
+    /// Shares the rate limit through Redis with every client, in any
+    /// process, that uses the same API and credential (feature `redis`).
+    /// The quota is the one set with [`rate_limit`](Self::rate_limit).
+    #[cfg(feature = "redis")]
+    pub fn shared_rate_limit(mut self, shared: SharedRateLimit) -> Self {
+        self.shared_rate_limit = Some(shared);
         self
     }
 
@@ -327,7 +344,7 @@ struct Inner {
     user_agent: HeaderValue,
     timeouts: Timeouts,
     retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
+    limiter: Option<Limiter>,
     max_response_bytes: usize,
     flavor: ApiFlavor,
     clock: Arc<dyn Clock>,
@@ -379,7 +396,30 @@ impl Transport {
         };
         let limiter = config
             .rate_limit
-            .map(|l| RateLimiter::new(l, config.clock.now()));
+            .map(|l| Limiter::local(l, config.clock.now()));
+        #[cfg(feature = "redis")]
+        let limiter = match (&config.shared_rate_limit, config.rate_limit) {
+            (None, _) => limiter,
+            (Some(_), None) => {
+                return Err(Error::Config(
+                    "a shared rate limit needs a quota: set rate_limit(Some(...)) too".into(),
+                ))
+            }
+            (Some(shared), Some(quota)) => {
+                let Some(credentials) = &config.credentials else {
+                    return Err(Error::Config(
+                        "a shared rate limit is keyed by the credential: set one".into(),
+                    ));
+                };
+                let store = shared.store(config.flavor, credentials.secret_bytes(), quota);
+                Some(Limiter::shared(
+                    quota,
+                    config.clock.now(),
+                    store,
+                    shared.on_failure_choice(),
+                ))
+            }
+        };
         Ok(Transport {
             inner: Arc::new(Inner {
                 http,
@@ -588,17 +628,20 @@ impl Transport {
             let left = deadline.map(|d| d.saturating_duration_since(i.clock.now()));
             if let Some(limiter) = &i.limiter {
                 let max_wait = left.map_or(i.retry.max_wait, |l| l.min(i.retry.max_wait));
-                if let Err(wait) = limiter
-                    .acquire(&*i.clock, &*i.sleeper, Some(max_wait))
-                    .await
-                {
-                    tracing::debug!(?wait, "rate limit wait is longer than the call allows");
-                    return Err(last_err.unwrap_or(Error::RateLimited {
-                        method,
-                        path,
-                        attempts: attempt - 1,
-                        wait,
-                    }));
+                match limiter.acquire(&*i.clock, &*i.sleeper, max_wait).await {
+                    Ok(_) => {}
+                    Err(Refusal::TooLong(wait)) => {
+                        tracing::debug!(?wait, "rate limit wait is longer than the call allows");
+                        return Err(last_err.unwrap_or(Error::RateLimited {
+                            method,
+                            path,
+                            attempts: attempt - 1,
+                            wait,
+                        }));
+                    }
+                    Err(Refusal::StoreDown(why)) => {
+                        return Err(last_err.unwrap_or(Error::RateLimitStore(why)));
+                    }
                 }
             }
             let mut attempt_timeout = i.timeouts.attempt;
@@ -630,7 +673,7 @@ impl Transport {
                     if let Some(limiter) = &i.limiter {
                         let hold = (status == StatusCode::TOO_MANY_REQUESTS)
                             .then(|| retry_after.unwrap_or(Duration::from_secs(1)));
-                        limiter.observe(&headers, hold, i.clock.now());
+                        limiter.observe(&headers, hold, i.clock.now()).await;
                     }
                     if status.is_success() {
                         tracing::debug!(attempt, status = status.as_u16(), "response");
@@ -1005,6 +1048,15 @@ macro_rules! common_builder_methods {
         /// `None` turns it off.
         pub fn rate_limit(mut self, limit: ::std::option::Option<$crate::http::RateLimit>) -> Self {
             self.config = self.config.rate_limit(limit);
+            self
+        }
+
+        /// Shares the rate limit through Redis with every client, in any
+        /// process, that uses the same credential (feature `redis`; see
+        /// [`SharedRateLimit`](crate::http::SharedRateLimit)).
+        #[cfg(feature = "redis")]
+        pub fn shared_rate_limit(mut self, shared: $crate::http::SharedRateLimit) -> Self {
+            self.config = self.config.shared_rate_limit(shared);
             self
         }
 

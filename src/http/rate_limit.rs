@@ -2,7 +2,7 @@
 //!
 //! It never grants more than a number of requests in any sliding window of
 //! its length, and learns from the server: `X-RateLimit-Limit` replaces the
-//! configured quota, `X-RateLimit-Remaining` lowers what is left of the
+//! configured quota when lower, `X-RateLimit-Remaining` lowers what is left of the
 //! window, and a 429's `Retry-After` holds every request until it has
 //! passed. A wait longer than the call allows (its deadline, or the retry
 //! policy's `max_wait`) ends the call at once instead. Many tasks sharing
@@ -31,6 +31,14 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// The span the limiter keeps between a grant and the one `requests`
+    /// later: the quota's window plus 5% (at most 100 ms), so that requests
+    /// granted a window apart still arrive a window apart despite the
+    /// jitter of scheduling and of the way to the server.
+    pub(crate) fn spaced_window(&self) -> Duration {
+        self.window + (self.window / 20).min(Duration::from_millis(100))
+    }
+
     /// `requests` per `window` (at least one request).
     pub fn new(requests: u32, window: Duration) -> Self {
         RateLimit {
@@ -58,6 +66,8 @@ const MAX_HOLD: Duration = Duration::from_secs(365 * 24 * 3600);
 #[derive(Debug)]
 struct State {
     limit: u32,
+    /// The quota the client was given: headers may lower it, never raise it.
+    configured: u32,
     window: Duration,
     /// The send times granted so far, in order, the newest `limit` kept.
     /// Entries may lie in the future: a task that waits holds its slot.
@@ -89,7 +99,8 @@ impl RateLimiter {
         RateLimiter {
             state: Arc::new(Mutex::new(State {
                 limit: limit.requests,
-                window: limit.window,
+                configured: limit.requests,
+                window: limit.spaced_window(),
                 granted: VecDeque::new(),
                 blocked_until: None,
             })),
@@ -149,9 +160,11 @@ impl RateLimiter {
         let num =
             |name: &str| -> Option<u32> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         let mut s = self.lock();
+        // A header may count another window (a per-minute quota seen by a
+        // per-second limiter): it may lower the quota, never raise it.
         if let Some(limit) = num("x-ratelimit-limit") {
             if limit > 0 {
-                s.limit = limit;
+                s.limit = limit.min(s.configured);
                 s.trim();
             }
         }
@@ -191,6 +204,118 @@ impl RateLimiter {
     }
 }
 
+/// What a store answers to a reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) enum Grant {
+    /// Granted: send after this wait.
+    Wait(Duration),
+    /// Not granted: the wait would be this, longer than allowed.
+    TooLong(Duration),
+}
+
+/// A store's answer; the error says why the store could not be used.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) type StoreFuture<'a, T> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = std::result::Result<T, String>> + Send + 'a>,
+>;
+
+/// Why no slot was granted.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The wait would exceed what the call allows.
+    TooLong(Duration),
+    /// The shared store is unreachable and the client fails closed.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    StoreDown(String),
+}
+
+/// The limiter of a transport: its state in this process, and, with the
+/// `redis` feature, in a store shared by every process with the same
+/// credential (the local one is then the fallback).
+#[derive(Debug, Clone)]
+pub(crate) struct Limiter {
+    local: RateLimiter,
+    #[cfg(feature = "redis")]
+    shared: Option<(
+        Arc<super::shared_limit::RedisStore>,
+        super::shared_limit::StoreFailure,
+    )>,
+}
+
+impl Limiter {
+    pub(crate) fn local(limit: RateLimit, now: Instant) -> Self {
+        Limiter {
+            local: RateLimiter::new(limit, now),
+            #[cfg(feature = "redis")]
+            shared: None,
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    pub(crate) fn shared(
+        limit: RateLimit,
+        now: Instant,
+        store: super::shared_limit::RedisStore,
+        on_failure: super::shared_limit::StoreFailure,
+    ) -> Self {
+        Limiter {
+            local: RateLimiter::new(limit, now),
+            shared: Some((Arc::new(store), on_failure)),
+        }
+    }
+
+    /// Waits for a send slot, at most `max_wait`.
+    pub(crate) async fn acquire(
+        &self,
+        clock: &dyn Clock,
+        sleeper: &dyn Sleeper,
+        max_wait: Duration,
+    ) -> Result<Duration, Refusal> {
+        #[cfg(feature = "redis")]
+        if let Some((store, on_failure)) = &self.shared {
+            match store.reserve(max_wait).await {
+                Ok(Grant::Wait(wait)) => {
+                    if !wait.is_zero() {
+                        sleeper.sleep(wait).await;
+                    }
+                    return Ok(wait);
+                }
+                Ok(Grant::TooLong(wait)) => return Err(Refusal::TooLong(wait)),
+                Err(e) => match on_failure {
+                    super::shared_limit::StoreFailure::FailClosed => {
+                        return Err(Refusal::StoreDown(e))
+                    }
+                    _ => {
+                        if !e.starts_with(super::shared_limit::RECENTLY_DOWN) {
+                            tracing::warn!(error = %e, "shared rate limit unreachable; using this process's limiter");
+                        }
+                    }
+                },
+            }
+        }
+        self.local
+            .acquire(clock, sleeper, Some(max_wait))
+            .await
+            .map_err(Refusal::TooLong)
+    }
+
+    /// Learns from a response (and shares what matters).
+    pub(crate) async fn observe(&self, headers: &HeaderMap, hold: Option<Duration>, now: Instant) {
+        self.local.observe(headers, hold, now);
+        #[cfg(feature = "redis")]
+        if let Some((store, _)) = &self.shared {
+            if let Some(update) = store.observe(headers, hold) {
+                if let Err(e) = update.await {
+                    if !e.starts_with(super::shared_limit::RECENTLY_DOWN) {
+                        tracing::warn!(error = %e, "could not share a rate-limit answer");
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,20 +329,13 @@ mod tests {
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
         clock.advance(Duration::from_secs(3));
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
-        // The first grant (t=0) leaves the window at t=10: 7 s from now.
-        assert_eq!(
-            rl.acquire(&clock, &clock, None).await,
-            Ok(Duration::from_secs(7))
-        );
-        // The second (t=3) at t=13.
-        assert_eq!(
-            rl.acquire(&clock, &clock, None).await,
-            Ok(Duration::from_secs(3))
-        );
-        assert_eq!(
-            clock.sleeps(),
-            vec![Duration::from_secs(7), Duration::from_secs(3)]
-        );
+        // The first grant (t=0) leaves the window (10 s and a 100 ms
+        // margin) at t=10.1: 7.1 s from now.
+        let ms = Duration::from_millis;
+        assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(ms(7100)));
+        // The second (t=3) at t=13.1.
+        assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(ms(3000)));
+        assert_eq!(clock.sleeps(), vec![ms(7100), ms(3000)]);
     }
 
     #[tokio::test]
@@ -228,7 +346,7 @@ mod tests {
         let max = Some(Duration::from_secs(5));
         assert_eq!(
             rl.acquire(&clock, &clock, max).await,
-            Err(Duration::from_secs(60))
+            Err(Duration::from_millis(60_100))
         );
         assert!(clock.sleeps().is_empty());
         assert_eq!(rl.snapshot(), (1, 1));
@@ -246,7 +364,7 @@ mod tests {
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
         assert_eq!(
             rl.acquire(&clock, &clock, None).await,
-            Ok(Duration::from_secs(60))
+            Ok(Duration::from_millis(60_100))
         );
     }
 
@@ -317,10 +435,10 @@ mod tests {
             .max()
             .unwrap();
         assert_eq!(most, limit as usize, "most grants in one sliding window");
-        // No capacity is wasted: grant k comes exactly a window after
-        // grant k-40, so 400 grants take 9 s after the first 40.
+        // No capacity is wasted: grant k comes exactly a window (and the
+        // 5% margin) after grant k-40.
         for k in 40..400 {
-            assert_eq!(times[k] - times[k - 40], window, "grant {k}");
+            assert_eq!(times[k] - times[k - 40], window + window / 20, "grant {k}");
         }
     }
 }

@@ -8,7 +8,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///
 /// Defaults: 3 attempts in all, backoff from 500 ms doubling to at most
 /// 30 s with jitter, at most 60 s spent waiting between attempts, and no
-/// single wait (`Retry-After`, rate limit) longer than 60 s.
+/// single wait (`Retry-After`, rate limit) longer than 120 s.
 ///
 /// ```
 /// use std::time::Duration;
@@ -36,7 +36,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_retry_time: Duration::from_secs(60),
-            max_wait: Duration::from_secs(60),
+            max_wait: Duration::from_secs(120),
             resend_unconfirmed_after: None,
         }
     }
@@ -76,7 +76,7 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest single wait a call accepts (default 60 s): a server's
+    /// The longest single wait a call accepts (default 120 s, two minutes: a per-minute quota may need a whole window): a server's
     /// `Retry-After` or a rate-limit wait beyond it (or beyond the call's
     /// deadline) ends the call at once with an error carrying the wait
     /// ([`Error::retry_after`](crate::Error::retry_after)), instead of

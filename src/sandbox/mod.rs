@@ -498,6 +498,35 @@ struct Shared {
     api: Box<dyn FakeApi>,
     faults: Faults,
     served: AtomicU64,
+    window: Mutex<Option<SlidingWindow>>,
+    throttled: AtomicU64,
+}
+
+/// A server-side quota counted in sliding windows.
+#[derive(Debug)]
+struct SlidingWindow {
+    limit: u32,
+    window: Duration,
+    seen: std::collections::VecDeque<tokio::time::Instant>,
+}
+
+impl SlidingWindow {
+    /// Counts a request; `Some(retry_after)` when it is over the quota.
+    fn admit(&mut self, now: tokio::time::Instant) -> Option<Duration> {
+        while self
+            .seen
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            self.seen.pop_front();
+        }
+        if self.seen.len() >= self.limit as usize {
+            let oldest = self.seen.front().copied().unwrap_or(now);
+            return Some(self.window.saturating_sub(now.duration_since(oldest)));
+        }
+        self.seen.push_back(now);
+        None
+    }
 }
 
 /// A fake API served over HTTP/1.1 on `127.0.0.1`; it stops when dropped.
@@ -525,6 +554,8 @@ impl FakeServer {
             api: Box::new(api),
             faults: Faults::default(),
             served: AtomicU64::new(0),
+            window: Mutex::new(None),
+            throttled: AtomicU64::new(0),
         });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(FakeServer { addr, shared, task })
@@ -548,6 +579,24 @@ impl FakeServer {
     /// How many requests have been received (faulted ones included).
     pub fn requests_served(&self) -> u64 {
         self.shared.served.load(Ordering::Relaxed)
+    }
+
+    /// Answers 429 (with `Retry-After`) to every request past `limit` in
+    /// any sliding `window`, whatever its credentials, as a server or proxy
+    /// that counts in sliding windows does; `None` turns it off. Requests
+    /// answered 429 do not count.
+    pub fn sliding_rate_limit(&self, quota: Option<(u32, Duration)>) {
+        *self.shared.window.lock().unwrap_or_else(|p| p.into_inner()) =
+            quota.map(|(limit, window)| SlidingWindow {
+                limit: limit.max(1),
+                window,
+                seen: std::collections::VecDeque::new(),
+            });
+    }
+
+    /// How many requests the sliding rate limit answered with 429.
+    pub fn throttled(&self) -> u64 {
+        self.shared.throttled.load(Ordering::Relaxed)
     }
 }
 
@@ -612,6 +661,20 @@ async fn serve_one(
         headers: convert_headers(&parts.headers),
         body,
     };
+    let over = shared
+        .window
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_mut()
+        .and_then(|w| w.admit(tokio::time::Instant::now()));
+    if let Some(wait) = over {
+        shared.throttled.fetch_add(1, Ordering::Relaxed);
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return Ok(to_hyper(
+            SandboxResponse::text(429, "Too Many Requests")
+                .with_header("Retry-After", secs.to_string()),
+        ));
+    }
     let (delay, fault) = shared.faults.take(&request);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

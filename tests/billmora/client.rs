@@ -158,8 +158,8 @@ async fn default_limit_is_60_requests_per_minute() {
     c.users().get(12).await.unwrap();
     assert_eq!(
         clock.sleeps(),
-        vec![Duration::from_secs(60)],
-        "the 61st waits for the next window"
+        vec![Duration::from_millis(60_100)],
+        "the 61st waits for the next window (and the limiter's 100 ms margin)"
     );
 }
 
@@ -177,7 +177,7 @@ async fn the_limit_can_be_changed_or_removed() {
     for _ in 0..3 {
         c.users().get(12).await.unwrap();
     }
-    assert_eq!(clock.sleeps(), vec![Duration::from_secs(60)]);
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(60_100)]);
 
     let server = users_server(70).await;
     let clock = ManualClock::new();
@@ -217,9 +217,10 @@ async fn learns_the_quota_from_rate_limit_headers() {
     assert!(clock.sleeps().is_empty());
     clock.advance(Duration::from_secs(10));
     c.users().get(12).await.unwrap();
+    // The window (60 s and the limiter's 100 ms margin) after the first.
     assert_eq!(
         clock.sleeps(),
-        vec![Duration::from_secs(50)],
+        vec![Duration::from_millis(50_100)],
         "remaining 0: wait for the window"
     );
 }
