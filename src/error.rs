@@ -417,10 +417,15 @@ fn parse_form_errors(text: &str) -> Option<BTreeMap<String, Vec<String>>> {
     let mut i = 0;
     while i < rest.len() {
         if rest[i..].starts_with('<') {
-            let end = rest[i..].find('>').map(|e| i + e + 1).unwrap_or(rest.len());
-            let tag = rest[i + 1..end.saturating_sub(1)]
-                .trim()
-                .to_ascii_lowercase();
+            // `<` is one byte, so `i + 1` is a character boundary. A page cut
+            // inside a tag (no `>`) leaves the rest of the text as the tag:
+            // never slice by a guessed offset, which may fall before the
+            // start or inside a multi-byte character.
+            let (tag, end) = match rest[i + 1..].find('>') {
+                Some(e) => (&rest[i + 1..i + 1 + e], i + 1 + e + 1),
+                None => (&rest[i + 1..], rest.len()),
+            };
+            let tag = tag.trim().to_ascii_lowercase();
             if tag == "ul" || tag.starts_with("ul ") {
                 depth += 1;
             } else if tag == "/ul" {
