@@ -1,6 +1,8 @@
 //! `ApiErrorBody::parse` (through `ApiError::from_response`, its `Display`
 //! and the classifiers) on arbitrary and damaged bodies.
 
+use std::collections::BTreeMap;
+
 use billkit::ApiErrorBody;
 use proptest::prelude::*;
 
@@ -164,5 +166,83 @@ proptest! {
         oracle::error_body(doc.to_string().as_bytes());
         let doc = serde_json::json!({ key: value });
         oracle::error_body(doc.to_string().as_bytes());
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Field → messages as Billy reports them; `lt` says whether messages may
+/// hold `<`.
+fn field_errors(lt: bool) -> impl Strategy<Value = BTreeMap<String, Vec<String>>> {
+    let message = if lt {
+        "\\PC{0,12}[^\\s:]"
+    } else {
+        "[^<]{0,12}[^\\s:<]"
+    };
+    proptest::collection::btree_map(
+        "[a-z_][a-z_0-9.]{0,10}",
+        proptest::collection::vec(
+            message.prop_filter("no white space at the ends", |m: &String| {
+                m.trim() == m && !m.chars().any(char::is_control)
+            }),
+            1..3,
+        ),
+        0..4,
+    )
+}
+
+/// Billy's list of field errors, as text (the list is markup, messages are
+/// escaped) and as Billy's HTML page (which escapes the list once more).
+fn form_pages(fields: &BTreeMap<String, Vec<String>>) -> (String, String) {
+    let list: String = fields
+        .iter()
+        .map(|(k, msgs)| {
+            let items: String = msgs
+                .iter()
+                .map(|m| format!("<li>{}</li>", html_escape(m)))
+                .collect();
+            format!("<li>{k}:<ul>{items}</ul></li>")
+        })
+        .collect();
+    let text = format!("{MARK}: <ul>{list}</ul>");
+    let html = format!(
+        "<html><body><h1>400 Bad Request</h1>\n{}\n</body></html>",
+        html_escape(&text)
+    );
+    (text, html)
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// The fields and messages read back from both pages, whatever
+    /// characters the messages hold (but `<`: see below).
+    #[test]
+    fn form_errors_read_back_in_text_and_html(fields in field_errors(false)) {
+        let (text, html) = form_pages(&fields);
+        prop_assert_eq!(ApiErrorBody::parse(&text), ApiErrorBody::FormErrors(fields.clone()));
+        prop_assert_eq!(ApiErrorBody::parse(&html), ApiErrorBody::FormErrors(fields));
+    }
+
+    /// A text page whose messages hold an escaped `<` (`&lt;`) is taken for
+    /// the escaped HTML form and unescaped as a whole, so the message turns
+    /// into a tag and is lost.
+    ///
+    /// Reproducer: `ApiErrorBody::parse("There are errors in following
+    /// parameters: <ul><li>x:<ul><li>&lt;A</li></ul></li></ul>")` gives
+    /// `FormErrors({"x": []})`, not `{"x": ["<A"]}` (src/error.rs
+    /// `parse_form_errors`, the `contains("&lt;")` test).
+    #[test]
+    #[ignore = "fails until parse_form_errors tells an escaped page from a text page with an escaped `<` in a message"]
+    fn form_errors_with_lt_in_messages_read_back(fields in field_errors(true)) {
+        let (text, html) = form_pages(&fields);
+        prop_assert_eq!(ApiErrorBody::parse(&html), ApiErrorBody::FormErrors(fields.clone()));
+        prop_assert_eq!(ApiErrorBody::parse(&text), ApiErrorBody::FormErrors(fields));
     }
 }
