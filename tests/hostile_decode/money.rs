@@ -28,6 +28,29 @@ fn the_exactness_oracle_reads_numerals() {
     assert!(!e("1.0000000000000000000000000000001").fits_decimal());
 }
 
+/// Found by the `money` fuzz target: both known defects at once (an
+/// underscore, and 29 fractional digits before the exponent). With both
+/// tolerated the oracle lets it through; with either one alone it does not.
+#[test]
+fn the_oracle_tolerates_only_what_it_is_told_to() {
+    let s = "\"-.1725555555000400062822630005_8E2\"";
+    oracle::money_with(s, Known::ALL);
+    for known in [
+        Known::NONE,
+        Known {
+            rounding: false,
+            ..Known::ALL
+        },
+        Known {
+            lenient_syntax: false,
+            ..Known::ALL
+        },
+    ] {
+        let caught = std::panic::catch_unwind(|| oracle::money_with(s, known));
+        assert!(caught.is_err(), "{known:?}");
+    }
+}
+
 #[test]
 fn amounts_in_the_fixtures_are_exact() {
     let re_key = |k: &str| {

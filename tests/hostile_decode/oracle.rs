@@ -273,19 +273,17 @@ impl Known {
 /// Checks that `got`, read from the amount text `text`, is exactly the
 /// number the text says.
 pub fn assert_exact_text(text: &str, got: &Decimal, known: Known) {
-    let want = Exact::parse(text).or_else(|| {
-        known
-            .lenient_syntax
-            .then(|| {
-                let t = text
-                    .replace('_', "")
-                    .replace("e-+", "e-")
-                    .replace("E-+", "E-");
-                Exact::parse(&t)
-            })
-            .flatten()
-    });
-    let Some(want) = want else {
+    let lenient;
+    let text = if known.lenient_syntax && Exact::parse(text).is_none() {
+        lenient = text
+            .replace('_', "")
+            .replace("e-+", "e-")
+            .replace("E-+", "E-");
+        lenient.as_str()
+    } else {
+        text
+    };
+    let Some(want) = Exact::parse(text) else {
         panic!("{text:?} was accepted as the amount {got} but is not a decimal numeral");
     };
     // Rounded because the value, or the part before the exponent (which is
