@@ -624,9 +624,12 @@ const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
 /// (possibly inside a whole HTML document).
 fn parse_form_errors(text: &str) -> Option<BTreeMap<String, Vec<String>>> {
     let start = text.find(FORM_ERRORS_MARK)? + FORM_ERRORS_MARK.len();
-    // Billy's HTML page escapes the list it embeds (`&lt;ul&gt;...`).
+    // Billy's HTML page escapes the list it embeds (`&lt;ul&gt;...`); the
+    // text page does not, though a message in it may hold an escaped `<`:
+    // only the list's first tag tells them apart.
     let unescaped;
-    let rest = if text[start..].contains("&lt;") {
+    let list = text[start..].trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+    let rest = if list.starts_with("&lt;") {
         unescaped = unescape_html(&text[start..]);
         unescaped.as_str()
     } else {
@@ -638,10 +641,15 @@ fn parse_form_errors(text: &str) -> Option<BTreeMap<String, Vec<String>>> {
     let mut i = 0;
     while i < rest.len() {
         if rest[i..].starts_with('<') {
-            let end = rest[i..].find('>').map(|e| i + e + 1).unwrap_or(rest.len());
-            let tag = rest[i + 1..end.saturating_sub(1)]
-                .trim()
-                .to_ascii_lowercase();
+            // `<` is one byte, so `i + 1` is a character boundary. A page cut
+            // inside a tag (no `>`) leaves the rest of the text as the tag:
+            // never slice by a guessed offset, which may fall before the
+            // start or inside a multi-byte character.
+            let (tag, end) = match rest[i + 1..].find('>') {
+                Some(e) => (&rest[i + 1..i + 1 + e], i + 1 + e + 1),
+                None => (&rest[i + 1..], rest.len()),
+            };
+            let tag = tag.trim().to_ascii_lowercase();
             if tag == "ul" || tag.starts_with("ul ") {
                 depth += 1;
             } else if tag == "/ul" {

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds the seed corpora in fuzz/corpus/<target>/ from ../fixtures.
+# Safe to re-run; it only adds files. Corpora are not committed.
+set -euo pipefail
+cd "$(dirname "$0")"
+fixtures=../fixtures
+mkdir -p corpus/error_body corpus/money corpus/models
+
+# error_body: every fixture (error bodies, and success bodies that a proxy
+# might send with an error status), plus the texts known to have panicked.
+for f in "$fixtures"/*/*; do
+  cp "$f" "corpus/error_body/$(basename "$(dirname "$f")")_$(basename "$f")"
+done
+printf 'There are errors in following parameters: <' > corpus/error_body/cut_at_lt
+printf 'There are errors in following parameters: <ul><li>amount:<ul><li>\xc3\xa9' > corpus/error_body/cut_multibyte
+printf 'There are errors in following parameters: &lt;ul&gt;&lt;li&gt;x:&lt;\xe2\x82\xac' > corpus/error_body/cut_escaped
+
+# money: every amount-like scalar in the fixtures, plus edge cases.
+grep -rhoE '"(amount|price|[a-z_]*_amount|total[a-z_]*|rate|[a-z_]*price[a-z_]*|balance|credit)": *("[^"]*"|-?[0-9][0-9.eE+-]*)' "$fixtures" \
+  | sed -E 's/^"[^"]*": *//' | sort -u | nl -nrz -w4 | while read -r n v; do
+  printf '%s' "$v" > "corpus/money/fixture_$n"
+done
+n=0
+for v in '0' '-0' '0.00' '44.99' '"44.99"' '19.990' '1e2' '1.5E-3' '"  7.10 "' \
+  '79228162514264337593543950335' '79228162514264337593543950336' \
+  '-79228162514264337593543950335' '0.0000000000000000000000000001' \
+  '1.0000000000000000000000000000001' '"1.0000000000000000000000000000001"' \
+  '1e28' '1e29' '1e-28' '1e-29' '9223372036854775807' '-9223372036854775808' \
+  '9223372036854775808' '"500"' '"-100"' '5.5' '"5.5"' 'null' 'true' '"" ' '[1]' '{}'; do
+  n=$((n + 1))
+  printf '%s' "$v" > "corpus/money/edge_$n"
+done
+
+# models: "<selector byte><body>"; the selector is the index in
+# oracle::MODELS (tests/hostile_decode/oracle.rs; keep these in step).
+seed() { # seed <index> <fixture>
+  local name
+  name=$(basename "$(dirname "$2")")_$(basename "$2")
+  { printf "\\x$(printf '%02x' "$1")"; cat "$2"; } > "corpus/models/${1}_$name"
+}
+for f in "$fixtures"/billpro/*; do
+  case $(basename "$f") in
+    customer*) seed 0 "$f" ;;
+    order_*) seed 1 "$f" ;;
+    product*) seed 2 "$f" ;;
+    scheduled_payment*) seed 3 "$f" ;;
+    *) for i in 0 1 2 3; do seed "$i" "$f"; done ;;
+  esac
+done
+for f in "$fixtures"/billy/*; do
+  case $(basename "$f") in
+    invoice*) seed 12 "$f" ;;
+    customer*) seed 13 "$f" ;;
+    plan*) seed 14 "$f" ;;
+    subscription*) seed 15 "$f" ;;
+    transaction*) seed 16 "$f" ;;
+    server_info*) seed 17 "$f" ;;
+    company*) seed 18 "$f" ;;
+    *) ;;
+  esac
+done
+for f in "$fixtures"/billmora/*; do
+  case $(basename "$f") in
+    users*) seed 22 "$f" ;;
+    invoices*) seed 23 "$f" ;;
+    orders*) seed 24 "$f" ;;
+    services*) seed 25 "$f" ;;
+    tickets*) seed 26 "$f" ;;
+    packages*) seed 27 "$f" ;;
+    catalogs*) seed 28 "$f" ;;
+    variants*) seed 29 "$f" ;;
+    registrants*) seed 30 "$f" ;;
+    tlds*) seed 31 "$f" ;;
+    domains_check.json) seed 32 "$f" ;;
+    *) seed 33 "$f" ;;
+  esac
+done
+for t in error_body money models; do
+  echo "corpus/$t: $(ls "corpus/$t" | wc -l) files"
+done

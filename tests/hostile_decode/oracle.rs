@@ -1,0 +1,565 @@
+//! The checks shared by the property tests (`tests/hostile_decode`) and the
+//! coverage-guided fuzz targets (`fuzz/`, which includes this file by path).
+//!
+//! Every function takes whatever a server might send and runs it through
+//! billkit's decoders the way the transport does. A panic anywhere is a bug;
+//! a check that fails (`assert!`) is a broken invariant: money that is not
+//! exact, a model that does not survive its own serialisation, an error line
+//! that is not one line.
+#![allow(dead_code)]
+
+use std::fmt::Debug;
+use std::sync::OnceLock;
+
+use billkit::error::MAX_RAW_BODY;
+use billkit::http::{Method, StatusCode};
+use billkit::{ApiError, ApiErrorBody, Cents, Decimal, Error};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------- error bodies
+
+const TRUNCATION_MARK: &str = "…[truncated]";
+
+/// The statuses the error classifiers look at.
+const STATUSES: [u16; 8] = [400, 401, 403, 404, 409, 422, 500, 503];
+
+/// Runs an error body through `ApiErrorBody::parse`, `ApiError::from_response`
+/// (as the transport does), its `Display`, and every per-API classifier.
+pub fn error_body(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let body = ApiErrorBody::parse(&text);
+    check_body(&text, &body);
+    for (n, status) in STATUSES.iter().enumerate() {
+        let method = if n % 2 == 0 {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        let api = ApiError::from_response(
+            method,
+            "/fuzz",
+            StatusCode::from_u16(*status).unwrap(),
+            Some("text/html; charset=utf-8".into()),
+            bytes,
+            None,
+            1 + n as u32,
+        );
+        assert_eq!(api.body(), &body, "from_response parses like parse()");
+        assert!(
+            api.raw_body().len() <= MAX_RAW_BODY + TRUNCATION_MARK.len(),
+            "raw body kept too long: {}",
+            api.raw_body().len()
+        );
+        let err: Error = api.into();
+        let line = err.to_string();
+        assert!(
+            !line.contains(['\n', '\r']),
+            "Display must be one line: {line:?}"
+        );
+        let _ = err.validation_errors();
+        let _ = err.is_retryable();
+        let _ = billkit::billpro::is_not_found(&err);
+        let _ = billkit::billy::error_kind(&err);
+        let _ = billkit::billy::error_class(&err);
+        let _ = billkit::billy::is_duplicate_external_id(&err);
+        let _ = billkit::billmora::missing_ability(&err);
+        let _ = billkit::billmora::is_ip_not_allowed(&err);
+    }
+}
+
+fn check_body(text: &str, body: &ApiErrorBody) {
+    let _ = body.message();
+    let fields = body.validation_errors();
+    match body {
+        ApiErrorBody::Empty => assert!(text.trim().is_empty()),
+        ApiErrorBody::Text(t) => {
+            assert!(t.len() <= MAX_RAW_BODY + TRUNCATION_MARK.len());
+            assert!(!t.is_empty());
+        }
+        ApiErrorBody::FormErrors(_) => {
+            assert!(text.contains("There are errors in following parameters"));
+        }
+        _ => {}
+    }
+    for (k, v) in &fields {
+        let _ = (k.len(), v.len());
+    }
+}
+
+// ---------------------------------------------------------------- money
+
+#[derive(Deserialize)]
+struct Required {
+    #[serde(with = "billkit::money::decimal")]
+    v: Decimal,
+}
+
+#[derive(Deserialize)]
+struct Optional {
+    #[serde(default, with = "billkit::money::decimal_opt")]
+    v: Option<Decimal>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct AsNumber {
+    #[serde(with = "billkit::money::decimal_number")]
+    v: Decimal,
+}
+
+#[derive(Deserialize, Serialize)]
+struct AsString {
+    #[serde(with = "billkit::money::decimal")]
+    v: Decimal,
+}
+
+#[derive(Deserialize)]
+struct InCents {
+    v: Cents,
+}
+
+/// An exact decimal value: `digits × 10^exp`, `digits` without leading or
+/// trailing zeros (`""` for zero, whose sign and exponent do not matter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exact {
+    pub negative: bool,
+    pub digits: String,
+    pub exp: i128,
+}
+
+impl Exact {
+    fn new(negative: bool, digits: &str, exp: i128) -> Exact {
+        let lead = digits.trim_start_matches('0');
+        let trimmed = lead.trim_end_matches('0');
+        if trimmed.is_empty() {
+            return Exact {
+                negative: false,
+                digits: String::new(),
+                exp: 0,
+            };
+        }
+        let exp = exp.saturating_add((lead.len() - trimmed.len()) as i128);
+        Exact {
+            negative,
+            digits: trimmed.to_owned(),
+            exp,
+        }
+    }
+
+    /// Reads a plain decimal numeral: optional sign, digits with at most one
+    /// `.`, optional exponent. `None` for anything else.
+    pub fn parse(text: &str) -> Option<Exact> {
+        let t = text.trim();
+        let (negative, t) = match t.as_bytes().first()? {
+            b'-' => (true, &t[1..]),
+            b'+' => (false, &t[1..]),
+            _ => (false, t),
+        };
+        let (mantissa, exp) = match t.find(['e', 'E']) {
+            Some(i) => (&t[..i], parse_exp(&t[i + 1..])?),
+            None => (t, 0),
+        };
+        let (int, frac) = match mantissa.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (mantissa, ""),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let digits = format!("{int}{frac}");
+        Some(Exact::new(
+            negative,
+            &digits,
+            exp.saturating_sub(frac.len() as i128),
+        ))
+    }
+
+    pub fn of_decimal(d: &Decimal) -> Exact {
+        let m = d.mantissa();
+        Exact::new(m < 0, &m.unsigned_abs().to_string(), -i128::from(d.scale()))
+    }
+
+    pub fn of_int(v: i64) -> Exact {
+        Exact::new(v < 0, &v.unsigned_abs().to_string(), 0)
+    }
+
+    /// Whether a `Decimal` (96-bit mantissa, scale 0..=28) can hold the
+    /// value exactly.
+    pub fn fits_decimal(&self) -> bool {
+        if self.digits.is_empty() {
+            return true;
+        }
+        let (digits, scale) = if self.exp >= 0 {
+            if self.exp > 28 {
+                return false;
+            }
+            (
+                format!("{}{}", self.digits, "0".repeat(self.exp as usize)),
+                0,
+            )
+        } else {
+            (self.digits.clone(), -self.exp)
+        };
+        scale <= 28 && digits.parse::<u128>().is_ok_and(|m| m < (1u128 << 96))
+    }
+}
+
+fn parse_exp(text: &str) -> Option<i128> {
+    let (neg, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Far beyond anything a Decimal holds; saturate instead of overflowing.
+    let v = digits.parse::<i128>().unwrap_or(i128::MAX / 4);
+    Some(if neg { -v } else { v })
+}
+
+/// What the amount's JSON scalar says: a JSON string's content, or the
+/// number as written.
+fn scalar_text(json: &str) -> Option<String> {
+    let t = json.trim();
+    if t.starts_with('"') {
+        serde_json::from_str::<String>(t).ok()
+    } else {
+        Some(t.to_owned())
+    }
+}
+
+/// Known money defects a run may let through so that it can look for
+/// others (both off by default; the fuzz runs turn them on with
+/// `BILLKIT_FUZZ_TOLERATE_KNOWN=1`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known {
+    /// More digits than a `Decimal` holds are rounded instead of refused
+    /// (`"1.0000000000000000000000000000001"` → `1.0000000000000000000000000000`),
+    /// also in the part before an exponent when the value itself would fit
+    /// (`"0.00000000000000000000000000001e1"` → `0`, not `1e-28`).
+    pub rounding: bool,
+    /// Malformed numerals in amount strings are accepted: `_` anywhere
+    /// (`"1_000"` → `1000`, `"0_"` → `0`; `rust_decimal`'s `FromStr` skips
+    /// underscores) and a doubled exponent sign (`"1e-+9"` → `0.000000001`;
+    /// `Decimal::from_scientific` parses the exponent after `-` as a `u32`,
+    /// which takes a `+`).
+    pub lenient_syntax: bool,
+}
+
+impl Known {
+    pub const NONE: Known = Known {
+        rounding: false,
+        lenient_syntax: false,
+    };
+    pub const ALL: Known = Known {
+        rounding: true,
+        lenient_syntax: true,
+    };
+
+    fn from_env() -> Known {
+        static FLAG: OnceLock<bool> = OnceLock::new();
+        if *FLAG.get_or_init(|| std::env::var_os("BILLKIT_FUZZ_TOLERATE_KNOWN").is_some()) {
+            Known::ALL
+        } else {
+            Known::NONE
+        }
+    }
+}
+
+/// Checks that `got`, read from the amount text `text`, is exactly the
+/// number the text says.
+pub fn assert_exact_text(text: &str, got: &Decimal, known: Known) {
+    let lenient;
+    let text = if known.lenient_syntax && Exact::parse(text).is_none() {
+        lenient = text
+            .replace('_', "")
+            .replace("e-+", "e-")
+            .replace("E-+", "E-");
+        lenient.as_str()
+    } else {
+        text
+    };
+    let Some(want) = Exact::parse(text) else {
+        panic!("{text:?} was accepted as the amount {got} but is not a decimal numeral");
+    };
+    // Rounded because the value, or the part before the exponent (which is
+    // parsed first), has more digits than a `Decimal` holds.
+    let mantissa = text.trim().split(['e', 'E']).next().unwrap_or_default();
+    let too_long =
+        !want.fits_decimal() || Exact::parse(mantissa).is_some_and(|m| !m.fits_decimal());
+    let tolerated = known.rounding && too_long;
+    if want != Exact::of_decimal(got) && !tolerated {
+        panic!("{text:?} was read as {got}: money must be exact or an error, never rounded");
+    }
+}
+
+/// Checks that a decoded amount is exactly the number that was sent.
+pub fn assert_exact(json_scalar: &str, got: &Decimal, known: Known) {
+    match scalar_text(json_scalar) {
+        Some(text) => assert_exact_text(&text, got, known),
+        None => panic!("{json_scalar:?} is not a JSON scalar but was read as {got}"),
+    }
+}
+
+/// Runs one JSON scalar (as it would appear as a field's value) through every
+/// money adapter. A successful parse must be the exact value sent; what is
+/// written back must read back the same.
+pub fn money(json_scalar: &str) {
+    money_with(json_scalar, Known::from_env());
+}
+
+pub fn money_with(json_scalar: &str, known: Known) {
+    let doc = format!("{{\"v\":{json_scalar}}}");
+    if serde_json::from_str::<serde_json::Value>(json_scalar).is_err() {
+        // Not one JSON value (`0, "x": 1` makes a document with two fields):
+        // only look for panics.
+        let _ = serde_json::from_str::<Required>(&doc);
+        let _ = serde_json::from_str::<Optional>(&doc);
+        let _ = serde_json::from_str::<AsNumber>(&doc);
+        let _ = serde_json::from_str::<InCents>(&doc);
+        return;
+    }
+    if let Ok(r) = serde_json::from_str::<Required>(&doc) {
+        assert_exact(json_scalar, &r.v, known);
+        let s = serde_json::to_string(&AsString { v: r.v }).unwrap();
+        let back: AsString = serde_json::from_str(&s).unwrap();
+        assert_eq!(back.v, r.v);
+        assert_eq!(back.v.scale(), r.v.scale(), "{s}");
+        let n = serde_json::to_string(&AsNumber { v: r.v }).unwrap();
+        let back: AsNumber =
+            serde_json::from_str(&n).unwrap_or_else(|e| panic!("{n} does not read back: {e}"));
+        assert_eq!(back.v, r.v);
+        assert_eq!(back.v.scale(), r.v.scale(), "{n}");
+    }
+    match serde_json::from_str::<Optional>(&doc) {
+        Ok(Optional { v: Some(v) }) => assert_exact(json_scalar, &v, known),
+        Ok(Optional { v: None }) => assert_eq!(json_scalar.trim(), "null"),
+        Err(_) => {}
+    }
+    if let Ok(n) = serde_json::from_str::<AsNumber>(&doc) {
+        assert_exact(json_scalar, &n.v, known);
+    }
+    if let Ok(c) = serde_json::from_str::<InCents>(&doc) {
+        let want = scalar_text(json_scalar).as_deref().and_then(Exact::parse);
+        assert_eq!(
+            want,
+            Some(Exact::of_int(c.v.get())),
+            "{json_scalar:?} was read as {} cents",
+            c.v
+        );
+        let back: Cents = serde_json::from_str(&serde_json::to_string(&c.v).unwrap()).unwrap();
+        assert_eq!(back, c.v);
+        let _ = Cents::from_decimal(c.v.to_decimal());
+    }
+    // The parser the adapters use, on the text itself.
+    if let Some(text) = scalar_text(json_scalar) {
+        if let Ok(d) = billkit::money::parse_decimal(&text) {
+            assert_exact_text(&text, &d, known);
+            let _ = Cents::from_decimal(d);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- models
+
+/// Billmora's `{"data": T}`.
+#[derive(Deserialize)]
+struct Data<T> {
+    #[allow(dead_code)]
+    data: T,
+}
+
+/// Billmora's list page (`{"data": [...], "meta": {...}}`).
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct LaravelPage<T> {
+    data: Vec<T>,
+    #[serde(default)]
+    meta: Option<LaravelMeta>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct LaravelMeta {
+    #[serde(default, with = "billkit::lenient::int_opt")]
+    current_page: Option<u64>,
+    #[serde(default, with = "billkit::lenient::int_opt")]
+    last_page: Option<u64>,
+    #[serde(default, with = "billkit::lenient::int_opt")]
+    total: Option<u64>,
+}
+
+/// Billy's list page (`{"items": [...], "limit": 20, "offset": 0}`).
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct ItemsPage<T> {
+    items: Vec<T>,
+}
+
+/// Decodes like `RawResponse::decode`: an all-white-space body is `null`,
+/// errors carry a JSON path, trailing bytes are an error.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        format!("{path}: {}", e.into_inner())
+    })?;
+    de.end().map_err(|e| format!(".: {e}"))?;
+    Ok(value)
+}
+
+/// Decodes `body` as `T` and as every page or wrapper shape around it.
+fn shapes<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    let _ = decode::<Vec<T>>(body);
+    let _ = decode::<Data<T>>(body);
+    let _ = decode::<LaravelPage<T>>(body);
+    let _ = decode::<ItemsPage<T>>(body);
+    decode::<T>(body).ok()
+}
+
+/// Decodes and, on success, checks that what the SDK writes back (models
+/// double as request bodies) reads back as the same value.
+fn model<T>(body: &[u8])
+where
+    T: DeserializeOwned + Serialize + PartialEq + Debug,
+{
+    if let Some(v) = shapes::<T>(body) {
+        let written = write_back(&v);
+        let back: T = decode(&written).unwrap_or_else(|e| {
+            panic!(
+                "{} does not read back what it writes: {e}\n{}",
+                std::any::type_name::<T>(),
+                String::from_utf8_lossy(&written)
+            )
+        });
+        assert_eq!(
+            back,
+            v,
+            "{} changed in a round trip",
+            std::any::type_name::<T>()
+        );
+    }
+}
+
+/// Like [`model`] for the models whose written form leaves out read-only
+/// fields by design (BillPro's organisation and address timestamps): the
+/// written form must read back, but need not be equal.
+fn lossy<T>(body: &[u8])
+where
+    T: DeserializeOwned + Serialize + Debug,
+{
+    if let Some(v) = shapes::<T>(body) {
+        let written = write_back(&v);
+        if let Err(e) = decode::<T>(&written) {
+            panic!(
+                "{} does not read back what it writes: {e}\n{}",
+                std::any::type_name::<T>(),
+                String::from_utf8_lossy(&written)
+            );
+        }
+    }
+}
+
+fn write_back<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_else(|e| {
+        panic!(
+            "a decoded {} does not serialise: {e}",
+            std::any::type_name::<T>()
+        )
+    })
+}
+
+/// Decode only (no `Serialize`/`PartialEq` to check a round trip with).
+fn decode_only<T: DeserializeOwned + Debug>(body: &[u8]) {
+    if let Some(v) = shapes::<T>(body) {
+        let _ = format!("{v:?}");
+    }
+}
+
+macro_rules! model_table {
+    ($( $kind:ident $path:ty ),+ $(,)?) => {
+        /// Every model the SDK decodes, by name.
+        pub const MODELS: &[&str] = &[$( stringify!($path) ),+];
+        const DECODERS: &[fn(&[u8])] = &[$( $kind::<$path> ),+];
+        const BARE: &[fn(&[u8]) -> Result<(), String>] = &[$( decode_bare::<$path> ),+];
+    };
+}
+
+model_table! {
+    // BillPro (lists are bare arrays).
+    lossy billkit::billpro::Customer,
+    model billkit::billpro::Order,
+    model billkit::billpro::Product,
+    model billkit::billpro::ScheduledPayment,
+    model billkit::billpro::OrderProduct,
+    model billkit::billpro::OrderCustomer,
+    model billkit::billpro::Adjustment,
+    lossy billkit::billpro::Organisation,
+    lossy billkit::billpro::Addresses,
+    lossy billkit::billpro::Address,
+    model billkit::billpro::OrderStatus,
+    model billkit::billpro::PurchaseType,
+    // Billy (lists are {"items": [...]}).
+    model billkit::billy::Invoice,
+    model billkit::billy::Customer,
+    model billkit::billy::Plan,
+    model billkit::billy::Subscription,
+    model billkit::billy::Transaction,
+    model billkit::billy::ServerInfo,
+    decode_only billkit::billy::Company,
+    model billkit::billy::InvoiceItem,
+    model billkit::billy::Adjustment,
+    model billkit::billy::TransactionFailure,
+    // Billmora (one resource is {"data": T}, lists {"data": [...], "meta"}).
+    model billkit::billmora::User,
+    model billkit::billmora::Invoice,
+    model billkit::billmora::Order,
+    model billkit::billmora::Service,
+    model billkit::billmora::Ticket,
+    model billkit::billmora::Package,
+    model billkit::billmora::Catalog,
+    model billkit::billmora::Variant,
+    model billkit::billmora::Registrant,
+    model billkit::billmora::Tld,
+    model billkit::billmora::DomainCheck,
+    model billkit::billmora::Deleted,
+    model billkit::billmora::InvoiceItem,
+    model billkit::billmora::OrderItem,
+    model billkit::billmora::PackagePrice,
+    model billkit::billmora::TicketMessage,
+    model billkit::billmora::VariantOption,
+    model billkit::billmora::VariantOptionPrice,
+    model billkit::billmora::Rate,
+    model billkit::billmora::ServiceScaling,
+    model billkit::billmora::TldPrice,
+}
+
+fn decode_bare<T: DeserializeOwned>(body: &[u8]) -> Result<(), String> {
+    decode::<T>(body).map(|_| ())
+}
+
+/// Decodes `body` as model number `index` (modulo the table), bare.
+pub fn decode_by_index(index: usize, body: &[u8]) -> Result<(), String> {
+    BARE[index % BARE.len()](body)
+}
+
+/// Decodes `body` as model number `index` (modulo the table) in every shape.
+pub fn model_by_index(index: usize, body: &[u8]) {
+    DECODERS[index % DECODERS.len()](body);
+}
+
+/// Decodes `body` as every model, in every shape.
+pub fn all_models(body: &[u8]) {
+    for d in DECODERS {
+        d(body);
+    }
+}
