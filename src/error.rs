@@ -390,7 +390,7 @@ impl ApiError {
     }
 
     /// Field → messages, when the body lists invalid fields.
-    pub fn validation_errors(&self) -> BTreeMap<String, Vec<String>> {
+    pub fn validation_errors(&self) -> &BTreeMap<String, Vec<String>> {
         self.body.validation_errors()
     }
 }
@@ -524,11 +524,12 @@ impl ApiErrorBody {
     }
 
     /// Field → messages, empty when the body lists no fields.
-    pub fn validation_errors(&self) -> BTreeMap<String, Vec<String>> {
+    pub fn validation_errors(&self) -> &BTreeMap<String, Vec<String>> {
+        static NONE: BTreeMap<String, Vec<String>> = BTreeMap::new();
         match self {
-            ApiErrorBody::Fields(f) | ApiErrorBody::FormErrors(f) => f.clone(),
-            ApiErrorBody::Laravel { errors, .. } => errors.clone(),
-            _ => BTreeMap::new(),
+            ApiErrorBody::Fields(f) | ApiErrorBody::FormErrors(f) => f,
+            ApiErrorBody::Laravel { errors, .. } => errors,
+            _ => &NONE,
         }
     }
 }
@@ -978,6 +979,33 @@ impl Error {
         matches!(self, Error::InvalidInput { .. })
     }
 
+    /// Whether the server refused a record because one with the same
+    /// unique key exists, by the rules of the API that answered: Billy's
+    /// 409 `DuplicateExternalIDError`, Billmora's 422 "has already been
+    /// taken". (BillPro documents no such refusal.)
+    pub fn is_duplicate(&self) -> bool {
+        let Some(api) = self.api_error() else {
+            return false;
+        };
+        match api.flavor {
+            ApiFlavor::Billy => {
+                api.status == StatusCode::CONFLICT
+                    || matches!(&api.body, ApiErrorBody::Billy { error_class, .. }
+                        if error_class.eq_ignore_ascii_case("DuplicateExternalIDError"))
+            }
+            ApiFlavor::Billmora => {
+                api.status == StatusCode::UNPROCESSABLE_ENTITY
+                    && api
+                        .body
+                        .validation_errors()
+                        .values()
+                        .flatten()
+                        .any(|m| m.contains("has already been taken"))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the server said there is no such record, by the rules of
     /// the API that answered: a 404 everywhere; for BillPro also a 422 to
     /// a `GET` (which sends no data that could be invalid) or a 422 whose
@@ -1001,13 +1029,17 @@ impl Error {
 
     /// Field → messages from a validation error body (BillPro's field map,
     /// Laravel's `errors`, Billy's parameter list); empty otherwise.
-    pub fn validation_errors(&self) -> BTreeMap<String, Vec<String>> {
+    ///
+    /// Borrowed from the error, except for [`Error::InvalidInput`], whose
+    /// one field is put in a map of its own.
+    pub fn validation_errors(&self) -> std::borrow::Cow<'_, BTreeMap<String, Vec<String>>> {
+        use std::borrow::Cow;
         match self.innermost() {
-            Error::Api(e) => e.validation_errors(),
+            Error::Api(e) => Cow::Borrowed(e.validation_errors()),
             Error::InvalidInput { field, message } => {
-                BTreeMap::from([(field.clone(), vec![message.clone()])])
+                Cow::Owned(BTreeMap::from([(field.clone(), vec![message.clone()])]))
             }
-            _ => BTreeMap::new(),
+            _ => Cow::Owned(BTreeMap::new()),
         }
     }
 
@@ -1290,7 +1322,7 @@ mod tests {
         assert!(!e.is_retryable());
         assert!(e.is_invalid_input());
         assert_eq!(
-            e.validation_errors(),
+            *e.validation_errors(),
             fields(&[("amount", &["must be at least 50 cents"])])
         );
         assert_eq!(

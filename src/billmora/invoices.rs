@@ -60,8 +60,9 @@ pub struct Invoice {
     /// When it was paid.
     #[serde(default, deserialize_with = "super::de::date_time_opt")]
     pub paid_at: Option<DateTime<Utc>>,
-    /// What is still to pay (a JSON number, read exactly).
-    #[serde(with = "crate::money::decimal_number")]
+    /// What is still to pay (Billmora sends a JSON number; read exactly,
+    /// written as a string like every amount).
+    #[serde(with = "crate::money::decimal")]
     pub amount_due: Decimal,
     /// The user, when the endpoint includes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,7 +117,8 @@ pub struct NewInvoiceItem {
     pub description: String,
     /// Quantity, 1 or more.
     pub quantity: u32,
-    /// Price of one unit; negative for a discount line.
+    /// Price of one unit; negative for a discount line (sent as a JSON
+    /// number, its digits exact).
     #[serde(with = "crate::money::decimal_number")]
     pub unit_price: Decimal,
 }
@@ -330,7 +332,9 @@ impl Invoices<'_> {
     /// or less comes back already `paid`; one for a user with
     /// `auto_credit_payment` may be paid from their credit. Nothing in the
     /// request is unique, so a create that may have landed cannot be
-    /// looked up: check the user's newest invoices before sending again.
+    /// looked up: when the error's [`outcome`](crate::Error::outcome) is
+    /// `Unknown`, check the user's newest invoices (lists are newest first)
+    /// before sending again; `NotApplied` means none was made.
     pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
         invoice.validate()?;
         self.client

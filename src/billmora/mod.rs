@@ -332,12 +332,7 @@ impl Client {
 
 /// A Laravel `unique` rule's refusal: 422 with "has already been taken".
 fn is_taken(err: &Error) -> bool {
-    err.status() == Some(crate::http::StatusCode::UNPROCESSABLE_ENTITY)
-        && err
-            .validation_errors()
-            .values()
-            .flatten()
-            .any(|m| m.contains("has already been taken"))
+    err.is_duplicate()
 }
 
 /// Billmora's wrapper around single resources.

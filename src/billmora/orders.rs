@@ -420,8 +420,9 @@ impl Orders<'_> {
     /// one transaction. The answer is the order as inserted, not re-read
     /// (`tax` and `notes` are `None`), with its user, items, services,
     /// registrants and invoices loaded. Nothing in the request is unique:
-    /// after a failure that may have landed, look at the user's newest
-    /// orders before sending again.
+    /// when the error's [`outcome`](crate::Error::outcome) is `Unknown` (it
+    /// may have landed), look at the user's newest orders (lists are newest
+    /// first) before sending again; `NotApplied` means none was made.
     pub async fn create(&self, order: &NewOrder) -> Result<Order> {
         order.validate()?;
         self.client.data(Request::post("/orders").json(order)).await

@@ -514,6 +514,11 @@ impl<'a> Customers<'a> {
     /// Creates a customer (`POST /customers`, body `{"customer": {…}}`).
     /// Invalid data comes back as 422 with a field map such as
     /// `{"phone": ["is invalid"]}` ([`Error::validation_errors`]).
+    ///
+    /// Sent once. BillPro generates the merchant `customer_id`, so nothing
+    /// in the request can find the customer again: when the error's
+    /// [`outcome`](Error::outcome) is `Unknown`, look through the newest
+    /// customers for the e-mail address before creating it again.
     pub async fn create(&self, customer: &NewCustomer) -> Result<Customer> {
         customer.validate()?;
         self.transport

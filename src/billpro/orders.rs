@@ -879,6 +879,18 @@ impl<'a> Orders<'a> {
 
     /// Creates a single-payment order
     /// (`POST /orders/create_single_order`, body `{"order": {…}}`).
+    ///
+    /// Did it go through? On failure, the error's
+    /// [`outcome`](crate::Error::outcome) says: `NotApplied`, no order was
+    /// made (a 400 `{"error": "Bad Request"}` usually means an unknown
+    /// `customer_id` or `product_id`, or a field the order type does not
+    /// take: check them with `customers().get` and `products().get`);
+    /// `Unknown`, it may exist. After an unknown outcome the client has
+    /// already looked for the order by its `invoice_id`
+    /// ([`find_by_invoice_id`](Self::find_by_invoice_id)) and returned it
+    /// if found; otherwise the error is [`Error::MayHaveLanded`] with that
+    /// key. It is never sent again unless the retry policy opts in
+    /// ([`RetryPolicy::resend_unconfirmed_after`](crate::http::RetryPolicy::resend_unconfirmed_after)).
     pub async fn create_single_order(&self, order: &NewSingleOrder) -> Result<Order> {
         order.validate()?;
         self.create(
@@ -890,6 +902,18 @@ impl<'a> Orders<'a> {
     }
 
     /// Creates an instalment order (`POST /orders/create_instalment_order`).
+    ///
+    /// Did it go through? On failure, the error's
+    /// [`outcome`](crate::Error::outcome) says: `NotApplied`, no order was
+    /// made (a 400 `{"error": "Bad Request"}` usually means an unknown
+    /// `customer_id` or `product_id`, or a field the order type does not
+    /// take: check them with `customers().get` and `products().get`);
+    /// `Unknown`, it may exist. After an unknown outcome the client has
+    /// already looked for the order by its `invoice_id`
+    /// ([`find_by_invoice_id`](Self::find_by_invoice_id)) and returned it
+    /// if found; otherwise the error is [`Error::MayHaveLanded`] with that
+    /// key. It is never sent again unless the retry policy opts in
+    /// ([`RetryPolicy::resend_unconfirmed_after`](crate::http::RetryPolicy::resend_unconfirmed_after)).
     pub async fn create_instalment_order(&self, order: &NewInstalmentOrder) -> Result<Order> {
         order.validate()?;
         self.create(
@@ -901,6 +925,18 @@ impl<'a> Orders<'a> {
     }
 
     /// Creates a subscription order (`POST /orders/create_subscription_order`).
+    ///
+    /// Did it go through? On failure, the error's
+    /// [`outcome`](crate::Error::outcome) says: `NotApplied`, no order was
+    /// made (a 400 `{"error": "Bad Request"}` usually means an unknown
+    /// `customer_id` or `product_id`, or a field the order type does not
+    /// take: check them with `customers().get` and `products().get`);
+    /// `Unknown`, it may exist. After an unknown outcome the client has
+    /// already looked for the order by its `invoice_id`
+    /// ([`find_by_invoice_id`](Self::find_by_invoice_id)) and returned it
+    /// if found; otherwise the error is [`Error::MayHaveLanded`] with that
+    /// key. It is never sent again unless the retry policy opts in
+    /// ([`RetryPolicy::resend_unconfirmed_after`](crate::http::RetryPolicy::resend_unconfirmed_after)).
     pub async fn create_subscription_order(&self, order: &NewSubscriptionOrder) -> Result<Order> {
         order.validate()?;
         self.create(
@@ -912,6 +948,18 @@ impl<'a> Orders<'a> {
     }
 
     /// Creates a metered order (`POST /orders/create_metered_order`).
+    ///
+    /// Did it go through? On failure, the error's
+    /// [`outcome`](crate::Error::outcome) says: `NotApplied`, no order was
+    /// made (a 400 `{"error": "Bad Request"}` usually means an unknown
+    /// `customer_id` or `product_id`, or a field the order type does not
+    /// take: check them with `customers().get` and `products().get`);
+    /// `Unknown`, it may exist. After an unknown outcome the client has
+    /// already looked for the order by its `invoice_id`
+    /// ([`find_by_invoice_id`](Self::find_by_invoice_id)) and returned it
+    /// if found; otherwise the error is [`Error::MayHaveLanded`] with that
+    /// key. It is never sent again unless the retry policy opts in
+    /// ([`RetryPolicy::resend_unconfirmed_after`](crate::http::RetryPolicy::resend_unconfirmed_after)).
     pub async fn create_metered_order(&self, order: &NewMeteredOrder) -> Result<Order> {
         order.validate()?;
         self.create(

@@ -386,6 +386,29 @@ pub fn error_class(err: &Error) -> Option<&str> {
     }
 }
 
+/// Billy-specific questions about an [`Error`], as methods (the same
+/// answers as the functions of this module).
+pub trait BillyErrorExt {
+    /// See [`error_kind`].
+    fn billy_error_kind(&self) -> Option<ErrorKind>;
+    /// See [`error_class`].
+    fn billy_error_class(&self) -> Option<&str>;
+    /// See [`is_duplicate_external_id`].
+    fn is_duplicate_external_id(&self) -> bool;
+}
+
+impl BillyErrorExt for Error {
+    fn billy_error_kind(&self) -> Option<ErrorKind> {
+        error_kind(self)
+    }
+    fn billy_error_class(&self) -> Option<&str> {
+        error_class(self)
+    }
+    fn is_duplicate_external_id(&self) -> bool {
+        is_duplicate_external_id(self)
+    }
+}
+
 const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
 
 // ---- shared helpers for the resource modules ----

@@ -186,6 +186,15 @@ impl<'a> Subscriptions<'a> {
     /// `POST /v1/subscriptions`. Never retried once it may have reached the
     /// server, so a customer is never subscribed (and charged) twice by
     /// accident.
+    ///
+    /// Did it go through? Ask the error's
+    /// [`outcome`](crate::Error::outcome): `NotApplied` means no
+    /// subscription was made; `Unknown` (a timeout, a lost connection, a
+    /// 5xx) means it may exist. Billy does not refuse a second subscription
+    /// with the same `external_id`, so the client cannot check for you: list
+    /// the customer's subscriptions
+    /// ([`Customers::subscriptions`](super::customers::Customers::subscriptions))
+    /// before subscribing again.
     pub async fn create(&self, subscription: &NewSubscription) -> Result<Subscription> {
         subscription.validate()?;
         self.transport

@@ -147,14 +147,25 @@ impl BillProSandbox {
         &self.server
     }
 
-    /// A client for this sandbox: default token, its profile, no retries
-    /// beyond the defaults.
-    pub fn client(&self) -> crate::Result<crate::billpro::Client> {
+    /// A client builder for this sandbox with its URL, default token and
+    /// profile set: add what your test needs (`manual_time`, `retry`,
+    /// `attempt_timeout`, ...) and `build()`.
+    pub fn client_builder(&self) -> crate::billpro::ClientBuilder {
         crate::billpro::Client::builder()
             .token(self.token())
             .base_url(self.base_url())
             .profile_id(self.profile_id())
-            .build()
+    }
+
+    /// A client for this sandbox: default token, its profile, default
+    /// settings.
+    pub fn client(&self) -> crate::Result<crate::billpro::Client> {
+        self.client_builder().build()
+    }
+
+    /// The fault injector (shorthand for `server().faults()`).
+    pub fn faults(&self) -> &super::Faults {
+        self.server.faults()
     }
 
     /// Simulates the customer paying an order's checkout: a pending or

@@ -13,4 +13,5 @@ mod errors;
 mod pagination;
 mod paths;
 mod sandbox;
+mod serialize;
 mod validation;

@@ -237,7 +237,7 @@ async fn lists_are_laravel_pages_with_default_15() {
     let (status, headers, body) = raw(
         reqwest::Method::GET,
         format!("{}/users?search=Page&per_page=4&page=2", sandbox.base_url()),
-        Some(&sandbox.token()),
+        Some(sandbox.token()),
         true,
         None,
     )
@@ -266,7 +266,7 @@ async fn lists_are_laravel_pages_with_default_15() {
             "{}/users?search=nobody&page=abc&per_page=0",
             sandbox.base_url()
         ),
-        Some(&sandbox.token()),
+        Some(sandbox.token()),
         true,
         None,
     )
@@ -445,7 +445,7 @@ async fn per_token_rate_limit_with_headers_and_429() {
     let token = sandbox.token();
     for remaining in ["2", "1", "0"] {
         let (status, headers, _) =
-            raw(reqwest::Method::GET, url.clone(), Some(&token), true, None).await;
+            raw(reqwest::Method::GET, url.clone(), Some(token), true, None).await;
         assert_eq!(status, 200);
         assert_eq!(header(&headers, "x-ratelimit-limit"), Some("3"));
         assert_eq!(header(&headers, "x-ratelimit-remaining"), Some(remaining));
@@ -454,7 +454,7 @@ async fn per_token_rate_limit_with_headers_and_429() {
     let (status, headers, body) = raw(
         reqwest::Method::GET,
         format!("{url}/999"),
-        Some(&token),
+        Some(token),
         true,
         None,
     )
@@ -467,7 +467,7 @@ async fn per_token_rate_limit_with_headers_and_429() {
     assert!(headers.get("x-ratelimit-remaining").is_none());
 
     let (status, headers, body) =
-        raw(reqwest::Method::GET, url.clone(), Some(&token), true, None).await;
+        raw(reqwest::Method::GET, url.clone(), Some(token), true, None).await;
     assert_eq!(status, 429);
     assert_eq!(
         body["message"],
@@ -481,7 +481,7 @@ async fn per_token_rate_limit_with_headers_and_429() {
     let clock = ManualClock::new();
     let client = Client::builder()
         .base_url(sandbox.base_url())
-        .token(&token)
+        .token(token)
         .manual_time(&clock)
         .build()
         .unwrap();
@@ -496,7 +496,7 @@ async fn per_token_rate_limit_with_headers_and_429() {
     let (status, _, _) = raw(reqwest::Method::GET, url.clone(), Some(&other), true, None).await;
     assert_eq!(status, 200);
     sandbox.reset_rate_limits();
-    let (status, _, _) = raw(reqwest::Method::GET, url, Some(&token), true, None).await;
+    let (status, _, _) = raw(reqwest::Method::GET, url, Some(token), true, None).await;
     assert_eq!(status, 200);
 }
 
@@ -513,7 +513,7 @@ async fn not_found_and_method_not_allowed() {
     let (status, _, body) = raw(
         reqwest::Method::PATCH,
         format!("{}/users/1", sandbox.base_url()),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"first_name": "X"})),
     )
@@ -526,7 +526,7 @@ async fn not_found_and_method_not_allowed() {
     let (status, _, _) = raw(
         reqwest::Method::POST,
         format!("{}/services", sandbox.base_url()),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({})),
     )
@@ -535,7 +535,7 @@ async fn not_found_and_method_not_allowed() {
     let (status, _, _) = raw(
         reqwest::Method::GET,
         format!("{}/nothing", sandbox.base_url()),
-        Some(&token),
+        Some(token),
         true,
         None,
     )
@@ -553,7 +553,7 @@ async fn validation_errors_and_server_errors() {
     let (status, _, body) = raw(
         reqwest::Method::POST,
         format!("{base}/users"),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"first_name": "A", "password": "short"})),
     )
@@ -587,12 +587,13 @@ async fn validation_errors_and_server_errors() {
         err.validation_errors()["email"],
         vec!["The email has already been taken.".to_string()]
     );
+    assert!(err.is_duplicate());
 
     // An invoice item error names the nested field.
     let (status, _, body) = raw(
         reqwest::Method::POST,
         format!("{base}/invoices"),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"user_id": 1, "due_date": "2026-08-03", "items": [{"description": "x", "quantity": 0, "unit_price": 1}]})),
     )
@@ -607,7 +608,7 @@ async fn validation_errors_and_server_errors() {
     let (status, _, body) = raw(
         reqwest::Method::POST,
         format!("{base}/orders"),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"user_id": 1, "currency": "USD", "coupon": null, "status": "pending"})),
     )
@@ -622,7 +623,7 @@ async fn validation_errors_and_server_errors() {
     let (status, _, body) = raw(
         reqwest::Method::POST,
         format!("{base}/orders"),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"user_id": 1, "currency": "USD", "status": "pending", "package_items": [{"package_id": 1, "billing_id": 1}]})),
     )
@@ -637,7 +638,7 @@ async fn validation_errors_and_server_errors() {
     let (status, _, body) = raw(
         reqwest::Method::POST,
         format!("{base}/packages"),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"name": "X", "catalog_id": 1})),
     )
@@ -646,7 +647,7 @@ async fn validation_errors_and_server_errors() {
     let (status, _, _) = raw(
         reqwest::Method::POST,
         format!("{base}/users"),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"first_name": "A", "last_name": "B", "email": "ab@example.com", "password": "password1", "currency": "USD"})),
     )
@@ -657,7 +658,7 @@ async fn validation_errors_and_server_errors() {
     let (status, _, body) = raw(
         reqwest::Method::POST,
         format!("{base}/invoices"),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"user_id": 1, "due_date": "2026-08-03",
                     "items": [{"description": "x", "quantity": 1000000, "unit_price": 1e27}]})),
@@ -668,7 +669,7 @@ async fn validation_errors_and_server_errors() {
     let (status, _, _) = raw(
         reqwest::Method::PUT,
         format!("{base}/invoices/{SEED_INVOICE_ID}"),
-        Some(&token),
+        Some(token),
         true,
         Some(json!({"due_date": "2107-01-01"})),
     )
@@ -678,7 +679,7 @@ async fn validation_errors_and_server_errors() {
     let (status, _, _) = raw(
         reqwest::Method::POST,
         format!("{base}/users"),
-        Some(&token),
+        Some(token),
         true,
         Some(
             json!({"first_name": "A", "last_name": "B", "email": "ab@example.com",

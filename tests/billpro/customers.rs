@@ -163,6 +163,8 @@ async fn not_found_answered_as_422_is_recognised() {
     let err = client.customers().get(999).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
     assert!(is_not_found(&err), "{err}");
+    // The method answers by BillPro's rules too.
+    assert!(err.is_not_found(), "{err}");
     assert_eq!(err.api_error().unwrap().message(), Some("Record not found"));
 }
 

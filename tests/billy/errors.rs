@@ -69,7 +69,7 @@ async fn validation_400_plain_text_lists_the_fields() {
             .await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     assert_eq!(billy::error_kind(&err), Some(ErrorKind::Validation));
-    assert_eq!(err.validation_errors(), fields());
+    assert_eq!(*err.validation_errors(), fields());
     assert_eq!(err.raw_body(), Some(fixture("error_400_form.txt").as_str()));
     let line = err.to_string();
     assert!(!line.contains('\n'), "{line}");
@@ -85,7 +85,7 @@ async fn validation_400_html_page_lists_the_fields() {
     )
     .await;
     assert_eq!(billy::error_kind(&err), Some(ErrorKind::Validation));
-    assert_eq!(err.validation_errors(), fields());
+    assert_eq!(*err.validation_errors(), fields());
     assert!(err
         .raw_body()
         .unwrap()
@@ -137,6 +137,8 @@ async fn duplicate_external_id_409_json_is_distinguishable() {
     ))
     .await;
     assert!(billy::is_duplicate_external_id(&err));
+    assert!(err.is_duplicate());
+    assert!(!err.is_not_found());
     assert_eq!(
         billy::error_kind(&err),
         Some(ErrorKind::DuplicateExternalId)
@@ -174,7 +176,7 @@ async fn a_json_error_on_a_post_keeps_everything() {
     let api = err.api_error().unwrap();
     assert_eq!(api.method().as_str(), "POST");
     assert_eq!(api.path(), "/v1/plans");
-    assert_eq!(err.validation_errors(), fields());
+    assert_eq!(*err.validation_errors(), fields());
 }
 
 #[test]

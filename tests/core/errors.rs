@@ -117,7 +117,7 @@ async fn empty_success_body_fails_only_where_a_value_is_required() {
 async fn validation_errors_from_each_shape() {
     let err = answer(422, "application/json", r#"{"phone":["is invalid"]}"#).await;
     assert_eq!(
-        err.validation_errors(),
+        *err.validation_errors(),
         BTreeMap::from([("phone".to_owned(), vec!["is invalid".to_owned()])])
     );
 
@@ -144,7 +144,7 @@ async fn validation_errors_from_each_shape() {
     )
     .await;
     assert_eq!(
-        err.validation_errors(),
+        *err.validation_errors(),
         BTreeMap::from([(
             "amount".to_owned(),
             vec!["This field is required.".to_owned()]

@@ -82,7 +82,7 @@ fn check_body(text: &str, body: &ApiErrorBody) {
         }
         _ => {}
     }
-    for (k, v) in &fields {
+    for (k, v) in fields {
         let _ = (k.len(), v.len());
     }
 }

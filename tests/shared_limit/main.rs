@@ -220,13 +220,13 @@ async fn when_redis_stops_workers_carry_on_or_fail_closed_as_chosen() {
     let prefix = fresh_prefix();
     let open = client(
         &sandbox.base_url(),
-        &sandbox.token(),
+        sandbox.token(),
         SharedRateLimit::redis(&url).unwrap().key_prefix(&prefix),
     )
     .unwrap();
     let closed = client(
         &sandbox.base_url(),
-        &sandbox.token(),
+        sandbox.token(),
         SharedRateLimit::redis(&url)
             .unwrap()
             .key_prefix(&prefix)

@@ -169,8 +169,28 @@ impl BillmoraSandbox {
 
     /// The seeded token with the wildcard `*` ability (it may do anything,
     /// creating and updating orders included).
-    pub fn token(&self) -> String {
-        WILDCARD_TOKEN.to_owned()
+    pub fn token(&self) -> &'static str {
+        WILDCARD_TOKEN
+    }
+
+    /// A client builder for this sandbox with its URL and the wildcard
+    /// token set: add what your test needs (`manual_time`, `retry`,
+    /// `attempt_timeout`, ...) and `build()`.
+    pub fn client_builder(&self) -> crate::billmora::ClientBuilder {
+        crate::billmora::Client::builder()
+            .base_url(self.base_url())
+            .token(self.token())
+    }
+
+    /// A client with the wildcard token and default settings (the
+    /// client's 60 requests a minute match the sandbox's quota).
+    pub fn client(&self) -> crate::Result<crate::billmora::Client> {
+        self.client_builder().build()
+    }
+
+    /// The fault injector (shorthand for `server().faults()`).
+    pub fn faults(&self) -> &crate::sandbox::Faults {
+        self.server.faults()
     }
 
     /// Issues another token with only these abilities (e.g.

@@ -129,8 +129,8 @@ impl BillySandbox {
     }
 
     /// The seeded company's API key.
-    pub fn api_key(&self) -> String {
-        self.api_key.clone()
+    pub fn api_key(&self) -> &str {
+        &self.api_key
     }
 
     /// The seeded company's GUID.
@@ -143,12 +143,23 @@ impl BillySandbox {
         PROCESSOR_KEY.to_owned()
     }
 
-    /// A client for the seeded company.
-    pub fn client(&self) -> crate::Result<crate::billy::Client> {
+    /// A client builder for the seeded company, with the URL and API key
+    /// set: add what your test needs (`manual_time`, `retry`,
+    /// `attempt_timeout`, ...) and `build()`.
+    pub fn client_builder(&self) -> crate::billy::ClientBuilder {
         crate::billy::Client::builder()
             .base_url(self.base_url())
             .api_key(self.api_key())
-            .build()
+    }
+
+    /// A client for the seeded company, default settings.
+    pub fn client(&self) -> crate::Result<crate::billy::Client> {
+        self.client_builder().build()
+    }
+
+    /// The fault injector (shorthand for `server().faults()`).
+    pub fn faults(&self) -> &crate::sandbox::Faults {
+        self.server.faults()
     }
 
     /// Does what the real server's scheduled processing (`billy-process`)
