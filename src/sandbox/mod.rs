@@ -65,6 +65,30 @@ use tokio::net::TcpListener;
 
 /// The fakes of every enabled API, started together.
 ///
+/// Each fake has the same shape: `client()`, `client_builder()` (URL and
+/// credentials set), its credentials, and `faults()`:
+///
+/// ```
+/// # #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use billkit::http::ManualClock;
+/// let sandbox = billkit::sandbox::Sandbox::start().await?;
+/// let clock = ManualClock::new();
+/// let billpro = sandbox.billpro.client_builder().manual_time(&clock).build()?;
+/// let billmora = sandbox.billmora.client_builder().manual_time(&clock).build()?;
+/// let billy = sandbox.billy.client_builder().manual_time(&clock).build()?;
+/// sandbox.billpro.faults().on("GET", "/products/*").fail(1, 503);
+/// sandbox.billmora.faults().on("GET", "/users/*").fail(1, 503);
+/// sandbox.billy.faults().on("GET", "/v1/plans").fail(1, 503);
+/// // Each GET is retried once, after a backoff on the manual clock.
+/// billpro.products().get(1).await?;
+/// billmora.users().get(1).await?;
+/// billy.plans().list().page(1).await?;
+/// assert_eq!(clock.sleeps().len(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
 /// let sandbox = billkit::sandbox::Sandbox::start().await?;
