@@ -805,7 +805,11 @@ impl Transport {
                 .map_err(Failure::Http)?;
             let status = response.status();
             if status.is_redirection() && hops < MAX_REDIRECTS {
-                if let Some(next) = follow_redirect(&i.base_url, &method, &url, &response) {
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok());
+                if let Some(next) = follow_redirect(&i.base_url, &method, &url, location) {
                     hops += 1;
                     if status == StatusCode::SEE_OTHER {
                         method = Method::GET;
@@ -976,19 +980,39 @@ fn follow_redirect(
     base: &Url,
     method: &Method,
     current: &Url,
-    response: &reqwest::Response,
+    location: Option<&str>,
 ) -> Option<Url> {
     let idempotent = [Method::GET, Method::HEAD, Method::PUT, Method::DELETE].contains(method);
     if !idempotent {
         return None;
     }
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)?
-        .to_str()
-        .ok()?;
-    let next = current.join(location).ok()?;
+    let next = current.join(location?).ok()?;
     (next.origin() == base.origin()).then_some(next)
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::*;
+
+    #[test]
+    fn only_same_origin_redirects_of_idempotent_methods_are_followed() {
+        let base = Url::parse("https://api.example.com/v1/").unwrap();
+        let here = Url::parse("https://api.example.com/v1/things").unwrap();
+        let go = |m: Method, loc: &str| follow_redirect(&base, &m, &here, Some(loc));
+        assert_eq!(
+            go(Method::GET, "/v2/things").unwrap().as_str(),
+            "https://api.example.com/v2/things"
+        );
+        assert!(go(Method::DELETE, "things2").is_some());
+        // https to http on the same host is another origin.
+        assert!(go(Method::GET, "http://api.example.com/v1/things").is_none());
+        assert!(go(Method::GET, "https://api.example.com:8443/v1/things").is_none());
+        assert!(go(Method::GET, "https://evil.example.com/v1/things").is_none());
+        assert!(go(Method::GET, "//evil.example.com/x").is_none());
+        assert!(go(Method::POST, "/v1/things").is_none());
+        assert!(go(Method::PATCH, "/v1/things").is_none());
+        assert!(follow_redirect(&base, &Method::GET, &here, None).is_none());
+    }
 }
 
 /// The message of a redirect that was not followed: where it pointed
