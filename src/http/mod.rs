@@ -990,31 +990,6 @@ fn follow_redirect(
     (next.origin() == base.origin()).then_some(next)
 }
 
-#[cfg(test)]
-mod redirect_tests {
-    use super::*;
-
-    #[test]
-    fn only_same_origin_redirects_of_idempotent_methods_are_followed() {
-        let base = Url::parse("https://api.example.com/v1/").unwrap();
-        let here = Url::parse("https://api.example.com/v1/things").unwrap();
-        let go = |m: Method, loc: &str| follow_redirect(&base, &m, &here, Some(loc));
-        assert_eq!(
-            go(Method::GET, "/v2/things").unwrap().as_str(),
-            "https://api.example.com/v2/things"
-        );
-        assert!(go(Method::DELETE, "things2").is_some());
-        // https to http on the same host is another origin.
-        assert!(go(Method::GET, "http://api.example.com/v1/things").is_none());
-        assert!(go(Method::GET, "https://api.example.com:8443/v1/things").is_none());
-        assert!(go(Method::GET, "https://evil.example.com/v1/things").is_none());
-        assert!(go(Method::GET, "//evil.example.com/x").is_none());
-        assert!(go(Method::POST, "/v1/things").is_none());
-        assert!(go(Method::PATCH, "/v1/things").is_none());
-        assert!(follow_redirect(&base, &Method::GET, &here, None).is_none());
-    }
-}
-
 /// The message of a redirect that was not followed: where it pointed
 /// (origin and path only: a query may hold secrets) and why.
 fn redirect_refusal(headers: &HeaderMap) -> String {
@@ -1128,3 +1103,28 @@ macro_rules! common_builder_methods {
 }
 #[allow(unused_imports)]
 pub(crate) use common_builder_methods;
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::*;
+
+    #[test]
+    fn only_same_origin_redirects_of_idempotent_methods_are_followed() {
+        let base = Url::parse("https://api.example.com/v1/").unwrap();
+        let here = Url::parse("https://api.example.com/v1/things").unwrap();
+        let go = |m: Method, loc: &str| follow_redirect(&base, &m, &here, Some(loc));
+        assert_eq!(
+            go(Method::GET, "/v2/things").unwrap().as_str(),
+            "https://api.example.com/v2/things"
+        );
+        assert!(go(Method::DELETE, "things2").is_some());
+        // https to http on the same host is another origin.
+        assert!(go(Method::GET, "http://api.example.com/v1/things").is_none());
+        assert!(go(Method::GET, "https://api.example.com:8443/v1/things").is_none());
+        assert!(go(Method::GET, "https://evil.example.com/v1/things").is_none());
+        assert!(go(Method::GET, "//evil.example.com/x").is_none());
+        assert!(go(Method::POST, "/v1/things").is_none());
+        assert!(go(Method::PATCH, "/v1/things").is_none());
+        assert!(follow_redirect(&base, &Method::GET, &here, None).is_none());
+    }
+}
