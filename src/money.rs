@@ -40,8 +40,10 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Err("empty string is not an amount".to_owned());
     }
-    let shown = crate::error::truncate(t, 64);
+    // Made only for an error message.
+    let shown = || crate::error::truncate(t, 64);
     let Some(want) = Digits::of(t) else {
+        let shown = shown();
         return Err(format!("`{shown}` is not a decimal amount"));
     };
     let parsed = if t.contains(['e', 'E']) {
@@ -57,26 +59,88 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
             }
         })
     };
-    let d = parsed.map_err(|e| format!("`{shown}` is not an exact decimal amount: {e}"))?;
-    if Digits::of(&d.to_string()) != Some(want) {
+    let d = parsed.map_err(|e| format!("`{}` is not an exact decimal amount: {e}", shown()))?;
+    // The decimal's own spelling, on the stack: no allocation.
+    let mut spelled = StackText::default();
+    fmt::Write::write_fmt(&mut spelled, format_args!("{d}"))
+        .map_err(|_| format!("`{}` is not an exact decimal amount", shown()))?;
+    if Digits::of(spelled.as_str()) != Some(want) {
         return Err(format!(
-            "`{shown}` has more digits than an exact decimal amount can hold (28 after the point)"
+            "`{}` has more digits than an exact decimal amount can hold (28 after the point)",
+            shown()
         ));
     }
     Ok(d)
 }
 
+/// A short text written on the stack (a [`Decimal`] spells itself in at
+/// most about 30 bytes).
+struct StackText {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText {
+            buf: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are written.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 /// A number's value as sign, significant digits and power of ten, so two
-/// spellings of one value compare equal (`1.50` = `15e-1`).
-#[derive(Debug, PartialEq, Eq)]
-struct Digits {
+/// spellings of one value compare equal (`1.50` = `15e-1`). The digits are
+/// borrowed from the text: the integer part and the fraction, with the
+/// leading and trailing zeros of the whole trimmed off.
+#[derive(Debug)]
+struct Digits<'a> {
     negative: bool,
-    digits: String,
+    int: &'a str,
+    frac: &'a str,
     exponent: i64,
 }
 
-impl Digits {
-    fn of(text: &str) -> Option<Digits> {
+impl Digits<'_> {
+    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
+        self.int.bytes().chain(self.frac.bytes())
+    }
+
+    fn len(&self) -> usize {
+        self.int.len() + self.frac.len()
+    }
+}
+
+impl PartialEq for Digits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.negative == other.negative
+            && self.exponent == other.exponent
+            && self.len() == other.len()
+            && self.digits().eq(other.digits())
+    }
+}
+
+impl<'a> Digits<'a> {
+    fn of(text: &'a str) -> Option<Digits<'a>> {
         let (negative, rest) = match text.as_bytes().first()? {
             b'-' => (true, &text[1..]),
             b'+' => (false, &text[1..]),
@@ -93,21 +157,37 @@ impl Digits {
         if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let all = format!("{int}{frac}");
         let mut exponent = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
-        let trimmed_end = all.trim_end_matches('0');
-        exponent = exponent.checked_add(i64::try_from(all.len() - trimmed_end.len()).ok()?)?;
-        let digits = trimmed_end.trim_start_matches('0').to_owned();
-        if digits.is_empty() {
+        // Trailing zeros of the whole digit string (fraction first, then
+        // the integer part when the fraction is all zeros).
+        let frac_kept = frac.trim_end_matches('0');
+        let (int, frac, trailing) = if frac_kept.is_empty() {
+            let int_kept = int.trim_end_matches('0');
+            (int_kept, "", frac.len() + int.len() - int_kept.len())
+        } else {
+            (int, frac_kept, frac.len() - frac_kept.len())
+        };
+        exponent = exponent.checked_add(i64::try_from(trailing).ok()?)?;
+        // Leading zeros (of the integer part, then of the fraction when the
+        // integer part is all zeros).
+        let int_lead = int.trim_start_matches('0');
+        let (int, frac) = if int_lead.is_empty() {
+            ("", frac.trim_start_matches('0'))
+        } else {
+            (int_lead, frac)
+        };
+        if int.is_empty() && frac.is_empty() {
             return Some(Digits {
                 negative: false,
-                digits,
+                int: "",
+                frac: "",
                 exponent: 0,
             });
         }
         Some(Digits {
             negative,
-            digits,
+            int,
+            frac,
             exponent,
         })
     }
@@ -118,7 +198,13 @@ fn raw_decimal<'de, D: Deserializer<'de>>(raw: &RawValue) -> Result<Option<Decim
     let text = raw.get().trim();
     match text.as_bytes().first() {
         Some(b'"') => {
-            let s: String = serde_json::from_str(text).map_err(de::Error::custom)?;
+            // Borrowed unless the string holds escapes.
+            let s = match serde_json::from_str::<&str>(text) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => std::borrow::Cow::Owned(
+                    serde_json::from_str::<String>(text).map_err(de::Error::custom)?,
+                ),
+            };
             parse_decimal(&s).map(Some).map_err(de::Error::custom)
         }
         Some(b'-' | b'0'..=b'9') => parse_decimal(text).map(Some).map_err(de::Error::custom),
@@ -280,6 +366,63 @@ impl<'de> Deserialize<'de> for Cents {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    /// The allocating `Digits::of` this module used before it borrowed.
+    fn reference_digits(text: &str) -> Option<(bool, String, i64)> {
+        let (negative, rest) = match text.as_bytes().first()? {
+            b'-' => (true, &text[1..]),
+            b'+' => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
+            None => (rest, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let all = format!("{int}{frac}");
+        let mut exponent = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
+        let trimmed_end = all.trim_end_matches('0');
+        exponent = exponent.checked_add(i64::try_from(all.len() - trimmed_end.len()).ok()?)?;
+        let digits = trimmed_end.trim_start_matches('0').to_owned();
+        if digits.is_empty() {
+            return Some((false, digits, 0));
+        }
+        Some((negative, digits, exponent))
+    }
+
+    #[test]
+    fn borrowed_digits_agree_with_the_allocating_ones() {
+        let parts = ["", "0", "00", "1", "10", "010", "100", "12", "0012300", "9"];
+        let mut checked = 0;
+        for sign in ["", "-", "+"] {
+            for int in parts {
+                for frac in parts {
+                    for dot in [false, true] {
+                        for exp in ["", "e0", "e2", "E-3", "e+1", "ex"] {
+                            let text = if dot {
+                                format!("{sign}{int}.{frac}{exp}")
+                            } else {
+                                format!("{sign}{int}{frac}{exp}")
+                            };
+                            let ours = Digits::of(&text).map(|d| {
+                                let digits: String = d.digits().map(char::from).collect();
+                                (d.negative, digits, d.exponent)
+                            });
+                            assert_eq!(ours, reference_digits(&text), "{text}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 3000);
+    }
 
     #[test]
     fn too_many_digits_is_an_error_never_a_rounding() {

@@ -316,13 +316,76 @@ impl TryFrom<OrderWire> for Order {
 /// Reads `products` / `product`: a list, one object, or either with each
 /// product wrapped as `{"product": {...}, ...}`. Raw values keep amounts
 /// exact (no detour through `f64`).
+///
+/// Lines that are not wrapped (the common case) are read in one pass
+/// ([`PlainLine`]); anything else, and any failure, goes the general way
+/// ([`read_products_general`]), which merges wrapped lines and names the
+/// failing line and field.
 fn read_products(raw: &RawValue) -> std::result::Result<Vec<OrderProduct>, String> {
     let text = raw.get().trim();
     if text == "null" {
         return Ok(Vec::new());
     }
+    let plain = if text.starts_with('[') {
+        serde_json::from_str::<Vec<Option<PlainLine>>>(text)
+            .ok()
+            .filter(|lines| lines.iter().flatten().all(|l| !l.product.0))
+            .map(|lines| {
+                lines
+                    .into_iter()
+                    .flatten()
+                    .map(PlainLine::into_product)
+                    .collect()
+            })
+    } else {
+        serde_json::from_str::<PlainLine>(text)
+            .ok()
+            .filter(|l| !l.product.0)
+            .map(|l| vec![l.into_product()])
+    };
+    if let Some(products) = plain {
+        return Ok(products);
+    }
+    // Wrapped lines: merged from borrowed raw values, without copies.
+    let merged = if text.starts_with('[') {
+        serde_json::from_str::<Vec<&RawValue>>(text)
+            .ok()
+            .and_then(|lines| {
+                lines
+                    .into_iter()
+                    .filter(|line| line.get().trim() != "null")
+                    .map(merged_line)
+                    .collect::<Option<Vec<_>>>()
+            })
+    } else {
+        merged_line(raw).map(|p| vec![p])
+    };
+    match merged {
+        Some(products) => Ok(products),
+        None => read_products_general(raw),
+    }
+}
+
+/// One line read as [`read_product`] reads it, but from borrowed keys and
+/// values; `None` when that is not possible (escaped keys) or fails, for
+/// [`read_product`] to say why.
+fn merged_line(raw: &RawValue) -> Option<OrderProduct> {
+    let mut fields: BTreeMap<&str, &RawValue> = serde_json::from_str(raw.get()).ok()?;
+    if let Some(inner) = fields.remove("product") {
+        if inner.get().trim_start().starts_with('{') {
+            let mut merged: BTreeMap<&str, &RawValue> = serde_json::from_str(inner.get()).ok()?;
+            merged.extend(fields);
+            fields = merged;
+        }
+    }
+    let de = serde::de::value::MapDeserializer::<_, serde_json::Error>::new(fields.into_iter());
+    OrderProduct::deserialize(de).ok()
+}
+
+fn read_products_general(raw: &RawValue) -> std::result::Result<Vec<OrderProduct>, String> {
+    let text = raw.get().trim();
     if text.starts_with('[') {
-        let items: Vec<Box<RawValue>> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| e.to_string())?;
         return items
             .iter()
             .enumerate()
@@ -349,6 +412,167 @@ fn read_product(raw: &RawValue) -> std::result::Result<OrderProduct, String> {
     let text = serde_json::to_string(&fields).map_err(|e| e.to_string())?;
     let mut de = serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| format!("{}: {}", e.path(), e.inner()))
+}
+
+/// A product line read as it stands: [`OrderProduct`]'s fields, and
+/// whether the line wraps its product in a `product` object (then it must
+/// be merged, and this reading is dropped). A repeated field fails this
+/// reading, so the general one decides which copy wins.
+#[derive(Deserialize)]
+struct PlainLine {
+    #[serde(default)]
+    id: Option<ProductId>,
+    #[serde(default, with = "crate::lenient::string_opt")]
+    product_id: Option<String>,
+    #[serde(default)]
+    product_type: Option<PurchaseType>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default, with = "crate::lenient::int_opt")]
+    qty: Option<u32>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    price: Option<Decimal>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    amount: Option<Decimal>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    discount_amount: Option<Decimal>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    tax_amount: Option<Decimal>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    fee_amount: Option<Decimal>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    subtotal_amount: Option<Decimal>,
+    #[serde(default)]
+    discount: Option<Adjustment>,
+    #[serde(default)]
+    tax: Option<Adjustment>,
+    #[serde(default)]
+    product: IsObject,
+}
+
+impl PlainLine {
+    fn into_product(self) -> OrderProduct {
+        OrderProduct {
+            id: self.id,
+            product_id: self.product_id,
+            product_type: self.product_type,
+            currency: self.currency,
+            qty: self.qty,
+            price: self.price,
+            amount: self.amount,
+            discount_amount: self.discount_amount,
+            tax_amount: self.tax_amount,
+            fee_amount: self.fee_amount,
+            subtotal_amount: self.subtotal_amount,
+            discount: self.discount,
+            tax: self.tax,
+        }
+    }
+}
+
+/// Whether a value is a JSON object; any value is accepted and skipped.
+#[derive(Default)]
+struct IsObject(bool);
+
+impl<'de> Deserialize<'de> for IsObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = IsObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<IsObject, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(IsObject(true))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<IsObject, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(IsObject(false))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_none<E>(self) -> std::result::Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> std::result::Result<IsObject, D::Error> {
+                d.deserialize_any(V)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod product_line_tests {
+    use super::*;
+
+    /// The one-pass and borrowed readings give what the general reading
+    /// gives, for every shape of line and every failure.
+    #[test]
+    fn every_reading_agrees_with_the_general_one() {
+        let lines = [
+            r#"{"id": 7, "price": "20.00", "amount": 20, "qty": "2"}"#,
+            r#"{"product": {"id": 1, "price": 44.99, "qty": 5}, "qty": 1, "amount": "44.990"}"#,
+            r#"{"product": {"id": 1, "price": 44.99}, "price": null}"#,
+            r#"{"product": 5, "id": 3}"#,
+            r#"{"product": null, "id": 3}"#,
+            r#"{"id": 1, "qty": 1, "qty": 2}"#,
+            r#"{"product": {"id": 1}, "product": {"id": 2}}"#,
+            r#"{"pr\u0069ce": "1.5", "id": 4}"#,
+            r#"{"id": 1, "price": "abc"}"#,
+            r#"{"product": {"id": 1, "price": "1.00000000000000000000000000001"}}"#,
+            r#"{"id": 1, "qty": 1.5}"#,
+            r#"{"id": 1, "discount": {"percentage": "10.00"}, "unknown": [1, {"a": 2}]}"#,
+            r#"17"#,
+            r#"null"#,
+        ];
+        let mut texts: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        for a in lines {
+            for b in lines {
+                texts.push(format!("[{a}, {b}]"));
+                texts.push(format!("[{a}, null, {b}]"));
+            }
+        }
+        for text in texts {
+            let raw: Box<RawValue> = serde_json::from_str(&text).unwrap();
+            let ours = read_products(&raw);
+            let general = if raw.get().trim() == "null" {
+                Ok(Vec::new())
+            } else {
+                read_products_general(&raw)
+            };
+            assert_eq!(ours, general, "{text}");
+        }
+    }
 }
 
 /// A payment schedule: a payment every `interval` `unit`s.
