@@ -500,24 +500,111 @@ struct LaravelPage<T> {
     meta: Option<Value>,
 }
 
-/// The pre-pass of billkit's repeated-page guard (`items_hash` in
-/// `src/http/paginate.rs`): find the items, hash them.
-fn items_hash(body: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    #[derive(Deserialize)]
-    struct Parts<'a> {
-        #[serde(borrow, default)]
-        data: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        items: Option<&'a serde_json::value::RawValue>,
+/// The work of billkit's repeated-page guard (`ItemsBytes` in
+/// `src/http/paginate.rs`), copied here: find the items value, compare it
+/// with the previous page's up to their first difference.
+fn guard(prev: &[u8], body: &[u8], key: &[u8]) -> bool {
+    let (Some(a), Some(b)) = (
+        find_top_level_value(prev, key),
+        find_top_level_value(body, key),
+    ) else {
+        return prev == body;
+    };
+    let (x, y) = (&prev[a..], &body[b..]);
+    let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    value_end(&x[..common]).is_some()
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
     }
-    let part = serde_json::from_slice::<Parts<'_>>(body)
-        .ok()
-        .and_then(|p| p.data.or(p.items))
-        .map(|raw| raw.get().as_bytes());
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    part.unwrap_or(body).hash(&mut h);
-    h.finish()
+    i
+}
+
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn value_end(b: &[u8]) -> Option<usize> {
+    let mut i = skip_ws(b, 0);
+    let mut depth = 0usize;
+    loop {
+        match *b.get(i)? {
+            b'"' => i = string_end(b, i)?,
+            b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                i += 1;
+            }
+            _ if depth == 0 => {
+                while i < b.len()
+                    && !matches!(b[i], b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')
+                {
+                    i += 1;
+                }
+                return (i < b.len()).then_some(i);
+            }
+            _ => i += 1,
+        }
+        if depth == 0 {
+            return Some(i);
+        }
+    }
+}
+
+fn find_top_level_value(b: &[u8], key: &[u8]) -> Option<usize> {
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_ws(b, i);
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let end = string_end(b, i)?;
+        let name = &b[i + 1..end - 1];
+        i = skip_ws(b, end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        if name == key {
+            return Some(i);
+        }
+        i += value_end(&b[i..])?;
+        i = skip_ws(b, i);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            _ => return None,
+        }
+    }
+}
+
+/// `body` with its first `"id":` value changed, as the page before it.
+fn previous_page(body: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    let changed = text.replacen("\"id\":", "\"id\":9", 1);
+    let changed = if changed == text {
+        text.replacen("\"guid\":\"", "\"guid\":\"X", 1)
+    } else {
+        changed
+    };
+    assert_ne!(changed, text);
+    changed.into_bytes()
 }
 
 /// Time per call of each contender, interleaved.
@@ -558,12 +645,13 @@ fn race(name: &str, contenders: &mut [(&str, &mut dyn FnMut())], target: &str) {
 fn decoding() {
     if selected("decode 1,000 billmora invoices") {
         let body = laravel_page(many(&billmora_invoice(), 1000, "id"), 1, 1);
+        let prev = previous_page(&body);
         let name = format!("decode 1,000 billmora invoices ({} KB)", body.len() / 1000);
         race(
             "decode 1,000 billmora invoices",
             &mut [
                 ("page path", &mut || {
-                    black_box(items_hash(&body));
+                    black_box(guard(&prev, &body, b"data"));
                     black_box(
                         serde_json::from_slice::<LaravelPage<billkit::billmora::Invoice>>(&body)
                             .unwrap(),
@@ -585,12 +673,13 @@ fn decoding() {
     }
     if selected("decode 1,000 billpro orders") {
         let body = serde_json::to_vec(&billpro_orders(1000)).unwrap();
+        let prev = previous_page(&body);
         let name = format!("decode 1,000 billpro orders ({} KB)", body.len() / 1000);
         race(
             "decode 1,000 billpro orders",
             &mut [
                 ("page path", &mut || {
-                    black_box(items_hash(&body));
+                    black_box(guard(&prev, &body, b""));
                     black_box(
                         serde_json::from_slice::<Vec<billkit::billpro::Order>>(&body).unwrap(),
                     );
@@ -605,11 +694,12 @@ fn decoding() {
     }
     if selected("decode a 25-product page") {
         let body = serde_json::to_vec(&many(&billpro_product(), 25, "id")).unwrap();
+        let prev = previous_page(&body);
         race(
             "decode a 25-product page",
             &mut [
                 ("page path", &mut || {
-                    black_box(items_hash(&body));
+                    black_box(guard(&prev, &body, b""));
                     black_box(
                         serde_json::from_slice::<Vec<billkit::billpro::Product>>(&body).unwrap(),
                     );
@@ -631,6 +721,7 @@ fn decoding() {
         let body =
             serde_json::to_vec(&serde_json::json!({"items": items, "limit": 100, "offset": 0}))
                 .unwrap();
+        let prev = previous_page(&body);
         #[derive(Deserialize)]
         struct ItemsPage<T> {
             #[allow(dead_code)]
@@ -640,7 +731,7 @@ fn decoding() {
             "decode 100 billy invoices",
             &mut [
                 ("page path", &mut || {
-                    black_box(items_hash(&body));
+                    black_box(guard(&prev, &body, b"items"));
                     black_box(
                         serde_json::from_slice::<ItemsPage<billkit::billy::invoices::Invoice>>(
                             &body,
@@ -768,20 +859,48 @@ fn walks() {
         );
     }
     if selected("1,000 sequential requests") {
-        let server = serve(canned(b"{\"id\":1}".to_vec()), Duration::ZERO);
-        let t = transport(&server.url, None);
-        rt.block_on(async {
-            for _ in 0..1000 {
-                t.execute(Request::<Value>::get("/x")).await.unwrap();
-            }
-        });
-        println!(
-            "{:<44} {:<26} {:>6}  {:<13} target 1",
-            "1,000 sequential requests",
-            "TCP connections",
-            server.connections.load(Ordering::SeqCst),
-            ""
-        );
+        // On both runtimes; bare reqwest alongside, as hyper may open a new
+        // connection when the last one is not yet back in its pool.
+        for (label, rt) in [
+            ("multi-thread", &rt),
+            (
+                "current-thread",
+                &tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap(),
+            ),
+        ] {
+            let server = serve(canned(b"{\"id\":1}".to_vec()), Duration::ZERO);
+            let t = transport(&server.url, None);
+            rt.block_on(async {
+                for _ in 0..1000 {
+                    t.execute(Request::<Value>::get("/x")).await.unwrap();
+                }
+            });
+            let bare_server = serve(canned(b"{\"id\":1}".to_vec()), Duration::ZERO);
+            let client = bare_client();
+            let url = format!("{}/x", bare_server.url);
+            rt.block_on(async {
+                for _ in 0..1000 {
+                    let body = bare_get(&client, &url, "bearer")
+                        .send()
+                        .await
+                        .unwrap()
+                        .bytes()
+                        .await
+                        .unwrap();
+                    black_box(serde_json::from_slice::<Value>(&body).unwrap());
+                }
+            });
+            println!(
+                "{:<44} {:<26} {:>6} vs {} bare  target 1",
+                format!("1,000 sequential requests, {label}"),
+                "TCP connections",
+                server.connections.load(Ordering::SeqCst),
+                bare_server.connections.load(Ordering::SeqCst),
+            );
+        }
     }
     if selected("8 tasks, limit 50/s") {
         let window: Arc<Mutex<VecDeque<Instant>>> = Arc::default();

@@ -537,8 +537,25 @@ macro_rules! open_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                Ok($name::from(s.as_ref()))
+                // Read from the borrowed or transient text: a known value
+                // allocates nothing.
+                struct Text;
+                impl<'de> ::serde::de::Visitor<'de> for Text {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> ::std::result::Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                    fn visit_bytes<E: ::serde::de::Error>(self, v: &[u8]) -> ::std::result::Result<$name, E> {
+                        match ::std::str::from_utf8(v) {
+                            Ok(s) => Ok($name::from(s)),
+                            Err(_) => Err(E::invalid_value(::serde::de::Unexpected::Bytes(v), &self)),
+                        }
+                    }
+                }
+                d.deserialize_str(Text)
             }
         }
     };

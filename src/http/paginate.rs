@@ -9,9 +9,7 @@
 //! again retries the page that failed, and [`Pages::cursor`] tells where the
 //! walk stands so it can be resumed later with [`Paginator::start_at`].
 
-use std::collections::hash_map::DefaultHasher;
 use std::future::Future;
-use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -322,7 +320,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         Pages {
             next: (!self.ended).then_some(self.start),
             fetched: 0,
-            last_hash: None,
+            last_items: None,
             in_flight: None,
             background: None,
             skip: self.skip,
@@ -380,7 +378,7 @@ async fn fetch_page<T: DeserializeOwned>(
     template: &Request<()>,
     style: PageStyle,
     cursor: Cursor,
-) -> Result<(Page<T>, u64)> {
+) -> Result<(Page<T>, ItemsBytes)> {
     let mut req = template.clone();
     let (number, offset) = match (style, cursor) {
         (PageStyle::OffsetLimit { .. }, Cursor::Offset(o)) => (0, o),
@@ -409,7 +407,7 @@ async fn fetch_page<T: DeserializeOwned>(
         }
     }
     let raw = transport.send(&req).await?;
-    let hash = items_hash(&raw.body, style);
+    let seen = ItemsBytes::of(raw.body.clone(), style);
     let page = match style {
         PageStyle::PageNumber { page_size } => {
             let items: Vec<T> = raw.decode()?;
@@ -462,42 +460,166 @@ async fn fetch_page<T: DeserializeOwned>(
             }
         }
     };
-    Ok((page, hash))
+    Ok((page, seen))
 }
 
-/// A hash of the page's items alone: Laravel's `meta` and Billy's echoed
-/// `offset` change from page to page even when the server repeats the
-/// same items, so hashing the whole body would never see a repeat.
-fn items_hash(body: &[u8], style: PageStyle) -> u64 {
-    #[derive(Deserialize)]
-    struct Parts<'a> {
-        #[serde(borrow, default)]
-        data: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        items: Option<&'a serde_json::value::RawValue>,
+/// The bytes of a page's items, for the repeated-page guard: the items
+/// value alone (Laravel's `meta` and Billy's echoed `offset` change from
+/// page to page even when the server repeats the same items, so comparing
+/// whole bodies would never see a repeat). Holds the body without copying
+/// it; nothing is scanned or hashed up front.
+#[derive(Clone)]
+struct ItemsBytes {
+    body: bytes::Bytes,
+    /// Where the items value starts; `None`: the whole body is compared.
+    start: Option<usize>,
+}
+
+impl ItemsBytes {
+    fn of(body: bytes::Bytes, style: PageStyle) -> Self {
+        let key: &[u8] = match style {
+            PageStyle::PageNumber { .. } => return ItemsBytes { body, start: None },
+            PageStyle::Laravel { .. } => b"data",
+            PageStyle::OffsetLimit { .. } => b"items",
+        };
+        let start = json::find_top_level_value(&body, key);
+        ItemsBytes { body, start }
     }
-    let part = match style {
-        PageStyle::PageNumber { .. } => None,
-        PageStyle::Laravel { .. } | PageStyle::OffsetLimit { .. } => {
-            serde_json::from_slice::<Parts<'_>>(body)
-                .ok()
-                .and_then(|p| p.data.or(p.items))
-                .map(|raw| raw.get().as_bytes())
+
+    /// Whether both pages hold exactly the same items bytes. Costs the
+    /// length of their common start: next to nothing for different pages.
+    fn same_items(&self, other: &ItemsBytes) -> bool {
+        match (self.start, other.start) {
+            (Some(a), Some(b)) => {
+                let (x, y) = (&self.body[a..], &other.body[b..]);
+                let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+                // A JSON value delimits itself: equal bytes up to its end
+                // are an equal value.
+                json::value_end(&x[..common]).is_some()
+            }
+            (None, None) => self.body == other.body,
+            _ => false,
         }
-    };
-    let mut hasher = DefaultHasher::new();
-    part.unwrap_or(body).hash(&mut hasher);
-    hasher.finish()
+    }
 }
 
-type PageFuture<T> = Pin<Box<dyn Future<Output = Result<(Page<T>, u64)>> + Send>>;
+/// Just enough JSON scanning to find a value's bounds in valid JSON
+/// (invalid JSON fails to decode anyway).
+mod json {
+    fn skip_ws(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    }
+
+    /// The end (exclusive) of the string starting at `b[i] == '"'`.
+    fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+        i += 1;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'"' => return Some(i + 1),
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
+    /// The end (exclusive) of the value starting at the first non-blank
+    /// byte of `b`, if it ends within `b`.
+    pub(super) fn value_end(b: &[u8]) -> Option<usize> {
+        let mut i = skip_ws(b, 0);
+        let mut depth = 0usize;
+        loop {
+            let c = *b.get(i)?;
+            match c {
+                b'"' => i = string_end(b, i)?,
+                b'[' | b'{' => {
+                    depth += 1;
+                    i += 1;
+                }
+                b']' | b'}' => {
+                    depth = depth.checked_sub(1)?;
+                    i += 1;
+                }
+                _ if depth == 0 => {
+                    // A scalar: up to the next delimiter.
+                    while i < b.len()
+                        && !matches!(b[i], b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')
+                    {
+                        i += 1;
+                    }
+                    // The scalar may go on past `b`.
+                    return (i < b.len()).then_some(i);
+                }
+                _ => i += 1,
+            }
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+
+    /// Where the value of the top-level object's member `key` starts.
+    pub(super) fn find_top_level_value(b: &[u8], key: &[u8]) -> Option<usize> {
+        let mut i = skip_ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i += 1;
+        loop {
+            i = skip_ws(b, i);
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let end = string_end(b, i)?;
+            let name = &b[i + 1..end - 1];
+            i = skip_ws(b, end);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(b, i + 1);
+            if name == key {
+                return Some(i);
+            }
+            i += value_end(&b[i..])?;
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => i += 1,
+                _ => return None,
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn values_and_members_are_found() {
+            assert_eq!(value_end(br#" [1, "a]\"", {"b": [2]}] ,"#), Some(24));
+            assert_eq!(value_end(br#"[1, 2"#), None);
+            assert_eq!(value_end(b"12,"), Some(2));
+            assert_eq!(value_end(b"12"), None);
+            assert_eq!(value_end(b"null}"), Some(4));
+            let body = br#"{"meta": {"data": 1}, "x": "da\"ta", "data" : [1]}"#;
+            assert_eq!(find_top_level_value(body, b"data"), Some(46));
+            assert_eq!(find_top_level_value(body, b"items"), None);
+            assert_eq!(find_top_level_value(b"[1]", b"data"), None);
+        }
+    }
+}
+
+type PageFuture<T> = Pin<Box<dyn Future<Output = Result<(Page<T>, ItemsBytes)>> + Send>>;
 
 /// What the background fetcher hands to the stream, in page order.
 enum Msg<T> {
-    /// A page and the hash of its items.
-    Page(Page<T>, u64),
-    /// Fetching the page at this cursor failed.
-    Failed(Cursor, Error),
+    /// A page.
+    Page(Page<T>),
+    /// Fetching the page at this cursor failed; the items of the page
+    /// before, for the guard of the next attempt.
+    Failed(Cursor, Error, Option<ItemsBytes>),
     /// The page at this cursor repeats the one before it.
     Repeated(Cursor),
     /// The page cap was reached; this page would come next.
@@ -514,7 +636,7 @@ struct Walk {
     budget: u32,
     /// How many fetches may run at once.
     concurrency: usize,
-    last_hash: Option<u64>,
+    last_items: Option<ItemsBytes>,
 }
 
 /// Fetches pages in order into `tx`, never holding more fetched or
@@ -535,7 +657,7 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
         start,
         budget,
         concurrency,
-        mut last_hash,
+        mut last_items,
     } = walk;
     let fetch = |cursor: Cursor| {
         let transport = transport.clone();
@@ -592,18 +714,18 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
         let Some((cursor, result)) = in_flight.next().await else {
             continue;
         };
-        let (page, hash) = match result {
+        let (page, seen) = match result {
             Ok(v) => v,
             Err(e) => {
-                let _ = tx.send(Msg::Failed(cursor, e)).await;
+                let _ = tx.send(Msg::Failed(cursor, e, last_items)).await;
                 return;
             }
         };
-        if last_hash == Some(hash) && !page.items.is_empty() {
+        if last_items.as_ref().is_some_and(|l| l.same_items(&seen)) && !page.items.is_empty() {
             let _ = tx.send(Msg::Repeated(cursor)).await;
             return;
         }
-        last_hash = Some(hash);
+        last_items = Some(seen);
         if page.last_page.is_some() {
             known_last = page.last_page;
         }
@@ -620,7 +742,7 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
             }
         }
         next = page.next;
-        if tx.send(Msg::Page(page, hash)).await.is_err() {
+        if tx.send(Msg::Page(page)).await.is_err() {
             return;
         }
     }
@@ -636,7 +758,7 @@ pub struct Pages<T> {
     /// failed); `None` once the walk has ended.
     next: Option<Cursor>,
     fetched: u32,
-    last_hash: Option<u64>,
+    last_items: Option<ItemsBytes>,
     /// The inline fetch, without prefetching.
     in_flight: Option<PageFuture<T>>,
     /// The background fetcher, when prefetching.
@@ -702,8 +824,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
                     Poll::Ready(msg) => msg,
                 };
                 match msg {
-                    Some(Msg::Page(page, hash)) => {
-                        this.last_hash = Some(hash);
+                    Some(Msg::Page(page)) => {
                         this.fetched += 1;
                         this.next = page.next;
                         if page.next.is_none() {
@@ -711,9 +832,10 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
                         }
                         return Poll::Ready(Some(Ok(this.skip_read(page))));
                     }
-                    Some(Msg::Failed(at, e)) => {
+                    Some(Msg::Failed(at, e, last_items)) => {
                         // `next` still names the page that failed.
                         debug_assert_eq!(Some(at), this.next);
+                        this.last_items = last_items;
                         this.background = None;
                         return Poll::Ready(Some(Err(e)));
                     }
@@ -752,15 +874,20 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
             if let Some(fut) = this.in_flight.as_mut() {
                 let result = std::task::ready!(fut.as_mut().poll(cx));
                 this.in_flight = None;
-                let (page, hash) = match result {
+                let (page, seen) = match result {
                     Ok(v) => v,
                     Err(e) => return Poll::Ready(Some(Err(e))),
                 };
-                if this.last_hash == Some(hash) && !page.items.is_empty() {
+                if this
+                    .last_items
+                    .as_ref()
+                    .is_some_and(|l| l.same_items(&seen))
+                    && !page.items.is_empty()
+                {
                     let err = this.stop(page.cursor, PaginationErrorKind::RepeatedPage);
                     return Poll::Ready(Some(Err(err)));
                 }
-                this.last_hash = Some(hash);
+                this.last_items = Some(seen);
                 this.fetched += 1;
                 this.next = page.next;
                 return Poll::Ready(Some(Ok(this.skip_read(page))));
@@ -790,7 +917,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
                     start: cursor,
                     budget: p.max_pages - this.fetched,
                     concurrency: p.concurrency.max(1),
-                    last_hash: this.last_hash,
+                    last_items: this.last_items.clone(),
                 };
                 let (tx, rx) = tokio::sync::mpsc::channel(window);
                 let task = runtime.spawn(drive::<T>(walk, tx));
