@@ -194,8 +194,8 @@ impl<'a> Digits<'a> {
 }
 
 /// Reads a JSON string or number as the raw text it was sent as.
-fn raw_decimal<'de, D: Deserializer<'de>>(raw: &RawValue) -> Result<Option<Decimal>, D::Error> {
-    let text = raw.get().trim();
+fn raw_decimal<'de, D: Deserializer<'de>>(raw: &str) -> Result<Option<Decimal>, D::Error> {
+    let text = raw.trim();
     match text.as_bytes().first() {
         Some(b'"') => {
             // Borrowed unless the string holds escapes.
@@ -215,14 +215,94 @@ fn raw_decimal<'de, D: Deserializer<'de>>(raw: &RawValue) -> Result<Option<Decim
     }
 }
 
+/// The text of one JSON value exactly as sent, like a `RawValue`, but
+/// borrowed from the input when the deserializer allows it (serde_json
+/// reading a slice or a string) instead of copied into a box. Any other
+/// deserializer gets what `Box<RawValue>` gets.
+pub(crate) struct RawText<'de>(std::borrow::Cow<'de, str>);
+
+impl RawText<'_> {
+    /// The value's JSON text.
+    pub(crate) fn get(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name serde_json gives the newtype it reads a `RawValue` through;
+/// with another name, serde_json reads the value as an ordinary newtype
+/// and this falls back to `Box<RawValue>`.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Raw;
+        impl<'de> de::Visitor<'de> for Raw {
+            type Value = RawText<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any valid JSON value")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawText<'de>, A::Error> {
+                if map.next_key::<de::IgnoredAny>()?.is_none() {
+                    return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+                }
+                map.next_value_seed(Text)
+            }
+
+            fn visit_newtype_struct<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<RawText<'de>, D::Error> {
+                let raw = Box::<RawValue>::deserialize(d)?;
+                Ok(RawText(std::borrow::Cow::Owned(String::from(
+                    Box::<str>::from(raw),
+                ))))
+            }
+        }
+
+        struct Text;
+        impl<'de> de::DeserializeSeed<'de> for Text {
+            type Value = RawText<'de>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawText<'de>, D::Error> {
+                d.deserialize_str(self)
+            }
+        }
+        impl<'de> de::Visitor<'de> for Text {
+            type Value = RawText<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("raw value")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawText<'de>, E> {
+                Ok(RawText(std::borrow::Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText<'de>, E> {
+                Ok(RawText(std::borrow::Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawText<'de>, E> {
+                Ok(RawText(std::borrow::Cow::Owned(v)))
+            }
+        }
+
+        d.deserialize_newtype_struct(RAW_VALUE_TOKEN, Raw)
+    }
+}
+
 /// Serde adapter for a required decimal amount (string or number in, string out).
 pub mod decimal {
     use super::*;
 
     /// Deserializes a string or JSON number into an exact decimal.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
-        raw_decimal::<D>(&raw)?.ok_or_else(|| de::Error::custom("amount is null"))
+        let raw = RawText::deserialize(d)?;
+        raw_decimal::<D>(raw.get())?.ok_or_else(|| de::Error::custom("amount is null"))
     }
 
     /// Serializes the decimal as a string with its exact digits.
@@ -239,8 +319,8 @@ pub mod decimal_opt {
 
     /// Deserializes `null`, a string or a JSON number.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
-        raw_decimal::<D>(&raw)
+        let raw = RawText::deserialize(d)?;
+        raw_decimal::<D>(raw.get())
     }
 
     /// Serializes `Some` as a string, `None` as `null`.
@@ -394,6 +474,48 @@ mod tests {
             return Some((false, digits, 0));
         }
         Some((negative, digits, exponent))
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Amounts {
+        #[serde(with = "decimal")]
+        a: Decimal,
+        #[serde(default, with = "decimal_opt")]
+        b: Option<Decimal>,
+    }
+
+    /// Amounts read the same from every kind of serde_json input, borrowed
+    /// or not, and through path tracking.
+    #[test]
+    fn amounts_read_alike_from_every_input() {
+        let text = r#"{"a": 1234567.8912345678, "b": " 19.990\u0030 "}"#;
+        let want = Amounts {
+            a: Decimal::from_str("1234567.8912345678").unwrap(),
+            b: Some(Decimal::from_str("19.9900").unwrap()),
+        };
+        assert_eq!(serde_json::from_str::<Amounts>(text).unwrap(), want);
+        assert_eq!(
+            serde_json::from_slice::<Amounts>(text.as_bytes()).unwrap(),
+            want
+        );
+        assert_eq!(
+            serde_json::from_reader::<_, Amounts>(text.as_bytes()).unwrap(),
+            want
+        );
+        let mut de = serde_json::Deserializer::from_str(text);
+        assert_eq!(
+            serde_path_to_error::deserialize::<_, Amounts>(&mut de).unwrap(),
+            want
+        );
+        let bad = r#"{"a": 1, "b": "1.0000000000000000000000000000001"}"#;
+        let mut de = serde_json::Deserializer::from_str(bad);
+        let err = serde_path_to_error::deserialize::<_, Amounts>(&mut de).unwrap_err();
+        assert_eq!(err.path().to_string(), "b");
+        assert!(
+            err.inner().to_string().contains("not an exact decimal"),
+            "{err}"
+        );
+        assert!(serde_json::from_reader::<_, Amounts>(bad.as_bytes()).is_err());
     }
 
     #[test]

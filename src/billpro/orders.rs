@@ -19,6 +19,7 @@ use super::{check_id, paginate, CustomerId, OrderId, ProductId, PAGE_SIZE};
 use crate::error::LookupKey;
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request, Transport, Uniqueness};
+use crate::money::RawText;
 
 crate::open_enum! {
     /// Where an order stands. Preliminary: `draft`, `pending`, `rejected`,
@@ -101,7 +102,7 @@ impl<'de> Deserialize<'de> for OrderSource {
 /// An order as BillPro returns it, for any of the four order types (the
 /// fields an order type does not use are `None`).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(try_from = "OrderWire")]
+#[serde(try_from = "OrderWire<'de>")]
 #[non_exhaustive]
 pub struct Order {
     /// The system id.
@@ -227,7 +228,7 @@ pub struct OrderCustomer {
 
 /// The order as sent; products are normalised into [`Order::products`].
 #[derive(Deserialize)]
-struct OrderWire {
+struct OrderWire<'a> {
     id: OrderId,
     #[serde(default, with = "crate::lenient::int_opt")]
     profile_id: Option<u64>,
@@ -262,10 +263,10 @@ struct OrderWire {
     total_tax_amount: Option<Decimal>,
     #[serde(default, with = "crate::money::decimal_opt")]
     total_fee_amount: Option<Decimal>,
-    #[serde(default)]
-    products: Option<Box<RawValue>>,
-    #[serde(default)]
-    product: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    products: Option<RawText<'a>>,
+    #[serde(default, borrow)]
+    product: Option<RawText<'a>>,
     #[serde(default)]
     customer: Option<OrderCustomer>,
     #[serde(default, with = "crate::lenient::timestamp_opt")]
@@ -274,16 +275,16 @@ struct OrderWire {
     updated_at: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<OrderWire> for Order {
+impl<'de> TryFrom<OrderWire<'de>> for Order {
     type Error = String;
 
-    fn try_from(w: OrderWire) -> std::result::Result<Self, String> {
+    fn try_from(w: OrderWire<'de>) -> std::result::Result<Self, String> {
         let mut products = match &w.products {
-            Some(raw) => read_products(raw).map_err(|e| format!("products: {e}"))?,
+            Some(raw) => read_products(raw.get()).map_err(|e| format!("products: {e}"))?,
             None => Vec::new(),
         };
         if let Some(raw) = &w.product {
-            products.extend(read_products(raw).map_err(|e| format!("product: {e}"))?);
+            products.extend(read_products(raw.get()).map_err(|e| format!("product: {e}"))?);
         }
         Ok(Order {
             id: w.id,
@@ -321,12 +322,17 @@ impl TryFrom<OrderWire> for Order {
 /// ([`PlainLine`]); anything else, and any failure, goes the general way
 /// ([`read_products_general`]), which merges wrapped lines and names the
 /// failing line and field.
-fn read_products(raw: &RawValue) -> std::result::Result<Vec<OrderProduct>, String> {
-    let text = raw.get().trim();
+fn read_products(raw: &str) -> std::result::Result<Vec<OrderProduct>, String> {
+    let text = raw.trim();
     if text == "null" {
         return Ok(Vec::new());
     }
-    let plain = if text.starts_with('[') {
+    // A wrapped line names `"product":`; then the one-pass reading would
+    // only be thrown away.
+    let wrapped = text.contains("\"product\":");
+    let plain = if wrapped {
+        None
+    } else if text.starts_with('[') {
         serde_json::from_str::<Vec<Option<PlainLine>>>(text)
             .ok()
             .filter(|lines| lines.iter().flatten().all(|l| !l.product.0))
@@ -354,23 +360,23 @@ fn read_products(raw: &RawValue) -> std::result::Result<Vec<OrderProduct>, Strin
                 lines
                     .into_iter()
                     .filter(|line| line.get().trim() != "null")
-                    .map(merged_line)
+                    .map(|line| merged_line(line.get()))
                     .collect::<Option<Vec<_>>>()
             })
     } else {
-        merged_line(raw).map(|p| vec![p])
+        merged_line(text).map(|p| vec![p])
     };
     match merged {
         Some(products) => Ok(products),
-        None => read_products_general(raw),
+        None => read_products_general(text),
     }
 }
 
 /// One line read as [`read_product`] reads it, but from borrowed keys and
 /// values; `None` when that is not possible (escaped keys) or fails, for
 /// [`read_product`] to say why.
-fn merged_line(raw: &RawValue) -> Option<OrderProduct> {
-    let mut fields: BTreeMap<&str, &RawValue> = serde_json::from_str(raw.get()).ok()?;
+fn merged_line(raw: &str) -> Option<OrderProduct> {
+    let mut fields: BTreeMap<&str, &RawValue> = serde_json::from_str(raw).ok()?;
     if let Some(inner) = fields.remove("product") {
         if inner.get().trim_start().starts_with('{') {
             let mut merged: BTreeMap<&str, &RawValue> = serde_json::from_str(inner.get()).ok()?;
@@ -382,23 +388,23 @@ fn merged_line(raw: &RawValue) -> Option<OrderProduct> {
     OrderProduct::deserialize(de).ok()
 }
 
-fn read_products_general(raw: &RawValue) -> std::result::Result<Vec<OrderProduct>, String> {
-    let text = raw.get().trim();
+fn read_products_general(raw: &str) -> std::result::Result<Vec<OrderProduct>, String> {
+    let text = raw.trim();
     if text.starts_with('[') {
         let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| e.to_string())?;
         return items
             .iter()
             .enumerate()
             .filter(|(_, item)| item.get().trim() != "null")
-            .map(|(i, item)| read_product(item).map_err(|e| format!("[{i}]: {e}")))
+            .map(|(i, item)| read_product(item.get()).map_err(|e| format!("[{i}]: {e}")))
             .collect();
     }
-    read_product(raw).map(|p| vec![p])
+    read_product(text).map(|p| vec![p])
 }
 
-fn read_product(raw: &RawValue) -> std::result::Result<OrderProduct, String> {
+fn read_product(raw: &str) -> std::result::Result<OrderProduct, String> {
     let mut fields: BTreeMap<String, Box<RawValue>> =
-        serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+        serde_json::from_str(raw).map_err(|e| e.to_string())?;
     // `{"product": {...}, "qty": 2}`: the inner product, with the line's own
     // fields on top.
     if let Some(inner) = fields.remove("product") {
@@ -563,12 +569,11 @@ mod product_line_tests {
             }
         }
         for text in texts {
-            let raw: Box<RawValue> = serde_json::from_str(&text).unwrap();
-            let ours = read_products(&raw);
-            let general = if raw.get().trim() == "null" {
+            let ours = read_products(&text);
+            let general = if text.trim() == "null" {
                 Ok(Vec::new())
             } else {
-                read_products_general(&raw)
+                read_products_general(&text)
             };
             assert_eq!(ours, general, "{text}");
         }
