@@ -692,6 +692,44 @@ fn decoding() {
         );
         println!("{name}");
     }
+    if selected("decode 1,000 billpro orders of one type") {
+        // Where the time goes, per order type (for reference).
+        let kinds = [
+            (
+                "single payment (wrapped lines)",
+                include_str!("../fixtures/billpro/order_single_payment.json"),
+            ),
+            (
+                "instalment",
+                include_str!("../fixtures/billpro/order_instalment.json"),
+            ),
+            (
+                "subscription",
+                include_str!("../fixtures/billpro/order_subscription.json"),
+            ),
+            (
+                "metered",
+                include_str!("../fixtures/billpro/order_metered.json"),
+            ),
+        ];
+        for (kind, text) in kinds {
+            let body = serde_json::to_vec(&many(&fixture(text), 1000, "id")).unwrap();
+            race(
+                &format!("decode 1,000 billpro orders: {kind}"),
+                &mut [
+                    ("typed", &mut || {
+                        black_box(
+                            serde_json::from_slice::<Vec<billkit::billpro::Order>>(&body).unwrap(),
+                        );
+                    }),
+                    ("Value", &mut || {
+                        black_box(serde_json::from_slice::<Value>(&body).unwrap());
+                    }),
+                ],
+                "(for reference)",
+            );
+        }
+    }
     if selected("decode a 25-product page") {
         let body = serde_json::to_vec(&many(&billpro_product(), 25, "id")).unwrap();
         let prev = previous_page(&body);

@@ -60,52 +60,13 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         })
     };
     let d = parsed.map_err(|e| format!("`{}` is not an exact decimal amount: {e}", shown()))?;
-    // The decimal's own spelling, on the stack: no allocation.
-    let mut spelled = StackText::default();
-    fmt::Write::write_fmt(&mut spelled, format_args!("{d}"))
-        .map_err(|_| format!("`{}` is not an exact decimal amount", shown()))?;
-    if Digits::of(spelled.as_str()) != Some(want) {
+    if !want.is_value_of(&d) {
         return Err(format!(
             "`{}` has more digits than an exact decimal amount can hold (28 after the point)",
             shown()
         ));
     }
     Ok(d)
-}
-
-/// A short text written on the stack (a [`Decimal`] spells itself in at
-/// most about 30 bytes).
-struct StackText {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl Default for StackText {
-    fn default() -> Self {
-        StackText {
-            buf: [0; 64],
-            len: 0,
-        }
-    }
-}
-
-impl StackText {
-    fn as_str(&self) -> &str {
-        // Only whole `&str`s are written.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
-    }
-}
-
-impl fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
 }
 
 /// A number's value as sign, significant digits and power of ten, so two
@@ -121,6 +82,45 @@ struct Digits<'a> {
 }
 
 impl Digits<'_> {
+    /// Whether `d` has exactly this value: the digits of its mantissa, its
+    /// sign and its power of ten, compared without spelling it out.
+    fn is_value_of(&self, d: &Decimal) -> bool {
+        let m = d.mantissa();
+        if m == 0 {
+            return self.len() == 0 && !self.negative && self.exponent == 0;
+        }
+        let mut exponent = -i64::from(d.scale());
+        let mut u = m.unsigned_abs();
+        while u.is_multiple_of(10) {
+            u /= 10;
+            exponent += 1;
+        }
+        // The digits, most significant first (a mantissa has at most 29).
+        let mut buf = [0u8; 40];
+        let mut i = buf.len();
+        match u64::try_from(u) {
+            Ok(mut small) => {
+                while small > 0 {
+                    i -= 1;
+                    buf[i] = b'0' + (small % 10) as u8;
+                    small /= 10;
+                }
+            }
+            Err(_) => {
+                while u > 0 {
+                    i -= 1;
+                    buf[i] = b'0' + (u % 10) as u8;
+                    u /= 10;
+                }
+            }
+        }
+        let digits = &buf[i..];
+        (m < 0) == self.negative
+            && exponent == self.exponent
+            && digits.len() == self.len()
+            && self.digits().eq(digits.iter().copied())
+    }
+
     fn digits(&self) -> impl Iterator<Item = u8> + '_ {
         self.int.bytes().chain(self.frac.bytes())
     }
@@ -544,6 +544,53 @@ mod tests {
             }
         }
         assert!(checked > 3000);
+    }
+
+    /// Comparing with the mantissa agrees with comparing with the decimal's
+    /// spelling, the check this module made before.
+    #[test]
+    fn value_check_agrees_with_the_spelled_out_one() {
+        let mut checked = 0;
+        for int in [
+            "0",
+            "1",
+            "10",
+            "79228162514264337593543950335",
+            "99999999999999999999",
+        ] {
+            for frac in [
+                "",
+                "0",
+                "5",
+                "50",
+                "0000000000000000000000000001",
+                "12345678901234567890",
+            ] {
+                for sign in ["", "-"] {
+                    let text = if frac.is_empty() {
+                        format!("{sign}{int}")
+                    } else {
+                        format!("{sign}{int}.{frac}")
+                    };
+                    let Some(want) = Digits::of(&text) else {
+                        continue;
+                    };
+                    for d in [Decimal::from_str_exact(&text), Decimal::from_str(&text)]
+                        .into_iter()
+                        .flatten()
+                    {
+                        let spelled = d.to_string();
+                        assert_eq!(
+                            want.is_value_of(&d),
+                            Digits::of(&spelled).as_ref() == Some(&want),
+                            "{text} read as {spelled}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 50, "{checked}");
     }
 
     #[test]

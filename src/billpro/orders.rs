@@ -318,74 +318,28 @@ impl<'de> TryFrom<OrderWire<'de>> for Order {
 /// product wrapped as `{"product": {...}, ...}`. Raw values keep amounts
 /// exact (no detour through `f64`).
 ///
-/// Lines that are not wrapped (the common case) are read in one pass
-/// ([`PlainLine`]); anything else, and any failure, goes the general way
-/// ([`read_products_general`]), which merges wrapped lines and names the
-/// failing line and field.
+/// Every line is read in one pass ([`Line`]) and merged; anything that
+/// pass refuses (a repeated field, a bad value) goes the general way
+/// ([`read_products_general`]), which decides those cases the way it
+/// always has and names the failing line and field.
 fn read_products(raw: &str) -> std::result::Result<Vec<OrderProduct>, String> {
     let text = raw.trim();
     if text == "null" {
         return Ok(Vec::new());
     }
-    // A wrapped line names `"product":`; then the one-pass reading would
-    // only be thrown away.
-    let wrapped = text.contains("\"product\":");
-    let plain = if wrapped {
-        None
-    } else if text.starts_with('[') {
-        serde_json::from_str::<Vec<Option<PlainLine>>>(text)
+    let one_pass = if text.starts_with('[') {
+        serde_json::from_str::<Vec<Option<Line>>>(text)
             .ok()
-            .filter(|lines| lines.iter().flatten().all(|l| !l.product.0))
-            .map(|lines| {
-                lines
-                    .into_iter()
-                    .flatten()
-                    .map(PlainLine::into_product)
-                    .collect()
-            })
+            .map(|lines| lines.into_iter().flatten().map(Line::merge).collect())
     } else {
-        serde_json::from_str::<PlainLine>(text)
+        serde_json::from_str::<Line>(text)
             .ok()
-            .filter(|l| !l.product.0)
-            .map(|l| vec![l.into_product()])
+            .map(|line| vec![line.merge()])
     };
-    if let Some(products) = plain {
-        return Ok(products);
-    }
-    // Wrapped lines: merged from borrowed raw values, without copies.
-    let merged = if text.starts_with('[') {
-        serde_json::from_str::<Vec<&RawValue>>(text)
-            .ok()
-            .and_then(|lines| {
-                lines
-                    .into_iter()
-                    .filter(|line| line.get().trim() != "null")
-                    .map(|line| merged_line(line.get()))
-                    .collect::<Option<Vec<_>>>()
-            })
-    } else {
-        merged_line(text).map(|p| vec![p])
-    };
-    match merged {
+    match one_pass {
         Some(products) => Ok(products),
         None => read_products_general(text),
     }
-}
-
-/// One line read as [`read_product`] reads it, but from borrowed keys and
-/// values; `None` when that is not possible (escaped keys) or fails, for
-/// [`read_product`] to say why.
-fn merged_line(raw: &str) -> Option<OrderProduct> {
-    let mut fields: BTreeMap<&str, &RawValue> = serde_json::from_str(raw).ok()?;
-    if let Some(inner) = fields.remove("product") {
-        if inner.get().trim_start().starts_with('{') {
-            let mut merged: BTreeMap<&str, &RawValue> = serde_json::from_str(inner.get()).ok()?;
-            merged.extend(fields);
-            fields = merged;
-        }
-    }
-    let de = serde::de::value::MapDeserializer::<_, serde_json::Error>::new(fields.into_iter());
-    OrderProduct::deserialize(de).ok()
 }
 
 fn read_products_general(raw: &str) -> std::result::Result<Vec<OrderProduct>, String> {
@@ -420,116 +374,153 @@ fn read_product(raw: &str) -> std::result::Result<OrderProduct, String> {
     serde_path_to_error::deserialize(&mut de).map_err(|e| format!("{}: {}", e.path(), e.inner()))
 }
 
-/// A product line read as it stands: [`OrderProduct`]'s fields, and
-/// whether the line wraps its product in a `product` object (then it must
-/// be merged, and this reading is dropped). A repeated field fails this
-/// reading, so the general one decides which copy wins.
-#[derive(Deserialize)]
-struct PlainLine {
+/// A product line read in one pass: each of [`OrderProduct`]'s fields with
+/// whether it was sent at all (`Some(None)` is an explicit `null`), and the
+/// wrapped product, if any. A repeated field fails this reading, so the
+/// general one decides which copy wins.
+#[derive(Deserialize, Default)]
+struct Line {
+    #[serde(default, deserialize_with = "sent")]
+    id: Option<Option<ProductId>>,
+    #[serde(default, deserialize_with = "sent_string")]
+    product_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    product_type: Option<Option<PurchaseType>>,
+    #[serde(default, deserialize_with = "sent")]
+    currency: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent_int")]
+    qty: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    price: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    discount_amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    tax_amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    fee_amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    subtotal_amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent")]
+    discount: Option<Option<Adjustment>>,
+    #[serde(default, deserialize_with = "sent")]
+    tax: Option<Option<Adjustment>>,
     #[serde(default)]
-    id: Option<ProductId>,
-    #[serde(default, with = "crate::lenient::string_opt")]
-    product_id: Option<String>,
-    #[serde(default)]
-    product_type: Option<PurchaseType>,
-    #[serde(default)]
-    currency: Option<String>,
-    #[serde(default, with = "crate::lenient::int_opt")]
-    qty: Option<u32>,
-    #[serde(default, with = "crate::money::decimal_opt")]
-    price: Option<Decimal>,
-    #[serde(default, with = "crate::money::decimal_opt")]
-    amount: Option<Decimal>,
-    #[serde(default, with = "crate::money::decimal_opt")]
-    discount_amount: Option<Decimal>,
-    #[serde(default, with = "crate::money::decimal_opt")]
-    tax_amount: Option<Decimal>,
-    #[serde(default, with = "crate::money::decimal_opt")]
-    fee_amount: Option<Decimal>,
-    #[serde(default, with = "crate::money::decimal_opt")]
-    subtotal_amount: Option<Decimal>,
-    #[serde(default)]
-    discount: Option<Adjustment>,
-    #[serde(default)]
-    tax: Option<Adjustment>,
-    #[serde(default)]
-    product: IsObject,
+    product: WrappedProduct,
 }
 
-impl PlainLine {
-    fn into_product(self) -> OrderProduct {
+fn sent<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn sent_string<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<String>>, D::Error> {
+    crate::lenient::string_opt::deserialize(d).map(Some)
+}
+
+fn sent_int<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<u32>>, D::Error> {
+    crate::lenient::int_opt::deserialize(d).map(Some)
+}
+
+fn sent_amount<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<Decimal>>, D::Error> {
+    crate::money::decimal_opt::deserialize(d).map(Some)
+}
+
+impl Line {
+    /// The product: the line's own fields over the wrapped product's, as
+    /// [`read_product`] merges them.
+    fn merge(self) -> OrderProduct {
+        let inner = match self.product {
+            WrappedProduct::Object(inner) => *inner,
+            WrappedProduct::Not => Line::default(),
+        };
+        fn pick<T>(outer: Option<Option<T>>, inner: Option<Option<T>>) -> Option<T> {
+            match outer {
+                Some(v) => v,
+                None => inner.flatten(),
+            }
+        }
         OrderProduct {
-            id: self.id,
-            product_id: self.product_id,
-            product_type: self.product_type,
-            currency: self.currency,
-            qty: self.qty,
-            price: self.price,
-            amount: self.amount,
-            discount_amount: self.discount_amount,
-            tax_amount: self.tax_amount,
-            fee_amount: self.fee_amount,
-            subtotal_amount: self.subtotal_amount,
-            discount: self.discount,
-            tax: self.tax,
+            id: pick(self.id, inner.id),
+            product_id: pick(self.product_id, inner.product_id),
+            product_type: pick(self.product_type, inner.product_type),
+            currency: pick(self.currency, inner.currency),
+            qty: pick(self.qty, inner.qty),
+            price: pick(self.price, inner.price),
+            amount: pick(self.amount, inner.amount),
+            discount_amount: pick(self.discount_amount, inner.discount_amount),
+            tax_amount: pick(self.tax_amount, inner.tax_amount),
+            fee_amount: pick(self.fee_amount, inner.fee_amount),
+            subtotal_amount: pick(self.subtotal_amount, inner.subtotal_amount),
+            discount: pick(self.discount, inner.discount),
+            tax: pick(self.tax, inner.tax),
         }
     }
 }
 
-/// Whether a value is a JSON object; any value is accepted and skipped.
+/// A line's `product` member: a wrapped product when it is an object;
+/// anything else is skipped, as [`read_product`] skips it.
 #[derive(Default)]
-struct IsObject(bool);
+enum WrappedProduct {
+    Object(Box<Line>),
+    #[default]
+    Not,
+}
 
-impl<'de> Deserialize<'de> for IsObject {
+impl<'de> Deserialize<'de> for WrappedProduct {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
         struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IsObject;
+        impl<'de> Visitor<'de> for V {
+            type Value = WrappedProduct;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("any value")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<A: MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> std::result::Result<IsObject, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(IsObject(true))
+                map: A,
+            ) -> std::result::Result<WrappedProduct, A::Error> {
+                let de = serde::de::value::MapAccessDeserializer::new(map);
+                Line::deserialize(de).map(|l| WrappedProduct::Object(Box::new(l)))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            fn visit_seq<A: SeqAccess<'de>>(
                 self,
                 mut seq: A,
-            ) -> std::result::Result<IsObject, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(IsObject(false))
+            ) -> std::result::Result<WrappedProduct, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(WrappedProduct::Not)
             }
-            fn visit_bool<E>(self, _: bool) -> std::result::Result<IsObject, E> {
-                Ok(IsObject(false))
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
             }
-            fn visit_i64<E>(self, _: i64) -> std::result::Result<IsObject, E> {
-                Ok(IsObject(false))
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
             }
-            fn visit_u64<E>(self, _: u64) -> std::result::Result<IsObject, E> {
-                Ok(IsObject(false))
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
             }
-            fn visit_f64<E>(self, _: f64) -> std::result::Result<IsObject, E> {
-                Ok(IsObject(false))
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
             }
-            fn visit_str<E>(self, _: &str) -> std::result::Result<IsObject, E> {
-                Ok(IsObject(false))
+            fn visit_str<E>(self, _: &str) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
             }
-            fn visit_unit<E>(self) -> std::result::Result<IsObject, E> {
-                Ok(IsObject(false))
+            fn visit_unit<E>(self) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
             }
-            fn visit_none<E>(self) -> std::result::Result<IsObject, E> {
-                Ok(IsObject(false))
+            fn visit_none<E>(self) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
             }
             fn visit_some<D: Deserializer<'de>>(
                 self,
                 d: D,
-            ) -> std::result::Result<IsObject, D::Error> {
+            ) -> std::result::Result<WrappedProduct, D::Error> {
                 d.deserialize_any(V)
             }
         }
@@ -558,6 +549,9 @@ mod product_line_tests {
             r#"{"product": {"id": 1, "price": "1.00000000000000000000000000001"}}"#,
             r#"{"id": 1, "qty": 1.5}"#,
             r#"{"id": 1, "discount": {"percentage": "10.00"}, "unknown": [1, {"a": 2}]}"#,
+            r#"{"product": {"id": 1, "product": {"id": 9, "price": "x"}}, "qty": 2}"#,
+            r#"{"product": {"id": 1, "price": "x"}, "price": "2.50"}"#,
+            r#"{"product": [1, 2], "qty": 0}"#,
             r#"17"#,
             r#"null"#,
         ];
