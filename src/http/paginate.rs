@@ -920,7 +920,10 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
                     last_items: this.last_items.clone(),
                 };
                 let (tx, rx) = tokio::sync::mpsc::channel(window);
-                let task = runtime.spawn(drive::<T>(walk, tx));
+                // The fetches stay inside the caller's span.
+                let span = tracing::Span::current();
+                let task =
+                    runtime.spawn(tracing::Instrument::instrument(drive::<T>(walk, tx), span));
                 this.background = Some(Background { rx, task });
                 continue;
             }
