@@ -3,11 +3,17 @@
 //! A [`Paginator`] describes a list (its first request and its
 //! [`PageStyle`]); it yields items ([`Paginator::stream`]), whole pages
 //! ([`Paginator::pages`]), everything at once ([`Paginator::collect_all`]) or
-//! a single page ([`Paginator::page`]). Only one page is held in memory. A
-//! server that sends the same page twice or never ends is stopped with
-//! [`Error::Pagination`]. After any error the stream stays usable: polling it
-//! again retries the page that failed, and [`Pages::cursor`] tells where the
-//! walk stands so it can be resumed later with [`Paginator::start_at`].
+//! a single page ([`Paginator::page`]). While the caller works on one page
+//! the next is fetched in the background ([`Paginator::prefetch`], default
+//! one page ahead); where the number of pages is known up front, several
+//! can be fetched at once ([`Paginator::concurrency`]). A walk holds at most
+//! the page being read and the pages fetched ahead. A server that sends the
+//! same page twice or never ends is stopped with [`Error::Pagination`].
+//! After any error the stream stays usable: polling it again retries the
+//! page that failed, and [`Pages::cursor`] tells where the walk stands so
+//! it can be resumed later with [`Paginator::start_at`]; a walk's
+//! [`checkpoint`](Items::checkpoint) serialises with serde and resumes in
+//! another process with [`Paginator::resume`], every item exactly once.
 
 use std::future::Future;
 use std::marker::PhantomData;
