@@ -84,25 +84,79 @@ pub mod int_opt {
         T: TryFrom<i64> + TryFrom<u64> + FromStr,
         <T as FromStr>::Err: Display,
     {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Num(serde_json::Number),
-            Str(String),
+        d.deserialize_option(IntOptVisitor(PhantomData))
+    }
+
+    /// `null`, `""`, a number or a string, read without copying the string.
+    struct IntOptVisitor<T>(PhantomData<T>);
+
+    /// The message the untagged enum this replaces gave for anything else.
+    const NO_MATCH: &str = "data did not match any variant of untagged enum Raw";
+
+    impl<'de, T> Visitor<'de> for IntOptVisitor<T>
+    where
+        T: TryFrom<i64> + TryFrom<u64> + FromStr,
+        <T as FromStr>::Err: Display,
+    {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer, or an integer in a string")
         }
-        match Option::<Raw>::deserialize(d)? {
-            None => Ok(None),
-            Some(Raw::Str(s)) if s.trim().is_empty() => Ok(None),
-            Some(Raw::Str(s)) => IntVisitor::<T>(PhantomData).visit_str(&s).map(Some),
-            Some(Raw::Num(n)) => {
-                if let Some(v) = n.as_u64() {
-                    IntVisitor::<T>(PhantomData).visit_u64(v).map(Some)
-                } else if let Some(v) = n.as_i64() {
-                    IntVisitor::<T>(PhantomData).visit_i64(v).map(Some)
-                } else {
-                    Err(de::Error::custom(format!("expected an integer, found {n}")))
-                }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            IntVisitor::<T>(PhantomData).visit_u64(v).map(Some)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            // A non-negative i64 is what `Number::as_u64` took first.
+            match u64::try_from(v) {
+                Ok(u) => IntVisitor::<T>(PhantomData).visit_u64(u).map(Some),
+                Err(_) => IntVisitor::<T>(PhantomData).visit_i64(v).map(Some),
             }
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            match serde_json::Number::from_f64(v) {
+                Some(n) => Err(E::custom(format!("expected an integer, found {n}"))),
+                None => Err(E::custom(NO_MATCH)),
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            if v.trim().is_empty() {
+                return Ok(None);
+            }
+            IntVisitor::<T>(PhantomData).visit_str(v).map(Some)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Err(E::custom(NO_MATCH))
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            Err(de::Error::custom(NO_MATCH))
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                .is_some()
+            {}
+            Err(de::Error::custom(NO_MATCH))
         }
     }
 
@@ -256,6 +310,53 @@ pub mod dmy_date_opt {
     }
 }
 
+/// Reads a string without copying it (borrowed when the input allows, a
+/// transient slice otherwise) and parses it with the function.
+struct StrWith<F>(F);
+
+impl<'de, T, F: FnOnce(&str) -> Result<T, String>> Visitor<'de> for StrWith<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        (self.0)(v).map_err(E::custom)
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<T, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(v), &self)),
+        }
+    }
+}
+
+/// [`StrWith`] for an optional string: `null` is `None` without calling
+/// the function.
+struct OptStrWith<F>(F);
+
+impl<'de, T, F: FnOnce(&str) -> Result<Option<T>, String>> Visitor<'de> for OptStrWith<F> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(StrWith(self.0))
+    }
+}
+
 /// Parses an RFC 3339 timestamp with or without a fraction and with `Z` or
 /// an offset, into UTC.
 pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
@@ -271,8 +372,7 @@ pub mod timestamp {
 
     /// Deserializes an RFC 3339 string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_timestamp(&s).map_err(de::Error::custom)
+        d.deserialize_str(StrWith(|s: &str| parse_timestamp(s)))
     }
 
     /// Serializes as RFC 3339 in UTC with `Z` and as many fraction digits as
@@ -290,11 +390,13 @@ pub mod timestamp_opt {
 
     /// Deserializes `null`, `""` or an RFC 3339 string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-        match Option::<String>::deserialize(d)? {
-            None => Ok(None),
-            Some(s) if s.trim().is_empty() => Ok(None),
-            Some(s) => parse_timestamp(&s).map(Some).map_err(de::Error::custom),
-        }
+        d.deserialize_option(OptStrWith(|s: &str| {
+            if s.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse_timestamp(s).map(Some)
+            }
+        }))
     }
 
     /// Serializes `Some` as RFC 3339 and `None` as `null`.
@@ -435,8 +537,25 @@ macro_rules! open_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                Ok($name::from(s.as_ref()))
+                // Read from the borrowed or transient text: a known value
+                // allocates nothing.
+                struct Text;
+                impl<'de> ::serde::de::Visitor<'de> for Text {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> ::std::result::Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                    fn visit_bytes<E: ::serde::de::Error>(self, v: &[u8]) -> ::std::result::Result<$name, E> {
+                        match ::std::str::from_utf8(v) {
+                            Ok(s) => Ok($name::from(s)),
+                            Err(_) => Err(E::invalid_value(::serde::de::Unexpected::Bytes(v), &self)),
+                        }
+                    }
+                }
+                d.deserialize_str(Text)
             }
         }
     };

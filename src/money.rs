@@ -40,8 +40,10 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Err("empty string is not an amount".to_owned());
     }
-    let shown = crate::error::truncate(t, 64);
+    // Made only for an error message.
+    let shown = || crate::error::truncate(t, 64);
     let Some(want) = Digits::of(t) else {
+        let shown = shown();
         return Err(format!("`{shown}` is not a decimal amount"));
     };
     let parsed = if t.contains(['e', 'E']) {
@@ -57,26 +59,88 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
             }
         })
     };
-    let d = parsed.map_err(|e| format!("`{shown}` is not an exact decimal amount: {e}"))?;
-    if Digits::of(&d.to_string()) != Some(want) {
+    let d = parsed.map_err(|e| format!("`{}` is not an exact decimal amount: {e}", shown()))?;
+    if !want.is_value_of(&d) {
         return Err(format!(
-            "`{shown}` has more digits than an exact decimal amount can hold (28 after the point)"
+            "`{}` has more digits than an exact decimal amount can hold (28 after the point)",
+            shown()
         ));
     }
     Ok(d)
 }
 
 /// A number's value as sign, significant digits and power of ten, so two
-/// spellings of one value compare equal (`1.50` = `15e-1`).
-#[derive(Debug, PartialEq, Eq)]
-struct Digits {
+/// spellings of one value compare equal (`1.50` = `15e-1`). The digits are
+/// borrowed from the text: the integer part and the fraction, with the
+/// leading and trailing zeros of the whole trimmed off.
+#[derive(Debug)]
+struct Digits<'a> {
     negative: bool,
-    digits: String,
+    int: &'a str,
+    frac: &'a str,
     exponent: i64,
 }
 
-impl Digits {
-    fn of(text: &str) -> Option<Digits> {
+impl Digits<'_> {
+    /// Whether `d` has exactly this value: the digits of its mantissa, its
+    /// sign and its power of ten, compared without spelling it out.
+    fn is_value_of(&self, d: &Decimal) -> bool {
+        let m = d.mantissa();
+        if m == 0 {
+            return self.len() == 0 && !self.negative && self.exponent == 0;
+        }
+        let mut exponent = -i64::from(d.scale());
+        let mut u = m.unsigned_abs();
+        while u.is_multiple_of(10) {
+            u /= 10;
+            exponent += 1;
+        }
+        // The digits, most significant first (a mantissa has at most 29).
+        let mut buf = [0u8; 40];
+        let mut i = buf.len();
+        match u64::try_from(u) {
+            Ok(mut small) => {
+                while small > 0 {
+                    i -= 1;
+                    buf[i] = b'0' + (small % 10) as u8;
+                    small /= 10;
+                }
+            }
+            Err(_) => {
+                while u > 0 {
+                    i -= 1;
+                    buf[i] = b'0' + (u % 10) as u8;
+                    u /= 10;
+                }
+            }
+        }
+        let digits = &buf[i..];
+        (m < 0) == self.negative
+            && exponent == self.exponent
+            && digits.len() == self.len()
+            && self.digits().eq(digits.iter().copied())
+    }
+
+    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
+        self.int.bytes().chain(self.frac.bytes())
+    }
+
+    fn len(&self) -> usize {
+        self.int.len() + self.frac.len()
+    }
+}
+
+impl PartialEq for Digits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.negative == other.negative
+            && self.exponent == other.exponent
+            && self.len() == other.len()
+            && self.digits().eq(other.digits())
+    }
+}
+
+impl<'a> Digits<'a> {
+    fn of(text: &'a str) -> Option<Digits<'a>> {
         let (negative, rest) = match text.as_bytes().first()? {
             b'-' => (true, &text[1..]),
             b'+' => (false, &text[1..]),
@@ -93,32 +157,54 @@ impl Digits {
         if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let all = format!("{int}{frac}");
         let mut exponent = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
-        let trimmed_end = all.trim_end_matches('0');
-        exponent = exponent.checked_add(i64::try_from(all.len() - trimmed_end.len()).ok()?)?;
-        let digits = trimmed_end.trim_start_matches('0').to_owned();
-        if digits.is_empty() {
+        // Trailing zeros of the whole digit string (fraction first, then
+        // the integer part when the fraction is all zeros).
+        let frac_kept = frac.trim_end_matches('0');
+        let (int, frac, trailing) = if frac_kept.is_empty() {
+            let int_kept = int.trim_end_matches('0');
+            (int_kept, "", frac.len() + int.len() - int_kept.len())
+        } else {
+            (int, frac_kept, frac.len() - frac_kept.len())
+        };
+        exponent = exponent.checked_add(i64::try_from(trailing).ok()?)?;
+        // Leading zeros (of the integer part, then of the fraction when the
+        // integer part is all zeros).
+        let int_lead = int.trim_start_matches('0');
+        let (int, frac) = if int_lead.is_empty() {
+            ("", frac.trim_start_matches('0'))
+        } else {
+            (int_lead, frac)
+        };
+        if int.is_empty() && frac.is_empty() {
             return Some(Digits {
                 negative: false,
-                digits,
+                int: "",
+                frac: "",
                 exponent: 0,
             });
         }
         Some(Digits {
             negative,
-            digits,
+            int,
+            frac,
             exponent,
         })
     }
 }
 
 /// Reads a JSON string or number as the raw text it was sent as.
-fn raw_decimal<'de, D: Deserializer<'de>>(raw: &RawValue) -> Result<Option<Decimal>, D::Error> {
-    let text = raw.get().trim();
+fn raw_decimal<'de, D: Deserializer<'de>>(raw: &str) -> Result<Option<Decimal>, D::Error> {
+    let text = raw.trim();
     match text.as_bytes().first() {
         Some(b'"') => {
-            let s: String = serde_json::from_str(text).map_err(de::Error::custom)?;
+            // Borrowed unless the string holds escapes.
+            let s = match serde_json::from_str::<&str>(text) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => std::borrow::Cow::Owned(
+                    serde_json::from_str::<String>(text).map_err(de::Error::custom)?,
+                ),
+            };
             parse_decimal(&s).map(Some).map_err(de::Error::custom)
         }
         Some(b'-' | b'0'..=b'9') => parse_decimal(text).map(Some).map_err(de::Error::custom),
@@ -129,14 +215,94 @@ fn raw_decimal<'de, D: Deserializer<'de>>(raw: &RawValue) -> Result<Option<Decim
     }
 }
 
+/// The text of one JSON value exactly as sent, like a `RawValue`, but
+/// borrowed from the input when the deserializer allows it (serde_json
+/// reading a slice or a string) instead of copied into a box. Any other
+/// deserializer gets what `Box<RawValue>` gets.
+pub(crate) struct RawText<'de>(std::borrow::Cow<'de, str>);
+
+impl RawText<'_> {
+    /// The value's JSON text.
+    pub(crate) fn get(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name serde_json gives the newtype it reads a `RawValue` through;
+/// with another name, serde_json reads the value as an ordinary newtype
+/// and this falls back to `Box<RawValue>`.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Raw;
+        impl<'de> de::Visitor<'de> for Raw {
+            type Value = RawText<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any valid JSON value")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawText<'de>, A::Error> {
+                if map.next_key::<de::IgnoredAny>()?.is_none() {
+                    return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+                }
+                map.next_value_seed(Text)
+            }
+
+            fn visit_newtype_struct<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<RawText<'de>, D::Error> {
+                let raw = Box::<RawValue>::deserialize(d)?;
+                Ok(RawText(std::borrow::Cow::Owned(String::from(
+                    Box::<str>::from(raw),
+                ))))
+            }
+        }
+
+        struct Text;
+        impl<'de> de::DeserializeSeed<'de> for Text {
+            type Value = RawText<'de>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawText<'de>, D::Error> {
+                d.deserialize_str(self)
+            }
+        }
+        impl<'de> de::Visitor<'de> for Text {
+            type Value = RawText<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("raw value")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawText<'de>, E> {
+                Ok(RawText(std::borrow::Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText<'de>, E> {
+                Ok(RawText(std::borrow::Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawText<'de>, E> {
+                Ok(RawText(std::borrow::Cow::Owned(v)))
+            }
+        }
+
+        d.deserialize_newtype_struct(RAW_VALUE_TOKEN, Raw)
+    }
+}
+
 /// Serde adapter for a required decimal amount (string or number in, string out).
 pub mod decimal {
     use super::*;
 
     /// Deserializes a string or JSON number into an exact decimal.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
-        raw_decimal::<D>(&raw)?.ok_or_else(|| de::Error::custom("amount is null"))
+        let raw = RawText::deserialize(d)?;
+        raw_decimal::<D>(raw.get())?.ok_or_else(|| de::Error::custom("amount is null"))
     }
 
     /// Serializes the decimal as a string with its exact digits.
@@ -153,8 +319,8 @@ pub mod decimal_opt {
 
     /// Deserializes `null`, a string or a JSON number.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
-        raw_decimal::<D>(&raw)
+        let raw = RawText::deserialize(d)?;
+        raw_decimal::<D>(raw.get())
     }
 
     /// Serializes `Some` as a string, `None` as `null`.
@@ -280,6 +446,152 @@ impl<'de> Deserialize<'de> for Cents {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    /// The allocating `Digits::of` this module used before it borrowed.
+    fn reference_digits(text: &str) -> Option<(bool, String, i64)> {
+        let (negative, rest) = match text.as_bytes().first()? {
+            b'-' => (true, &text[1..]),
+            b'+' => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
+            None => (rest, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let all = format!("{int}{frac}");
+        let mut exponent = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
+        let trimmed_end = all.trim_end_matches('0');
+        exponent = exponent.checked_add(i64::try_from(all.len() - trimmed_end.len()).ok()?)?;
+        let digits = trimmed_end.trim_start_matches('0').to_owned();
+        if digits.is_empty() {
+            return Some((false, digits, 0));
+        }
+        Some((negative, digits, exponent))
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Amounts {
+        #[serde(with = "decimal")]
+        a: Decimal,
+        #[serde(default, with = "decimal_opt")]
+        b: Option<Decimal>,
+    }
+
+    /// Amounts read the same from every kind of serde_json input, borrowed
+    /// or not, and through path tracking.
+    #[test]
+    fn amounts_read_alike_from_every_input() {
+        let text = r#"{"a": 1234567.8912345678, "b": " 19.990\u0030 "}"#;
+        let want = Amounts {
+            a: Decimal::from_str("1234567.8912345678").unwrap(),
+            b: Some(Decimal::from_str("19.9900").unwrap()),
+        };
+        assert_eq!(serde_json::from_str::<Amounts>(text).unwrap(), want);
+        assert_eq!(
+            serde_json::from_slice::<Amounts>(text.as_bytes()).unwrap(),
+            want
+        );
+        assert_eq!(
+            serde_json::from_reader::<_, Amounts>(text.as_bytes()).unwrap(),
+            want
+        );
+        let mut de = serde_json::Deserializer::from_str(text);
+        assert_eq!(
+            serde_path_to_error::deserialize::<_, Amounts>(&mut de).unwrap(),
+            want
+        );
+        let bad = r#"{"a": 1, "b": "1.0000000000000000000000000000001"}"#;
+        let mut de = serde_json::Deserializer::from_str(bad);
+        let err = serde_path_to_error::deserialize::<_, Amounts>(&mut de).unwrap_err();
+        assert_eq!(err.path().to_string(), "b");
+        assert!(
+            err.inner().to_string().contains("not an exact decimal"),
+            "{err}"
+        );
+        assert!(serde_json::from_reader::<_, Amounts>(bad.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn borrowed_digits_agree_with_the_allocating_ones() {
+        let parts = ["", "0", "00", "1", "10", "010", "100", "12", "0012300", "9"];
+        let mut checked = 0;
+        for sign in ["", "-", "+"] {
+            for int in parts {
+                for frac in parts {
+                    for dot in [false, true] {
+                        for exp in ["", "e0", "e2", "E-3", "e+1", "ex"] {
+                            let text = if dot {
+                                format!("{sign}{int}.{frac}{exp}")
+                            } else {
+                                format!("{sign}{int}{frac}{exp}")
+                            };
+                            let ours = Digits::of(&text).map(|d| {
+                                let digits: String = d.digits().map(char::from).collect();
+                                (d.negative, digits, d.exponent)
+                            });
+                            assert_eq!(ours, reference_digits(&text), "{text}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 3000);
+    }
+
+    /// Comparing with the mantissa agrees with comparing with the decimal's
+    /// spelling, the check this module made before.
+    #[test]
+    fn value_check_agrees_with_the_spelled_out_one() {
+        let mut checked = 0;
+        for int in [
+            "0",
+            "1",
+            "10",
+            "79228162514264337593543950335",
+            "99999999999999999999",
+        ] {
+            for frac in [
+                "",
+                "0",
+                "5",
+                "50",
+                "0000000000000000000000000001",
+                "12345678901234567890",
+            ] {
+                for sign in ["", "-"] {
+                    let text = if frac.is_empty() {
+                        format!("{sign}{int}")
+                    } else {
+                        format!("{sign}{int}.{frac}")
+                    };
+                    let Some(want) = Digits::of(&text) else {
+                        continue;
+                    };
+                    for d in [Decimal::from_str_exact(&text), Decimal::from_str(&text)]
+                        .into_iter()
+                        .flatten()
+                    {
+                        let spelled = d.to_string();
+                        assert_eq!(
+                            want.is_value_of(&d),
+                            Digits::of(&spelled).as_ref() == Some(&want),
+                            "{text} read as {spelled}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 50, "{checked}");
+    }
 
     #[test]
     fn too_many_digits_is_an_error_never_a_rounding() {

@@ -19,6 +19,7 @@ use super::{check_id, paginate, CustomerId, OrderId, ProductId, PAGE_SIZE};
 use crate::error::LookupKey;
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request, Transport, Uniqueness};
+use crate::money::RawText;
 
 crate::open_enum! {
     /// Where an order stands. Preliminary: `draft`, `pending`, `rejected`,
@@ -101,7 +102,7 @@ impl<'de> Deserialize<'de> for OrderSource {
 /// An order as BillPro returns it, for any of the four order types (the
 /// fields an order type does not use are `None`).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(try_from = "OrderWire")]
+#[serde(try_from = "OrderWire<'de>")]
 #[non_exhaustive]
 pub struct Order {
     /// The system id.
@@ -227,7 +228,7 @@ pub struct OrderCustomer {
 
 /// The order as sent; products are normalised into [`Order::products`].
 #[derive(Deserialize)]
-struct OrderWire {
+struct OrderWire<'a> {
     id: OrderId,
     #[serde(default, with = "crate::lenient::int_opt")]
     profile_id: Option<u64>,
@@ -262,10 +263,10 @@ struct OrderWire {
     total_tax_amount: Option<Decimal>,
     #[serde(default, with = "crate::money::decimal_opt")]
     total_fee_amount: Option<Decimal>,
-    #[serde(default)]
-    products: Option<Box<RawValue>>,
-    #[serde(default)]
-    product: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    products: Option<RawText<'a>>,
+    #[serde(default, borrow)]
+    product: Option<RawText<'a>>,
     #[serde(default)]
     customer: Option<OrderCustomer>,
     #[serde(default, with = "crate::lenient::timestamp_opt")]
@@ -274,16 +275,16 @@ struct OrderWire {
     updated_at: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<OrderWire> for Order {
+impl<'de> TryFrom<OrderWire<'de>> for Order {
     type Error = String;
 
-    fn try_from(w: OrderWire) -> std::result::Result<Self, String> {
+    fn try_from(w: OrderWire<'de>) -> std::result::Result<Self, String> {
         let mut products = match &w.products {
-            Some(raw) => read_products(raw).map_err(|e| format!("products: {e}"))?,
+            Some(raw) => read_products(raw.get()).map_err(|e| format!("products: {e}"))?,
             None => Vec::new(),
         };
         if let Some(raw) = &w.product {
-            products.extend(read_products(raw).map_err(|e| format!("product: {e}"))?);
+            products.extend(read_products(raw.get()).map_err(|e| format!("product: {e}"))?);
         }
         Ok(Order {
             id: w.id,
@@ -316,26 +317,48 @@ impl TryFrom<OrderWire> for Order {
 /// Reads `products` / `product`: a list, one object, or either with each
 /// product wrapped as `{"product": {...}, ...}`. Raw values keep amounts
 /// exact (no detour through `f64`).
-fn read_products(raw: &RawValue) -> std::result::Result<Vec<OrderProduct>, String> {
-    let text = raw.get().trim();
+///
+/// Every line is read in one pass ([`Line`]) and merged; anything that
+/// pass refuses (a repeated field, a bad value) goes the general way
+/// ([`read_products_general`]), which decides those cases the way it
+/// always has and names the failing line and field.
+fn read_products(raw: &str) -> std::result::Result<Vec<OrderProduct>, String> {
+    let text = raw.trim();
     if text == "null" {
         return Ok(Vec::new());
     }
+    let one_pass = if text.starts_with('[') {
+        serde_json::from_str::<Vec<Option<Line>>>(text)
+            .ok()
+            .map(|lines| lines.into_iter().flatten().map(Line::merge).collect())
+    } else {
+        serde_json::from_str::<Line>(text)
+            .ok()
+            .map(|line| vec![line.merge()])
+    };
+    match one_pass {
+        Some(products) => Ok(products),
+        None => read_products_general(text),
+    }
+}
+
+fn read_products_general(raw: &str) -> std::result::Result<Vec<OrderProduct>, String> {
+    let text = raw.trim();
     if text.starts_with('[') {
-        let items: Vec<Box<RawValue>> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| e.to_string())?;
         return items
             .iter()
             .enumerate()
             .filter(|(_, item)| item.get().trim() != "null")
-            .map(|(i, item)| read_product(item).map_err(|e| format!("[{i}]: {e}")))
+            .map(|(i, item)| read_product(item.get()).map_err(|e| format!("[{i}]: {e}")))
             .collect();
     }
-    read_product(raw).map(|p| vec![p])
+    read_product(text).map(|p| vec![p])
 }
 
-fn read_product(raw: &RawValue) -> std::result::Result<OrderProduct, String> {
+fn read_product(raw: &str) -> std::result::Result<OrderProduct, String> {
     let mut fields: BTreeMap<String, Box<RawValue>> =
-        serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+        serde_json::from_str(raw).map_err(|e| e.to_string())?;
     // `{"product": {...}, "qty": 2}`: the inner product, with the line's own
     // fields on top.
     if let Some(inner) = fields.remove("product") {
@@ -349,6 +372,206 @@ fn read_product(raw: &RawValue) -> std::result::Result<OrderProduct, String> {
     let text = serde_json::to_string(&fields).map_err(|e| e.to_string())?;
     let mut de = serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| format!("{}: {}", e.path(), e.inner()))
+}
+
+/// A product line read in one pass: each of [`OrderProduct`]'s fields with
+/// whether it was sent at all (`Some(None)` is an explicit `null`), and the
+/// wrapped product, if any. A repeated field fails this reading, so the
+/// general one decides which copy wins.
+#[derive(Deserialize, Default)]
+struct Line {
+    #[serde(default, deserialize_with = "sent")]
+    id: Option<Option<ProductId>>,
+    #[serde(default, deserialize_with = "sent_string")]
+    product_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    product_type: Option<Option<PurchaseType>>,
+    #[serde(default, deserialize_with = "sent")]
+    currency: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent_int")]
+    qty: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    price: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    discount_amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    tax_amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    fee_amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent_amount")]
+    subtotal_amount: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "sent")]
+    discount: Option<Option<Adjustment>>,
+    #[serde(default, deserialize_with = "sent")]
+    tax: Option<Option<Adjustment>>,
+    #[serde(default)]
+    product: WrappedProduct,
+}
+
+fn sent<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn sent_string<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<String>>, D::Error> {
+    crate::lenient::string_opt::deserialize(d).map(Some)
+}
+
+fn sent_int<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<u32>>, D::Error> {
+    crate::lenient::int_opt::deserialize(d).map(Some)
+}
+
+fn sent_amount<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<Decimal>>, D::Error> {
+    crate::money::decimal_opt::deserialize(d).map(Some)
+}
+
+impl Line {
+    /// The product: the line's own fields over the wrapped product's, as
+    /// [`read_product`] merges them.
+    fn merge(self) -> OrderProduct {
+        let inner = match self.product {
+            WrappedProduct::Object(inner) => *inner,
+            WrappedProduct::Not => Line::default(),
+        };
+        fn pick<T>(outer: Option<Option<T>>, inner: Option<Option<T>>) -> Option<T> {
+            match outer {
+                Some(v) => v,
+                None => inner.flatten(),
+            }
+        }
+        OrderProduct {
+            id: pick(self.id, inner.id),
+            product_id: pick(self.product_id, inner.product_id),
+            product_type: pick(self.product_type, inner.product_type),
+            currency: pick(self.currency, inner.currency),
+            qty: pick(self.qty, inner.qty),
+            price: pick(self.price, inner.price),
+            amount: pick(self.amount, inner.amount),
+            discount_amount: pick(self.discount_amount, inner.discount_amount),
+            tax_amount: pick(self.tax_amount, inner.tax_amount),
+            fee_amount: pick(self.fee_amount, inner.fee_amount),
+            subtotal_amount: pick(self.subtotal_amount, inner.subtotal_amount),
+            discount: pick(self.discount, inner.discount),
+            tax: pick(self.tax, inner.tax),
+        }
+    }
+}
+
+/// A line's `product` member: a wrapped product when it is an object;
+/// anything else is skipped, as [`read_product`] skips it.
+#[derive(Default)]
+enum WrappedProduct {
+    Object(Box<Line>),
+    #[default]
+    Not,
+}
+
+impl<'de> Deserialize<'de> for WrappedProduct {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WrappedProduct;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<WrappedProduct, A::Error> {
+                let de = serde::de::value::MapAccessDeserializer::new(map);
+                Line::deserialize(de).map(|l| WrappedProduct::Object(Box::new(l)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<WrappedProduct, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(WrappedProduct::Not)
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
+            }
+            fn visit_unit<E>(self) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
+            }
+            fn visit_none<E>(self) -> std::result::Result<WrappedProduct, E> {
+                Ok(WrappedProduct::Not)
+            }
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> std::result::Result<WrappedProduct, D::Error> {
+                d.deserialize_any(V)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod product_line_tests {
+    use super::*;
+
+    /// The one-pass and borrowed readings give what the general reading
+    /// gives, for every shape of line and every failure.
+    #[test]
+    fn every_reading_agrees_with_the_general_one() {
+        let lines = [
+            r#"{"id": 7, "price": "20.00", "amount": 20, "qty": "2"}"#,
+            r#"{"product": {"id": 1, "price": 44.99, "qty": 5}, "qty": 1, "amount": "44.990"}"#,
+            r#"{"product": {"id": 1, "price": 44.99}, "price": null}"#,
+            r#"{"product": 5, "id": 3}"#,
+            r#"{"product": null, "id": 3}"#,
+            r#"{"id": 1, "qty": 1, "qty": 2}"#,
+            r#"{"product": {"id": 1}, "product": {"id": 2}}"#,
+            r#"{"pr\u0069ce": "1.5", "id": 4}"#,
+            r#"{"id": 1, "price": "abc"}"#,
+            r#"{"product": {"id": 1, "price": "1.00000000000000000000000000001"}}"#,
+            r#"{"id": 1, "qty": 1.5}"#,
+            r#"{"id": 1, "discount": {"percentage": "10.00"}, "unknown": [1, {"a": 2}]}"#,
+            r#"{"product": {"id": 1, "product": {"id": 9, "price": "x"}}, "qty": 2}"#,
+            r#"{"product": {"id": 1, "price": "x"}, "price": "2.50"}"#,
+            r#"{"product": [1, 2], "qty": 0}"#,
+            r#"17"#,
+            r#"null"#,
+        ];
+        let mut texts: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        for a in lines {
+            for b in lines {
+                texts.push(format!("[{a}, {b}]"));
+                texts.push(format!("[{a}, null, {b}]"));
+            }
+        }
+        for text in texts {
+            let ours = read_products(&text);
+            let general = if text.trim() == "null" {
+                Ok(Vec::new())
+            } else {
+                read_products_general(&text)
+            };
+            assert_eq!(ours, general, "{text}");
+        }
+    }
 }
 
 /// A payment schedule: a payment every `interval` `unit`s.

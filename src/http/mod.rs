@@ -26,7 +26,7 @@ pub use clock::{
     Clock, Jitter, ManualClock, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock,
     TokioSleeper,
 };
-pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator};
+pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
 pub use request::{Body, PathParam, Request, RetryMode, MAX_PATH_PARAM_LEN};
 pub use reqwest::{Method, StatusCode};

@@ -3,15 +3,19 @@
 //! A [`Paginator`] describes a list (its first request and its
 //! [`PageStyle`]); it yields items ([`Paginator::stream`]), whole pages
 //! ([`Paginator::pages`]), everything at once ([`Paginator::collect_all`]) or
-//! a single page ([`Paginator::page`]). Only one page is held in memory. A
-//! server that sends the same page twice or never ends is stopped with
-//! [`Error::Pagination`]. After any error the stream stays usable: polling it
-//! again retries the page that failed, and [`Pages::cursor`] tells where the
-//! walk stands so it can be resumed later with [`Paginator::start_at`].
+//! a single page ([`Paginator::page`]). While the caller works on one page
+//! the next is fetched in the background ([`Paginator::prefetch`], default
+//! one page ahead); where the number of pages is known up front, several
+//! can be fetched at once ([`Paginator::concurrency`]). A walk holds at most
+//! the page being read and the pages fetched ahead. A server that sends the
+//! same page twice or never ends is stopped with [`Error::Pagination`].
+//! After any error the stream stays usable: polling it again retries the
+//! page that failed, and [`Pages::cursor`] tells where the walk stands so
+//! it can be resumed later with [`Paginator::start_at`]; a walk's
+//! [`checkpoint`](Items::checkpoint) serialises with serde and resumes in
+//! another process with [`Paginator::resume`], every item exactly once.
 
-use std::collections::hash_map::DefaultHasher;
 use std::future::Future;
-use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -24,7 +28,7 @@ use super::{Request, Transport};
 use crate::error::{Error, PaginationErrorKind, Result};
 
 /// When an offset/limit walk ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum End {
     /// On a page with fewer items than asked for.
@@ -35,7 +39,7 @@ pub enum End {
 }
 
 /// How a list is paged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum PageStyle {
     /// `?page=N` (from 1) over a bare JSON array of a fixed size; the walk
@@ -60,8 +64,9 @@ pub enum PageStyle {
     },
 }
 
-/// A position in a list: the page to fetch next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A position in a list: the page to fetch next. Serialises with serde, to
+/// be saved and given back to [`Paginator::start_at`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
 pub enum Cursor {
     /// A page number, from 1.
     Page(u64),
@@ -107,7 +112,11 @@ pub struct Paginator<T> {
     request: Request<()>,
     style: PageStyle,
     start: Cursor,
+    skip: u64,
+    ended: bool,
     max_pages: u32,
+    prefetch: usize,
+    concurrency: usize,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -118,7 +127,11 @@ impl<T> Clone for Paginator<T> {
             request: self.request.clone(),
             style: self.style,
             start: self.start,
+            skip: self.skip,
+            ended: self.ended,
             max_pages: self.max_pages,
+            prefetch: self.prefetch,
+            concurrency: self.concurrency,
             _item: PhantomData,
         }
     }
@@ -130,13 +143,19 @@ impl<T> std::fmt::Debug for Paginator<T> {
             .field("request", &self.request)
             .field("style", &self.style)
             .field("start", &self.start)
+            .field("skip", &self.skip)
             .field("max_pages", &self.max_pages)
+            .field("prefetch", &self.prefetch)
+            .field("concurrency", &self.concurrency)
             .finish()
     }
 }
 
 /// The default cap on pages in one walk.
 pub const DEFAULT_MAX_PAGES: u32 = 10_000;
+
+/// How many pages a walk fetches ahead of the caller by default.
+const DEFAULT_PREFETCH: usize = 1;
 
 impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     /// A list whose first request is `request` (its filters are kept on
@@ -151,7 +170,11 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             request: request.with_response(),
             style,
             start,
+            skip: 0,
+            ended: false,
             max_pages: DEFAULT_MAX_PAGES,
+            prefetch: DEFAULT_PREFETCH,
+            concurrency: 1,
             _item: PhantomData,
         }
     }
@@ -179,7 +202,91 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     /// that failed.
     pub fn start_at(mut self, cursor: Cursor) -> Self {
         self.start = cursor;
+        self.skip = 0;
+        self.ended = false;
         self
+    }
+
+    /// How many pages to fetch ahead, in the background, while the caller
+    /// works on the current one (default 1). A walk
+    /// holds at most `depth + 1` pages: the one being read and `depth`
+    /// fetched or being fetched. Pages are only fetched once the page
+    /// before says they exist (or, with [`concurrency`](Self::concurrency),
+    /// once the number of pages is known), so the walk still stops at the
+    /// last page without an extra request. `0` fetches each page only when
+    /// the caller asks for it. Prefetching needs a Tokio runtime; outside
+    /// one, pages are fetched as asked for.
+    pub fn prefetch(mut self, depth: usize) -> Self {
+        self.prefetch = depth;
+        self
+    }
+
+    /// Fetches up to `k` pages at once where the number of pages is known
+    /// up front (Billmora's `meta.last_page`; other lists do not say, and
+    /// are fetched one page at a time whatever `k`). Items still come in
+    /// order; every request still goes through the rate limiter, and the
+    /// page cap still holds. With `k > 1` the walk holds at most
+    /// `max(k, prefetch) + 1` pages. Default 1; `0` is taken as 1.
+    pub fn concurrency(mut self, k: usize) -> Self {
+        self.concurrency = k.max(1);
+        self
+    }
+
+    /// Resumes a walk saved with [`Items::checkpoint`] or
+    /// [`Pages::checkpoint`]: the walk starts at the first page not fully
+    /// read and skips the items of it already read, with the saved page
+    /// size. Fails with [`Error::InvalidInput`] when the checkpoint was
+    /// taken from another list (another path, other filters, another page
+    /// style). A checkpoint of a finished walk yields nothing.
+    pub fn resume(mut self, checkpoint: &WalkCheckpoint) -> Result<Self> {
+        let path = self
+            .request
+            .path()
+            .unwrap_or_else(|_| self.request.template().to_owned());
+        if checkpoint.path != path {
+            return Err(Error::invalid_input(
+                "checkpoint",
+                format!(
+                    "it was taken from the list at {}, not {path}",
+                    crate::error::truncate(&checkpoint.path, 200)
+                ),
+            ));
+        }
+        if checkpoint.query != list_query(&self.request) {
+            return Err(Error::invalid_input(
+                "checkpoint",
+                "it was taken from the same list with other filters",
+            ));
+        }
+        let same_style = matches!(
+            (self.style, checkpoint.style),
+            (PageStyle::PageNumber { .. }, PageStyle::PageNumber { .. })
+                | (PageStyle::Laravel { .. }, PageStyle::Laravel { .. })
+                | (PageStyle::OffsetLimit { .. }, PageStyle::OffsetLimit { .. })
+        );
+        let cursor_fits = match (checkpoint.style, checkpoint.cursor) {
+            (PageStyle::OffsetLimit { .. }, _) | (_, None | Some(Cursor::Page(_))) => true,
+            (_, Some(Cursor::Offset(_))) => false,
+        };
+        if !same_style || !cursor_fits {
+            return Err(Error::invalid_input(
+                "checkpoint",
+                "it was taken from a list paged another way",
+            ));
+        }
+        self.style = checkpoint.style;
+        match checkpoint.cursor {
+            Some(cursor) => {
+                self.start = cursor;
+                self.skip = checkpoint.skip;
+            }
+            None => {
+                // The walk had ended: nothing is left.
+                self.ended = true;
+                self.skip = 0;
+            }
+        }
+        Ok(self)
     }
 
     /// The paging style.
@@ -211,22 +318,31 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             .map(|(page, _)| page)
     }
 
-    /// The pages, lazily, one request each.
+    /// The pages, lazily, one request each; the next page is fetched
+    /// while the caller works on the current one (see
+    /// [`prefetch`](Self::prefetch)). A resumed walk's first page comes
+    /// without the items already read.
     pub fn pages(self) -> Pages<T> {
         Pages {
-            next: Some(self.start),
+            next: (!self.ended).then_some(self.start),
             fetched: 0,
-            last_hash: None,
+            last_items: None,
             in_flight: None,
+            background: None,
+            skip: self.skip,
+            skipped: 0,
             paginator: self,
         }
     }
 
-    /// The items, lazily, with one page in memory.
+    /// The items, lazily, with the page being read and the pages fetched
+    /// ahead in memory (see [`prefetch`](Self::prefetch)).
     pub fn stream(self) -> Items<T> {
         Items {
             pages: self.pages(),
             buffer: Vec::new().into_iter(),
+            current: None,
+            taken: 0,
         }
     }
 
@@ -268,7 +384,7 @@ async fn fetch_page<T: DeserializeOwned>(
     template: &Request<()>,
     style: PageStyle,
     cursor: Cursor,
-) -> Result<(Page<T>, u64)> {
+) -> Result<(Page<T>, ItemsBytes)> {
     let mut req = template.clone();
     let (number, offset) = match (style, cursor) {
         (PageStyle::OffsetLimit { .. }, Cursor::Offset(o)) => (0, o),
@@ -297,7 +413,7 @@ async fn fetch_page<T: DeserializeOwned>(
         }
     }
     let raw = transport.send(&req).await?;
-    let hash = items_hash(&raw.body, style);
+    let seen = ItemsBytes::of(raw.body.clone(), style);
     let page = match style {
         PageStyle::PageNumber { page_size } => {
             let items: Vec<T> = raw.decode()?;
@@ -350,44 +466,324 @@ async fn fetch_page<T: DeserializeOwned>(
             }
         }
     };
-    Ok((page, hash))
+    Ok((page, seen))
 }
 
-/// A hash of the page's items alone: Laravel's `meta` and Billy's echoed
-/// `offset` change from page to page even when the server repeats the
-/// same items, so hashing the whole body would never see a repeat.
-fn items_hash(body: &[u8], style: PageStyle) -> u64 {
-    #[derive(Deserialize)]
-    struct Parts<'a> {
-        #[serde(borrow, default)]
-        data: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        items: Option<&'a serde_json::value::RawValue>,
+/// The bytes of a page's items, for the repeated-page guard: the items
+/// value alone (Laravel's `meta` and Billy's echoed `offset` change from
+/// page to page even when the server repeats the same items, so comparing
+/// whole bodies would never see a repeat). Holds the body without copying
+/// it; nothing is scanned or hashed up front.
+#[derive(Clone)]
+struct ItemsBytes {
+    body: bytes::Bytes,
+    /// Where the items value starts; `None`: the whole body is compared.
+    start: Option<usize>,
+}
+
+impl ItemsBytes {
+    fn of(body: bytes::Bytes, style: PageStyle) -> Self {
+        let key: &[u8] = match style {
+            PageStyle::PageNumber { .. } => return ItemsBytes { body, start: None },
+            PageStyle::Laravel { .. } => b"data",
+            PageStyle::OffsetLimit { .. } => b"items",
+        };
+        let start = json::find_top_level_value(&body, key);
+        ItemsBytes { body, start }
     }
-    let part = match style {
-        PageStyle::PageNumber { .. } => None,
-        PageStyle::Laravel { .. } | PageStyle::OffsetLimit { .. } => {
-            serde_json::from_slice::<Parts<'_>>(body)
-                .ok()
-                .and_then(|p| p.data.or(p.items))
-                .map(|raw| raw.get().as_bytes())
+
+    /// Whether both pages hold exactly the same items bytes. Costs the
+    /// length of their common start: next to nothing for different pages.
+    fn same_items(&self, other: &ItemsBytes) -> bool {
+        match (self.start, other.start) {
+            (Some(a), Some(b)) => {
+                let (x, y) = (&self.body[a..], &other.body[b..]);
+                let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+                // A JSON value delimits itself: equal bytes up to its end
+                // are an equal value.
+                json::value_end(&x[..common]).is_some()
+            }
+            (None, None) => self.body == other.body,
+            _ => false,
+        }
+    }
+}
+
+/// Just enough JSON scanning to find a value's bounds in valid JSON
+/// (invalid JSON fails to decode anyway).
+mod json {
+    fn skip_ws(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    }
+
+    /// The end (exclusive) of the string starting at `b[i] == '"'`.
+    fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+        i += 1;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'"' => return Some(i + 1),
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
+    /// The end (exclusive) of the value starting at the first non-blank
+    /// byte of `b`, if it ends within `b`.
+    pub(super) fn value_end(b: &[u8]) -> Option<usize> {
+        let mut i = skip_ws(b, 0);
+        let mut depth = 0usize;
+        loop {
+            let c = *b.get(i)?;
+            match c {
+                b'"' => i = string_end(b, i)?,
+                b'[' | b'{' => {
+                    depth += 1;
+                    i += 1;
+                }
+                b']' | b'}' => {
+                    depth = depth.checked_sub(1)?;
+                    i += 1;
+                }
+                _ if depth == 0 => {
+                    // A scalar: up to the next delimiter.
+                    while i < b.len()
+                        && !matches!(b[i], b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')
+                    {
+                        i += 1;
+                    }
+                    // The scalar may go on past `b`.
+                    return (i < b.len()).then_some(i);
+                }
+                _ => i += 1,
+            }
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+
+    /// Where the value of the top-level object's member `key` starts.
+    pub(super) fn find_top_level_value(b: &[u8], key: &[u8]) -> Option<usize> {
+        let mut i = skip_ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i += 1;
+        loop {
+            i = skip_ws(b, i);
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let end = string_end(b, i)?;
+            let name = &b[i + 1..end - 1];
+            i = skip_ws(b, end);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(b, i + 1);
+            if name == key {
+                return Some(i);
+            }
+            i += value_end(&b[i..])?;
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => i += 1,
+                _ => return None,
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn values_and_members_are_found() {
+            assert_eq!(value_end(br#" [1, "a]\"", {"b": [2]}] ,"#), Some(24));
+            assert_eq!(value_end(br#"[1, 2"#), None);
+            assert_eq!(value_end(b"12,"), Some(2));
+            assert_eq!(value_end(b"12"), None);
+            assert_eq!(value_end(b"null}"), Some(4));
+            let body = br#"{"meta": {"data": 1}, "x": "da\"ta", "data" : [1]}"#;
+            assert_eq!(find_top_level_value(body, b"data"), Some(46));
+            assert_eq!(find_top_level_value(body, b"items"), None);
+            assert_eq!(find_top_level_value(b"[1]", b"data"), None);
+        }
+    }
+}
+
+type PageFuture<T> = Pin<Box<dyn Future<Output = Result<(Page<T>, ItemsBytes)>> + Send>>;
+
+/// What the background fetcher hands to the stream, in page order.
+enum Msg<T> {
+    /// A page.
+    Page(Page<T>),
+    /// Fetching the page at this cursor failed; the items of the page
+    /// before, for the guard of the next attempt.
+    Failed(Cursor, Error, Option<ItemsBytes>),
+    /// The page at this cursor repeats the one before it.
+    Repeated(Cursor),
+    /// The page cap was reached; this page would come next.
+    Cap(Cursor),
+}
+
+/// What a background fetcher needs, cloned out of the [`Paginator`].
+struct Walk {
+    transport: Transport,
+    request: Request<()>,
+    style: PageStyle,
+    start: Cursor,
+    /// How many more pages may be fetched.
+    budget: u32,
+    /// How many fetches may run at once.
+    concurrency: usize,
+    last_items: Option<ItemsBytes>,
+}
+
+/// Fetches pages in order into `tx`, never holding more fetched or
+/// in-flight pages than `tx` has room for. One fetch at a time unless the
+/// number of pages is known (Laravel's `meta.last_page`); then up to
+/// `concurrency`.
+async fn drive<T: DeserializeOwned + Send + 'static>(
+    walk: Walk,
+    tx: tokio::sync::mpsc::Sender<Msg<T>>,
+) {
+    use futures_util::stream::FuturesOrdered;
+    use futures_util::StreamExt;
+
+    let Walk {
+        transport,
+        request,
+        style,
+        start,
+        budget,
+        concurrency,
+        mut last_items,
+    } = walk;
+    let fetch = |cursor: Cursor| {
+        let transport = transport.clone();
+        let request = request.clone();
+        async move {
+            (
+                cursor,
+                fetch_page::<T>(&transport, &request, style, cursor).await,
+            )
         }
     };
-    let mut hasher = DefaultHasher::new();
-    part.unwrap_or(body).hash(&mut hasher);
-    hasher.finish()
+    let laravel = matches!(style, PageStyle::Laravel { .. });
+    let mut in_flight = FuturesOrdered::new();
+    // The next page when nothing is in flight (it is then certain).
+    let mut next = Some(start);
+    let mut last_launched: Option<u64> = None;
+    let mut known_last: Option<u64> = None;
+    let mut launched: u32 = 0;
+    loop {
+        // Start what may be started: the certain next page, then (only
+        // when the number of pages is known) the pages after it.
+        while launched < budget && in_flight.len() < concurrency && tx.capacity() > in_flight.len()
+        {
+            let cursor = if in_flight.is_empty() {
+                next.take()
+            } else if laravel {
+                match (last_launched, known_last) {
+                    (Some(p), Some(last)) if p < last => Some(Cursor::Page(p + 1)),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            let Some(cursor) = cursor else { break };
+            if let Cursor::Page(p) = cursor {
+                last_launched = Some(p);
+            }
+            launched += 1;
+            in_flight.push_back(fetch(cursor));
+        }
+        if in_flight.is_empty() {
+            let Some(cursor) = next else { return };
+            if launched >= budget {
+                let _ = tx.send(Msg::Cap(cursor)).await;
+                return;
+            }
+            // No room: wait until the caller takes a page.
+            match tx.reserve().await {
+                Ok(permit) => drop(permit),
+                Err(_) => return,
+            }
+            continue;
+        }
+        let Some((cursor, result)) = in_flight.next().await else {
+            continue;
+        };
+        let (page, seen) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = tx.send(Msg::Failed(cursor, e, last_items)).await;
+                return;
+            }
+        };
+        if last_items.as_ref().is_some_and(|l| l.same_items(&seen)) && !page.items.is_empty() {
+            let _ = tx.send(Msg::Repeated(cursor)).await;
+            return;
+        }
+        last_items = Some(seen);
+        if page.last_page.is_some() {
+            known_last = page.last_page;
+        }
+        // Pages started ahead of what this page says comes next are dropped.
+        if !in_flight.is_empty() {
+            let front = match cursor {
+                Cursor::Page(n) => Some(Cursor::Page(n + 1)),
+                Cursor::Offset(_) => None,
+            };
+            if page.next.is_none() || page.next != front {
+                launched -= in_flight.len() as u32;
+                in_flight = FuturesOrdered::new();
+                last_launched = None;
+            }
+        }
+        next = page.next;
+        if tx.send(Msg::Page(page)).await.is_err() {
+            return;
+        }
+    }
 }
 
-type PageFuture<T> = Pin<Box<dyn Future<Output = Result<(Page<T>, u64)>> + Send>>;
-
-/// A lazy stream of pages. After an error, polling again retries the page
-/// that failed.
+/// A lazy stream of pages. By default the next page is fetched in the
+/// background while the caller works on the current one (see
+/// [`Paginator::prefetch`]). After an error, polling again retries the
+/// page that failed.
 pub struct Pages<T> {
     paginator: Paginator<T>,
+    /// The first page not yet yielded (after an error: the page that
+    /// failed); `None` once the walk has ended.
     next: Option<Cursor>,
     fetched: u32,
-    last_hash: Option<u64>,
+    last_items: Option<ItemsBytes>,
+    /// The inline fetch, without prefetching.
     in_flight: Option<PageFuture<T>>,
+    /// The background fetcher, when prefetching.
+    background: Option<Background<T>>,
+    /// Items of the next page already read before a resumption.
+    skip: u64,
+    /// How many items were dropped from the start of the last page yielded.
+    skipped: u64,
+}
+
+struct Background<T> {
+    rx: tokio::sync::mpsc::Receiver<Msg<T>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl<T> Drop for Background<T> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 impl<T> Unpin for Pages<T> {}
@@ -402,15 +798,23 @@ impl<T> std::fmt::Debug for Pages<T> {
 }
 
 impl<T> Pages<T> {
-    /// The page the walk fetches next (after an error: the page that
-    /// failed); `None` once the walk has ended.
+    /// The first page not yet yielded (after an error: the page that
+    /// failed); `None` once the walk has ended. Pages fetched ahead but not
+    /// yet yielded do not count: resuming here loses nothing.
     pub fn cursor(&self) -> Option<Cursor> {
         self.next
     }
 
-    /// How many pages have been fetched.
+    /// How many pages have been yielded.
     pub fn pages_fetched(&self) -> u32 {
         self.fetched
+    }
+
+    /// Where the walk stands, to be saved and resumed later, maybe in
+    /// another process, with [`Paginator::resume`]: the first page not
+    /// yet yielded.
+    pub fn checkpoint(&self) -> WalkCheckpoint {
+        WalkCheckpoint::of(&self.paginator, self.next, self.skip)
     }
 }
 
@@ -420,21 +824,79 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
+            if let Some(bg) = this.background.as_mut() {
+                let msg = match bg.rx.poll_recv(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(msg) => msg,
+                };
+                match msg {
+                    Some(Msg::Page(page)) => {
+                        this.fetched += 1;
+                        this.next = page.next;
+                        if page.next.is_none() {
+                            this.background = None;
+                        }
+                        return Poll::Ready(Some(Ok(this.skip_read(page))));
+                    }
+                    Some(Msg::Failed(at, e, last_items)) => {
+                        // `next` still names the page that failed.
+                        debug_assert_eq!(Some(at), this.next);
+                        this.last_items = last_items;
+                        this.background = None;
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    Some(Msg::Repeated(at)) => {
+                        let err = this.stop(at, PaginationErrorKind::RepeatedPage);
+                        return Poll::Ready(Some(Err(err)));
+                    }
+                    Some(Msg::Cap(at)) => {
+                        let kind = PaginationErrorKind::TooManyPages {
+                            max_pages: this.paginator.max_pages,
+                        };
+                        let err = this.stop(at, kind);
+                        return Poll::Ready(Some(Err(err)));
+                    }
+                    None => {
+                        // The fetcher ended early: only a panic or the
+                        // runtime shutting down does that.
+                        let Some(bg) = this.background.as_mut() else {
+                            continue;
+                        };
+                        let done = std::task::ready!(Pin::new(&mut bg.task).poll(cx));
+                        this.background = None;
+                        if let Err(e) = done {
+                            if e.is_panic() {
+                                std::panic::resume_unwind(e.into_panic());
+                            }
+                            return Poll::Ready(Some(Err(Error::invalid_input(
+                                "runtime",
+                                "the page fetcher was cancelled (is the runtime shutting down?)",
+                            ))));
+                        }
+                        continue;
+                    }
+                }
+            }
             if let Some(fut) = this.in_flight.as_mut() {
                 let result = std::task::ready!(fut.as_mut().poll(cx));
                 this.in_flight = None;
-                let (page, hash) = match result {
+                let (page, seen) = match result {
                     Ok(v) => v,
                     Err(e) => return Poll::Ready(Some(Err(e))),
                 };
-                if this.last_hash == Some(hash) && !page.items.is_empty() {
+                if this
+                    .last_items
+                    .as_ref()
+                    .is_some_and(|l| l.same_items(&seen))
+                    && !page.items.is_empty()
+                {
                     let err = this.stop(page.cursor, PaginationErrorKind::RepeatedPage);
                     return Poll::Ready(Some(Err(err)));
                 }
-                this.last_hash = Some(hash);
+                this.last_items = Some(seen);
                 this.fetched += 1;
                 this.next = page.next;
-                return Poll::Ready(Some(Ok(page)));
+                return Poll::Ready(Some(Ok(this.skip_read(page))));
             }
             let Some(cursor) = this.next else {
                 return Poll::Ready(None);
@@ -446,9 +908,34 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
                 let err = this.stop(cursor, kind);
                 return Poll::Ready(Some(Err(err)));
             }
-            let transport = this.paginator.transport.clone();
-            let request = this.paginator.request.clone();
-            let style = this.paginator.style;
+            let p = &this.paginator;
+            let window = if p.concurrency > 1 {
+                p.prefetch.max(p.concurrency)
+            } else {
+                p.prefetch
+            };
+            let runtime = tokio::runtime::Handle::try_current();
+            if let (true, Ok(runtime)) = (window > 0, runtime) {
+                let walk = Walk {
+                    transport: p.transport.clone(),
+                    request: p.request.clone(),
+                    style: p.style,
+                    start: cursor,
+                    budget: p.max_pages - this.fetched,
+                    concurrency: p.concurrency.max(1),
+                    last_items: this.last_items.clone(),
+                };
+                let (tx, rx) = tokio::sync::mpsc::channel(window);
+                // The fetches stay inside the caller's span.
+                let span = tracing::Span::current();
+                let task =
+                    runtime.spawn(tracing::Instrument::instrument(drive::<T>(walk, tx), span));
+                this.background = Some(Background { rx, task });
+                continue;
+            }
+            let transport = p.transport.clone();
+            let request = p.request.clone();
+            let style = p.style;
             this.in_flight = Some(Box::pin(async move {
                 fetch_page(&transport, &request, style, cursor).await
             }));
@@ -457,8 +944,21 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
 }
 
 impl<T> Pages<T> {
+    /// Drops the items read before a resumption from the first page.
+    fn skip_read(&mut self, mut page: Page<T>) -> Page<T> {
+        let n = self.skip.min(page.items.len() as u64);
+        self.skipped = n;
+        self.skip = 0;
+        if n > 0 {
+            page.items.drain(..n as usize);
+        }
+        page
+    }
+
     fn stop(&mut self, at: Cursor, kind: PaginationErrorKind) -> Error {
         self.next = None;
+        self.background = None;
+        self.in_flight = None;
         let request = &self.paginator.request;
         Error::Pagination {
             method: request.method().clone(),
@@ -474,11 +974,16 @@ impl<T> Pages<T> {
     }
 }
 
-/// A lazy stream of items, one page in memory. After an error, polling again
-/// retries the page that failed.
+/// A lazy stream of items, with the page being read and the pages fetched
+/// ahead (see [`Paginator::prefetch`]) in memory. After an error, polling
+/// again retries the page that failed.
 pub struct Items<T> {
     pages: Pages<T>,
     buffer: std::vec::IntoIter<T>,
+    /// The page the buffered items come from.
+    current: Option<Cursor>,
+    /// How many items of `current` have been yielded (or skipped).
+    taken: u64,
 }
 
 impl<T> Unpin for Items<T> {}
@@ -498,6 +1003,19 @@ impl<T> Items<T> {
     pub fn cursor(&self) -> Option<Cursor> {
         self.pages.cursor()
     }
+
+    /// Where the walk stands, to be saved and resumed later, maybe in
+    /// another process, with [`Paginator::resume`]: the first page whose
+    /// items were not all yielded, and how many of its items were. Items
+    /// of pages fetched ahead are neither lost nor repeated.
+    pub fn checkpoint(&self) -> WalkCheckpoint {
+        match self.current {
+            Some(cursor) if self.buffer.len() > 0 => {
+                WalkCheckpoint::of(&self.pages.paginator, Some(cursor), self.taken)
+            }
+            _ => self.pages.checkpoint(),
+        }
+    }
 }
 
 impl<T: DeserializeOwned + Send + 'static> Stream for Items<T> {
@@ -507,13 +1025,70 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Items<T> {
         let this = &mut *self;
         loop {
             if let Some(item) = this.buffer.next() {
+                this.taken += 1;
                 return Poll::Ready(Some(Ok(item)));
             }
             match std::task::ready!(Pin::new(&mut this.pages).poll_next(cx)) {
-                Some(Ok(page)) => this.buffer = page.items.into_iter(),
+                Some(Ok(page)) => {
+                    this.current = Some(page.cursor);
+                    this.taken = this.pages.skipped;
+                    this.buffer = page.items.into_iter();
+                }
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 None => return Poll::Ready(None),
             }
         }
     }
 }
+
+/// Where a walk stands, saved to resume it later, maybe in another
+/// process: the list (its path and filters), the page style and size, the
+/// first page not fully read and how many of its items were read.
+/// Serialises with serde; taken with [`Items::checkpoint`] or
+/// [`Pages::checkpoint`], resumed with [`Paginator::resume`].
+///
+/// Resuming yields every remaining item exactly once as long as the list's
+/// order is stable and nothing is inserted or removed before the saved
+/// position.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct WalkCheckpoint {
+    /// The list's path with its parameters filled, e.g. `/orders`.
+    pub path: String,
+    /// The list's own query (its filters), without the paging parameters.
+    pub query: Vec<(String, String)>,
+    /// How the list is paged, with its page size.
+    pub style: PageStyle,
+    /// The first page not fully read; `None` when the walk had ended.
+    pub cursor: Option<Cursor>,
+    /// How many items of that page were already read.
+    pub skip: u64,
+}
+
+impl WalkCheckpoint {
+    fn of<T>(paginator: &Paginator<T>, cursor: Option<Cursor>, skip: u64) -> Self {
+        WalkCheckpoint {
+            path: paginator
+                .request
+                .path()
+                .unwrap_or_else(|_| paginator.request.template().to_owned()),
+            query: list_query(&paginator.request),
+            style: paginator.style,
+            cursor,
+            skip,
+        }
+    }
+}
+
+/// The request's query without the paging parameters.
+fn list_query(request: &Request<()>) -> Vec<(String, String)> {
+    request
+        .query_pairs()
+        .iter()
+        .filter(|(k, _)| !PAGING_KEYS.contains(&k.as_ref()))
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// The query parameters the walk sets itself.
+const PAGING_KEYS: [&str; 4] = ["page", "per_page", "offset", "limit"];

@@ -6,6 +6,7 @@ mod errors;
 mod hostile;
 mod paginate;
 mod rate_limit;
+mod resume;
 mod retry;
 mod sandbox;
 mod timeouts;

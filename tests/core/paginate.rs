@@ -433,3 +433,41 @@ async fn a_repeated_page_is_seen_through_echoed_page_metadata() {
         );
     }
 }
+
+/// Fetching pages concurrently does not blind the repeated-page guard.
+#[tokio::test]
+async fn a_repeated_page_is_seen_when_pages_are_fetched_concurrently() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json(
+            &json!({"data": [{"id": 1}, {"id": 2}], "meta": {"current_page": 1, "last_page": 9}})
+                .to_string(),
+        ))
+        .mount(&server)
+        .await;
+    let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
+    let list: Paginator<Value> = Paginator::new(
+        t,
+        Request::<()>::get("/things"),
+        PageStyle::Laravel { per_page: Some(2) },
+    )
+    .concurrency(4);
+    let mut stream = list.stream();
+    let mut got = 0;
+    let err = loop {
+        match stream.next().await {
+            Some(Ok(_)) => got += 1,
+            Some(Err(e)) => break e,
+            None => panic!("the walk should have been stopped"),
+        }
+    };
+    assert_eq!(got, 2);
+    match &err {
+        Error::Pagination { kind, position, .. } => {
+            assert_eq!(kind, &PaginationErrorKind::RepeatedPage);
+            assert_eq!(position, "page 2");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(stream.next().await.is_none());
+}
