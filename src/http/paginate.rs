@@ -614,6 +614,25 @@ mod json {
             assert_eq!(find_top_level_value(body, b"items"), None);
             assert_eq!(find_top_level_value(b"[1]", b"data"), None);
         }
+
+        proptest::proptest! {
+            /// A hostile page cannot make the guard's scanner panic.
+            #[test]
+            fn arbitrary_bytes_never_panic(b in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+                let _ = value_end(&b);
+                let _ = find_top_level_value(&b, b"data");
+            }
+
+            #[test]
+            fn json_like_text_never_panics(t in "[\\[\\]{}\",:\\\\ a1]{0,96}") {
+                let b = t.as_bytes();
+                let _ = value_end(b);
+                if let Some(i) = find_top_level_value(b, b"a") {
+                    proptest::prop_assert!(i <= b.len());
+                    let _ = value_end(&b[i..]);
+                }
+            }
+        }
     }
 }
 
