@@ -500,98 +500,19 @@ struct LaravelPage<T> {
     meta: Option<Value>,
 }
 
-/// The work of billkit's repeated-page guard (`ItemsBytes` in
-/// `src/http/paginate.rs`), copied here: find the items value, compare it
-/// with the previous page's up to their first difference.
+/// The work of billkit's repeated-page guard on the page path (its own
+/// code, through a hidden hook): find the items, compare them with the
+/// previous page's up to their first difference.
 fn guard(prev: &[u8], body: &[u8], key: &[u8]) -> bool {
-    let (Some(a), Some(b)) = (
-        find_top_level_value(prev, key),
-        find_top_level_value(body, key),
-    ) else {
-        return prev == body;
+    let style = match key {
+        b"data" => PageStyle::Laravel { per_page: None },
+        b"items" => PageStyle::OffsetLimit {
+            limit: 100,
+            end: billkit::http::End::ShortPage,
+        },
+        _ => PageStyle::PageNumber { page_size: 25 },
     };
-    let (x, y) = (&prev[a..], &body[b..]);
-    let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
-    value_end(&x[..common]).is_some()
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
-        i += 1;
-    }
-    i
-}
-
-fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
-    i += 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-fn value_end(b: &[u8]) -> Option<usize> {
-    let mut i = skip_ws(b, 0);
-    let mut depth = 0usize;
-    loop {
-        match *b.get(i)? {
-            b'"' => i = string_end(b, i)?,
-            b'[' | b'{' => {
-                depth += 1;
-                i += 1;
-            }
-            b']' | b'}' => {
-                depth = depth.checked_sub(1)?;
-                i += 1;
-            }
-            _ if depth == 0 => {
-                while i < b.len()
-                    && !matches!(b[i], b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')
-                {
-                    i += 1;
-                }
-                return (i < b.len()).then_some(i);
-            }
-            _ => i += 1,
-        }
-        if depth == 0 {
-            return Some(i);
-        }
-    }
-}
-
-fn find_top_level_value(b: &[u8], key: &[u8]) -> Option<usize> {
-    let mut i = skip_ws(b, 0);
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    loop {
-        i = skip_ws(b, i);
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let end = string_end(b, i)?;
-        let name = &b[i + 1..end - 1];
-        i = skip_ws(b, end);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        i = skip_ws(b, i + 1);
-        if name == key {
-            return Some(i);
-        }
-        i += value_end(&b[i..])?;
-        i = skip_ws(b, i);
-        match b.get(i) {
-            Some(b',') => i += 1,
-            _ => return None,
-        }
-    }
+    billkit::http::__same_page_items(prev, body, style)
 }
 
 /// `body` with its first `"id":` value changed, as the page before it.

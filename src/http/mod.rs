@@ -26,6 +26,8 @@ pub use clock::{
     Clock, Jitter, ManualClock, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock,
     TokioSleeper,
 };
+#[doc(hidden)]
+pub use paginate::__same_page_items;
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
 pub use request::{Body, PathParam, Request, RetryMode, MAX_PATH_PARAM_LEN};
@@ -825,6 +827,11 @@ impl Transport {
             } else {
                 i.max_response_bytes.min(MAX_ERROR_BODY)
             };
+            // A success body declared too large is refused unread; an error
+            // page's start is still read for its message.
+            if status.is_success() && response.content_length().is_some_and(|n| n > cap as u64) {
+                return Err(Failure::TooLarge { status, limit: cap });
+            }
             return match read_capped(response, cap).await {
                 Ok(body) => Ok((status, headers, body)),
                 // An error page is only read for its message: keep its start.

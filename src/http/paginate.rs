@@ -509,6 +509,14 @@ impl ItemsBytes {
     }
 }
 
+/// The repeated-page guard's test on two page bodies, for the benchmarks
+/// (which measure its cost on the page path). Not part of the API.
+#[doc(hidden)]
+pub fn __same_page_items(prev: &[u8], body: &[u8], style: PageStyle) -> bool {
+    let prev = ItemsBytes::of(bytes::Bytes::copy_from_slice(prev), style);
+    ItemsBytes::of(bytes::Bytes::copy_from_slice(body), style).same_items(&prev)
+}
+
 /// Just enough JSON scanning to find a value's bounds in valid JSON
 /// (invalid JSON fails to decode anyway).
 mod json {

@@ -35,6 +35,24 @@ impl CustomerRec {
 }
 
 impl State {
+    /// The form field `customer_guid` of an invoice or subscription create:
+    /// required, and a customer of this server (the form's own wording).
+    pub(super) fn customer_guid_field(
+        &self,
+        params: &Params,
+        report: &mut super::form::Report,
+    ) -> Option<String> {
+        let (customer_guid, mut errors) = super::form::required_text(params, "customer_guid");
+        if let Some(g) = customer_guid
+            .as_deref()
+            .filter(|g| self.customer(g).is_none())
+        {
+            errors.push(format!("No such Customer record {g}"));
+        }
+        report.add("customer_guid", errors);
+        customer_guid
+    }
+
     pub(super) fn customer(&self, guid: &str) -> Option<&CustomerRec> {
         self.customers.iter().find(|c| c.guid == guid)
     }

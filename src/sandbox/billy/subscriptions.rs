@@ -97,14 +97,7 @@ impl State {
         now: DateTime<Utc>,
     ) -> SandboxResponse {
         let mut report = Report::default();
-        let (customer_guid, mut errors) = form::required_text(params, "customer_guid");
-        if let Some(g) = customer_guid
-            .as_deref()
-            .filter(|g| self.customer(g).is_none())
-        {
-            errors.push(format!("No such Customer record {g}"));
-        }
-        report.add("customer_guid", errors);
+        let customer_guid = self.customer_guid_field(params, &mut report);
         let (plan_guid, mut errors) = form::required_text(params, "plan_guid");
         if let Some(g) = plan_guid.as_deref().filter(|g| self.plan(g).is_none()) {
             errors.push(format!("No such Plan record {g}"));
