@@ -40,6 +40,7 @@ pub use chrono;
 pub use error::{
     ApiError, ApiErrorBody, ApiFlavor, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
 };
+pub use futures_core::Stream;
 pub use futures_util::{StreamExt, TryStreamExt};
 pub use money::Cents;
 pub use rust_decimal::Decimal;

@@ -54,3 +54,19 @@ fn futures_and_streams_are_send(t: Transport) {
     send(list.collect_all());
     send(t);
 }
+
+/// `billkit::Stream` is the trait the walks implement, so a caller can name
+/// it without depending on `futures` themselves.
+#[tokio::test]
+async fn stream_trait_is_reexported() {
+    use billkit::TryStreamExt;
+    async fn total<S: billkit::Stream<Item = billkit::Result<u32>> + Unpin>(mut s: S) -> u32 {
+        let mut sum = 0;
+        while let Some(n) = s.try_next().await.expect("no error") {
+            sum += n;
+        }
+        sum
+    }
+    let items = futures_util::stream::iter([Ok(1), Ok(2), Ok(39)]);
+    assert_eq!(total(items).await, 42);
+}
