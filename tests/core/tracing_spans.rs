@@ -57,6 +57,9 @@ async fn one_span_per_request_with_template_status_attempt_and_latency_but_no_se
     let capture = Capture::default();
     let subscriber = tracing_subscriber::registry().with(capture.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests in this binary run at the same time with no subscriber; a
+    // callsite they reach first is cached as disabled until interest is rebuilt.
+    tracing::callsite::rebuild_interest_cache();
     let t = transport(&server, &ManualClock::new(), RetryPolicy::default());
     let _: Value = t
         .execute(Request::get("/customers/{id}").param("C-77"))
