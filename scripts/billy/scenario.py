@@ -85,7 +85,8 @@ class Runner:
             self.fixture_names[fixture] = entry
         return entry["json"] if entry["json"] is not None else {}
 
-    def walk(self, name, path, key, limit, collapses=False, fixture=None, most=12):
+    def walk(self, name, path, key, limit, collapses=False, fixture=None, most=12,
+             query=None):
         """Reads a list as a client walks it: offsets 0, limit, 2 * limit...
         until an empty page, at most `most` pages so a server that ignores
         the offset cannot run the scenario forever. Records the GUIDs of each
@@ -97,7 +98,7 @@ class Runner:
         for n in range(most):
             offset = n * limit
             page = self.call("%s_offset_%d" % (name, offset), "GET", path, key=key,
-                             query={"offset": str(offset), "limit": str(limit)},
+                             query=dict(query or {}, offset=str(offset), limit=str(limit)),
                              fixture=fixture % offset if fixture else None)
             items = page.get("items") if isinstance(page.get("items"), list) else []
             pages.append([i.get("guid") if isinstance(i, dict) else None for i in items])
@@ -405,6 +406,24 @@ def run(base):
         r.walk("customer_%s_walk" % sub, "/v1/customers/%s/%s" % (cu_a, sub), key, 2)
     for top in ("customers", "plans", "subscriptions", "invoices", "transactions"):
         r.walk("%s_walk" % top, "/v1/" + top, key, 5)
+    # The filters a sub-list takes: the collapsing join filtered by the
+    # customers' processor URI collapses the same way; a non-matching one
+    # leaves nothing.
+    r.walk("plan_customers_collapsed_by_processor_uri", "/v1/plans/%s/customers" % pl_c, key,
+           2, collapses="equal", query={"processor_uri": "MOCK_CUSTOMER_URI"})
+    r.call("plan_customers_other_processor_uri", "GET", "/v1/plans/%s/customers" % pl_c,
+           key=key, query={"processor_uri": "/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"})
+    r.call("plan_customers_matching_processor_uri", "GET", "/v1/plans/%s/customers" % pl,
+           key=key, query={"processor_uri": "/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"})
+    # `external_id` on a customer's invoices joins customer_invoice to
+    # itself: SQLAlchemy refuses, the server answers 500. A plan's or a
+    # subscription's invoices are subscription invoices: none matches.
+    r.call("customer_invoices_external_id", "GET", "/v1/customers/%s/invoices" % cu, key=key,
+           query={"external_id": "order-42"})
+    r.call("plan_invoices_external_id", "GET", "/v1/plans/%s/invoices" % pl, key=key,
+           query={"external_id": "order-42"})
+    r.call("subscription_invoices_external_id", "GET", "/v1/subscriptions/%s/invoices" % su,
+           key=key, query={"external_id": "order-42"})
 
     # ---- paging ----
     r.call("customer_list_page", "GET", "/v1/customers", key=key,
