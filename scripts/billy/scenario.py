@@ -17,9 +17,13 @@ import urllib.parse
 import urllib.request
 
 CARD = "/v1/marketplaces/TEST-MP6lD3dBpta7OAXJsN766qA/cards/CCBXYdbpYDwX68hv69UH1eS"
-# The local server's scripted processor fails charges to URIs containing
-# FAIL or DECLINED and refuses URIs containing INVALID (see
-# /work/shared/tools/billy-server/README.md); the sandbox does the same.
+# The real server is run with a scripted payment processor instead of
+# Balanced (no network): customers get MOCK_CUSTOMER_URI, a funding
+# instrument URI containing INVALID is refused (`InvalidFundingInstrument`,
+# "Scripted: invalid funding instrument URI"), a charge to one containing
+# FAIL or DECLINED raises "Scripted processor failure for URI", every
+# other charge succeeds as MOCK_DEBIT_TX_URI / MOCK_CREDIT_TX_URI /
+# MOCK_REFUND_TX_URI. The sandbox does the same.
 FAILING_CARD = "/v1/marketplaces/TEST-MP6lD3dBpta7OAXJsN766qA/cards/CCDECLINED"
 INVALID_CARD = "/v1/marketplaces/TEST-MP6lD3dBpta7OAXJsN766qA/cards/CCINVALID"
 PROCESSOR_KEY = "ef13dce2093b11e388de026ba7d31e6f"
@@ -33,6 +37,7 @@ class Runner:
         self.base = base.rstrip("/")
         self.transcript = []
         self.fixture_names = {}
+        self.walks = {}
 
     def call(self, name, method, path, key=None, form=None, query=None,
              accept="application/json", content_type=None, body=None,
@@ -79,6 +84,28 @@ class Runner:
         if fixture:
             self.fixture_names[fixture] = entry
         return entry["json"] if entry["json"] is not None else {}
+
+    def walk(self, name, path, key, limit, collapses=False, fixture=None, most=12,
+             query=None):
+        """Reads a list as a client walks it: offsets 0, limit, 2 * limit...
+        until an empty page, at most `most` pages so a server that ignores
+        the offset cannot run the scenario forever. Records the GUIDs of each
+        page in `walks[name]`, with how the scenario expects Billy to collapse
+        its pages (`collapses`: False, "short" or "equal", see
+        `walk_problems`), so a server or a scenario that no longer shows the
+        case it is there for is told, not silently compared."""
+        pages = []
+        for n in range(most):
+            offset = n * limit
+            page = self.call("%s_offset_%d" % (name, offset), "GET", path, key=key,
+                             query=dict(query or {}, offset=str(offset), limit=str(limit)),
+                             fixture=fixture % offset if fixture else None)
+            items = page.get("items") if isinstance(page.get("items"), list) else []
+            pages.append([i.get("guid") if isinstance(i, dict) else None for i in items])
+            if not items:
+                break
+        self.walks[name] = (limit, pages, collapses)
+        return pages
 
 
 def iso(t):
@@ -344,6 +371,60 @@ def run(base):
                key=key, query={"offset": str(offset), "limit": "2"},
                fixture="plan_customers_page_%d.json" % offset)
 
+    # ---- collapsed pages: the lists whose query joins one-to-many ----
+    # Of Billy's list queries (`list_by_context` in billy/models/*.py) only
+    # a plan's customers join one-to-many: `Customer JOIN Subscription`, one
+    # row per subscription, paged by SQL, then de-duplicated by SQLAlchemy
+    # within the page. A customer with several subscriptions to the plan
+    # fills pages with one entity, so two consecutive pages can be equal
+    # although the offset advanced (B one subscription, A five; newest
+    # customer first: [B, A], [A], [A], []). Every other list joins
+    # many-to-one or one-to-one (a subscription's plan, an invoice's
+    # subscription or customer, a transaction's invoice) or selects by
+    # `IN`/`UNION`, so its pages are full until the last: walked here over
+    # the same records, as the proof and to compare the sandbox on them.
+    pl_c = r.call("plan_for_collapsing", "POST", "/v1/plans", key=key,
+                  form={"plan_type": "debit", "frequency": "monthly", "amount": "300"})["guid"]
+    cu_a = r.call("customer_collapsing_a", "POST", "/v1/customers", key=key, form={})["guid"]
+    cu_b = r.call("customer_collapsing_b", "POST", "/v1/customers", key=key, form={})["guid"]
+    r.call("subscription_collapsing_b", "POST", "/v1/subscriptions", key=key,
+           form={"plan_guid": pl_c, "customer_guid": cu_b, "funding_instrument_uri": CARD})
+    for _ in range(5):
+        r.call("subscription_collapsing_a", "POST", "/v1/subscriptions", key=key,
+               form={"plan_guid": pl_c, "customer_guid": cu_a, "funding_instrument_uri": CARD})
+    # A customer's invoices and transactions are those of invoices made
+    # for the customer, not for its subscriptions.
+    for _ in range(3):
+        r.call("invoice_collapsing_a", "POST", "/v1/invoices", key=key,
+               form={"customer_guid": cu_a, "amount": "100", "funding_instrument_uri": CARD})
+    r.walk("plan_customers_collapsed", "/v1/plans/%s/customers" % pl_c, key, 2,
+           collapses="equal", fixture="plan_customers_collapsed_%d.json")
+    r.walk("plan_customers_collapsed_by_3", "/v1/plans/%s/customers" % pl_c, key, 3,
+           collapses="short")
+    for sub in ("subscriptions", "invoices", "transactions"):
+        r.walk("plan_%s_walk" % sub, "/v1/plans/%s/%s" % (pl_c, sub), key, 2)
+        r.walk("customer_%s_walk" % sub, "/v1/customers/%s/%s" % (cu_a, sub), key, 2)
+    for top in ("customers", "plans", "subscriptions", "invoices", "transactions"):
+        r.walk("%s_walk" % top, "/v1/" + top, key, 5)
+    # The filters a sub-list takes: the collapsing join filtered by the
+    # customers' processor URI collapses the same way; a non-matching one
+    # leaves nothing.
+    r.walk("plan_customers_collapsed_by_processor_uri", "/v1/plans/%s/customers" % pl_c, key,
+           2, collapses="equal", query={"processor_uri": "MOCK_CUSTOMER_URI"})
+    r.call("plan_customers_other_processor_uri", "GET", "/v1/plans/%s/customers" % pl_c,
+           key=key, query={"processor_uri": "/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"})
+    r.call("plan_customers_matching_processor_uri", "GET", "/v1/plans/%s/customers" % pl,
+           key=key, query={"processor_uri": "/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"})
+    # `external_id` on a customer's invoices joins customer_invoice to
+    # itself: SQLAlchemy refuses, the server answers 500. A plan's or a
+    # subscription's invoices are subscription invoices: none matches.
+    r.call("customer_invoices_external_id", "GET", "/v1/customers/%s/invoices" % cu, key=key,
+           query={"external_id": "order-42"})
+    r.call("plan_invoices_external_id", "GET", "/v1/plans/%s/invoices" % pl, key=key,
+           query={"external_id": "order-42"})
+    r.call("subscription_invoices_external_id", "GET", "/v1/subscriptions/%s/invoices" % su,
+           key=key, query={"external_id": "order-42"})
+
     # ---- paging ----
     r.call("customer_list_page", "GET", "/v1/customers", key=key,
            query={"offset": "1", "limit": "1"})
@@ -407,8 +488,42 @@ class Masker:
         return v
 
 
-def mask(transcript):
-    m = Masker()
+def walk_shape(limit, pages):
+    """What a walk's pages show: `ends` (the walk reached an empty page),
+    `short` (a non-empty page shorter than the limit came before another
+    non-empty one) and `equal` (two consecutive non-empty pages were the
+    same: what billkit's repeated-page guard looks at)."""
+    filled = [p for p in pages if p]
+    return {
+        "ends": bool(pages) and not pages[-1],
+        "short": any(len(p) < limit for p in filled[:-1]),
+        "equal": any(a == b for a, b in zip(filled, filled[1:])),
+    }
+
+
+def walk_problems(runner):
+    """Messages for each walk that does not show what the scenario expects:
+    every walk must end on an empty page; a collapsing list must show a
+    short page before its end (and, for "equal", two equal consecutive
+    pages), any other list neither."""
+    out = []
+    for name, (limit, pages, collapses) in sorted(runner.walks.items()):
+        shape = walk_shape(limit, pages)
+        if not shape["ends"]:
+            out.append("%s: no empty page after %d pages" % (name, len(pages)))
+        if collapses and not shape["short"]:
+            out.append("%s: expected a short page before the end" % name)
+        if collapses == "equal" and not shape["equal"]:
+            out.append("%s: expected two equal consecutive pages" % name)
+        if not collapses and (shape["short"] or shape["equal"]):
+            out.append("%s: pages collapsed on a list that should not collapse" % name)
+    return out
+
+
+def mask(transcript, m=None):
+    """The transcript with ids and times masked by `m` (a fresh Masker by
+    default; pass one to mask other text with the same numbering)."""
+    m = m or Masker()
     out = []
     for e in transcript:
         req = e["request"]
