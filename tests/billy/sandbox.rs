@@ -940,6 +940,39 @@ async fn plan_customers_repeat_across_pages_and_the_walk_removes_them() {
     assert_eq!(all, [b.clone(), a.clone()]);
 }
 
+/// Two sub-list filters as real Billy 1.1.3 answers them (found by
+/// `scripts/billy-conformance`): a plan's customers honour `processor_uri`,
+/// and a customer's invoices filtered by `external_id` crash the server.
+#[tokio::test]
+async fn sub_list_filters_answer_as_the_real_server() {
+    let (sandbox, client) = start().await;
+    let p = plan(&client).await;
+    let a = customer(&client).await;
+    client
+        .subscriptions()
+        .create(&NewSubscription::new(&p.guid, &a.guid))
+        .await
+        .unwrap();
+    let key = Some(sandbox.api_key());
+    let count = |body: &str| {
+        let v: Value = serde_json::from_str(body).unwrap();
+        v["items"].as_array().unwrap().len()
+    };
+    let path = format!(
+        "/v1/plans/{}/customers?processor_uri=/v1/customers/CUnobody",
+        p.guid
+    );
+    let (status, _, body) = raw(&sandbox, "GET", &path, key, "application/json", None, "").await;
+    assert_eq!((status, count(&body)), (200, 0));
+    let uri = a.processor_uri.clone().unwrap();
+    let path = format!("/v1/plans/{}/customers?processor_uri={uri}", p.guid);
+    let (status, _, body) = raw(&sandbox, "GET", &path, key, "application/json", None, "").await;
+    assert_eq!((status, count(&body)), (200, 1));
+    let path = format!("/v1/customers/{}/invoices?external_id=order-42", a.guid);
+    let (status, _, _) = raw(&sandbox, "GET", &path, key, "application/json", None, "").await;
+    assert_eq!(status, 500);
+}
+
 #[tokio::test]
 async fn plan_rules_and_deletes() {
     let (_sandbox, client) = start().await;

@@ -142,11 +142,16 @@ impl State {
     pub(super) fn plan_customers(
         &self,
         plan_guid: &str,
+        processor_uri: Option<&str>,
         offset: i64,
         limit: i64,
     ) -> SandboxResponse {
         let mut rows: Vec<&CustomerRec> = Vec::new();
-        let mut customers: Vec<&CustomerRec> = self.customers.iter().collect();
+        let mut customers: Vec<&CustomerRec> = self
+            .customers
+            .iter()
+            .filter(|c| processor_uri.is_none_or(|uri| c.processor_uri.as_deref() == Some(uri)))
+            .collect();
         customers.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         for c in customers {
             let n = self

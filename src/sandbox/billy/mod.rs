@@ -720,9 +720,14 @@ impl State {
             return crash();
         };
         if (coll, model) == (Coll::Plans, Coll::Customers) {
-            return self.plan_customers(guid, offset, limit);
+            return self.plan_customers(guid, params.get("processor_uri"), offset, limit);
         }
         let external_id = params.get("external_id");
+        // Billy 1.1.3's query joins the invoice table to itself here and
+        // SQLAlchemy refuses it: a 500, whatever the value.
+        if coll == Coll::Customers && model == Coll::Invoices && external_id.is_some() {
+            return crash();
+        }
         let items = match (coll, model) {
             (Coll::Customers, Coll::Invoices) => self.customer_invoices(guid, external_id),
             (Coll::Customers, Coll::Subscriptions) => self.customer_subscriptions(guid),
