@@ -1,10 +1,10 @@
 //! A client-side limiter shared by every clone of a client.
 //!
 //! It never grants more than a number of requests in any sliding window of
-//! its length, and learns from the server: `X-RateLimit-Limit` replaces the
-//! configured quota when lower, `X-RateLimit-Remaining` lowers what is left of the
-//! window, and a 429's `Retry-After` holds every request until it has
-//! passed. A wait longer than the call allows (its deadline, or the retry
+//! its length, and learns from the server: `X-RateLimit-Limit` replaces an
+//! API's default quota (higher or lower) and a caller's quota when lower,
+//! `X-RateLimit-Remaining` lowers what is left of the window, and a 429's
+//! `Retry-After` holds every request until it has passed. A wait longer than the call allows (its deadline, or the retry
 //! policy's `max_wait`) ends the call at once instead. Many tasks sharing
 //! one client therefore wait their turn instead of provoking a storm of 429s.
 
@@ -63,11 +63,23 @@ impl RateLimit {
 /// [`RetryPolicy::max_wait`](super::RetryPolicy::max_wait) fail at once anyway).
 const MAX_HOLD: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// Whether a server's `X-RateLimit-Limit` may raise the quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ceiling {
+    /// The caller chose the quota: a header may lower it, never raise it
+    /// (it may count another window than the caller's).
+    Fixed,
+    /// The quota is an API's default for the window the server counts in:
+    /// the announced quota replaces it, higher or lower.
+    Adopt,
+}
+
 #[derive(Debug)]
 struct State {
     limit: u32,
-    /// The quota the client was given: headers may lower it, never raise it.
+    /// The quota the client was given.
     configured: u32,
+    ceiling: Ceiling,
     window: Duration,
     /// The send times granted so far, in order, the newest `limit` kept.
     /// Entries may lie in the future: a task that waits holds its slot.
@@ -76,8 +88,19 @@ struct State {
 }
 
 impl State {
-    fn trim(&mut self) {
+    /// Keeps only the grants that can still hold a request back: the newest
+    /// `limit`, and of those only the ones less than a window old (an
+    /// adopted quota may be large; memory follows the traffic of one
+    /// window, not the quota).
+    fn trim(&mut self, now: Instant) {
         while self.granted.len() > self.limit as usize {
+            self.granted.pop_front();
+        }
+        while self
+            .granted
+            .front()
+            .is_some_and(|t| t.checked_add(self.window).is_some_and(|end| end <= now))
+        {
             self.granted.pop_front();
         }
     }
@@ -95,11 +118,12 @@ pub(crate) struct RateLimiter {
 }
 
 impl RateLimiter {
-    pub(crate) fn new(limit: RateLimit, _now: Instant) -> Self {
+    pub(crate) fn new(limit: RateLimit, ceiling: Ceiling, _now: Instant) -> Self {
         RateLimiter {
             state: Arc::new(Mutex::new(State {
                 limit: limit.requests,
                 configured: limit.requests,
+                ceiling,
                 window: limit.spaced_window(),
                 granted: VecDeque::new(),
                 blocked_until: None,
@@ -135,7 +159,7 @@ impl RateLimiter {
             return Err(wait);
         }
         s.granted.push_back(at);
-        s.trim();
+        s.trim(now);
         Ok(wait)
     }
 
@@ -160,12 +184,13 @@ impl RateLimiter {
         let num =
             |name: &str| -> Option<u32> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         let mut s = self.lock();
-        // A header may count another window (a per-minute quota seen by a
-        // per-second limiter): it may lower the quota, never raise it.
         if let Some(limit) = num("x-ratelimit-limit") {
             if limit > 0 {
-                s.limit = limit.min(s.configured);
-                s.trim();
+                s.limit = match s.ceiling {
+                    Ceiling::Fixed => limit.min(s.configured),
+                    Ceiling::Adopt => limit,
+                };
+                s.trim(now);
             }
         }
         // A `Retry-After` says exactly when capacity returns; without one,
@@ -182,10 +207,11 @@ impl RateLimiter {
                 .count();
             if used > recent {
                 let at = s.granted.partition_point(|t| *t <= now);
-                for _ in recent..used {
+                // At most a quota's worth, whatever the header claims.
+                for _ in recent..used.min(s.limit as usize) {
                     s.granted.insert(at, now);
                 }
-                s.trim();
+                s.trim(now);
             }
         }
         if let Some(wait) = hold {
@@ -244,9 +270,9 @@ pub(crate) struct Limiter {
 }
 
 impl Limiter {
-    pub(crate) fn local(limit: RateLimit, now: Instant) -> Self {
+    pub(crate) fn local(limit: RateLimit, ceiling: Ceiling, now: Instant) -> Self {
         Limiter {
-            local: RateLimiter::new(limit, now),
+            local: RateLimiter::new(limit, ceiling, now),
             #[cfg(feature = "redis")]
             shared: None,
         }
@@ -260,7 +286,8 @@ impl Limiter {
         on_failure: super::shared_limit::StoreFailure,
     ) -> Self {
         Limiter {
-            local: RateLimiter::new(limit, now),
+            // The caller's quota: a shared limit never adopts upward.
+            local: RateLimiter::new(limit, Ceiling::Fixed, now),
             shared: Some((Arc::new(store), on_failure)),
         }
     }
@@ -325,7 +352,11 @@ mod tests {
     #[tokio::test]
     async fn waits_until_the_oldest_grant_is_a_window_old() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::new(2, Duration::from_secs(10)), clock.now());
+        let rl = RateLimiter::new(
+            RateLimit::new(2, Duration::from_secs(10)),
+            Ceiling::Fixed,
+            clock.now(),
+        );
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
         clock.advance(Duration::from_secs(3));
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
@@ -341,7 +372,11 @@ mod tests {
     #[tokio::test]
     async fn a_wait_past_max_wait_fails_at_once_and_takes_no_slot() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::new(1, Duration::from_secs(60)), clock.now());
+        let rl = RateLimiter::new(
+            RateLimit::new(1, Duration::from_secs(60)),
+            Ceiling::Fixed,
+            clock.now(),
+        );
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
         let max = Some(Duration::from_secs(5));
         assert_eq!(
@@ -355,7 +390,7 @@ mod tests {
     #[tokio::test]
     async fn learns_quota_and_remaining_from_headers() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::per_minute(60), clock.now());
+        let rl = RateLimiter::new(RateLimit::per_minute(60), Ceiling::Fixed, clock.now());
         let mut h = HeaderMap::new();
         h.insert("X-RateLimit-Limit", HeaderValue::from_static("5"));
         h.insert("X-RateLimit-Remaining", HeaderValue::from_static("1"));
@@ -371,7 +406,7 @@ mod tests {
     #[tokio::test]
     async fn retry_after_holds_every_request() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::per_minute(100), clock.now());
+        let rl = RateLimiter::new(RateLimit::per_minute(100), Ceiling::Fixed, clock.now());
         rl.observe(&HeaderMap::new(), Some(Duration::from_secs(9)), clock.now());
         let other = rl.clone();
         assert_eq!(
@@ -384,7 +419,7 @@ mod tests {
     #[tokio::test]
     async fn an_absurd_retry_after_neither_panics_nor_hangs_a_bounded_call() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::per_second(40), clock.now());
+        let rl = RateLimiter::new(RateLimit::per_second(40), Ceiling::Fixed, clock.now());
         rl.observe(&HeaderMap::new(), Some(Duration::MAX), clock.now());
         rl.observe(
             &HeaderMap::new(),
@@ -405,7 +440,11 @@ mod tests {
         use crate::http::{SystemClock as TokioClock, TokioSleeper};
         let limit = 40;
         let window = Duration::from_secs(1);
-        let rl = RateLimiter::new(RateLimit::new(limit, window), TokioClock.now());
+        let rl = RateLimiter::new(
+            RateLimit::new(limit, window),
+            Ceiling::Fixed,
+            TokioClock.now(),
+        );
         let times = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
         for task in 0..16u64 {
