@@ -74,6 +74,16 @@ pub(crate) enum Ceiling {
     Adopt,
 }
 
+/// The largest quota adopted from a server's announcement: far above any
+/// real one (Billmora allows at most 1,000 a minute), and low enough that
+/// a hostile `X-RateLimit-Limit` with `X-RateLimit-Remaining: 0` cannot
+/// make the limiter hold millions of grants.
+const MAX_ADOPTED: u32 = 10_000;
+
+/// The most grants one answer's `X-RateLimit-Remaining` may add (a caller
+/// may set a quota of any size; a hostile answer must not fill memory).
+const MAX_FILL: usize = 100_000;
+
 #[derive(Debug)]
 struct State {
     limit: u32,
@@ -188,7 +198,7 @@ impl RateLimiter {
             if limit > 0 {
                 s.limit = match s.ceiling {
                     Ceiling::Fixed => limit.min(s.configured),
-                    Ceiling::Adopt => limit,
+                    Ceiling::Adopt => limit.min(MAX_ADOPTED),
                 };
                 s.trim(now);
             }
@@ -206,11 +216,13 @@ impl RateLimiter {
                 .filter(|t| since.is_none_or(|since| **t > since))
                 .count();
             if used > recent {
+                // In one pass: a quota may be large, and inserting one by
+                // one would cost a pass each.
                 let at = s.granted.partition_point(|t| *t <= now);
-                // At most a quota's worth, whatever the header claims.
-                for _ in recent..used.min(s.limit as usize) {
-                    s.granted.insert(at, now);
-                }
+                let later = s.granted.split_off(at);
+                s.granted
+                    .extend(std::iter::repeat_n(now, (used - recent).min(MAX_FILL)));
+                s.granted.extend(later);
                 s.trim(now);
             }
         }
@@ -401,6 +413,68 @@ mod tests {
             rl.acquire(&clock, &clock, None).await,
             Ok(Duration::from_millis(60_100))
         );
+    }
+
+    fn announce(rl: &RateLimiter, clock: &ManualClock, limit: &'static str) -> u32 {
+        let mut h = HeaderMap::new();
+        h.insert("X-RateLimit-Limit", HeaderValue::from_static(limit));
+        rl.observe(&h, None, clock.now());
+        rl.snapshot().0
+    }
+
+    #[test]
+    fn a_default_quota_follows_the_announcement_up_and_down() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_minute(60), Ceiling::Adopt, clock.now());
+        assert_eq!(announce(&rl, &clock, "1000"), 1000);
+        assert_eq!(announce(&rl, &clock, "30"), 30);
+        assert_eq!(announce(&rl, &clock, "500"), 500);
+        // Nonsense changes nothing; an absurd quota is held to the cap.
+        assert_eq!(announce(&rl, &clock, "0"), 500);
+        assert_eq!(announce(&rl, &clock, "many"), 500);
+        assert_eq!(announce(&rl, &clock, "4294967295"), MAX_ADOPTED);
+    }
+
+    #[test]
+    fn a_callers_quota_is_only_ever_lowered() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_minute(60), Ceiling::Fixed, clock.now());
+        assert_eq!(announce(&rl, &clock, "1000"), 60);
+        assert_eq!(announce(&rl, &clock, "30"), 30);
+        assert_eq!(announce(&rl, &clock, "500"), 60);
+    }
+
+    /// A hostile answer (the largest quota, none of it left) neither fills
+    /// memory nor panics, and holds the next request a window.
+    #[tokio::test]
+    async fn a_hostile_quota_and_remaining_are_bounded() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_minute(60), Ceiling::Adopt, clock.now());
+        let mut h = HeaderMap::new();
+        h.insert("X-RateLimit-Limit", HeaderValue::from_static("4294967295"));
+        h.insert("X-RateLimit-Remaining", HeaderValue::from_static("0"));
+        rl.observe(&h, None, clock.now());
+        assert_eq!(rl.snapshot(), (MAX_ADOPTED, MAX_ADOPTED as usize));
+        assert_eq!(
+            rl.acquire(&clock, &clock, None).await,
+            Ok(Duration::from_millis(60_100))
+        );
+    }
+
+    /// Memory follows one window's traffic, not the quota: grants a window
+    /// old are dropped.
+    #[tokio::test]
+    async fn grants_older_than_a_window_are_forgotten() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_minute(1_000), Ceiling::Fixed, clock.now());
+        for _ in 0..100 {
+            for _ in 0..10 {
+                assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
+            }
+            clock.advance(Duration::from_secs(61));
+        }
+        rl.acquire(&clock, &clock, None).await.unwrap();
+        assert_eq!(rl.snapshot(), (1_000, 1));
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ mod errors;
 mod hostile;
 mod paginate;
 mod rate_limit;
+mod rate_limit_adopt;
 mod resend_refused;
 mod resume;
 mod retry;
