@@ -1,5 +1,6 @@
 //! Contract tests of the shared HTTP core against wiremock servers.
 
+mod api_errors;
 mod auth_and_headers;
 mod checked_create;
 mod errors;
