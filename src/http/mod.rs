@@ -1152,6 +1152,12 @@ macro_rules! common_builder_methods {
         /// Shares the rate limit through Redis with every client, in any
         /// process, that uses the same credential (feature `redis`; see
         /// [`SharedRateLimit`](crate::http::SharedRateLimit)).
+        ///
+        /// The quota shared is yours: set it with `rate_limit(Some(...))`.
+        /// The same rule holds for every API's builder: without a quota of
+        /// your own, `build` fails with [`Error::Config`](crate::Error::Config)
+        /// (an API's default quota, such as Billmora's 60 a minute, is a
+        /// guess the server corrects, and is not shared).
         #[cfg(feature = "redis")]
         pub fn shared_rate_limit(mut self, shared: $crate::http::SharedRateLimit) -> Self {
             self.config = self.config.shared_rate_limit(shared);
