@@ -16,7 +16,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
@@ -31,6 +31,8 @@ pub use paginate::__same_page_items;
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
 pub use request::{Body, PathParam, Request, RetryMode, MAX_PATH_PARAM_LEN};
+/// Response headers, as [`RawResponse`] and [`RefusedBeforeHandler`] see them.
+pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
 pub use retry::{parse_retry_after, RetryPolicy};
 #[cfg(feature = "redis")]
@@ -544,7 +546,8 @@ impl Transport {
     /// it is never made twice and a failure says whether it landed.
     ///
     /// The create is sent once (again only if the connection was never
-    /// made). When its outcome is unknown (a broken connection, a time
+    /// made, or the server refused it before its handler ran: see
+    /// [`Config::resend_refused`]). When its outcome is unknown (a broken connection, a time
     /// limit or a 5xx after sending), `lookup` is asked for the record the
     /// key names; a record found is returned. Then:
     /// - with [`Uniqueness::Enforced`] (the server itself refuses a second
