@@ -1065,7 +1065,7 @@ impl Error {
     /// abilities, or its IP allow list) rather than the request; sending
     /// the same request again cannot help. By the rules of the API that
     /// answered:
-    /// - BillPro: 401 (`{"error": "Unauthorized"}`).
+    /// - BillPro: 401 (its reference documents no other refusal of a token).
     /// - Billmora: 401 (`Unauthenticated.`) and 403. Every 403 of
     ///   Billmora's API comes from its two token checks, which run before
     ///   any controller (`CheckApiWhitelistIp`: "Your IP address is not

@@ -1146,7 +1146,10 @@ macro_rules! common_builder_methods {
         }
 
         /// A client-side rate limit shared by every clone of the client;
-        /// `None` turns it off.
+        /// `None` turns it off. A quota set here is only ever lowered by the
+        /// server's `X-RateLimit-Limit`; without one, the API's default
+        /// (Billmora's 60 a minute; BillPro and Billy have none) follows the
+        /// server's announcement up or down.
         pub fn rate_limit(mut self, limit: ::std::option::Option<$crate::http::RateLimit>) -> Self {
             self.config = self.config.rate_limit(limit);
             self
