@@ -306,6 +306,22 @@ pub struct ApiError {
     pub(crate) content_type: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) attempts: u32,
+    pub(crate) before_handler: BeforeHandler,
+}
+
+/// What the answering API's rules say about where a refusal came from:
+/// whether it was given before the server's handler ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum BeforeHandler {
+    /// Nothing to say (a read, or a refusal that is not a 429).
+    #[default]
+    Unstated,
+    /// The API's source shows this answer comes before its handler (such
+    /// as Billmora's 429): nothing was carried out.
+    Shown,
+    /// A 429 to a request that changes something, from an API where nothing
+    /// shows the 429 comes first; billkit did not send it again.
+    NotShown,
 }
 
 impl ApiError {
@@ -333,6 +349,7 @@ impl ApiError {
             content_type,
             retry_after,
             attempts,
+            before_handler: BeforeHandler::Unstated,
         }
     }
 
@@ -376,6 +393,15 @@ impl ApiError {
         self.attempts
     }
 
+    /// Whether the answering API's rules show that this refusal was given
+    /// before the server's handler ran, so nothing of the request was
+    /// carried out (Billmora's 429: its rate limiter answers before any
+    /// controller; see [`Config::resend_refused`](crate::http::Config::resend_refused)).
+    /// `false` says nothing either way.
+    pub fn refused_before_handler(&self) -> bool {
+        self.before_handler == BeforeHandler::Shown
+    }
+
     /// The server's message in one short line, when the body carries one:
     /// the title of an HTML error page, the sentence of a text page that
     /// says what is wrong (Billy's "No such plan PL…"), at most 200 bytes.
@@ -417,6 +443,13 @@ impl fmt::Display for ApiError {
                     write!(f, " [{}]", one_line(&list.join(", "), 300))?;
                 }
             }
+        }
+        match self.before_handler {
+            BeforeHandler::Shown => f.write_str("; refused before it was carried out: nothing was done")?,
+            BeforeHandler::NotShown => f.write_str(
+                "; not sent again: nothing shows this server answers 429 before carrying a request out, so check before sending it again",
+            )?,
+            BeforeHandler::Unstated => {}
         }
         if let Some(d) = self.retry_after {
             write!(f, "; retry after {}s", d.as_secs())?;
@@ -1027,6 +1060,47 @@ impl Error {
         }
     }
 
+    /// Whether the server refused the credential: it is missing, wrong,
+    /// expired, or not allowed to make this request. Fix the token (or its
+    /// abilities, or its IP allow list) rather than the request; sending
+    /// the same request again cannot help. By the rules of the API that
+    /// answered:
+    /// - BillPro: 401 (its reference documents no other refusal of a token).
+    /// - Billmora: 401 (`Unauthenticated.`) and 403. Every 403 of
+    ///   Billmora's API comes from its two token checks, which run before
+    ///   any controller (`CheckApiWhitelistIp`: "Your IP address is not
+    ///   allowed to use this token."; `CheckApiTokenAbility`: "This token
+    ///   does not have the required permission: ..."); no API controller
+    ///   answers 403 (`Billmora/billmora` at `7799ffac`). Both refuse the
+    ///   token, not the request's data.
+    /// - Billy: 403, which Pyramid answers for a missing, wrong or foreign
+    ///   key ("Unauthorized: ... failed permission check"; Billy never
+    ///   answers 401) — except the view checks "Can only ... your own
+    ///   customer/plan", which refuse a record of another company named in
+    ///   the request under a valid key.
+    /// - Any other server: 401.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::GET, "/products", StatusCode::UNAUTHORIZED, None,
+    ///     br#"{"error": "Unauthorized"}"#, None, 1,
+    /// ).into();
+    /// assert!(err.is_unauthorized());
+    /// ```
+    pub fn is_unauthorized(&self) -> bool {
+        let Some(api) = self.api_error() else {
+            return false;
+        };
+        match (api.flavor, api.status.as_u16()) {
+            (_, 401) => true,
+            (ApiFlavor::Billmora, 403) => true,
+            (ApiFlavor::Billy, 403) => !api.raw_body.contains(BILLY_FOREIGN_RECORD),
+            _ => false,
+        }
+    }
+
     /// Field → messages from a validation error body (BillPro's field map,
     /// Laravel's `errors`, Billy's parameter list); empty otherwise.
     ///
@@ -1075,6 +1149,11 @@ impl Error {
         }
     }
 }
+
+/// How Billy's view checks that refuse another company's customer or plan
+/// (under a valid key) begin: "Can only create an invoice for your own
+/// customer", "Can only subscribe to your own plan".
+const BILLY_FOREIGN_RECORD: &str = "Can only ";
 
 /// GET, HEAD and OPTIONS change nothing on the server.
 pub(crate) fn is_safe_method(method: &Method) -> bool {

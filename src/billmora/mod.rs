@@ -34,9 +34,14 @@
 //!   source (variant creates; service reads and updates; the domain
 //!   check's TLD lookup).
 //!   [`known_server_bug`] names them ([`KnownServerBug`]).
-//! - The client limits itself to Billmora's default 60 requests per minute
-//!   per token, learns the real quota from `X-RateLimit-Limit` /
-//!   `X-RateLimit-Remaining`, and waits out `Retry-After` on a 429.
+//! - The client starts at Billmora's default 60 requests per minute per
+//!   token and adopts the token's real quota from `X-RateLimit-Limit`
+//!   (higher or lower; a quota you set with `rate_limit` is only ever
+//!   lowered), counts `X-RateLimit-Remaining`, and waits out `Retry-After`
+//!   on a 429. A create answered 429 is sent again after the wait (within
+//!   the retry policy and the deadline): Billmora's rate limiter answers
+//!   before any controller runs, so nothing was carried out (see
+//!   [`refused_before_handler`]).
 //!
 //! ```no_run
 //! use billkit::billmora::{
@@ -117,11 +122,36 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::http::{Config, Credentials, RateLimit, Request, Transport};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::error::{ApiFlavor, Error, Result};
+use crate::http::{Config, Credentials, RateLimit, Request, StatusCode, Transport};
 
 /// Billmora's default quota: 60 requests per minute per token.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+
+/// Whether a Billmora answer is a refusal given before any controller ran,
+/// that may succeed after its wait: a 429 with `Retry-After`.
+///
+/// From the server's source (`Billmora/billmora` at `7799ffac`): every
+/// `/api/v1` route sits in one group whose middleware runs `auth:sanctum`,
+/// `CheckApiWhitelistIp` and then `ApiRateLimiter` before the route's own
+/// `CheckApiTokenAbility` and the controller (`routes/api.php`).
+/// `ApiRateLimiter::handle` answers 429 with `Retry-After`,
+/// `X-RateLimit-Limit` and `X-RateLimit-Remaining: 0` *instead of* calling
+/// `$next($request)`, and it does not even count the refused request
+/// (`app/Http/Middleware/ApiRateLimiter.php`). Nothing else in the
+/// application answers 429: no controller throttles, and the `api` group
+/// gets no `throttle` middleware (`bootstrap/app.php`). So a create refused
+/// with 429 was not carried out, and billkit sends it again after the wait.
+///
+/// Not included: Billmora's 503 in maintenance mode also comes before
+/// routing, but a 503 can as well come from a proxy that forwarded the
+/// request and lost the answer, and the two cannot be told apart; 401 and
+/// 403 come before the controller too, but sending them again cannot help.
+pub fn refused_before_handler(status: StatusCode, headers: &HeaderMap) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS && headers.contains_key(RETRY_AFTER)
+}
 
 /// Builds a [`Client`].
 ///
@@ -144,7 +174,8 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             config: Config::new()
-                .rate_limit(Some(RateLimit::per_minute(DEFAULT_RATE_LIMIT_PER_MINUTE))),
+                .default_rate_limit(Some(RateLimit::per_minute(DEFAULT_RATE_LIMIT_PER_MINUTE)))
+                .resend_refused(refused_before_handler),
             token: None,
             base_url: None,
         }
@@ -152,7 +183,8 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// A builder with the defaults (60 requests per minute).
+    /// A builder with the defaults: 60 requests per minute until the server
+    /// announces the token's quota, which is then adopted.
     pub fn new() -> Self {
         Self::default()
     }
@@ -366,7 +398,7 @@ const IP_NOT_ALLOWED: &str = "Your IP address is not allowed to use this token."
 /// assert_eq!(billkit::billmora::missing_ability(&err).as_deref(), Some("users.view"));
 /// ```
 pub fn missing_ability(err: &Error) -> Option<String> {
-    let api = err.api_error()?;
+    let api = billmora_api_error(err)?;
     if api.status().as_u16() != 403 {
         return None;
     }
@@ -377,14 +409,24 @@ pub fn missing_ability(err: &Error) -> Option<String> {
 
 /// Whether `err` is the 403 for a caller IP not on the token's allow list.
 pub fn is_ip_not_allowed(err: &Error) -> bool {
-    err.api_error().is_some_and(|api| {
+    billmora_api_error(err).is_some_and(|api| {
         api.status().as_u16() == 403 && api.message().map(str::trim) == Some(IP_NOT_ALLOWED)
     })
 }
 
 /// Whether `err` is the 503 Billmora sends in maintenance mode.
 pub fn is_maintenance(err: &Error) -> bool {
-    err.status().is_some_and(|s| s.as_u16() == 503)
+    let other_api = err.api_error().is_some() && billmora_api_error(err).is_none();
+    !other_api && err.status().is_some_and(|s| s.as_u16() == 503)
+}
+
+/// The server's refusal, unless it came from another API's client: these
+/// helpers answer by Billmora's rules, which say nothing about a BillPro or
+/// Billy error. An error of no known API (built by hand, or from a bare
+/// [`Transport`]) is read by Billmora's rules.
+fn billmora_api_error(err: &Error) -> Option<&crate::ApiError> {
+    err.api_error()
+        .filter(|api| matches!(api.flavor(), ApiFlavor::Billmora | ApiFlavor::Generic))
 }
 
 /// A defect in Billmora's own source that makes a call fail whatever the
@@ -441,7 +483,7 @@ impl std::fmt::Display for KnownServerBug {
 /// produces (matched on method, route and status; the message is
 /// `Server Error` unless the server runs in debug mode).
 pub fn known_server_bug(err: &Error) -> Option<KnownServerBug> {
-    let api = err.api_error()?;
+    let api = billmora_api_error(err)?;
     if api.status().as_u16() == 500 {
         // Paths are `.../api/v1/<resource>[/<id>]`, whatever the prefix.
         known_500_bug(api)
@@ -509,7 +551,8 @@ pub fn calendar_day_in(
     instant.with_timezone(&offset).date_naive()
 }
 
-/// Billmora-specific questions about an [`Error`], as methods.
+/// Billmora-specific questions about an [`Error`], as methods. Each answers
+/// `None` (or `false`) for an error from a BillPro or Billy client.
 pub trait BillmoraErrorExt {
     /// See [`missing_ability`].
     fn missing_ability(&self) -> Option<String>;

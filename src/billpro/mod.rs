@@ -49,7 +49,17 @@
 //! Errors: order creation refuses bad input with 400 `{"error": "Bad Request"}`,
 //! customer validation with 422 and a field map (`{"phone": ["is invalid"]}`,
 //! see [`Error::validation_errors`]), and a missing entity may be answered
-//! with 422 instead of 404 (see [`is_not_found`]).
+//! with 422 instead of 404 (see [`is_not_found`]). A missing or unknown
+//! token is 401 ([`Error::is_unauthorized`]).
+//!
+//! Rate limits: BillPro documents none, and its server is closed, so
+//! nothing shows whether a 429 (from BillPro or anything in front of it)
+//! is given before an order or customer is created. A create answered 429
+//! is therefore not sent again: it comes back as the error (its
+//! [`retry_after`](Error::retry_after) included), whose message says so.
+//! Whether to send it again is yours to decide — look the record up first
+//! (an order by its `invoice_id`). Reads answered 429 are retried after
+//! the wait as usual.
 
 use std::fmt;
 
@@ -57,7 +67,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{ApiFlavor, Error, Result};
 use crate::http::{Config, Credentials, PageStyle, Paginator, Request, Transport};
 
 pub mod customers;
@@ -184,9 +194,14 @@ pub(crate) fn check_id(field: &str, id: u64) -> Result<()> {
 
 /// Whether `err` means "no such entity": the same as
 /// [`Error::is_not_found`], which answers by BillPro's rules for errors from
-/// a BillPro client (a 404, a 422 to a `GET`, or a 422 "Record not found").
+/// a BillPro client (a 404, a 422 to a `GET`, or a 422 "Record not found");
+/// `false` for an error from a Billmora or Billy client, which BillPro's
+/// rules say nothing about.
 pub fn is_not_found(err: &Error) -> bool {
-    err.is_not_found()
+    let other_api = err
+        .api_error()
+        .is_some_and(|api| !matches!(api.flavor(), ApiFlavor::BillPro | ApiFlavor::Generic));
+    !other_api && err.is_not_found()
 }
 
 /// Builds a [`Client`].
@@ -252,7 +267,7 @@ impl ClientBuilder {
             config = config.default_query("profile_id", id);
         }
         Ok(Client {
-            transport: Transport::new(config.flavor(crate::error::ApiFlavor::BillPro))?,
+            transport: Transport::new(config.flavor(ApiFlavor::BillPro))?,
             profile_id: self.profile_id,
         })
     }

@@ -55,11 +55,20 @@
 //!
 //! ## Errors
 //!
-//! Billy answers 403 (plain text) for a missing, wrong or foreign key, 404
+//! Billy answers 403 (plain text) for a missing, wrong or foreign key
+//! ([`Error::is_unauthorized`]), 404
 //! (plain text) for an unknown record, 400 as a plain-text or HTML form
 //! report ("There are errors in following parameters", whose fields
 //! [`Error::validation_errors`] returns), 400/409 as JSON `{error_class, error_message}`
 //! ([`ErrorKind`], [`is_duplicate_external_id`]) and 500 when it crashes.
+//!
+//! Billy never answers 429: version 1.1.3 has no rate limiting at all (no
+//! middleware, tween or view in `balanced/billy` counts requests, and
+//! Pyramid sends no 429 of its own). A 429 therefore comes from something
+//! in front of the server that billkit knows nothing about, so a create
+//! answered 429 is not sent again: it comes back as the error, whose
+//! message says so, and what to do is yours to decide. Give the client no
+//! quota unless your deployment has one.
 
 pub mod companies;
 pub mod customers;
@@ -72,7 +81,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiErrorBody, Error, Result};
+use crate::error::{ApiErrorBody, ApiFlavor, Error, Result};
 use crate::http::{Config, Credentials, End, PageStyle, Paginator, Request, Transport};
 
 pub use companies::{Companies, Company, RegisteredCompany};
@@ -307,7 +316,9 @@ pub struct ServerInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// 403: the API key is missing, wrong or belongs to another company.
+    /// 403: the API key is missing, wrong or belongs to another company
+    /// (then [`Error::is_unauthorized`]), or a record named in the request
+    /// belongs to another company ("Can only subscribe to your own plan").
     Forbidden,
     /// 404: no such record, path or method.
     NotFound,
@@ -335,9 +346,10 @@ pub enum ErrorKind {
 }
 
 /// Classifies a Billy error; `None` when no response was received (input
-/// refused, transport failure, timeout, ...).
+/// refused, transport failure, timeout, ...) and for an error from a
+/// BillPro or Billmora client, which Billy's rules say nothing about.
 pub fn error_kind(err: &Error) -> Option<ErrorKind> {
-    let api = err.api_error()?;
+    let api = billy_api_error(err)?;
     let status = api.status().as_u16();
     if is_duplicate_external_id(err) {
         return Some(ErrorKind::DuplicateExternalId);
@@ -367,7 +379,7 @@ pub fn error_kind(err: &Error) -> Option<ErrorKind> {
 /// `external_id` for a customer (409, or the `DuplicateExternalIDError`
 /// class on any status).
 pub fn is_duplicate_external_id(err: &Error) -> bool {
-    let Some(api) = err.api_error() else {
+    let Some(api) = billy_api_error(err) else {
         return false;
     };
     if let ApiErrorBody::Billy { error_class, .. } = api.body() {
@@ -380,14 +392,23 @@ pub fn is_duplicate_external_id(err: &Error) -> bool {
 
 /// The `error_class` of a JSON Billy error (e.g. `InvalidOperationError`).
 pub fn error_class(err: &Error) -> Option<&str> {
-    match err.api_error()?.body() {
+    match billy_api_error(err)?.body() {
         ApiErrorBody::Billy { error_class, .. } => Some(error_class),
         _ => None,
     }
 }
 
+/// The server's refusal, unless it came from another API's client. An
+/// error of no known API (built by hand, or from a bare [`Transport`]) is
+/// read by Billy's rules.
+fn billy_api_error(err: &Error) -> Option<&crate::ApiError> {
+    err.api_error()
+        .filter(|api| matches!(api.flavor(), ApiFlavor::Billy | ApiFlavor::Generic))
+}
+
 /// Billy-specific questions about an [`Error`], as methods (the same
-/// answers as the functions of this module).
+/// answers as the functions of this module; `None` or `false` for an error
+/// from a BillPro or Billmora client).
 pub trait BillyErrorExt {
     /// See [`error_kind`].
     fn billy_error_kind(&self) -> Option<ErrorKind>;

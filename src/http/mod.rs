@@ -16,7 +16,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
@@ -31,15 +31,18 @@ pub use paginate::__same_page_items;
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
 pub use request::{Body, PathParam, Request, RetryMode, MAX_PATH_PARAM_LEN};
+/// Response headers, as [`RawResponse`] and [`RefusedBeforeHandler`] see them.
+pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
 pub use retry::{parse_retry_after, RetryPolicy};
 #[cfg(feature = "redis")]
 pub use shared_limit::{SharedRateLimit, StoreFailure};
 
 use crate::error::{
-    ApiError, ApiErrorBody, ApiFlavor, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
+    ApiError, ApiErrorBody, ApiFlavor, BeforeHandler, DecodeError, Error, LookupKey, Outcome,
+    Result, TimeoutKind,
 };
-use rate_limit::{Limiter, Refusal};
+use rate_limit::{Ceiling, Limiter, Refusal};
 
 /// The `User-Agent` every request carries, before any application suffix.
 pub const USER_AGENT_PREFIX: &str = concat!("billkit/", env!("CARGO_PKG_VERSION"));
@@ -78,11 +81,15 @@ pub struct Config {
     app_info: Option<String>,
     timeouts: Timeouts,
     retry: RetryPolicy,
-    rate_limit: Option<RateLimit>,
+    /// The caller's quota: `None` when the caller set none, `Some(None)`
+    /// when they turned the limit off.
+    rate_limit: Option<Option<RateLimit>>,
+    default_rate_limit: Option<RateLimit>,
     #[cfg(feature = "redis")]
     shared_rate_limit: Option<SharedRateLimit>,
     max_response_bytes: usize,
     flavor: ApiFlavor,
+    resend_refused: RefusedBeforeHandler,
     http_client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
@@ -99,10 +106,12 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
             rate_limit: None,
+            default_rate_limit: None,
             #[cfg(feature = "redis")]
             shared_rate_limit: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             flavor: ApiFlavor::Generic,
+            resend_refused: never_refused_before_handler,
             http_client: None,
             clock: Arc::new(SystemClock),
             sleeper: Arc::new(TokioSleeper),
@@ -121,6 +130,7 @@ impl fmt::Debug for Config {
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("default_rate_limit", &self.default_rate_limit)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
@@ -195,15 +205,47 @@ impl Config {
         self
     }
 
-    /// A client-side rate limit shared by every clone of the client.
+    /// A client-side rate limit shared by every clone of the client; `None`
+    /// turns the limit off (the API's default quota too).
+    ///
+    /// A quota set here is the most the client sends: a server's
+    /// `X-RateLimit-Limit` may lower it, never raise it (the header may count
+    /// another window than yours).
     pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
-        self.rate_limit = limit;
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// The quota an API client starts with when the caller sets none with
+    /// [`rate_limit`](Self::rate_limit) (set by the API's client builder,
+    /// such as Billmora's 60 a minute). The server knows the real quota
+    /// better: its `X-RateLimit-Limit` replaces this one, higher or lower,
+    /// for the same window.
+    pub fn default_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.default_rate_limit = limit;
+        self
+    }
+
+    /// Which answers prove that the server refused a request before its
+    /// handler ran, and that the request may succeed when sent again after
+    /// the answer's `Retry-After` (set by the API's client builder from the
+    /// server's source; Billmora: a 429 with `Retry-After`). A create, or
+    /// any request that is otherwise sent only once, refused so is sent
+    /// again within the retry policy, its `max_wait` and the deadline,
+    /// since nothing of it was carried out. The default proves nothing:
+    /// then a 429 to a create is returned, not resent, and its message says
+    /// so.
+    pub fn resend_refused(mut self, rule: RefusedBeforeHandler) -> Self {
+        self.resend_refused = rule;
         self
     }
 
     /// Shares the rate limit through Redis with every client, in any
     /// process, that uses the same API and credential (feature `redis`).
-    /// The quota is the one set with [`rate_limit`](Self::rate_limit).
+    ///
+    /// The quota shared is the one set with [`rate_limit`](Self::rate_limit),
+    /// which every API's builder then requires: an API's default quota is
+    /// not shared, and building without a quota of your own fails.
     #[cfg(feature = "redis")]
     pub fn shared_rate_limit(mut self, shared: SharedRateLimit) -> Self {
         self.shared_rate_limit = Some(shared);
@@ -261,6 +303,16 @@ impl Config {
             .sleeper(Arc::new(clock.clone()))
             .jitter(Arc::new(NoJitter))
     }
+}
+
+/// A rule that says, from an answer's status and headers, whether the
+/// server refused the request before its handler ran (see
+/// [`Config::resend_refused`]).
+pub type RefusedBeforeHandler = fn(StatusCode, &HeaderMap) -> bool;
+
+/// The default [`RefusedBeforeHandler`]: no answer proves it.
+fn never_refused_before_handler(_: StatusCode, _: &HeaderMap) -> bool {
+    false
 }
 
 fn parse_base_url(text: &str) -> Result<Url> {
@@ -349,6 +401,7 @@ struct Inner {
     limiter: Option<Limiter>,
     max_response_bytes: usize,
     flavor: ApiFlavor,
+    resend_refused: RefusedBeforeHandler,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
     jitter: Arc<dyn Jitter>,
@@ -396,15 +449,21 @@ impl Transport {
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
-        let limiter = config
-            .rate_limit
-            .map(|l| Limiter::local(l, config.clock.now()));
+        // The caller's quota is a ceiling; the API's default gives way to
+        // whatever the server announces.
+        let quota = match config.rate_limit {
+            Some(caller) => caller.map(|l| (l, Ceiling::Fixed)),
+            None => config.default_rate_limit.map(|l| (l, Ceiling::Adopt)),
+        };
+        let limiter = quota.map(|(l, ceiling)| Limiter::local(l, ceiling, config.clock.now()));
         #[cfg(feature = "redis")]
-        let limiter = match (&config.shared_rate_limit, config.rate_limit) {
+        let limiter = match (&config.shared_rate_limit, config.rate_limit.flatten()) {
             (None, _) => limiter,
+            // One rule for every API: the quota shared is the caller's own,
+            // never an API's default, so every builder fails the same way.
             (Some(_), None) => {
                 return Err(Error::Config(
-                    "a shared rate limit needs a quota: set rate_limit(Some(...)) too".into(),
+                    "a shared rate limit needs the quota to share: set rate_limit(Some(...)) too (an API's default quota is not shared)".into(),
                 ))
             }
             (Some(shared), Some(quota)) => {
@@ -434,6 +493,7 @@ impl Transport {
                 limiter,
                 max_response_bytes: config.max_response_bytes,
                 flavor: config.flavor,
+                resend_refused: config.resend_refused,
                 clock: config.clock,
                 sleeper: config.sleeper,
                 jitter: config.jitter,
@@ -464,6 +524,7 @@ impl Transport {
                 limiter: i.limiter.clone(),
                 max_response_bytes: i.max_response_bytes,
                 flavor: i.flavor,
+                resend_refused: i.resend_refused,
                 clock: i.clock.clone(),
                 sleeper: i.sleeper.clone(),
                 jitter: i.jitter.clone(),
@@ -485,7 +546,8 @@ impl Transport {
     /// it is never made twice and a failure says whether it landed.
     ///
     /// The create is sent once (again only if the connection was never
-    /// made). When its outcome is unknown (a broken connection, a time
+    /// made, or the server refused it before its handler ran: see
+    /// [`Config::resend_refused`]). When its outcome is unknown (a broken connection, a time
     /// limit or a 5xx after sending), `lookup` is asked for the record the
     /// key names; a record found is returned. Then:
     /// - with [`Uniqueness::Enforced`] (the server itself refuses a second
@@ -687,7 +749,8 @@ impl Transport {
                             path,
                         });
                     }
-                    let retry_ok = idempotent && crate::error::is_retryable_status(status);
+                    let (retry_ok, before_handler) =
+                        refusal_retry(request.retry(), status, &headers, i.resend_refused);
                     let mut err = ApiError::from_response(
                         method.clone(),
                         path.clone(),
@@ -698,6 +761,7 @@ impl Transport {
                         attempt,
                     );
                     err.flavor = i.flavor;
+                    err.before_handler = before_handler;
                     if status.is_redirection() {
                         let why = redirect_refusal(&headers);
                         err.summary = Some(why.clone());
@@ -909,6 +973,37 @@ impl Uniqueness {
     }
 }
 
+/// Whether a refusal may be sent again, and what the API's rules say
+/// about where it came from.
+///
+/// An idempotent request is retried on any transient status. A request sent
+/// only once (a create) is sent again only when `refused_before_handler`
+/// proves the answer came before the server's handler ran: then nothing was
+/// carried out, as if it had never been sent. A 429 to it that is not proven
+/// so is marked, so its message can say why it was not resent.
+fn refusal_retry(
+    mode: RetryMode,
+    status: StatusCode,
+    headers: &HeaderMap,
+    refused_before_handler: RefusedBeforeHandler,
+) -> (bool, BeforeHandler) {
+    if mode == RetryMode::Idempotent {
+        return (
+            crate::error::is_retryable_status(status),
+            BeforeHandler::Unstated,
+        );
+    }
+    if refused_before_handler(status, headers) {
+        return (mode == RetryMode::UnsentOnly, BeforeHandler::Shown);
+    }
+    let marked = if status == StatusCode::TOO_MANY_REQUESTS {
+        BeforeHandler::NotShown
+    } else {
+        BeforeHandler::Unstated
+    };
+    (false, marked)
+}
+
 /// How many redirects one attempt follows.
 const MAX_REDIRECTS: u32 = 5;
 
@@ -1051,7 +1146,10 @@ macro_rules! common_builder_methods {
         }
 
         /// A client-side rate limit shared by every clone of the client;
-        /// `None` turns it off.
+        /// `None` turns it off. A quota set here is only ever lowered by the
+        /// server's `X-RateLimit-Limit`; without one, the API's default
+        /// (Billmora's 60 a minute; BillPro and Billy have none) follows the
+        /// server's announcement up or down.
         pub fn rate_limit(mut self, limit: ::std::option::Option<$crate::http::RateLimit>) -> Self {
             self.config = self.config.rate_limit(limit);
             self
@@ -1060,6 +1158,12 @@ macro_rules! common_builder_methods {
         /// Shares the rate limit through Redis with every client, in any
         /// process, that uses the same credential (feature `redis`; see
         /// [`SharedRateLimit`](crate::http::SharedRateLimit)).
+        ///
+        /// The quota shared is yours: set it with `rate_limit(Some(...))`.
+        /// The same rule holds for every API's builder: without a quota of
+        /// your own, `build` fails with [`Error::Config`](crate::Error::Config)
+        /// (an API's default quota, such as Billmora's 60 a minute, is a
+        /// guess the server corrects, and is not shared).
         #[cfg(feature = "redis")]
         pub fn shared_rate_limit(mut self, shared: $crate::http::SharedRateLimit) -> Self {
             self.config = self.config.shared_rate_limit(shared);

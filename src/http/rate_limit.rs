@@ -1,10 +1,10 @@
 //! A client-side limiter shared by every clone of a client.
 //!
 //! It never grants more than a number of requests in any sliding window of
-//! its length, and learns from the server: `X-RateLimit-Limit` replaces the
-//! configured quota when lower, `X-RateLimit-Remaining` lowers what is left of the
-//! window, and a 429's `Retry-After` holds every request until it has
-//! passed. A wait longer than the call allows (its deadline, or the retry
+//! its length, and learns from the server: `X-RateLimit-Limit` replaces an
+//! API's default quota (higher or lower) and a caller's quota when lower,
+//! `X-RateLimit-Remaining` lowers what is left of the window, and a 429's
+//! `Retry-After` holds every request until it has passed. A wait longer than the call allows (its deadline, or the retry
 //! policy's `max_wait`) ends the call at once instead. Many tasks sharing
 //! one client therefore wait their turn instead of provoking a storm of 429s.
 
@@ -63,11 +63,33 @@ impl RateLimit {
 /// [`RetryPolicy::max_wait`](super::RetryPolicy::max_wait) fail at once anyway).
 const MAX_HOLD: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// Whether a server's `X-RateLimit-Limit` may raise the quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ceiling {
+    /// The caller chose the quota: a header may lower it, never raise it
+    /// (it may count another window than the caller's).
+    Fixed,
+    /// The quota is an API's default for the window the server counts in:
+    /// the announced quota replaces it, higher or lower.
+    Adopt,
+}
+
+/// The largest quota adopted from a server's announcement: far above any
+/// real one (Billmora allows at most 1,000 a minute), and low enough that
+/// a hostile `X-RateLimit-Limit` with `X-RateLimit-Remaining: 0` cannot
+/// make the limiter hold millions of grants.
+const MAX_ADOPTED: u32 = 10_000;
+
+/// The most grants one answer's `X-RateLimit-Remaining` may add (a caller
+/// may set a quota of any size; a hostile answer must not fill memory).
+const MAX_FILL: usize = 100_000;
+
 #[derive(Debug)]
 struct State {
     limit: u32,
-    /// The quota the client was given: headers may lower it, never raise it.
+    /// The quota the client was given.
     configured: u32,
+    ceiling: Ceiling,
     window: Duration,
     /// The send times granted so far, in order, the newest `limit` kept.
     /// Entries may lie in the future: a task that waits holds its slot.
@@ -76,8 +98,19 @@ struct State {
 }
 
 impl State {
-    fn trim(&mut self) {
+    /// Keeps only the grants that can still hold a request back: the newest
+    /// `limit`, and of those only the ones less than a window old (an
+    /// adopted quota may be large; memory follows the traffic of one
+    /// window, not the quota).
+    fn trim(&mut self, now: Instant) {
         while self.granted.len() > self.limit as usize {
+            self.granted.pop_front();
+        }
+        while self
+            .granted
+            .front()
+            .is_some_and(|t| t.checked_add(self.window).is_some_and(|end| end <= now))
+        {
             self.granted.pop_front();
         }
     }
@@ -95,11 +128,12 @@ pub(crate) struct RateLimiter {
 }
 
 impl RateLimiter {
-    pub(crate) fn new(limit: RateLimit, _now: Instant) -> Self {
+    pub(crate) fn new(limit: RateLimit, ceiling: Ceiling, _now: Instant) -> Self {
         RateLimiter {
             state: Arc::new(Mutex::new(State {
                 limit: limit.requests,
                 configured: limit.requests,
+                ceiling,
                 window: limit.spaced_window(),
                 granted: VecDeque::new(),
                 blocked_until: None,
@@ -135,7 +169,7 @@ impl RateLimiter {
             return Err(wait);
         }
         s.granted.push_back(at);
-        s.trim();
+        s.trim(now);
         Ok(wait)
     }
 
@@ -160,12 +194,13 @@ impl RateLimiter {
         let num =
             |name: &str| -> Option<u32> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         let mut s = self.lock();
-        // A header may count another window (a per-minute quota seen by a
-        // per-second limiter): it may lower the quota, never raise it.
         if let Some(limit) = num("x-ratelimit-limit") {
             if limit > 0 {
-                s.limit = limit.min(s.configured);
-                s.trim();
+                s.limit = match s.ceiling {
+                    Ceiling::Fixed => limit.min(s.configured),
+                    Ceiling::Adopt => limit.min(MAX_ADOPTED),
+                };
+                s.trim(now);
             }
         }
         // A `Retry-After` says exactly when capacity returns; without one,
@@ -181,11 +216,14 @@ impl RateLimiter {
                 .filter(|t| since.is_none_or(|since| **t > since))
                 .count();
             if used > recent {
+                // In one pass: a quota may be large, and inserting one by
+                // one would cost a pass each.
                 let at = s.granted.partition_point(|t| *t <= now);
-                for _ in recent..used {
-                    s.granted.insert(at, now);
-                }
-                s.trim();
+                let later = s.granted.split_off(at);
+                s.granted
+                    .extend(std::iter::repeat_n(now, (used - recent).min(MAX_FILL)));
+                s.granted.extend(later);
+                s.trim(now);
             }
         }
         if let Some(wait) = hold {
@@ -244,9 +282,9 @@ pub(crate) struct Limiter {
 }
 
 impl Limiter {
-    pub(crate) fn local(limit: RateLimit, now: Instant) -> Self {
+    pub(crate) fn local(limit: RateLimit, ceiling: Ceiling, now: Instant) -> Self {
         Limiter {
-            local: RateLimiter::new(limit, now),
+            local: RateLimiter::new(limit, ceiling, now),
             #[cfg(feature = "redis")]
             shared: None,
         }
@@ -260,7 +298,8 @@ impl Limiter {
         on_failure: super::shared_limit::StoreFailure,
     ) -> Self {
         Limiter {
-            local: RateLimiter::new(limit, now),
+            // The caller's quota: a shared limit never adopts upward.
+            local: RateLimiter::new(limit, Ceiling::Fixed, now),
             shared: Some((Arc::new(store), on_failure)),
         }
     }
@@ -325,7 +364,11 @@ mod tests {
     #[tokio::test]
     async fn waits_until_the_oldest_grant_is_a_window_old() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::new(2, Duration::from_secs(10)), clock.now());
+        let rl = RateLimiter::new(
+            RateLimit::new(2, Duration::from_secs(10)),
+            Ceiling::Fixed,
+            clock.now(),
+        );
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
         clock.advance(Duration::from_secs(3));
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
@@ -341,7 +384,11 @@ mod tests {
     #[tokio::test]
     async fn a_wait_past_max_wait_fails_at_once_and_takes_no_slot() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::new(1, Duration::from_secs(60)), clock.now());
+        let rl = RateLimiter::new(
+            RateLimit::new(1, Duration::from_secs(60)),
+            Ceiling::Fixed,
+            clock.now(),
+        );
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
         let max = Some(Duration::from_secs(5));
         assert_eq!(
@@ -355,7 +402,7 @@ mod tests {
     #[tokio::test]
     async fn learns_quota_and_remaining_from_headers() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::per_minute(60), clock.now());
+        let rl = RateLimiter::new(RateLimit::per_minute(60), Ceiling::Fixed, clock.now());
         let mut h = HeaderMap::new();
         h.insert("X-RateLimit-Limit", HeaderValue::from_static("5"));
         h.insert("X-RateLimit-Remaining", HeaderValue::from_static("1"));
@@ -368,10 +415,72 @@ mod tests {
         );
     }
 
+    fn announce(rl: &RateLimiter, clock: &ManualClock, limit: &'static str) -> u32 {
+        let mut h = HeaderMap::new();
+        h.insert("X-RateLimit-Limit", HeaderValue::from_static(limit));
+        rl.observe(&h, None, clock.now());
+        rl.snapshot().0
+    }
+
+    #[test]
+    fn a_default_quota_follows_the_announcement_up_and_down() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_minute(60), Ceiling::Adopt, clock.now());
+        assert_eq!(announce(&rl, &clock, "1000"), 1000);
+        assert_eq!(announce(&rl, &clock, "30"), 30);
+        assert_eq!(announce(&rl, &clock, "500"), 500);
+        // Nonsense changes nothing; an absurd quota is held to the cap.
+        assert_eq!(announce(&rl, &clock, "0"), 500);
+        assert_eq!(announce(&rl, &clock, "many"), 500);
+        assert_eq!(announce(&rl, &clock, "4294967295"), MAX_ADOPTED);
+    }
+
+    #[test]
+    fn a_callers_quota_is_only_ever_lowered() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_minute(60), Ceiling::Fixed, clock.now());
+        assert_eq!(announce(&rl, &clock, "1000"), 60);
+        assert_eq!(announce(&rl, &clock, "30"), 30);
+        assert_eq!(announce(&rl, &clock, "500"), 60);
+    }
+
+    /// A hostile answer (the largest quota, none of it left) neither fills
+    /// memory nor panics, and holds the next request a window.
+    #[tokio::test]
+    async fn a_hostile_quota_and_remaining_are_bounded() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_minute(60), Ceiling::Adopt, clock.now());
+        let mut h = HeaderMap::new();
+        h.insert("X-RateLimit-Limit", HeaderValue::from_static("4294967295"));
+        h.insert("X-RateLimit-Remaining", HeaderValue::from_static("0"));
+        rl.observe(&h, None, clock.now());
+        assert_eq!(rl.snapshot(), (MAX_ADOPTED, MAX_ADOPTED as usize));
+        assert_eq!(
+            rl.acquire(&clock, &clock, None).await,
+            Ok(Duration::from_millis(60_100))
+        );
+    }
+
+    /// Memory follows one window's traffic, not the quota: grants a window
+    /// old are dropped.
+    #[tokio::test]
+    async fn grants_older_than_a_window_are_forgotten() {
+        let clock = ManualClock::new();
+        let rl = RateLimiter::new(RateLimit::per_minute(1_000), Ceiling::Fixed, clock.now());
+        for _ in 0..100 {
+            for _ in 0..10 {
+                assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
+            }
+            clock.advance(Duration::from_secs(61));
+        }
+        rl.acquire(&clock, &clock, None).await.unwrap();
+        assert_eq!(rl.snapshot(), (1_000, 1));
+    }
+
     #[tokio::test]
     async fn retry_after_holds_every_request() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::per_minute(100), clock.now());
+        let rl = RateLimiter::new(RateLimit::per_minute(100), Ceiling::Fixed, clock.now());
         rl.observe(&HeaderMap::new(), Some(Duration::from_secs(9)), clock.now());
         let other = rl.clone();
         assert_eq!(
@@ -384,7 +493,7 @@ mod tests {
     #[tokio::test]
     async fn an_absurd_retry_after_neither_panics_nor_hangs_a_bounded_call() {
         let clock = ManualClock::new();
-        let rl = RateLimiter::new(RateLimit::per_second(40), clock.now());
+        let rl = RateLimiter::new(RateLimit::per_second(40), Ceiling::Fixed, clock.now());
         rl.observe(&HeaderMap::new(), Some(Duration::MAX), clock.now());
         rl.observe(
             &HeaderMap::new(),
@@ -405,7 +514,11 @@ mod tests {
         use crate::http::{SystemClock as TokioClock, TokioSleeper};
         let limit = 40;
         let window = Duration::from_secs(1);
-        let rl = RateLimiter::new(RateLimit::new(limit, window), TokioClock.now());
+        let rl = RateLimiter::new(
+            RateLimit::new(limit, window),
+            Ceiling::Fixed,
+            TokioClock.now(),
+        );
         let times = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
         for task in 0..16u64 {

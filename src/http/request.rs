@@ -20,8 +20,11 @@ pub enum RetryMode {
     /// default for GET, PUT and DELETE, whose repetition is harmless).
     Idempotent,
     /// Retry only when the request provably never reached the server
-    /// (connection refused, DNS failure): the default for POST, so a create
-    /// or a charge is never sent twice by accident.
+    /// (connection refused, DNS failure), or the API's rules prove the
+    /// server refused it before its handler ran
+    /// ([`Config::resend_refused`](super::Config::resend_refused)): the
+    /// default for POST, so a create or a charge is never sent twice by
+    /// accident.
     UnsentOnly,
     /// Never retry.
     Never,

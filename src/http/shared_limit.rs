@@ -43,7 +43,9 @@ pub enum StoreFailure {
 
 /// A rate limit shared through Redis by every client, in any process, that
 /// uses the same API and credential. Give it to a client builder's
-/// `shared_rate_limit`, next to its `rate_limit` quota.
+/// `shared_rate_limit`, next to its `rate_limit` quota: every API's builder
+/// requires that quota of yours and fails to build without it (an API's
+/// default quota is not shared).
 ///
 /// ```no_run
 /// # fn demo() -> billkit::Result<()> {

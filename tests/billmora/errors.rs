@@ -55,6 +55,7 @@ async fn unauthenticated_401() {
     .await;
     assert_eq!(message(&err), "Unauthenticated.");
     assert!(!err.is_retryable());
+    assert!(err.is_unauthorized());
     assert_eq!(missing_ability(&err), None);
 }
 
@@ -71,6 +72,8 @@ async fn forbidden_403_names_the_missing_ability() {
     assert_eq!(missing_ability(&err).as_deref(), Some("users.view"));
     assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
     assert!(!err.is_ip_not_allowed());
+    // The token lacks the ability: the token is what to fix.
+    assert!(err.is_unauthorized());
     assert_eq!(
         message(&err),
         "This token does not have the required permission: users.view"
@@ -89,6 +92,7 @@ async fn forbidden_403_for_an_ip_not_allowed() {
     .await;
     assert!(is_ip_not_allowed(&err));
     assert!(err.is_ip_not_allowed());
+    assert!(err.is_unauthorized());
     assert_eq!(missing_ability(&err), None);
 }
 
@@ -196,6 +200,7 @@ async fn rate_limited_429_carries_retry_after() {
     assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
     assert_eq!(message(&err), "Too many requests. Please try again later.");
     assert!(err.is_retryable());
+    assert!(!err.is_unauthorized());
 }
 
 #[tokio::test]

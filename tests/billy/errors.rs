@@ -43,6 +43,7 @@ async fn forbidden_403_for_a_bad_key() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert_eq!(billy::error_kind(&err), Some(ErrorKind::Forbidden));
     assert!(err.raw_body().unwrap().contains("failed permission check"));
+    assert!(err.is_unauthorized());
     assert_eq!(err.attempts(), Some(1));
     assert!(!err.is_retryable());
     assert!(!billy::is_duplicate_external_id(&err));
@@ -55,6 +56,7 @@ async fn not_found_404_plain_text() {
         fail_with(ResponseTemplate::new(404).set_body_raw(fixture("error_404_plan.txt"), TEXT))
             .await;
     assert!(err.is_not_found());
+    assert!(!err.is_unauthorized());
     assert_eq!(billy::error_kind(&err), Some(ErrorKind::NotFound));
     let api = err.api_error().unwrap();
     assert!(matches!(api.body(), ApiErrorBody::Text(t) if t.contains("No such plan PLxxx")));

@@ -258,3 +258,26 @@ async fn an_undecodable_success_is_applied_keeps_the_body_and_is_looked_up() {
     assert_eq!(got.data.tax, "0.00");
     assert_eq!(posts(&server).await, 2);
 }
+
+/// A create the server refused before its handler ran is sent again by
+/// the transport itself: no lookup is needed, since nothing was carried out.
+#[tokio::test]
+async fn a_create_refused_before_the_handler_is_resent_without_a_lookup() {
+    let server = crate::retry::throttled_post_once().await;
+    let clock = ManualClock::new();
+    let config =
+        crate::config(&server, &clock).resend_refused(crate::retry::refused_before_handler);
+    let t = billkit::http::Transport::new(config).unwrap();
+    let lookups = AtomicU32::new(0);
+    let got = t
+        .execute_create(create(), key(), Uniqueness::NotEnforced, || {
+            lookups.fetch_add(1, Ordering::Relaxed);
+            async { Ok(None) }
+        })
+        .await
+        .unwrap();
+    assert_eq!(got, json!({"id": 5}));
+    assert_eq!(posts(&server).await, 2);
+    assert_eq!(lookups.load(Ordering::Relaxed), 0);
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
+}

@@ -1,11 +1,14 @@
 //! Contract tests of the shared HTTP core against wiremock servers.
 
+mod api_errors;
 mod auth_and_headers;
 mod checked_create;
 mod errors;
 mod hostile;
 mod paginate;
 mod rate_limit;
+mod rate_limit_adopt;
+mod resend_refused;
 mod resume;
 mod retry;
 mod sandbox;

@@ -228,3 +228,117 @@ async fn get_is_retried_after_a_refused_connection() {
     assert!(err.is_retryable());
     assert_eq!(err.status(), None);
 }
+
+/// An API's rule for refusals that come before its handler: a 429 with
+/// `Retry-After` (Billmora's, from its source).
+pub fn refused_before_handler(
+    status: billkit::http::StatusCode,
+    headers: &billkit::http::HeaderMap,
+) -> bool {
+    status.as_u16() == 429 && headers.contains_key("retry-after")
+}
+
+/// A POST server answering 429 + `Retry-After: 7` once, then `{"id": 5}`.
+pub async fn throttled_post_once() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ok_json(r#"{"id":5}"#))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn post_with(
+    server: &MockServer,
+    clock: &ManualClock,
+    config: impl FnOnce(Config) -> Config,
+    mode: RetryMode,
+) -> Result<Value, Error> {
+    let t = Transport::new(config(crate::config(server, clock).retry(policy()))).unwrap();
+    t.execute(
+        Request::<Value>::post("/orders")
+            .json(&json!({"n": 1}))
+            .retry_mode(mode),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_post_refused_before_the_handler_is_sent_again_after_retry_after() {
+    let server = throttled_post_once().await;
+    let clock = ManualClock::new();
+    let got = post_with(
+        &server,
+        &clock,
+        |c| c.resend_refused(refused_before_handler),
+        RetryMode::UnsentOnly,
+    )
+    .await
+    .unwrap();
+    assert_eq!(got, json!({"id": 5}));
+    let posts = server.received_requests().await.unwrap();
+    assert_eq!(posts.len(), 2);
+    // The same body both times.
+    assert_eq!(posts[0].body, posts[1].body);
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
+}
+
+#[tokio::test]
+async fn a_post_answered_429_is_sent_once_where_no_rule_proves_it_unprocessed() {
+    let server = throttled_post_once().await;
+    let clock = ManualClock::new();
+    let err = post_with(&server, &clock, |c| c, RetryMode::UnsentOnly)
+        .await
+        .unwrap_err();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert!(clock.sleeps().is_empty());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    assert!(!err.api_error().unwrap().refused_before_handler());
+    assert!(err.to_string().contains("not sent again"), "{err}");
+}
+
+#[tokio::test]
+async fn retry_mode_never_is_not_resent_even_when_refused_before_the_handler() {
+    let server = throttled_post_once().await;
+    let clock = ManualClock::new();
+    let err = post_with(
+        &server,
+        &clock,
+        |c| c.resend_refused(refused_before_handler),
+        RetryMode::Never,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert!(clock.sleeps().is_empty());
+    assert!(err.api_error().unwrap().refused_before_handler());
+}
+
+/// Only a 429 the rule names: a 503 to a POST is never resent by it.
+#[tokio::test]
+async fn the_rule_does_not_resend_what_it_does_not_prove() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "7"))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let err = post_with(
+        &server,
+        &clock,
+        |c| c.resend_refused(refused_before_handler),
+        RetryMode::UnsentOnly,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert_eq!(err.outcome(), billkit::Outcome::Unknown);
+    assert!(!err.to_string().contains("not sent again"), "{err}");
+}

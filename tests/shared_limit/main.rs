@@ -5,6 +5,8 @@
 //! stops its own. Without them they say so and pass locally; under CI
 //! (`CI` set) a missing Redis fails them, so they are never skipped there.
 
+mod builders;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
