@@ -58,9 +58,9 @@ impl Listed for Customer {
     }
 }
 
-/// Whether `a` and `b` are one e-mail address as BillPro compares them
-/// (case and surrounding blanks aside).
-fn same_email(a: &str, b: &str) -> bool {
+/// Whether `a` and `b` are one e-mail address (or name) as BillPro
+/// compares them: case and surrounding blanks aside.
+fn same_text(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
@@ -549,10 +549,12 @@ impl<'a> Customers<'a> {
         // Noted before the first send: the customer, if made, is no older.
         let sent_at = self.transport.wall_clock();
         let since = Since::new(sent_at);
+        // Names compared as loosely as e-mails: a server that tidies them
+        // must not turn a landed create into an unknown one.
         let matches = |c: &Customer| {
-            same_email(&c.email, &customer.email)
-                && c.first_name == customer.first_name
-                && c.last_name == customer.last_name
+            same_text(&c.email, &customer.email)
+                && same_text(&c.first_name, &customer.first_name)
+                && same_text(&c.last_name, &customer.last_name)
         };
         let list = self.list();
         self.transport
@@ -585,7 +587,7 @@ impl<'a> Customers<'a> {
     /// customer that new.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<Customer>> {
         crate::validate::not_blank("email", email)?;
-        let matches = |c: &Customer| same_email(&c.email, email);
+        let matches = |c: &Customer| same_text(&c.email, email);
         Lookup::new(&self.list(), None, Since::DEFAULT_CONCURRENCY, matches)
             .run()
             .await
@@ -606,7 +608,7 @@ impl<'a> Customers<'a> {
     ) -> Result<Option<Customer>> {
         crate::validate::not_blank("email", email)?;
         let since = since.into();
-        let matches = |c: &Customer| same_email(&c.email, email);
+        let matches = |c: &Customer| same_text(&c.email, email);
         Lookup::new(
             &self.list(),
             Some(since.earliest()),

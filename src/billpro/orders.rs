@@ -1723,12 +1723,31 @@ impl<'a> Orders<'a> {
     /// The order whose `invoice_id` is `invoice_id` created at or after
     /// [`since.earliest()`](Since::earliest) (by BillPro's clock), for a
     /// create whose outcome is unknown: pass the error's
-    /// [`LookupKey::sent_at`] (`Since::from(key.sent_at())`). `Ok(None)`
-    /// means no such order exists: it cannot miss one, wherever it sits and
-    /// however many orders were created after it (see [the module
-    /// docs](self#lookups-that-cannot-miss) for how). An order created
-    /// while the lookup runs may or may not be seen: while an attempt may
-    /// still be on its way, finding nothing proves nothing.
+    /// [`LookupKey::sent_at`] (always set on [`Error::MayHaveLanded`]).
+    /// `Ok(None)` means no such order exists: it cannot miss one, wherever
+    /// it sits and however many orders were created after it (see [the
+    /// module docs](self#lookups-that-cannot-miss) for how). An order
+    /// created while the lookup runs may or may not be seen: while an
+    /// attempt may still be on its way, finding nothing proves nothing.
+    ///
+    /// ```no_run
+    /// # use billkit::billpro::{Client, NewSingleOrder, Order};
+    /// # async fn run(client: Client, order: NewSingleOrder) -> billkit::Result<Order> {
+    /// match client.orders().create_single_order(&order).await {
+    ///     Ok(placed) => Ok(placed),
+    ///     Err(err) => {
+    ///         let Some((key, Some(sent_at))) = err.lookup_key().map(|k| (k, k.sent_at())) else {
+    ///             return Err(err);
+    ///         };
+    ///         // Later (once no attempt can still be on its way):
+    ///         match client.orders().find_by_invoice_id_since(key.value(), sent_at).await? {
+    ///             Some(placed) => Ok(placed), // it landed: do not create it again
+    ///             None => client.orders().create_single_order(&order).await,
+    ///         }
+    ///     }
+    /// }
+    /// # }
+    /// ```
     ///
     /// Cost, for a list of `n` orders of which `m` were created at or after
     /// `since.earliest()`, with `c` = [`Since::concurrency`]:
