@@ -12,7 +12,7 @@ use billkit::billpro::{
     Client, Customer, NewCustomer, NewSingleOrder, Order, OrderLine, PurchaseType, Since,
 };
 use billkit::error::PaginationErrorKind;
-use billkit::http::RetryPolicy;
+use billkit::http::{ManualClock, RetryPolicy};
 use billkit::sandbox::billpro::BillProSandbox;
 use billkit::{Error, LookupKey};
 use chrono::{DateTime, TimeZone, Utc};
@@ -57,6 +57,9 @@ struct State {
     timed: bool,
     /// Answer every page with page 1 (a server ignoring `page`).
     ignore_page: bool,
+    /// A slow commit: before page request number `n` is served, `key`
+    /// lands, followed by 80 newer records.
+    lands: Option<(u64, String)>,
     page_requests: u64,
     /// Pages served, in order.
     served: Vec<u64>,
@@ -80,6 +83,7 @@ impl Fake {
             grow: 0,
             timed: true,
             ignore_page: false,
+            lands: None,
             page_requests: 0,
             served: Vec::new(),
         })))
@@ -176,6 +180,15 @@ impl Respond for Fake {
             .unwrap_or(1);
         s.page_requests += 1;
         s.served.push(page);
+        if let Some((at, key)) = s.lands.clone() {
+            if s.page_requests == at {
+                drop(s);
+                let now = Utc::now();
+                self.add(&key, now);
+                self.add_after(now, 80);
+                s = self.state();
+            }
+        }
         for _ in 0..s.grow {
             let at = s
                 .records
@@ -416,6 +429,19 @@ async fn a_customer_of_unknown_outcome_is_found_by_email_after_80_more() {
     );
 }
 
+/// Creates order INV-42 (after 55 old orders) and checks that the one
+/// that landed came back and that the fake holds no second one.
+async fn create_finds_the_landed_order(client: &Client, fake: &Fake, listing: Listing) {
+    let order = client
+        .orders()
+        .create_single_order(&NewSingleOrder::new(42, "EUR", "INV-42").product(OrderLine::new(7)))
+        .await
+        .unwrap();
+    assert_eq!(order.invoice_id.as_deref(), Some("INV-42"), "{listing:?}");
+    assert_eq!(order.id.get(), 1055, "{listing:?}");
+    assert_eq!(fake.count("INV-42"), 1, "{listing:?}");
+}
+
 /// A create answered 503 after the commit, with 80 orders made after it
 /// before the client looks: the automatic lookup inside the create finds
 /// it (on a middle page) and returns it; the create is sent once.
@@ -437,16 +463,49 @@ async fn the_create_path_finds_its_order_behind_80_newer_ones() {
             .expect(1)
             .mount(&server)
             .await;
-        let order = client
-            .orders()
-            .create_single_order(
-                &NewSingleOrder::new(42, "EUR", "INV-42").product(OrderLine::new(7)),
-            )
-            .await
+        create_finds_the_landed_order(&client, &fake, listing).await;
+    }
+}
+
+/// A slow commit: the create's first lookup runs before the order lands,
+/// then it lands with 80 newer orders behind it. With the resend opted in,
+/// the client waits the settle time (on its manual clock), looks again
+/// from the same start, finds the order and does not send it again.
+#[tokio::test]
+async fn a_slow_commit_behind_80_newer_orders_is_found_before_any_resend() {
+    // What the first lookup reads of the 55 old orders: oldest first,
+    // pages 1 and 2, 4 (empty) and 3 (short); newest first, page 1, which
+    // already ends before the start.
+    let cases: [(Listing, &[u64]); 2] = [
+        (Listing::OldestFirst, &[1, 2, 4, 3]),
+        (Listing::NewestFirst, &[1]),
+    ];
+    for (listing, first_lookup) in cases {
+        let fake = Fake::new(Kind::Orders, listing);
+        fake.add_old(55);
+        // Lands before the first page request of the second lookup.
+        fake.state().lands = Some((first_lookup.len() as u64 + 1, "INV-42".into()));
+        let (server, _) = serve(&fake).await;
+        Mock::given(method("POST"))
+            .and(path("/api/v1/orders/create_single_order"))
+            .respond_with(ResponseTemplate::new(503))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let clock = ManualClock::new();
+        let settle = Duration::from_secs(90);
+        let client = Client::builder()
+            .token(crate::common::TOKEN)
+            .base_url(format!("{}/api/v1", server.uri()))
+            .profile_id(5)
+            .retry(RetryPolicy::default().resend_unconfirmed_after(settle))
+            .manual_time(&clock)
+            .build()
             .unwrap();
-        assert_eq!(order.invoice_id.as_deref(), Some("INV-42"), "{listing:?}");
-        assert_eq!(order.id.get(), 1055);
-        assert_eq!(fake.count("INV-42"), 1);
+        create_finds_the_landed_order(&client, &fake, listing).await;
+        assert_eq!(clock.sleeps(), vec![settle], "{listing:?}");
+        let served = fake.state().served.clone();
+        assert_eq!(&served[..first_lookup.len()], first_lookup, "{listing:?}");
     }
 }
 
@@ -637,6 +696,54 @@ async fn live_inserts_do_not_hide_the_order() {
             );
             let found = client.orders().find_by_invoice_id("OLD-7").await.unwrap();
             assert_eq!(found.map(|o| o.id.get()), Some(1007), "{listing:?} {grow}");
+        }
+    }
+}
+
+/// Random lists: any listing, 0 to 600 old orders, 0 to 120 made after
+/// the create around the one sought (or none sought), 0 to 9 added before
+/// every page served, and any concurrency. Found exactly when present;
+/// without live inserts, within the documented bound.
+#[tokio::test]
+async fn random_lists_find_exactly_what_is_there() {
+    let mut rng = fastrand::Rng::with_seed(17);
+    for case in 0..60 {
+        let listing = LISTINGS[rng.usize(0..3)];
+        let (old, before, after) = (rng.u64(0..600), rng.u64(0..60), rng.u64(0..60));
+        let present = rng.bool();
+        let grow = if rng.bool() { 0 } else { rng.usize(1..10) };
+        let concurrency = rng.usize(1..7);
+        let fake = Fake::new(Kind::Orders, listing);
+        fake.add_old(old);
+        let since = sent_at(old);
+        fake.add_after(since, before);
+        let last_before = since + chrono::Duration::seconds(before as i64);
+        let id = present.then(|| fake.add("INV-42", last_before + chrono::Duration::seconds(1)));
+        fake.add_after(last_before + chrono::Duration::seconds(1), after);
+        fake.state().grow = grow;
+        let (_server, client) = serve(&fake).await;
+        let found = client
+            .orders()
+            .find_by_invoice_id_since("INV-42", Since::new(since).concurrency(concurrency))
+            .await
+            .unwrap();
+        let what = format!("case {case}: {listing:?} old {old} new {before}+{after} present {present} grow {grow} c {concurrency}");
+        assert_eq!(found.map(|o| o.id.get()), id, "{what}");
+        if grow == 0 {
+            let (n, m) = (
+                old + before + after + u64::from(present),
+                before + after + u64::from(present),
+            );
+            let bound = match listing {
+                Listing::OldestFirst => oldest_first_bound(n, m, concurrency as u64),
+                Listing::NewestFirst => m.div_ceil(25) + 1,
+                Listing::Scrambled => n.div_ceil(25) + 1,
+            };
+            assert!(
+                fake.page_requests() <= bound,
+                "{what}: {} > {bound}",
+                fake.page_requests()
+            );
         }
     }
 }
