@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 
 /// `Result` with billkit's [`Error`].
@@ -65,10 +66,17 @@ pub enum Error {
     /// A create whose outcome is unknown (see [`Outcome::Unknown`]) and that
     /// was not sent again, because nothing proved that doing so could not
     /// make a second record. Look the record up by `key` before creating it
-    /// again: it may exist.
-    #[error("{source}; it may have taken effect: look it up by {key} before sending it again")]
+    /// again: it may exist. The key says when the create was first sent
+    /// ([`LookupKey::sent_at`]), so the lookup can start there: for BillPro
+    /// `orders().find_by_invoice_id_since` (and `customers().find_by_email_since`),
+    /// which cannot miss a record however many were created after it.
+    #[error(
+        "{source}; it may have taken effect: look it up by {key} before sending it again{}",
+        sent_note(key)
+    )]
     MayHaveLanded {
-        /// The merchant key the record can be found by.
+        /// The merchant key the record can be found by, and when the create
+        /// was first sent.
         key: LookupKey,
         /// What ended the call.
         source: Box<Error>,
@@ -195,11 +203,18 @@ pub enum Outcome {
     Unknown,
 }
 
-/// A merchant key a record can be looked up by, e.g. `invoice_id = INV-42`.
+/// A merchant key a record can be looked up by, e.g. `invoice_id = INV-42`,
+/// and when the create that carried it was first sent.
+///
+/// The time matters because a lookup that reads only where a new record
+/// can be must know what "new" means: a record created by that create is
+/// no older than [`sent_at`](Self::sent_at) (give or take the difference
+/// between the client's and the server's clocks).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LookupKey {
     field: &'static str,
     value: String,
+    sent_at: Option<DateTime<Utc>>,
 }
 
 impl LookupKey {
@@ -208,7 +223,15 @@ impl LookupKey {
         LookupKey {
             field,
             value: value.into(),
+            sent_at: None,
         }
+    }
+
+    /// The same key, noting when the create was first sent (by the client's
+    /// clock). A create sent through the client notes it itself.
+    pub fn with_sent_at(mut self, at: DateTime<Utc>) -> Self {
+        self.sent_at = Some(at);
+        self
     }
 
     /// The field, as the API names it (`invoice_id`, `external_id`, `email`).
@@ -220,11 +243,30 @@ impl LookupKey {
     pub fn value(&self) -> &str {
         &self.value
     }
+
+    /// When the create was first sent, by the client's clock (the one given
+    /// to the client builder, the system clock by default): the record, if
+    /// it exists, was created no earlier, give or take clock skew. Always
+    /// set on the key of an [`Error::MayHaveLanded`].
+    pub fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.sent_at
+    }
 }
 
 impl fmt::Display for LookupKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} = {:?}", self.field, self.value)
+    }
+}
+
+/// Where a lookup may start, for the message of [`Error::MayHaveLanded`].
+fn sent_note(key: &LookupKey) -> String {
+    match key.sent_at {
+        Some(at) => format!(
+            " (first sent at {}: a record it made is no older, so a lookup may start there)",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        ),
+        None => String::new(),
     }
 }
 

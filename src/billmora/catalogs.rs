@@ -232,7 +232,12 @@ impl Catalogs<'_> {
 
     /// Finds the catalog whose `slug` (unique) is `slug`, ignoring case as
     /// the unique index does. The list's `search` only matches names, so
-    /// this walks every catalog (100 per page).
+    /// this walks every catalog (100 per page, one page after the other:
+    /// a catalog created meanwhile only pushes the others later, never past
+    /// the walk, so it cannot miss one that exists; one page per 100
+    /// catalogs). Only a deletion during the walk could move a catalog onto
+    /// a page already read, and then the unique slug still refuses a second
+    /// create.
     pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Catalog>> {
         use futures_util::TryStreamExt;
         let wanted = slug.trim();

@@ -440,7 +440,11 @@ impl Packages<'_> {
     /// Finds the package whose `slug` is `slug`, ignoring case. The API
     /// refuses a slug any package already has (`unique:packages,slug`, all
     /// catalogs); the list's `search` only matches names, so this walks
-    /// every package (100 per page).
+    /// every package (100 per page, one page after the other: a package
+    /// created meanwhile only pushes the others later, never past the walk,
+    /// so it cannot miss one that exists; one page per 100 packages). Only
+    /// a deletion during the walk could move a package onto a page already
+    /// read, and then the unique slug still refuses a second create.
     pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Package>> {
         use futures_util::TryStreamExt;
         let wanted = slug.trim();

@@ -267,8 +267,9 @@ impl Tlds<'_> {
 
     /// Finds the TLD stored as `tld` (compared without regard to case, as
     /// the unique index does): `GET /tlds?search=` (a `LIKE` on the TLD),
-    /// every matching page, the exact match kept. `com` and `.com` are
-    /// different TLDs to the server.
+    /// every matching page one after the other, the exact match kept, so it
+    /// cannot miss one that exists (a TLD created meanwhile only pushes the
+    /// others later). `com` and `.com` are different TLDs to the server.
     pub async fn find_by_tld(&self, tld: &str) -> Result<Option<Tld>> {
         use futures_util::TryStreamExt;
         let wanted = tld.trim();

@@ -291,7 +291,9 @@ impl Users<'_> {
     /// case, as MySQL's collation and the unique index do).
     ///
     /// Uses `GET /users?search=` (a `LIKE` over email and names), walks
-    /// every matching page and keeps the exact match. A user deleted
+    /// every matching page one after the other and keeps the exact match,
+    /// so it cannot miss a user that exists (one created meanwhile only
+    /// pushes the others later, never past the walk). A user deleted
     /// through the API is soft-deleted: invisible here, yet its address
     /// still counts as taken for [`create`](Self::create).
     pub async fn find_by_email(&self, email: &str) -> Result<Option<User>> {

@@ -82,7 +82,7 @@ pub use customers::{
 pub use orders::{
     NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, Order,
     OrderCustomer, OrderLine, OrderProduct, OrderSource, OrderStatus, Orders, PaymentChannel,
-    Schedule,
+    Schedule, Since,
 };
 pub use products::{Adjustment, Product, ProductStatus, Products, PurchaseType, ScheduleUnit};
 pub use scheduled_payments::{

@@ -647,7 +647,9 @@ impl<'a> Invoices<'a> {
     ///   first attempt landed and that invoice is returned. If it still
     ///   cannot tell, the error is
     ///   [`Error::MayHaveLanded`] with the key:
-    ///   look it up with [`list_by_external_id`](Self::list_by_external_id).
+    ///   look it up with [`list_by_external_id`](Self::list_by_external_id)
+    ///   (Billy filters by it, so the lookup cannot miss the invoice however
+    ///   many were created after it).
     /// - Without one it is sent once; an unknown outcome is reported as
     ///   [`Outcome::Unknown`](crate::Outcome::Unknown), and only the
     ///   customer's invoice list can tell whether it landed.

@@ -542,6 +542,12 @@ impl Transport {
         self.send(&request).await?.decode()
     }
 
+    /// The wall-clock time by this transport's clock: when a create is
+    /// sent, and so where a lookup for it may start.
+    pub(crate) fn wall_clock(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from(self.inner.clock.system_now())
+    }
+
     /// Sends a create that can be found again by a merchant key, so that
     /// it is never made twice and a failure says whether it landed.
     ///
@@ -549,7 +555,10 @@ impl Transport {
     /// made, or the server refused it before its handler ran: see
     /// [`Config::resend_refused`]). When its outcome is unknown (a broken connection, a time
     /// limit or a 5xx after sending), `lookup` is asked for the record the
-    /// key names; a record found is returned. Then:
+    /// key names; a record found is returned. `lookup` must not miss a
+    /// record that exists (a miss licenses the second record); the key's
+    /// [`sent_at`](LookupKey::sent_at), stamped here unless the caller did,
+    /// says how old the record can be at most. Then:
     /// - with [`Uniqueness::Enforced`] (the server itself refuses a second
     ///   record with this key, as Billy does for `external_id`), the create
     ///   is sent again with the usual backoff; if the server refuses it as
@@ -577,6 +586,13 @@ impl Transport {
     {
         let i = &*self.inner;
         let started = i.clock.now();
+        // The record, if it lands, is no older than this: the caller's
+        // lookup starts here (a key already stamped by the caller keeps its
+        // earlier time, which its own lookup uses).
+        let key = match key.sent_at() {
+            Some(_) => key,
+            None => key.with_sent_at(self.wall_clock()),
+        };
         let deadline = i.timeouts.overall.and_then(|d| started.checked_add(d));
         let request = request.retry_mode(RetryMode::UnsentOnly);
         let mut attempt = 0u32;

@@ -5,6 +5,7 @@ mod common;
 
 mod client;
 mod customers;
+mod lookups;
 mod orders;
 mod paths;
 mod products;

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use billkit::http::{ManualClock, Request, RetryPolicy, Uniqueness};
+use billkit::http::{Clock, ManualClock, Request, RetryPolicy, Uniqueness};
 use billkit::{Error, LookupKey, Outcome};
 use serde_json::{json, Value};
 use wiremock::matchers::method;
@@ -69,6 +69,7 @@ async fn a_lookup_that_finds_nothing_does_not_license_a_resend() {
     let server = MockServer::start().await;
     failing_then(&server, 503, ok_json(r#"{"guid":"IV2"}"#)).await;
     let clock = ManualClock::new();
+    let sent = clock.system_now();
     let t = transport(&server, &clock, RetryPolicy::default());
     let err = t
         .execute_create(create(), key(), Uniqueness::NotEnforced, || async {
@@ -78,12 +79,13 @@ async fn a_lookup_that_finds_nothing_does_not_license_a_resend() {
         .unwrap_err();
     assert_eq!(err.outcome(), Outcome::Unknown);
     assert!(!err.is_retryable());
-    assert_eq!(err.lookup_key(), Some(&key()));
+    // The key says when the create was sent, for a lookup starting there.
+    assert_eq!(err.lookup_key(), Some(&key().with_sent_at(sent.into())));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert!(matches!(err, Error::MayHaveLanded { .. }));
     assert!(
-        err.to_string().ends_with(
-            "it may have taken effect: look it up by external_id = \"A-1\" before sending it again"
+        err.to_string().contains(
+            "it may have taken effect: look it up by external_id = \"A-1\" before sending it again (first sent at "
         ),
         "{err}"
     );
@@ -170,7 +172,9 @@ async fn a_failed_lookup_ends_in_may_have_landed() {
         .expect(1)
         .mount(&server)
         .await;
-    let t = transport(&server, &ManualClock::new(), RetryPolicy::default());
+    let clock = ManualClock::new();
+    let sent = clock.system_now();
+    let t = transport(&server, &clock, RetryPolicy::default());
     let err = t
         .execute_create(create(), key(), Uniqueness::NotEnforced, || async {
             Err(Error::invalid_input("x", "lookup failed"))
@@ -179,7 +183,7 @@ async fn a_failed_lookup_ends_in_may_have_landed() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
     assert_eq!(err.outcome(), Outcome::Unknown);
-    assert_eq!(err.lookup_key(), Some(&key()));
+    assert_eq!(err.lookup_key(), Some(&key().with_sent_at(sent.into())));
 }
 
 #[tokio::test]

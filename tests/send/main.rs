@@ -122,6 +122,12 @@ fn billpro_futures(
     assert_send(&client.customers().get(1));
     assert_send(&client.customers().get(billpro::CustomerId(1)));
     assert_send(&client.customers().update(1, customer_update));
+    assert_send(&client.customers().find_by_email("a@example.com"));
+    assert_send(
+        &client
+            .customers()
+            .find_by_email_since("a@example.com", chrono::Utc::now()),
+    );
     paginator!(client.customers().list());
     paginator!(client.customers().list_by_customer_id("C-1").unwrap());
 
@@ -132,6 +138,11 @@ fn billpro_futures(
     assert_send(&client.orders().create_metered_order(metered));
     assert_send(&client.orders().get(1));
     assert_send(&client.orders().find_by_invoice_id("INV-1"));
+    assert_send(
+        &client
+            .orders()
+            .find_by_invoice_id_since("INV-1", billpro::Since::new(chrono::Utc::now())),
+    );
     assert_send(&client.orders().cancel(1));
     assert_send(&client.orders().pause(1));
     assert_send(&client.orders().resume(1));
@@ -475,6 +486,8 @@ fn public_futures_and_streams_are_send() {
 const INVENTORY: &[&str] = &[
     // BillPro
     "src/billpro/customers.rs: create",
+    "src/billpro/customers.rs: find_by_email",
+    "src/billpro/customers.rs: find_by_email_since",
     "src/billpro/customers.rs: get",
     "src/billpro/customers.rs: list",
     "src/billpro/customers.rs: list_by_customer_id",
@@ -485,6 +498,7 @@ const INVENTORY: &[&str] = &[
     "src/billpro/orders.rs: create_single_order",
     "src/billpro/orders.rs: create_subscription_order",
     "src/billpro/orders.rs: find_by_invoice_id",
+    "src/billpro/orders.rs: find_by_invoice_id_since",
     "src/billpro/orders.rs: get",
     "src/billpro/orders.rs: list",
     "src/billpro/orders.rs: pause",
