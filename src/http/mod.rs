@@ -11,6 +11,7 @@ mod request;
 mod retry;
 #[cfg(feature = "redis")]
 mod shared_limit;
+mod walk_key;
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,6 +36,8 @@ pub use reqwest::{Method, StatusCode};
 pub use retry::{parse_retry_after, RetryPolicy};
 #[cfg(feature = "redis")]
 pub use shared_limit::{SharedRateLimit, StoreFailure};
+pub(crate) use walk_key::{keyed, Listed};
+pub use walk_key::{ItemKey, ListOrder, WalkMark, MAX_TIED_IDS};
 
 use crate::error::{
     ApiError, ApiErrorBody, ApiFlavor, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,

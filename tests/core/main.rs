@@ -4,6 +4,7 @@ mod auth_and_headers;
 mod checked_create;
 mod errors;
 mod hostile;
+mod live_resume;
 mod paginate;
 mod rate_limit;
 mod resume;
