@@ -277,8 +277,10 @@ impl PlanCustomers {
         self
     }
 
-    /// The pages as Billy sends them, repeats included (for resuming or
-    /// inspecting a walk; [`stream`](PlanCustomers::stream) removes them).
+    /// The underlying walk, for checkpoints and resuming: keyed by
+    /// `created_at` and GUID, it already drops a customer repeated on the
+    /// pages after it ([`Paginator::fetch`] shows the pages as Billy sends
+    /// them).
     pub fn paginator(&self) -> &Paginator<Customer> {
         &self.paginator
     }

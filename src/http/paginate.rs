@@ -13,7 +13,20 @@
 //! page that failed, and [`Pages::cursor`] tells where the walk stands so
 //! it can be resumed later with [`Paginator::start_at`]; a walk's
 //! [`checkpoint`](Items::checkpoint) serialises with serde and resumes in
-//! another process with [`Paginator::resume`], every item exactly once.
+//! another process with [`Paginator::resume`].
+//!
+//! Lists whose order the walk knows ([`Paginator::ordered`]: every list of
+//! the three APIs) are walked by key, not only by position: the walk drops
+//! what it already yielded, so records created at the head of a
+//! newest-first list while it runs repeat nothing, and a resumed walk
+//! yields every item that existed when the walk began exactly once, even
+//! when records were created, or up to a page deleted, between stop and
+//! resume. Two things offset paging cannot see: a record deleted while a
+//! walk runs can move an unread item onto a page already read, and with
+//! [`concurrency`](Paginator::concurrency) above 1 a record created while
+//! pages are fetched side by side can do the same. The walk reports how
+//! far it is ([`Items::yielded`]) and the list's size where the server
+//! says ([`Items::total`]).
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -232,7 +245,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     pub fn per_page(mut self, n: u32) -> Self {
         let n = n.max(1);
         if self.size_fixed {
-            if page_size(self.style).is_some_and(|fixed| fixed != n) {
+            if page_size(self.style).is_some_and(|fixed| fixed != Some(n)) {
                 self.size_conflict = Some(n);
             }
             return self;
@@ -282,6 +295,12 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     /// order; every request still goes through the rate limiter, and the
     /// page cap still holds. With `k > 1` the walk holds at most
     /// `max(k, prefetch) + 1` pages. Default 1; `0` is taken as 1.
+    ///
+    /// Pages fetched side by side are read at slightly different times: on
+    /// a list that changes during the walk an item can move from a page not
+    /// yet read onto one read already, and be missed. Keep `k` at 1 for a
+    /// list that is written to while it is walked; a resumption after a
+    /// stop is exactly-once whatever `k`.
     pub fn concurrency(mut self, k: usize) -> Self {
         self.concurrency = k.max(1);
         self
@@ -341,12 +360,12 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
                 "it was taken from a list paged another way",
             ));
         }
-        if let (true, Some(mine), Some(saved)) = (
+        if let (true, Some(Some(mine)), Some(saved)) = (
             self.size_set,
             page_size(self.style),
             page_size(checkpoint.style),
         ) {
-            if mine != saved {
+            if saved != Some(mine) {
                 return Err(page_size_refused(saved, mine));
             }
         }
@@ -1394,11 +1413,12 @@ fn list_query(request: &Request<()>) -> Vec<(String, String)> {
 /// The query parameters the walk sets itself.
 const PAGING_KEYS: [&str; 4] = ["page", "per_page", "offset", "limit"];
 
-/// The page size the walk asks for, where it asks for one.
-fn page_size(style: PageStyle) -> Option<u32> {
+/// The page size the walk asks for (`None`: the server's default), on
+/// lists where the caller chooses it (not BillPro's fixed pages).
+fn page_size(style: PageStyle) -> Option<Option<u32>> {
     match style {
-        PageStyle::Laravel { per_page } => per_page,
-        PageStyle::OffsetLimit { limit, .. } => Some(limit),
+        PageStyle::Laravel { per_page } => Some(per_page),
+        PageStyle::OffsetLimit { limit, .. } => Some(Some(limit)),
         PageStyle::PageNumber { .. } => None,
     }
 }
@@ -1414,12 +1434,16 @@ fn page_before(cursor: Cursor, style: PageStyle) -> Cursor {
     }
 }
 
-fn page_size_refused(saved: u32, asked: u32) -> Error {
+fn page_size_refused(saved: Option<u32>, asked: u32) -> Error {
+    let saved = saved.map_or_else(
+        || "the server's default number of items per page".to_owned(),
+        |n| format!("{n} items per page"),
+    );
     Error::invalid_input(
         "per_page",
         format!(
-            "the walk resumes a checkpoint taken with {saved} items per page; \
-             {asked} per page would misplace the saved position (leave per_page unset)"
+            "the walk resumes a checkpoint taken with {saved}; {asked} per page \
+             would misplace the saved position (leave per_page unset)"
         ),
     )
 }

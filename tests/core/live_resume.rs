@@ -354,6 +354,26 @@ async fn resume_refuses_another_page_size() {
             .unwrap();
         assert_eq!(rest.len(), 26, "{style:?}");
     }
+    // A checkpoint taken with the server's default page size keeps it too.
+    let default = PageStyle::Laravel { per_page: None };
+    let checkpoint = keyed(&server, default, ListOrder::Descending)
+        .stream()
+        .checkpoint();
+    let before = live.0.lock().unwrap().requests;
+    let refused = keyed(&server, default, ListOrder::Descending)
+        .resume(&checkpoint)
+        .unwrap()
+        .per_page(10)
+        .collect_all()
+        .await;
+    match refused {
+        Err(Error::InvalidInput { field, message }) => {
+            assert_eq!(field, "per_page");
+            assert!(message.contains("the server's default"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(live.0.lock().unwrap().requests, before);
 }
 
 /// The walk tells how far it is: items yielded (across a resumption) and
