@@ -389,7 +389,6 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             },
             None => {
                 // The walk had ended: nothing is left.
-                self.ended = true;
                 self.skip = 0;
             }
         }
