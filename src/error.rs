@@ -303,6 +303,9 @@ pub enum PaginationErrorKind {
         /// The cap that was reached.
         max_pages: u32,
     },
+    /// A page came out of the list's order while a walk resumed by key,
+    /// which could then skip items it never yielded.
+    OutOfOrder,
 }
 
 impl fmt::Display for PaginationErrorKind {
@@ -314,6 +317,9 @@ impl fmt::Display for PaginationErrorKind {
             PaginationErrorKind::TooManyPages { max_pages } => write!(
                 f,
                 "more than {max_pages} pages; raise max_pages if the list really is that long"
+            ),
+            PaginationErrorKind::OutOfOrder => f.write_str(
+                "a page is out of the list's order, so the resumed walk cannot tell what it already yielded",
             ),
         }
     }

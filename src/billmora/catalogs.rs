@@ -220,7 +220,11 @@ impl Catalogs<'_> {
     /// model's `sort_order`, `id` scope).
     pub fn list(&self, filter: &CatalogFilter) -> Paginator<Catalog> {
         let request = filter.apply(Request::get("/catalogs"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One catalog with its packages.

@@ -314,7 +314,11 @@ impl Invoices<'_> {
     /// Invoices, newest first, each with its user.
     pub fn list(&self, filter: &InvoiceFilter) -> Paginator<Invoice> {
         let request = filter.apply(Request::get("/invoices"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One invoice with user and items.

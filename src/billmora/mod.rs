@@ -105,6 +105,7 @@ mod tickets;
 mod tlds;
 mod users;
 mod variants;
+mod walk;
 
 pub use catalogs::*;
 pub use domains::*;

@@ -401,7 +401,11 @@ impl Orders<'_> {
     /// Orders, newest first, each with its user.
     pub fn list(&self, filter: &OrderFilter) -> Paginator<Order> {
         let request = filter.apply(Request::get("/orders"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One order with user, items, services, registrants and invoices.

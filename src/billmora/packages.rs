@@ -427,7 +427,11 @@ impl Packages<'_> {
     /// model's `sort_order`, `id` scope), each with its catalog.
     pub fn list(&self, filter: &PackageFilter) -> Paginator<Package> {
         let request = filter.apply(Request::get("/packages"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One package with catalog, prices and variants.

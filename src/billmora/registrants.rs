@@ -185,7 +185,11 @@ impl Registrants<'_> {
     /// Registered domains, newest first, with user and TLD.
     pub fn list(&self, filter: &RegistrantFilter) -> Paginator<Registrant> {
         let request = filter.apply(Request::get("/registrants"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One registered domain with user and TLD.

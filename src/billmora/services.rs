@@ -255,7 +255,11 @@ impl Services<'_> {
     /// An empty page still works.
     pub fn list(&self, filter: &ServiceFilter) -> Paginator<Service> {
         let request = filter.apply(Request::get("/services"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One service, with user, package and scalings.

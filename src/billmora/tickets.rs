@@ -238,7 +238,11 @@ impl Tickets<'_> {
     /// Tickets, newest first, each with its user.
     pub fn list(&self, filter: &TicketFilter) -> Paginator<Ticket> {
         let request = filter.apply(Request::get("/tickets"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One ticket with user and messages.

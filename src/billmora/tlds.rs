@@ -257,7 +257,11 @@ impl Tlds<'_> {
     /// model's `sort_order`, `id` scope).
     pub fn list(&self, filter: &TldFilter) -> Paginator<Tld> {
         let request = filter.apply(Request::get("/tlds"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One TLD with its prices.

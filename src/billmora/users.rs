@@ -277,7 +277,11 @@ impl Users<'_> {
     /// Users, newest first.
     pub fn list(&self, filter: &UserFilter) -> Paginator<User> {
         let request = filter.apply(Request::get("/users"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One user.

@@ -193,7 +193,11 @@ impl Variants<'_> {
     /// Variants, newest first (then `sort_order`, id), with options and prices.
     pub fn list(&self, filter: &VariantFilter) -> Paginator<Variant> {
         let request = filter.apply(Request::get("/variants"));
-        Paginator::new(self.client.transport.clone(), request, PAGES)
+        crate::http::keyed(Paginator::new(
+            self.client.transport.clone(),
+            request,
+            PAGES,
+        ))
     }
 
     /// One variant with options and prices.

@@ -74,6 +74,7 @@ pub mod customers;
 pub mod orders;
 pub mod products;
 pub mod scheduled_payments;
+mod walk;
 
 pub use customers::{
     Address, AddressUpdate, Addresses, Customer, CustomerUpdate, Customers, NewCustomer,
@@ -325,16 +326,17 @@ impl Client {
     }
 }
 
-/// A `?page=N` walk over a bare array of [`PAGE_SIZE`] items.
+/// A `?page=N` walk over a bare array of [`PAGE_SIZE`] items, oldest
+/// first.
 pub(crate) fn paginate<T>(transport: &Transport, request: Request<()>) -> Paginator<T>
 where
-    T: serde::de::DeserializeOwned + Send + 'static,
+    T: crate::http::Listed,
 {
-    Paginator::new(
+    crate::http::keyed(Paginator::new(
         transport.clone(),
         request,
         PageStyle::PageNumber {
             page_size: PAGE_SIZE,
         },
-    )
+    ))
 }

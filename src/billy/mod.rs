@@ -76,6 +76,7 @@ pub mod invoices;
 pub mod plans;
 pub mod subscriptions;
 pub mod transactions;
+mod walk;
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -434,19 +435,19 @@ const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
 
 // ---- shared helpers for the resource modules ----
 
-/// A lazy offset/limit list that ends on a short page.
-pub(crate) fn list<T: serde::de::DeserializeOwned + Send + 'static>(
+/// A lazy offset/limit list that ends on a short page, newest first.
+pub(crate) fn list<T: crate::http::Listed>(
     transport: &Transport,
     request: Request<()>,
 ) -> Paginator<T> {
-    Paginator::new(
+    crate::http::keyed(Paginator::new(
         transport.clone(),
         request,
         PageStyle::OffsetLimit {
             limit: DEFAULT_LIMIT,
             end: End::ShortPage,
         },
-    )
+    ))
 }
 
 /// The longest base58 part of a Billy GUID: Billy's `make_guid` base58-encodes

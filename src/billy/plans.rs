@@ -206,14 +206,14 @@ impl<'a> Plans<'a> {
     pub fn customers(&self, guid: &str) -> Result<PlanCustomers> {
         check(guid)?;
         Ok(PlanCustomers {
-            paginator: Paginator::new(
+            paginator: crate::http::keyed(Paginator::new(
                 self.transport.clone(),
                 Request::<()>::get("/v1/plans/{guid}/customers").param(guid),
                 PageStyle::OffsetLimit {
                     limit: super::DEFAULT_LIMIT,
                     end: End::EmptyPage,
                 },
-            ),
+            )),
         })
     }
 
@@ -229,10 +229,10 @@ impl<'a> Plans<'a> {
     /// `GET /v1/plans/{guid}/invoices`: invoices of the plan's subscriptions.
     pub fn invoices(&self, guid: &str) -> Result<Paginator<Invoice>> {
         check(guid)?;
-        Ok(super::list(
+        Ok(super::walk::latest_period_first(super::list(
             self.transport,
             Request::get("/v1/plans/{guid}/invoices").param(guid),
-        ))
+        )))
     }
 
     /// `GET /v1/plans/{guid}/transactions`.
@@ -277,8 +277,10 @@ impl PlanCustomers {
         self
     }
 
-    /// The pages as Billy sends them, repeats included (for resuming or
-    /// inspecting a walk; [`stream`](PlanCustomers::stream) removes them).
+    /// The underlying walk, for checkpoints and resuming: keyed by
+    /// `created_at` and GUID, it already drops a customer repeated on the
+    /// pages after it ([`Paginator::fetch`] shows the pages as Billy sends
+    /// them).
     pub fn paginator(&self) -> &Paginator<Customer> {
         &self.paginator
     }

@@ -227,10 +227,10 @@ impl<'a> Subscriptions<'a> {
     /// `GET /v1/subscriptions/{guid}/invoices`.
     pub fn invoices(&self, guid: &str) -> Result<Paginator<Invoice>> {
         check(guid)?;
-        Ok(super::list(
+        Ok(super::walk::latest_period_first(super::list(
             self.transport,
             Request::get("/v1/subscriptions/{guid}/invoices").param(guid),
-        ))
+        )))
     }
 
     /// `GET /v1/subscriptions/{guid}/transactions`.

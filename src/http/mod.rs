@@ -11,6 +11,7 @@ mod request;
 mod retry;
 #[cfg(feature = "redis")]
 mod shared_limit;
+mod walk_key;
 
 use std::fmt;
 use std::sync::Arc;
@@ -37,6 +38,8 @@ pub use reqwest::{Method, StatusCode};
 pub use retry::{parse_retry_after, RetryPolicy};
 #[cfg(feature = "redis")]
 pub use shared_limit::{SharedRateLimit, StoreFailure};
+pub(crate) use walk_key::{keyed, Listed};
+pub use walk_key::{ItemKey, ListOrder, WalkMark, MAX_TIED_IDS};
 
 use crate::error::{
     ApiError, ApiErrorBody, ApiFlavor, BeforeHandler, DecodeError, Error, LookupKey, Outcome,

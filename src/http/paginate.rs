@@ -13,7 +13,20 @@
 //! page that failed, and [`Pages::cursor`] tells where the walk stands so
 //! it can be resumed later with [`Paginator::start_at`]; a walk's
 //! [`checkpoint`](Items::checkpoint) serialises with serde and resumes in
-//! another process with [`Paginator::resume`], every item exactly once.
+//! another process with [`Paginator::resume`].
+//!
+//! Lists whose order the walk knows ([`Paginator::ordered`]: every list of
+//! the three APIs) are walked by key, not only by position: the walk drops
+//! what it already yielded, so records created at the head of a
+//! newest-first list while it runs repeat nothing, and a resumed walk
+//! yields every item that existed when the walk began exactly once, even
+//! when records were created, or up to a page deleted, between stop and
+//! resume. Two things offset paging cannot see: a record deleted while a
+//! walk runs can move an unread item onto a page already read, and with
+//! [`concurrency`](Paginator::concurrency) above 1 a record created while
+//! pages are fetched side by side can do the same. The walk reports how
+//! far it is ([`Items::yielded`]) and the list's size where the server
+//! says ([`Items::total`]).
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -24,6 +37,7 @@ use futures_core::Stream;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::walk_key::{self, ItemKey, Keying, ListOrder, WalkMark};
 use super::{Request, Transport};
 use crate::error::{Error, PaginationErrorKind, Result};
 
@@ -117,6 +131,18 @@ pub struct Paginator<T> {
     max_pages: u32,
     prefetch: usize,
     concurrency: usize,
+    /// How items are placed in the list, for exactly-once resumption.
+    keying: Option<Keying<T>>,
+    /// The last place yielded before a keyed resumption.
+    mark: Option<WalkMark>,
+    /// Items yielded by the walks this one resumes.
+    yielded: u64,
+    /// Whether the caller chose the page size.
+    size_set: bool,
+    /// Whether a checkpoint fixed the page size.
+    size_fixed: bool,
+    /// A page size asked for after a checkpoint fixed another one.
+    size_conflict: Option<u32>,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -132,6 +158,12 @@ impl<T> Clone for Paginator<T> {
             max_pages: self.max_pages,
             prefetch: self.prefetch,
             concurrency: self.concurrency,
+            keying: self.keying,
+            mark: self.mark.clone(),
+            yielded: self.yielded,
+            size_set: self.size_set,
+            size_fixed: self.size_fixed,
+            size_conflict: self.size_conflict,
             _item: PhantomData,
         }
     }
@@ -147,6 +179,8 @@ impl<T> std::fmt::Debug for Paginator<T> {
             .field("max_pages", &self.max_pages)
             .field("prefetch", &self.prefetch)
             .field("concurrency", &self.concurrency)
+            .field("order", &self.keying.map(|k| k.order))
+            .field("mark", &self.mark)
             .finish()
     }
 }
@@ -175,14 +209,48 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             max_pages: DEFAULT_MAX_PAGES,
             prefetch: DEFAULT_PREFETCH,
             concurrency: 1,
+            keying: None,
+            mark: None,
+            yielded: 0,
+            size_set: false,
+            size_fixed: false,
+            size_conflict: None,
             _item: PhantomData,
         }
     }
 
+    /// Tells the walk how the server orders the list, so that it yields
+    /// each item once on a live list: it drops items at or before the last
+    /// one yielded (a record created at the head of a newest-first list
+    /// moves the next page's first item onto it), and
+    /// [`resume`](Self::resume) restarts one page early and skips what was
+    /// already yielded, whatever was created, or up to a page deleted, in
+    /// between. The lists of the three APIs are all ordered this way.
+    ///
+    /// A page whose items are out of `order` turns the keying off for the
+    /// rest of the walk (it then goes by position alone), except in a walk
+    /// resumed by key, which stops with [`PaginationErrorKind::OutOfOrder`]
+    /// rather than guess.
+    pub fn ordered(mut self, order: ListOrder, key: fn(&T) -> ItemKey) -> Self {
+        self.keying = Some(Keying { order, key });
+        self
+    }
+
     /// Items per page to ask for. Ignored by lists whose page size the
-    /// server fixes (BillPro's 25); `0` is taken as `1`.
+    /// server fixes (BillPro's 25); `0` is taken as `1`. After
+    /// [`resume`](Self::resume) the checkpoint's page size stays: asking
+    /// for another one makes the walk fail with [`Error::InvalidInput`]
+    /// before it sends anything, because the saved position counts in
+    /// pages of the saved size.
     pub fn per_page(mut self, n: u32) -> Self {
         let n = n.max(1);
+        if self.size_fixed {
+            if page_size(self.style).is_some_and(|fixed| fixed != Some(n)) {
+                self.size_conflict = Some(n);
+            }
+            return self;
+        }
+        self.size_set = true;
         match &mut self.style {
             PageStyle::Laravel { per_page } => *per_page = Some(n),
             PageStyle::OffsetLimit { limit, .. } => *limit = n,
@@ -227,17 +295,35 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     /// order; every request still goes through the rate limiter, and the
     /// page cap still holds. With `k > 1` the walk holds at most
     /// `max(k, prefetch) + 1` pages. Default 1; `0` is taken as 1.
+    ///
+    /// Pages fetched side by side are read at slightly different times: on
+    /// a list that changes during the walk an item can move from a page not
+    /// yet read onto one read already, and be missed. Keep `k` at 1 for a
+    /// list that is written to while it is walked; a resumption after a
+    /// stop is exactly-once whatever `k`.
     pub fn concurrency(mut self, k: usize) -> Self {
         self.concurrency = k.max(1);
         self
     }
 
     /// Resumes a walk saved with [`Items::checkpoint`] or
-    /// [`Pages::checkpoint`]: the walk starts at the first page not fully
-    /// read and skips the items of it already read, with the saved page
-    /// size. Fails with [`Error::InvalidInput`] when the checkpoint was
-    /// taken from another list (another path, other filters, another page
-    /// style). A checkpoint of a finished walk yields nothing.
+    /// [`Pages::checkpoint`], with the saved page size (a different
+    /// [`per_page`](Self::per_page), before or after, is refused).
+    ///
+    /// On a list [`ordered`](Self::ordered) by key (every list of the three
+    /// APIs), the walk restarts one page before the saved position and
+    /// skips every item at or before the last one yielded, page after page:
+    /// each item that existed when the walk began comes exactly once, even
+    /// when records were created, or up to one page deleted, in between.
+    /// Otherwise (another list, or a checkpoint saved by billkit 0.1 without
+    /// a [`mark`](WalkCheckpoint::mark)) the walk starts at the first page
+    /// not fully read and skips the items of it already read, which holds
+    /// only while nothing before that position changes.
+    ///
+    /// Fails with [`Error::InvalidInput`] when the checkpoint was taken
+    /// from another list (another path, other filters, another page style)
+    /// or with another page size. A checkpoint of a finished walk yields
+    /// nothing.
     pub fn resume(mut self, checkpoint: &WalkCheckpoint) -> Result<Self> {
         let path = self
             .request
@@ -274,18 +360,39 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
                 "it was taken from a list paged another way",
             ));
         }
-        self.style = checkpoint.style;
-        match checkpoint.cursor {
-            Some(cursor) => {
-                self.start = cursor;
-                self.skip = checkpoint.skip;
+        if let (true, Some(Some(mine)), Some(saved)) = (
+            self.size_set,
+            page_size(self.style),
+            page_size(checkpoint.style),
+        ) {
+            if saved != Some(mine) {
+                return Err(page_size_refused(saved, mine));
             }
+        }
+        self.style = checkpoint.style;
+        self.size_fixed = true;
+        self.yielded = checkpoint.yielded;
+        self.mark = None;
+        match checkpoint.cursor {
+            Some(cursor) => match (&checkpoint.mark, self.keying) {
+                (Some(mark), Some(_)) => {
+                    // Deletions move the next item back by up to a page;
+                    // what was already yielded is skipped by key.
+                    self.start = page_before(cursor, self.style);
+                    self.skip = 0;
+                    self.mark = Some(mark.clone());
+                }
+                _ => {
+                    self.start = cursor;
+                    self.skip = checkpoint.skip;
+                }
+            },
             None => {
                 // The walk had ended: nothing is left.
-                self.ended = true;
                 self.skip = 0;
             }
         }
+        self.ended = checkpoint.cursor.is_none();
         Ok(self)
     }
 
@@ -313,6 +420,9 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
 
     /// Fetches the page at `cursor` alone.
     pub async fn fetch(&self, cursor: Cursor) -> Result<Page<T>> {
+        if let Some(err) = self.refusal() {
+            return Err(err);
+        }
         fetch_page(&self.transport, &self.request, self.style, cursor)
             .await
             .map(|(page, _)| page)
@@ -331,8 +441,23 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             background: None,
             skip: self.skip,
             skipped: 0,
+            keying: self.keying,
+            resumed_by_key: self.mark.is_some(),
+            mark: self.mark.clone(),
+            mark_before: None,
+            page_keys: Vec::new(),
+            yielded: self.yielded,
+            total: None,
+            refused: self.refusal(),
             paginator: self,
         }
+    }
+
+    /// The error a walk answers before sending anything, if the caller
+    /// asked for something it cannot do.
+    fn refusal(&self) -> Option<Error> {
+        let asked = self.size_conflict?;
+        Some(page_size_refused(page_size(self.style)?, asked))
     }
 
     /// The items, lazily, with the page being read and the pages fetched
@@ -343,6 +468,10 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             buffer: Vec::new().into_iter(),
             current: None,
             taken: 0,
+            keys: Vec::new(),
+            mark_before: None,
+            in_page: 0,
+            yielded_before: 0,
         }
     }
 
@@ -479,17 +608,29 @@ struct ItemsBytes {
     body: bytes::Bytes,
     /// Where the items value starts; `None`: the whole body is compared.
     start: Option<usize>,
+    /// Whether this page repeated the one before it.
+    repeat: bool,
 }
 
 impl ItemsBytes {
     fn of(body: bytes::Bytes, style: PageStyle) -> Self {
         let key: &[u8] = match style {
-            PageStyle::PageNumber { .. } => return ItemsBytes { body, start: None },
+            PageStyle::PageNumber { .. } => {
+                return ItemsBytes {
+                    body,
+                    start: None,
+                    repeat: false,
+                }
+            }
             PageStyle::Laravel { .. } => b"data",
             PageStyle::OffsetLimit { .. } => b"items",
         };
         let start = json::find_top_level_value(&body, key);
-        ItemsBytes { body, start }
+        ItemsBytes {
+            body,
+            start,
+            repeat: false,
+        }
     }
 
     /// Whether both pages hold exactly the same items bytes. Costs the
@@ -670,6 +811,8 @@ struct Walk {
     /// How many fetches may run at once.
     concurrency: usize,
     last_items: Option<ItemsBytes>,
+    /// Whether the walk drops items already yielded.
+    keyed: bool,
 }
 
 /// Fetches pages in order into `tx`, never holding more fetched or
@@ -691,6 +834,7 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
         budget,
         concurrency,
         mut last_items,
+        keyed,
     } = walk;
     let fetch = |cursor: Cursor| {
         let transport = transport.clone();
@@ -747,14 +891,20 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
         let Some((cursor, result)) = in_flight.next().await else {
             continue;
         };
-        let (page, seen) = match result {
+        let (page, mut seen) = match result {
             Ok(v) => v,
             Err(e) => {
                 let _ = tx.send(Msg::Failed(cursor, e, last_items)).await;
                 return;
             }
         };
-        if last_items.as_ref().is_some_and(|l| l.same_items(&seen)) && !page.items.is_empty() {
+        if repeat_stops(
+            last_items.as_ref(),
+            &mut seen,
+            style,
+            page.items.len(),
+            keyed,
+        ) {
             let _ = tx.send(Msg::Repeated(cursor)).await;
             return;
         }
@@ -800,6 +950,24 @@ pub struct Pages<T> {
     skip: u64,
     /// How many items were dropped from the start of the last page yielded.
     skipped: u64,
+    /// How items are placed in the list; `None` once a page was out of
+    /// order.
+    keying: Option<Keying<T>>,
+    /// Whether the walk restarted early from a checkpoint's mark (and so
+    /// cannot fall back to going by position).
+    resumed_by_key: bool,
+    /// The last place yielded.
+    mark: Option<WalkMark>,
+    /// The mark before the last page yielded, and the keys of that page's
+    /// items, for [`Items::checkpoint`] inside a page.
+    mark_before: Option<WalkMark>,
+    page_keys: Vec<ItemKey>,
+    /// Items yielded since the walk began, resumed walks included.
+    yielded: u64,
+    /// The list's size, as the server last said.
+    total: Option<u64>,
+    /// A caller mistake, reported before anything is sent.
+    refused: Option<Error>,
 }
 
 struct Background<T> {
@@ -837,11 +1005,32 @@ impl<T> Pages<T> {
         self.fetched
     }
 
+    /// How many items the pages yielded so far hold, counted from the
+    /// start of the walk (a resumed walk goes on from its checkpoint's
+    /// count), for a progress bar next to [`total`](Self::total).
+    pub fn items_yielded(&self) -> u64 {
+        self.yielded
+    }
+
+    /// The number of items in the list as the server last said (Billmora's
+    /// `meta.total`); `None` for lists that do not say (BillPro, Billy) or
+    /// before the first page. Records created or deleted during the walk
+    /// change it.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
     /// Where the walk stands, to be saved and resumed later, maybe in
     /// another process, with [`Paginator::resume`]: the first page not
-    /// yet yielded.
+    /// yet yielded, and on a keyed list the last item yielded.
     pub fn checkpoint(&self) -> WalkCheckpoint {
-        WalkCheckpoint::of(&self.paginator, self.next, self.skip)
+        WalkCheckpoint::of(
+            &self.paginator,
+            self.next,
+            self.skip,
+            self.keying.and(self.mark.clone()),
+            self.yielded,
+        )
     }
 }
 
@@ -850,6 +1039,10 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        if let Some(err) = this.refused.take() {
+            this.next = None;
+            return Poll::Ready(Some(Err(err)));
+        }
         loop {
             if let Some(bg) = this.background.as_mut() {
                 let msg = match bg.rx.poll_recv(cx) {
@@ -863,7 +1056,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
                         if page.next.is_none() {
                             this.background = None;
                         }
-                        return Poll::Ready(Some(Ok(this.skip_read(page))));
+                        return Poll::Ready(Some(this.admit(page)));
                     }
                     Some(Msg::Failed(at, e, last_items)) => {
                         // `next` still names the page that failed.
@@ -907,23 +1100,24 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
             if let Some(fut) = this.in_flight.as_mut() {
                 let result = std::task::ready!(fut.as_mut().poll(cx));
                 this.in_flight = None;
-                let (page, seen) = match result {
+                let (page, mut seen) = match result {
                     Ok(v) => v,
                     Err(e) => return Poll::Ready(Some(Err(e))),
                 };
-                if this
-                    .last_items
-                    .as_ref()
-                    .is_some_and(|l| l.same_items(&seen))
-                    && !page.items.is_empty()
-                {
+                if repeat_stops(
+                    this.last_items.as_ref(),
+                    &mut seen,
+                    this.paginator.style,
+                    page.items.len(),
+                    this.keying.is_some(),
+                ) {
                     let err = this.stop(page.cursor, PaginationErrorKind::RepeatedPage);
                     return Poll::Ready(Some(Err(err)));
                 }
                 this.last_items = Some(seen);
                 this.fetched += 1;
                 this.next = page.next;
-                return Poll::Ready(Some(Ok(this.skip_read(page))));
+                return Poll::Ready(Some(this.admit(page)));
             }
             let Some(cursor) = this.next else {
                 return Poll::Ready(None);
@@ -951,6 +1145,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
                     budget: p.max_pages - this.fetched,
                     concurrency: p.concurrency.max(1),
                     last_items: this.last_items.clone(),
+                    keyed: this.keying.is_some(),
                 };
                 let (tx, rx) = tokio::sync::mpsc::channel(window);
                 // The fetches stay inside the caller's span.
@@ -971,15 +1166,52 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
 }
 
 impl<T> Pages<T> {
-    /// Drops the items read before a resumption from the first page.
-    fn skip_read(&mut self, mut page: Page<T>) -> Page<T> {
+    /// Drops what was already yielded from a page about to be yielded: the
+    /// items read before a positional resumption, and on a keyed list every
+    /// item at or before the last one yielded.
+    fn admit(&mut self, mut page: Page<T>) -> Result<Page<T>> {
         let n = self.skip.min(page.items.len() as u64);
         self.skipped = n;
         self.skip = 0;
         if n > 0 {
             page.items.drain(..n as usize);
         }
-        page
+        if page.total.is_some() {
+            self.total = page.total;
+        }
+        self.mark_before = self.mark.clone();
+        self.page_keys.clear();
+        if let Some(keying) = self.keying {
+            let keys: Vec<ItemKey> = page.items.iter().map(keying.key).collect();
+            if keys
+                .windows(2)
+                .all(|w| walk_key::in_order(keying.order, &w[0], &w[1]))
+            {
+                let mut keys = keys.into_iter();
+                page.items.retain(|_| {
+                    let Some(key) = keys.next() else { return true };
+                    let unread = walk_key::is_unread(keying.order, self.mark.as_ref(), &key);
+                    if unread {
+                        walk_key::advance(&mut self.mark, &key);
+                        self.page_keys.push(key);
+                    }
+                    unread
+                });
+            } else if self.resumed_by_key {
+                // Skipping by key on a list out of order could lose items.
+                return Err(self.stop(page.cursor, PaginationErrorKind::OutOfOrder));
+            } else {
+                // Not the order declared: go by position, as unkeyed walks
+                // do. (No tracing event here: a callsite first hit while
+                // another thread holds a scoped subscriber can leave that
+                // subscriber's spans unrecorded, see tests/core/tracing_spans.)
+                self.keying = None;
+                self.mark = None;
+                self.mark_before = None;
+            }
+        }
+        self.yielded += page.items.len() as u64;
+        Ok(page)
     }
 
     fn stop(&mut self, at: Cursor, kind: PaginationErrorKind) -> Error {
@@ -1011,6 +1243,13 @@ pub struct Items<T> {
     current: Option<Cursor>,
     /// How many items of `current` have been yielded (or skipped).
     taken: u64,
+    /// The keys of the buffered page's items, the mark before them and how
+    /// many of them were yielded, for a checkpoint inside the page.
+    keys: Vec<ItemKey>,
+    mark_before: Option<WalkMark>,
+    in_page: usize,
+    /// Items yielded before the buffered page, resumed walks included.
+    yielded_before: u64,
 }
 
 impl<T> Unpin for Items<T> {}
@@ -1033,15 +1272,44 @@ impl<T> Items<T> {
 
     /// Where the walk stands, to be saved and resumed later, maybe in
     /// another process, with [`Paginator::resume`]: the first page whose
-    /// items were not all yielded, and how many of its items were. Items
-    /// of pages fetched ahead are neither lost nor repeated.
+    /// items were not all yielded, how many of its items were, and on a
+    /// keyed list the last item yielded. Items of pages fetched ahead are
+    /// neither lost nor repeated.
     pub fn checkpoint(&self) -> WalkCheckpoint {
         match self.current {
             Some(cursor) if self.buffer.len() > 0 => {
-                WalkCheckpoint::of(&self.pages.paginator, Some(cursor), self.taken)
+                let mark = self.pages.keying.and_then(|_| {
+                    let mut mark = self.mark_before.clone();
+                    for key in &self.keys[..self.in_page.min(self.keys.len())] {
+                        walk_key::advance(&mut mark, key);
+                    }
+                    mark
+                });
+                WalkCheckpoint::of(
+                    &self.pages.paginator,
+                    Some(cursor),
+                    self.taken,
+                    mark,
+                    self.yielded(),
+                )
             }
             _ => self.pages.checkpoint(),
         }
+    }
+
+    /// How many items have been yielded, counted from the start of the
+    /// walk (a resumed walk goes on from its checkpoint's count), for a
+    /// progress bar next to [`total`](Self::total).
+    pub fn yielded(&self) -> u64 {
+        self.yielded_before + self.in_page as u64
+    }
+
+    /// The number of items in the list as the server last said (Billmora's
+    /// `meta.total`); `None` for lists that do not say (BillPro, Billy) or
+    /// before the first page. Records created or deleted during the walk
+    /// change it.
+    pub fn total(&self) -> Option<u64> {
+        self.pages.total()
     }
 }
 
@@ -1053,12 +1321,17 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Items<T> {
         loop {
             if let Some(item) = this.buffer.next() {
                 this.taken += 1;
+                this.in_page += 1;
                 return Poll::Ready(Some(Ok(item)));
             }
             match std::task::ready!(Pin::new(&mut this.pages).poll_next(cx)) {
                 Some(Ok(page)) => {
                     this.current = Some(page.cursor);
                     this.taken = this.pages.skipped;
+                    this.yielded_before = this.pages.yielded - page.items.len() as u64;
+                    this.in_page = 0;
+                    this.keys = std::mem::take(&mut this.pages.page_keys);
+                    this.mark_before = this.pages.mark_before.take();
                     this.buffer = page.items.into_iter();
                 }
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
@@ -1074,8 +1347,12 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Items<T> {
 /// Serialises with serde; taken with [`Items::checkpoint`] or
 /// [`Pages::checkpoint`], resumed with [`Paginator::resume`].
 ///
-/// Resuming yields every remaining item exactly once as long as the list's
-/// order is stable and nothing is inserted or removed before the saved
+/// On a keyed list (see [`Paginator::ordered`]; every list of the three
+/// APIs) it also holds the last item yielded ([`mark`](Self::mark)), and
+/// resuming yields every item that existed when the walk began exactly
+/// once, even after records were created, or up to a page deleted, in
+/// between. Its size is bounded: at most [`MAX_TIED_IDS`](super::MAX_TIED_IDS)
+/// ids. Checkpoints saved before the mark existed still load and resume by
 /// position.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1090,10 +1367,23 @@ pub struct WalkCheckpoint {
     pub cursor: Option<Cursor>,
     /// How many items of that page were already read.
     pub skip: u64,
+    /// On a keyed list, the last item yielded; `None` before the first one
+    /// and in checkpoints of billkit 0.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<WalkMark>,
+    /// How many items were yielded since the walk began.
+    #[serde(default)]
+    pub yielded: u64,
 }
 
 impl WalkCheckpoint {
-    fn of<T>(paginator: &Paginator<T>, cursor: Option<Cursor>, skip: u64) -> Self {
+    fn of<T>(
+        paginator: &Paginator<T>,
+        cursor: Option<Cursor>,
+        skip: u64,
+        mark: Option<WalkMark>,
+        yielded: u64,
+    ) -> Self {
         WalkCheckpoint {
             path: paginator
                 .request
@@ -1103,6 +1393,8 @@ impl WalkCheckpoint {
             style: paginator.style,
             cursor,
             skip,
+            mark,
+            yielded,
         }
     }
 }
@@ -1119,3 +1411,65 @@ fn list_query(request: &Request<()>) -> Vec<(String, String)> {
 
 /// The query parameters the walk sets itself.
 const PAGING_KEYS: [&str; 4] = ["page", "per_page", "offset", "limit"];
+
+/// The page size the walk asks for (`None`: the server's default), on
+/// lists where the caller chooses it (not BillPro's fixed pages).
+fn page_size(style: PageStyle) -> Option<Option<u32>> {
+    match style {
+        PageStyle::Laravel { per_page } => Some(per_page),
+        PageStyle::OffsetLimit { limit, .. } => Some(Some(limit)),
+        PageStyle::PageNumber { .. } => None,
+    }
+}
+
+/// The page before `cursor` (the first page has none before it).
+fn page_before(cursor: Cursor, style: PageStyle) -> Cursor {
+    match (cursor, style) {
+        (Cursor::Offset(o), PageStyle::OffsetLimit { limit, .. }) => {
+            Cursor::Offset(o.saturating_sub(u64::from(limit)))
+        }
+        (Cursor::Offset(o), _) => Cursor::Offset(o),
+        (Cursor::Page(n), _) => Cursor::Page(n.saturating_sub(1).max(1)),
+    }
+}
+
+fn page_size_refused(saved: Option<u32>, asked: u32) -> Error {
+    let saved = saved.map_or_else(
+        || "the server's default number of items per page".to_owned(),
+        |n| format!("{n} items per page"),
+    );
+    Error::invalid_input(
+        "per_page",
+        format!(
+            "the walk resumes a checkpoint taken with {saved}; {asked} per page \
+             would misplace the saved position (leave per_page unset)"
+        ),
+    )
+}
+
+/// Whether the page `seen` (of `items` items) repeating the one before it
+/// proves a server that ignores the page parameter, and so stops the walk.
+/// A keyed walk lets one repeat pass: exactly a page of records created at
+/// the head of a live list between two fetches repeats a page too, and the
+/// keys drop its items; a second repeat in a row stops it.
+fn repeat_stops(
+    last: Option<&ItemsBytes>,
+    seen: &mut ItemsBytes,
+    style: PageStyle,
+    items: usize,
+    keyed: bool,
+) -> bool {
+    let same = items > 0 && !may_repeat(style, items) && last.is_some_and(|l| l.same_items(seen));
+    seen.repeat = same;
+    same && (!keyed || last.is_some_and(|l| l.repeat))
+}
+
+/// Whether a page equal to the one before may still be a correct answer:
+/// a list that ends only on an empty page (Billy's plan customers) pages
+/// over rows and collapses a page's repeated rows into one item, so a
+/// customer with many rows fills several short pages alike. A server that
+/// ignores the offset sends full pages, and a short page ends every other
+/// list anyway.
+fn may_repeat(style: PageStyle, items: usize) -> bool {
+    matches!(style, PageStyle::OffsetLimit { limit, end: End::EmptyPage } if items < limit as usize)
+}

@@ -49,7 +49,12 @@ async fn a_full_last_page_costs_one_empty_request() {
             .and(query_param("limit", "2"))
             .respond_with(
                 ResponseTemplate::new(200).set_body_json(json!({
-                    "items": (0..n).map(|_| serde_json::from_str::<Value>(&fixture("transaction_get.json")).unwrap()).collect::<Vec<_>>(),
+                    // Two transactions (one record twice would be yielded once).
+                    "items": (0..n).map(|i| {
+                        let mut tx = serde_json::from_str::<Value>(&fixture("transaction_get.json")).unwrap();
+                        tx["guid"] = json!(format!("TX{i}"));
+                        tx
+                    }).collect::<Vec<_>>(),
                     "limit": 2, "offset": offset
                 })),
             )

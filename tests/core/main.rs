@@ -5,6 +5,7 @@ mod auth_and_headers;
 mod checked_create;
 mod errors;
 mod hostile;
+mod live_resume;
 mod paginate;
 mod rate_limit;
 mod rate_limit_adopt;

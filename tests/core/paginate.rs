@@ -138,6 +138,32 @@ fn envelope(offset: u64, limit: u64, data: &str) -> String {
     format!(r#"{{"items":{data},"limit":{limit},"offset":{offset}}}"#)
 }
 
+/// Serves each `(offset, items)` page of an offset list, `times` times.
+async fn offset_pages(server: &MockServer, limit: u64, pages: &[(u64, String)], times: u64) {
+    for (offset, data) in pages {
+        Mock::given(method("GET"))
+            .and(query_param("offset", offset.to_string()))
+            .respond_with(ok_json(&envelope(*offset, limit, data)))
+            .expect(times)
+            .mount(server)
+            .await;
+    }
+}
+
+/// A list that ends only on an empty page (Billy's plan customers), two
+/// rows a page.
+fn plan_customers(server: &MockServer) -> Paginator<Value> {
+    let t = transport(server, &ManualClock::new(), RetryPolicy::none());
+    Paginator::new(
+        t,
+        Request::<()>::get("/v1/plans/PL1/customers"),
+        PageStyle::OffsetLimit {
+            limit: 2,
+            end: End::EmptyPage,
+        },
+    )
+}
+
 #[tokio::test]
 async fn offset_walk_ends_on_a_short_page() {
     let server = MockServer::start().await;
@@ -175,24 +201,12 @@ async fn offset_walk_ends_on_a_short_page() {
 #[tokio::test]
 async fn offset_walk_configured_for_empty_page_goes_past_short_pages() {
     let server = MockServer::start().await;
-    for (offset, n) in [(0u64, 1usize), (2, 2), (4, 0)] {
-        Mock::given(method("GET"))
-            .and(query_param("offset", offset.to_string()))
-            .respond_with(ok_json(&envelope(offset, 2, &items(offset as usize, n))))
-            .expect(1)
-            .mount(&server)
-            .await;
-    }
-    let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
-        t,
-        Request::<()>::get("/v1/plans/PL1/customers"),
-        PageStyle::OffsetLimit {
-            limit: 2,
-            end: End::EmptyPage,
-        },
-    );
-    let all = list.collect_all().await.unwrap();
+    let pages: Vec<(u64, String)> = [(0u64, 1usize), (2, 2), (4, 0)]
+        .iter()
+        .map(|&(offset, n)| (offset, items(offset as usize, n)))
+        .collect();
+    offset_pages(&server, 2, &pages, 1).await;
+    let all = plan_customers(&server).collect_all().await.unwrap();
     assert_eq!(ids(&all), vec![0, 2, 3]);
     assert_eq!(queries(&server).await.len(), 3);
 }
@@ -470,4 +484,49 @@ async fn a_repeated_page_is_seen_when_pages_are_fetched_concurrently() {
         other => panic!("{other:?}"),
     }
     assert!(stream.next().await.is_none());
+}
+
+/// A list that ends only on an empty page, served as real Billy serves a
+/// plan's customers: rows collapsed within each page, so short pages repeat
+/// ([7, 3], [3], [3], [3], []). The walk goes through every page without
+/// calling them repeats (the de-duplication is the caller's, or the keys').
+#[tokio::test]
+async fn collapsed_short_pages_alike_are_not_a_repeated_page() {
+    let server = MockServer::start().await;
+    let pages: Vec<(u64, String)> = [
+        (0, r#"[{"id":7},{"id":3}]"#),
+        (2, r#"[{"id":3}]"#),
+        (4, r#"[{"id":3}]"#),
+        (6, r#"[{"id":3}]"#),
+        (8, "[]"),
+    ]
+    .iter()
+    .map(|&(offset, data)| (offset, data.to_owned()))
+    .collect();
+    // Each page once per walk: with and without prefetching.
+    offset_pages(&server, 2, &pages, 2).await;
+    let list = plan_customers(&server);
+    for prefetch in [0, 2] {
+        let all = list.clone().prefetch(prefetch).collect_all().await.unwrap();
+        assert_eq!(ids(&all), vec![7, 3, 3, 3, 3], "prefetch {prefetch}");
+    }
+}
+
+/// The same list from a server that ignores the offset: its pages are full,
+/// so the repeat is proof and the walk stops after two requests.
+#[tokio::test]
+async fn a_full_page_repeated_on_a_list_ending_on_an_empty_page_is_stopped() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json(&envelope(0, 2, r#"[{"id":7},{"id":3}]"#)))
+        .mount(&server)
+        .await;
+    match plan_customers(&server).collect_all().await.unwrap_err() {
+        Error::Pagination { kind, position, .. } => {
+            assert_eq!(kind, PaginationErrorKind::RepeatedPage);
+            assert_eq!(position, "offset 2");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(queries(&server).await.len(), 2);
 }

@@ -46,8 +46,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use billkit::http::{
-    Cursor, End, ManualClock, PageStyle, Paginator, Request, Sleeper, TokioSleeper, Transport,
-    Uniqueness,
+    Cursor, End, ItemKey, ListOrder, ManualClock, PageStyle, Paginator, Request, Sleeper,
+    TokioSleeper, Transport, Uniqueness,
 };
 use billkit::sandbox::{FakeApi, FakeServer, Sandbox, SandboxRequest, SandboxResponse};
 use billkit::{billmora, billpro, billy, Error, LookupKey};
@@ -438,6 +438,18 @@ fn http_futures(transport: &Transport, clock: &ManualClock) {
         },
     )
     .start_at(Cursor::Offset(40)));
+    // A keyed walk, resumed from a checkpoint: its futures and streams
+    // carry the key function and the mark.
+    let keyed = Paginator::<Value>::new(
+        transport.clone(),
+        Request::<()>::get("/things"),
+        PageStyle::Laravel { per_page: Some(5) },
+    )
+    .ordered(ListOrder::Descending, |v| {
+        ItemKey::new(v["at"].to_string(), v["id"].to_string())
+    });
+    let checkpoint = keyed.clone().stream().checkpoint();
+    paginator!(keyed.resume(&checkpoint).unwrap().concurrency(3));
 
     // clock.rs: `SleepFuture` from both `Sleeper`s.
     spawnable(TokioSleeper.sleep(Duration::from_millis(1)));
