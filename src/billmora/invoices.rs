@@ -358,7 +358,7 @@ impl Invoices<'_> {
     /// Marks an invoice paid (`PUT {"status": "paid"}`).
     ///
     /// Only the status column changes in the answer (`paid_at` stays, no
-    /// transaction is recorded, so `amount_due` stays the total). The
+    /// transaction is recorded, so `amount_due` does not change). The
     /// server's `Invoice\Paid` listeners then run on its queue: the
     /// invoice's order gets its pending auto-provisioned services activated
     /// and its pending domains registered (which may complete the order),

@@ -114,7 +114,8 @@ pub struct Order {
 }
 
 /// One line of an order. `unit_price` and `amount` come raw from the
-/// database (a string on MySQL, a number on SQLite); both read exactly.
+/// database (a string on MySQL, a number on SQLite); both are read as
+/// two-place amounts ([`parse_two_places`](crate::money::parse_two_places)).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct OrderItem {
