@@ -2,9 +2,24 @@
 //!
 //! Amounts are never `f64`. BillPro and Billmora send decimal amounts as
 //! strings (`"44.99"`) or as JSON numbers (`44.99`, `20`); both are read from
-//! their own digits into a [`Decimal`], so `19.990` keeps its scale and
-//! `1234567.8912345678` stays exact. Billy counts integer US cents:
+//! their own digits into a [`Decimal`]. Billy counts integer US cents:
 //! [`Cents`].
+//!
+//! Two rules, one per kind of server:
+//!
+//! - **Exact** (BillPro): the value is exactly the digits sent, so `19.990`
+//!   keeps its scale and `1234567.8912345678` stays exact; anything a
+//!   [`Decimal`] cannot hold exactly is an error, never rounded.
+//! - **Two places** (Billmora): every amount lives in a `decimal(15,2)`
+//!   column, but some reach the wire through PHP floats: `amount_due` is
+//!   `max(0, total - sum(payments))` computed in doubles, so a partly paid
+//!   invoice arrives as `0.19999999999999998` (meaning `0.20`). Read
+//!   exactly, that is wrong money. [`parse_two_places`] rounds such a value
+//!   to the column's two places (half away from zero) when it lies within a
+//!   float's rounding error of them ([`FLOAT_ERROR`], one millionth), and
+//!   refuses anything further off (`0.123`, `0.105`) with an error, so a
+//!   value that is not a two-place amount never becomes one silently. The
+//!   result always has two places (`10` and `10.0` read as `10.00`).
 //!
 //! The serde adapters here are used by the API models through
 //! `#[serde(with = "...")]`:
@@ -13,6 +28,13 @@
 //!   string (`"44.99"`).
 //! - [`decimal_opt`]: the same, where `null` or a missing field is `None`.
 //! - [`decimal_number`]: written as a JSON number with the exact digits.
+//! - [`two_places`], [`two_places_opt`], [`two_places_number`]: Billmora's
+//!   column amounts, read with [`parse_two_places`] and written with two
+//!   places.
+//! - [`at_least_two_places_opt`]: Billmora amounts that no two-place column
+//!   bounds (a price's per-currency rates, which the admin may type with
+//!   any number of places): float noise is rounded off as above, any other
+//!   value is kept exactly, and at least two places are written.
 
 use std::fmt;
 
@@ -195,6 +217,15 @@ impl<'a> Digits<'a> {
 
 /// Reads a JSON string or number as the raw text it was sent as.
 fn raw_decimal<'de, D: Deserializer<'de>>(raw: &str) -> Result<Option<Decimal>, D::Error> {
+    raw_decimal_with::<D>(raw, parse_decimal)
+}
+
+/// Reads a JSON string's content or a number's text with `parse`; `null`
+/// is `None`.
+fn raw_decimal_with<'de, D: Deserializer<'de>>(
+    raw: &str,
+    parse: fn(&str) -> Result<Decimal, String>,
+) -> Result<Option<Decimal>, D::Error> {
     let text = raw.trim();
     match text.as_bytes().first() {
         Some(b'"') => {
@@ -205,9 +236,9 @@ fn raw_decimal<'de, D: Deserializer<'de>>(raw: &str) -> Result<Option<Decimal>, 
                     serde_json::from_str::<String>(text).map_err(de::Error::custom)?,
                 ),
             };
-            parse_decimal(&s).map(Some).map_err(de::Error::custom)
+            parse(&s).map(Some).map_err(de::Error::custom)
         }
-        Some(b'-' | b'0'..=b'9') => parse_decimal(text).map(Some).map_err(de::Error::custom),
+        Some(b'-' | b'0'..=b'9') => parse(text).map(Some).map_err(de::Error::custom),
         _ if text == "null" => Ok(None),
         _ => Err(de::Error::custom(format!(
             "expected an amount as a string or a number, found `{text}`"
@@ -362,6 +393,212 @@ pub mod decimal_number_opt {
     pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
         match v {
             Some(v) => super::decimal_number::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// The largest distance between a Billmora amount as sent and its
+/// two-place value that is still taken for a float's rounding error: one
+/// millionth (`0.000001`).
+///
+/// Why this much: PHP computes `amount_due` from two exact two-place
+/// amounts `a ≥ b` as `double(a) - double(b)` and prints the shortest text
+/// that reads back as the result. Each of the two conversions, the
+/// subtraction and the printing is off by at most half a unit in the last
+/// place of a double no larger than `a`, so the text is within `2 ulp(a)`
+/// of the true amount: below 0.000001 for every amount under 2³² (about
+/// 4.29 billion), and far below it for everyday ones (`0.19999999999999998`
+/// is 2e-17 from `0.20`). A value with three to six places that is not a
+/// two-place amount (`0.123`, `0.105`, `0.000001`) is at least one
+/// millionth from every two-place value, so it is refused. What this rule
+/// cannot tell apart: a value with seven or more places within a millionth
+/// of a two-place amount is read as that amount (no Billmora column can
+/// hold such a value anyway), and float noise on amounts of 2³² and more
+/// may exceed the bound, which is then refused, never guessed.
+pub const FLOAT_ERROR: Decimal = Decimal::from_parts(1, 0, 0, false, 6);
+
+/// Reads the text of a Billmora amount (a JSON number's digits or a
+/// string's content) as a two-place [`Decimal`].
+///
+/// The text is read exactly (as [`parse_decimal`] does), rounded to two
+/// places half away from zero, and accepted only when the rounding moved it
+/// by less than [`FLOAT_ERROR`]: float noise is removed, real extra places
+/// are an error. The result always has scale 2.
+///
+/// ```
+/// use billkit::money::parse_two_places;
+/// assert_eq!(parse_two_places("0.19999999999999998").unwrap().to_string(), "0.20");
+/// assert_eq!(parse_two_places("0.010000000000005116").unwrap().to_string(), "0.01");
+/// assert_eq!(parse_two_places("10").unwrap().to_string(), "10.00");
+/// assert!(parse_two_places("0.123").is_err());
+/// assert!(parse_two_places("0.105").is_err());
+/// ```
+pub fn parse_two_places(text: &str) -> Result<Decimal, String> {
+    let exact = parse_decimal(text)?;
+    match near_two_places(exact) {
+        Near::Two(d) => Ok(d),
+        Near::Off { rounded, off } => Err(format!(
+            "`{}` is not a two-place amount: it is {off} from {rounded}, more than a \
+             float's rounding error ({FLOAT_ERROR}); Billmora keeps cents",
+            crate::error::truncate(text.trim(), 64)
+        )),
+        Near::TooLarge => Err(too_large(exact)),
+    }
+}
+
+/// How an exact value relates to the two-place amounts.
+enum Near {
+    /// Within [`FLOAT_ERROR`] of this two-place value (scale 2).
+    Two(Decimal),
+    /// Further off: the nearest two-place value and the distance to it.
+    Off { rounded: Decimal, off: Decimal },
+    /// So large that two places do not fit in a `Decimal`.
+    TooLarge,
+}
+
+fn near_two_places(exact: Decimal) -> Near {
+    let rounded =
+        exact.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    // Both have the same integer part, give or take one: no overflow.
+    let off = (exact - rounded).abs();
+    if off >= FLOAT_ERROR {
+        return Near::Off { rounded, off };
+    }
+    match with_two_places(rounded) {
+        Some(d) => Near::Two(d),
+        None => Near::TooLarge,
+    }
+}
+
+/// The same value with exactly two places, when it has no more than two
+/// significant ones and two fit; `-0.00` is `0.00`.
+fn with_two_places(v: Decimal) -> Option<Decimal> {
+    let mut d = v;
+    if d.normalize().scale() > 2 {
+        return None;
+    }
+    d.rescale(2);
+    if d.scale() != 2 {
+        return None;
+    }
+    if d.is_zero() {
+        d.set_sign_positive(true);
+    }
+    Some(d)
+}
+
+fn too_large(v: Decimal) -> String {
+    format!("`{v}` is too large for an amount with two decimal places")
+}
+
+/// Reads a Billmora amount that no two-place column bounds: float noise
+/// (within [`FLOAT_ERROR`] of a two-place value) is rounded off as
+/// [`parse_two_places`] does; any other value is kept exactly, with at
+/// least two places (`12.5` → `12.50`, `12.555` stays `12.555`).
+pub fn parse_at_least_two_places(text: &str) -> Result<Decimal, String> {
+    let exact = parse_decimal(text)?;
+    match near_two_places(exact) {
+        Near::Two(d) => Ok(d),
+        Near::Off { .. } | Near::TooLarge => Ok(exact),
+    }
+}
+
+/// Reads a JSON string or number with `parse`; `null` is `None`.
+fn raw_with<'de, D: Deserializer<'de>>(
+    parse: fn(&str) -> Result<Decimal, String>,
+    d: D,
+) -> Result<Option<Decimal>, D::Error> {
+    let raw = RawText::deserialize(d)?;
+    raw_decimal_with::<D>(raw.get(), parse)
+}
+
+/// The value with exactly two places for writing; more places are an
+/// error, never rounded away.
+fn two_places_for_writing<E: serde::ser::Error>(v: &Decimal) -> Result<Decimal, E> {
+    with_two_places(*v).ok_or_else(|| {
+        E::custom(format!(
+            "`{v}` has more than two decimal places; Billmora keeps cents"
+        ))
+    })
+}
+
+/// Serde adapter for a required Billmora column amount: read with
+/// [`parse_two_places`] (string or number), written as a string with two
+/// places (`"10.00"`).
+pub mod two_places {
+    use super::*;
+
+    /// Deserializes a string or JSON number into a two-place decimal.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        raw_with::<D>(parse_two_places, d)?.ok_or_else(|| de::Error::custom("amount is null"))
+    }
+
+    /// Serializes as a string with two places; a value with more places
+    /// is an error.
+    pub fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&two_places_for_writing::<S::Error>(v)?)
+    }
+}
+
+/// Serde adapter for an optional Billmora column amount; `null` and
+/// absence are `None`.
+///
+/// Use with `#[serde(default, with = "crate::money::two_places_opt")]`.
+pub mod two_places_opt {
+    use super::*;
+
+    /// Deserializes `null`, a string or a JSON number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        raw_with::<D>(parse_two_places, d)
+    }
+
+    /// Serializes `Some` as a two-place string, `None` as `null`.
+    pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => super::two_places::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// Serde adapter for a Billmora amount sent as a JSON number (a request
+/// body's `unit_price`): written with two places (`20.00`), never through
+/// `f64`; a value with more places is an error.
+pub mod two_places_number {
+    use super::*;
+
+    /// Deserializes a string or JSON number with [`parse_two_places`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        super::two_places::deserialize(d)
+    }
+
+    /// Serializes as a JSON number token with two places.
+    pub fn serialize<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        super::decimal_number::serialize(&two_places_for_writing::<S::Error>(v)?, s)
+    }
+}
+
+/// Serde adapter for an optional Billmora amount that no two-place column
+/// bounds (see [`parse_at_least_two_places`]); written as a string with at
+/// least two places.
+pub mod at_least_two_places_opt {
+    use super::*;
+
+    /// Deserializes `null`, a string or a JSON number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        raw_with::<D>(parse_at_least_two_places, d)
+    }
+
+    /// Serializes `Some` as a string with at least two places (fewer only
+    /// for a value so large that a `Decimal` cannot hold two), `None` as
+    /// `null`.
+    pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => {
+                let padded = with_two_places(*v).unwrap_or(*v);
+                s.collect_str(&padded)
+            }
             None => s.serialize_none(),
         }
     }
@@ -707,6 +944,171 @@ mod tests {
         );
         let back: NumberAmount = serde_json::from_str(r#"{"v":19.990}"#).unwrap();
         assert_eq!(serde_json::to_string(&back).unwrap(), r#"{"v":19.990}"#);
+    }
+
+    fn two(text: &str) -> String {
+        parse_two_places(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .to_string()
+    }
+
+    /// The `amount_due` values a real Billmora server sent for partly paid
+    /// invoices (`shared/recordings/billmora-7799ffac`), and the plain ones
+    /// beside them, read as the cents they stand for.
+    #[test]
+    fn recorded_float_amounts_read_as_their_cents() {
+        for (sent, cents) in [
+            ("0.19999999999999998", "0.20"),
+            ("9.999999999999998", "10.00"),
+            ("0.010000000000005116", "0.01"),
+            ("1.0999999999999999", "1.10"),
+            ("9.9", "9.90"),
+            ("0", "0.00"),
+            ("0.3", "0.30"),
+            ("100", "100.00"),
+            ("10.0", "10.00"),
+            ("\t12.50 ", "12.50"),
+            ("-5.00", "-5.00"),
+            ("-0.0001e-3", "0.00"),
+            ("1.5e2", "150.00"),
+        ] {
+            assert_eq!(two(sent), cents, "{sent}");
+        }
+    }
+
+    /// PHP's `max(0, a - b)` in doubles, printed as the shortest text that
+    /// reads back (Rust's `Display` picks the same digits as PHP's
+    /// `serialize_precision = -1`), is read back as exactly `a - b`: every
+    /// pair of amounts up to 5.00, and random pairs up to 2³².
+    #[test]
+    fn every_float_difference_of_two_place_amounts_reads_back_exactly() {
+        let check = |a: i64, b: i64| {
+            let (da, db) = (Decimal::new(a, 2), Decimal::new(b, 2));
+            let fa: f64 = da.to_string().parse().unwrap();
+            let fb: f64 = db.to_string().parse().unwrap();
+            let diff = fa - fb;
+            let printed = if diff > 0.0 {
+                diff.to_string()
+            } else {
+                "0".to_owned()
+            };
+            let want = (da - db).max(Decimal::ZERO);
+            let got = parse_two_places(&printed)
+                .unwrap_or_else(|e| panic!("{da} - {db} printed as {printed}: {e}"));
+            assert_eq!(got, want, "{da} - {db} printed as {printed}");
+            assert_eq!(got.scale(), 2);
+            printed.len() > 6
+        };
+        let mut noisy = 0;
+        for a in 0..=500 {
+            for b in 0..=500 {
+                noisy += usize::from(check(a, b));
+            }
+        }
+        // Most of them carry float noise: the rule is what reads them.
+        assert!(noisy > 30_000, "{noisy}");
+        let mut rng = fastrand::Rng::with_seed(17);
+        let top = (1i64 << 32) * 100;
+        for _ in 0..50_000 {
+            let a = rng.i64(0..top);
+            let b = rng.i64(0..=a);
+            check(a, b);
+            // Cancellation: both large, the difference small.
+            let c = a.saturating_sub(rng.i64(0..1000)).max(0);
+            check(a, c);
+        }
+    }
+
+    #[test]
+    fn more_than_float_noise_past_two_places_is_refused() {
+        for bad in [
+            "0.123",
+            "0.105",
+            "0.125",
+            "-0.005",
+            "0.000001",
+            "0.009999",
+            "19.990001",
+            "1.0e-5",
+            "\"0.001\"",
+        ] {
+            let e = parse_two_places(bad.trim_matches('"')).unwrap_err();
+            assert!(e.contains("not a two-place amount"), "{bad}: {e}");
+        }
+        // Within a millionth: what the rule cannot tell from float noise.
+        assert_eq!(two("0.0000009"), "0.00");
+        assert_eq!(two("0.1199999"), "0.12");
+        // Too large for two places in a Decimal.
+        let e = parse_two_places("79228162514264337593543950335").unwrap_err();
+        assert!(e.contains("too large"), "{e}");
+        for bad in ["", "abc", "1.2.3", "1.0000000000000000000000000000001"] {
+            assert!(parse_two_places(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[derive(Deserialize, Serialize, Debug, PartialEq)]
+    struct Column {
+        #[serde(with = "two_places")]
+        a: Decimal,
+        #[serde(default, with = "two_places_opt")]
+        b: Option<Decimal>,
+        #[serde(with = "two_places_number")]
+        n: Decimal,
+        #[serde(default, with = "at_least_two_places_opt")]
+        r: Option<Decimal>,
+    }
+
+    #[test]
+    fn billmora_amounts_are_written_with_two_places() {
+        let read: Column = serde_json::from_str(
+            r#"{"a": 0.19999999999999998, "b": "10", "n": 1.0999999999999999, "r": 12.5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"a":"0.20","b":"10.00","n":1.10,"r":"12.50"}"#
+        );
+        let read: Column =
+            serde_json::from_str(r#"{"a": "-0.00", "b": null, "n": 20, "r": "12.555"}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"a":"0.00","b":null,"n":20.00,"r":"12.555"}"#
+        );
+        let read: Column =
+            serde_json::from_str(r#"{"a": 1, "n": 1, "r": 0.30000000000000004}"#).unwrap();
+        assert_eq!(read.r.unwrap().to_string(), "0.30");
+        // A value with more places is never rounded on the way out.
+        for (a, n) in [("0.125", "1"), ("1", "0.125")] {
+            let bad = Column {
+                a: Decimal::from_str(a).unwrap(),
+                b: None,
+                n: Decimal::from_str(n).unwrap(),
+                r: None,
+            };
+            let e = serde_json::to_string(&bad).unwrap_err();
+            assert!(e.to_string().contains("0.125"), "{e}");
+        }
+        // Trailing zeros are not places: 19.990 is written as 19.99.
+        let exact = Column {
+            a: Decimal::from_str("19.990").unwrap(),
+            b: Some(Decimal::from_str("7.5").unwrap()),
+            n: Decimal::from_str("3").unwrap(),
+            r: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&exact).unwrap(),
+            r#"{"a":"19.99","b":"7.50","n":3.00,"r":null}"#
+        );
+    }
+
+    /// The refusal names the field through the path the transport tracks.
+    #[test]
+    fn a_refused_billmora_amount_names_its_field() {
+        let text = r#"{"a": 1, "b": 0.123, "n": 1}"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let err = serde_path_to_error::deserialize::<_, Column>(&mut de).unwrap_err();
+        assert_eq!(err.path().to_string(), "b");
+        assert!(err.inner().to_string().contains("`0.123`"), "{err}");
     }
 
     #[test]

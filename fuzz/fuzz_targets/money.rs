@@ -1,7 +1,9 @@
-//! The money adapters (`decimal`, `decimal_opt`, `decimal_number`, `Cents`)
-//! on an arbitrary JSON scalar: never a panic, and a successful parse is the
-//! exact number sent (set `BILLKIT_FUZZ_TOLERATE_ROUNDING=1` to let through
-//! the known rounding of numbers a `Decimal` cannot hold).
+//! The money adapters (`decimal`, `decimal_opt`, `decimal_number`, `Cents`,
+//! and Billmora's `two_places`, `two_places_opt`, `two_places_number`,
+//! `at_least_two_places_opt`) on an arbitrary JSON scalar: never a panic; an
+//! exact adapter's parse is the exact number sent; a two-place one reads
+//! float noise as its cents, refuses anything further off, and writes two
+//! places.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

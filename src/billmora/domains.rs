@@ -19,8 +19,10 @@ pub struct DomainCheck {
     /// Whether the registry prices it as premium.
     #[serde(default)]
     pub premium: bool,
-    /// Registration price, when known.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    /// Registration price, when known: the registrar plugin's figure, not a
+    /// column, so read like a price's rates
+    /// ([`parse_at_least_two_places`](crate::money::parse_at_least_two_places)).
+    #[serde(default, with = "crate::money::at_least_two_places_opt")]
     pub price: Option<Decimal>,
     /// The server's explanation.
     #[serde(default)]

@@ -37,16 +37,16 @@ pub struct Invoice {
     /// Payment state.
     pub status: InvoiceStatus,
     /// Sum of the items before discount and tax.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub subtotal: Decimal,
     /// Discount.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub discount: Decimal,
     /// Tax (the API never sets it; 0 unless the server's own billing did).
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub tax: Decimal,
     /// What the user owes in all.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub total: Decimal,
     /// ISO currency code.
     pub currency: String,
@@ -60,9 +60,14 @@ pub struct Invoice {
     /// When it was paid.
     #[serde(default, deserialize_with = "super::de::date_time_opt")]
     pub paid_at: Option<DateTime<Utc>>,
-    /// What is still to pay (Billmora sends a JSON number; read exactly,
-    /// written as a string like every amount).
-    #[serde(with = "crate::money::decimal")]
+    /// What is still to pay: `max(0, total - payments)`, which Billmora
+    /// computes in PHP floats and sends as a JSON number, so a partly paid
+    /// invoice may arrive as `0.19999999999999998`. Read as the two-place
+    /// amount it stands for (`0.20`, see
+    /// [`parse_two_places`](crate::money::parse_two_places)) and written as
+    /// a string like every amount; a value further from cents than a
+    /// float's rounding error is a decode error at this field.
+    #[serde(with = "crate::money::two_places")]
     pub amount_due: Decimal,
     /// The user, when the endpoint includes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,10 +107,10 @@ pub struct InvoiceItem {
     #[serde(with = "crate::lenient::int")]
     pub quantity: u32,
     /// Price of one unit (negative for a discount).
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub unit_price: Decimal,
     /// `quantity × unit_price`.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub amount: Decimal,
 }
 
@@ -118,8 +123,8 @@ pub struct NewInvoiceItem {
     /// Quantity, 1 or more.
     pub quantity: u32,
     /// Price of one unit; negative for a discount line (sent as a JSON
-    /// number, its digits exact).
-    #[serde(with = "crate::money::decimal_number")]
+    /// number with two places, never through a float).
+    #[serde(with = "crate::money::two_places_number")]
     pub unit_price: Decimal,
 }
 
@@ -357,7 +362,7 @@ impl Invoices<'_> {
     /// Marks an invoice paid (`PUT {"status": "paid"}`).
     ///
     /// Only the status column changes in the answer (`paid_at` stays, no
-    /// transaction is recorded, so `amount_due` stays the total). The
+    /// transaction is recorded, so `amount_due` does not change). The
     /// server's `Invoice\Paid` listeners then run on its queue: the
     /// invoice's order gets its pending auto-provisioned services activated
     /// and its pending domains registered (which may complete the order),

@@ -19,8 +19,11 @@
 //!   request did not set is `null` in the answer even though the database
 //!   filled in its default. Those fields are `Option` (a user's `status`,
 //!   a package's `stock`, ...); read the record again for stored values.
-//! - Money is exact ([`Decimal`](crate::Decimal)), whether the server sends
-//!   `"10.00"` or `95.5`.
+//! - Money has two places ([`Decimal`](crate::Decimal) with scale 2),
+//!   whether the server sends `"10.00"`, `95.5` or a PHP float's
+//!   `0.19999999999999998` (an invoice's `amount_due`); float noise is
+//!   removed, a value further from cents is a decode error naming the field
+//!   ([`money::parse_two_places`](crate::money::parse_two_places)).
 //! - Day-only values are midnight in the server's timezone sent as UTC;
 //!   [`calendar_day`] and [`Invoice::due_day`] give the chosen day back.
 //! - Every status enum is open: values a newer server sends are kept in

@@ -66,20 +66,20 @@ pub struct Order {
     /// State.
     pub status: OrderStatus,
     /// Sum of the lines.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub subtotal: Decimal,
     /// Discount (coupons).
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub discount: Decimal,
     /// Setup fees.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub setup_fee: Decimal,
     /// Tax. `None` in a create answer: the order is not re-read and the
     /// API never sets it (the column defaults to 0).
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(default, with = "crate::money::two_places_opt")]
     pub tax: Option<Decimal>,
     /// Total.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub total: Decimal,
     /// ISO currency code.
     pub currency: String,
@@ -114,7 +114,8 @@ pub struct Order {
 }
 
 /// One line of an order. `unit_price` and `amount` come raw from the
-/// database (a string on MySQL, a number on SQLite); both read exactly.
+/// database (a string on MySQL, a number on SQLite); both are read as
+/// two-place amounts ([`parse_two_places`](crate::money::parse_two_places)).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct OrderItem {
@@ -136,13 +137,13 @@ pub struct OrderItem {
     #[serde(default, with = "crate::lenient::int_opt")]
     pub billing_interval: Option<u32>,
     /// Price of one unit.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub unit_price: Decimal,
     /// Setup fee.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub setup_fee: Decimal,
     /// Line total.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub amount: Decimal,
 }
 

@@ -162,11 +162,14 @@ pub struct Rate {
     /// ISO currency code.
     #[serde(default)]
     pub currency: Option<String>,
-    /// Price per cycle.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    /// Price per cycle. Rates live in a JSON column that the admin fills
+    /// with any `numeric` value, so no two-place column bounds them: float
+    /// noise is removed, any other value is kept exactly
+    /// ([`parse_at_least_two_places`](crate::money::parse_at_least_two_places)).
+    #[serde(default, with = "crate::money::at_least_two_places_opt")]
     pub price: Option<Decimal>,
     /// Setup fee.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(default, with = "crate::money::at_least_two_places_opt")]
     pub setup_fee: Option<Decimal>,
     /// Whether this currency is offered.
     #[serde(default, deserialize_with = "super::de::bool_opt")]

@@ -52,7 +52,7 @@ pub struct Registrant {
     #[serde(with = "crate::lenient::int")]
     pub years: u32,
     /// Price of the term.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub price: Decimal,
     /// ISO currency code.
     pub currency: String,

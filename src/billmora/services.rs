@@ -61,10 +61,10 @@ pub struct Service {
     #[serde(default, with = "crate::lenient::int_opt")]
     pub billing_interval: Option<u32>,
     /// Price per cycle.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub price: Decimal,
     /// One-time setup fee.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub setup_fee: Decimal,
     /// ISO currency code.
     pub currency: String,
@@ -126,10 +126,10 @@ pub struct ServiceScaling {
     #[serde(default)]
     pub new_package_id: Option<u64>,
     /// Price before.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(default, with = "crate::money::two_places_opt")]
     pub old_price: Option<Decimal>,
     /// Price after.
-    #[serde(default, with = "crate::money::decimal_opt")]
+    #[serde(default, with = "crate::money::two_places_opt")]
     pub new_price: Option<Decimal>,
     /// ISO currency code.
     #[serde(default)]

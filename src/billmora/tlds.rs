@@ -73,13 +73,13 @@ pub struct TldPrice {
     /// ISO currency code.
     pub currency: String,
     /// Registration, per year.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub register_price: Decimal,
     /// Renewal, per year.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub renew_price: Decimal,
     /// Transfer in.
-    #[serde(with = "crate::money::decimal")]
+    #[serde(with = "crate::money::two_places")]
     pub transfer_price: Decimal,
 }
 

@@ -16,8 +16,24 @@
 //!   profile the token cannot reach is `403`. A single-profile token
 //!   ([`BillProSandbox::single_profile_token`]) needs no `profile_id`.
 //! - Products are seeded (products cannot be created through the API): 30
-//!   in the main profile, of every purchase type, so lists span two pages;
-//!   product 1 is the one of BillPro's first-steps guide.
+//!   in the main profile ([`PROFILE_ID`]), so lists span two pages. An
+//!   order takes only products of its own purchase type and currency;
+//!   anything else is BillPro's bare `400 {"error": "Bad Request"}`.
+//!   Product 1 ([`FIRST_STEPS_PRODUCT_ID`]) is the example of BillPro's
+//!   first-steps guide, verbatim: a monthly **subscription** at GBP 44.99,
+//!   for `create_subscription_order`, not for a single-payment order.
+//!   Products 2 to 30 take the purchase types in turn, and every id that is
+//!   a multiple of 5 is priced in EUR, the others in GBP:
+//!
+//!   | ids | purchase type | schedule | ready-made id |
+//!   | --- | --- | --- | --- |
+//!   | 2, 6, 10, … 30 | single payment | | [`SINGLE_PAYMENT_PRODUCT_ID`] (2, GBP 19.99), [`SINGLE_PAYMENT_EUR_PRODUCT_ID`] (10, EUR 35.00) |
+//!   | 3, 7, 11, … 27 | instalment, deposit 10.00 | monthly | [`INSTALMENT_PRODUCT_ID`] (3, GBP 120.00) |
+//!   | 4, 8, 12, … 28 | subscription | monthly | [`SUBSCRIPTION_PRODUCT_ID`] (4, GBP 44.99) |
+//!   | 5, 9, 13, … 29 | metered | weekly | [`METERED_PRODUCT_ID`] (5, EUR 0.02) |
+//!
+//!   [`OTHER_PROFILE_ID`] has three EUR products of its own (101 single
+//!   payment, 102 instalment, 103 subscription, 12.00 each).
 //! - Orders start `pending` (a payment link was sent). Cancel turns a
 //!   preliminary order `cancelled` and a live one `complete`; only an
 //!   `active` subscription can be paused; resume returns it to `active`
@@ -33,7 +49,7 @@
 //!
 //! ```
 //! use billkit::billpro::{NewCustomer, NewSingleOrder, OrderLine, OrderStatus};
-//! use billkit::sandbox::billpro::BillProSandbox;
+//! use billkit::sandbox::billpro::{BillProSandbox, SINGLE_PAYMENT_PRODUCT_ID};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let sandbox = BillProSandbox::start().await?;
@@ -49,7 +65,10 @@
 //!     .await?;
 //! let order = client
 //!     .orders()
-//!     .create_single_order(&NewSingleOrder::new(customer.id, "GBP", "INV-1").product(OrderLine::new(2)))
+//!     .create_single_order(
+//!         &NewSingleOrder::new(customer.id, "GBP", "INV-1")
+//!             .product(OrderLine::new(SINGLE_PAYMENT_PRODUCT_ID)),
+//!     )
 //!     .await?;
 //! assert_eq!(order.status, OrderStatus::Pending);
 //! sandbox.complete_checkout(order.id.get());
@@ -58,8 +77,10 @@
 //! # }).unwrap();
 //! ```
 //!
-//! Faults (delays, 5xx and 429 bursts, dropped connections, truncated
-//! bodies) are injected through [`FakeServer::faults`].
+//! Faults (delays, 5xx and 429 bursts, dropped connections, transfers cut
+//! off mid-body, malformed bodies) are injected through
+//! [`BillProSandbox::faults`]; aim them at the real routes, e.g.
+//! `faults().on("POST", "/orders/create_single_order")`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -87,6 +108,22 @@ const PAGE_SIZE: usize = 25;
 const MAX_INSTALMENTS: u32 = 120;
 /// Products seeded into [`PROFILE_ID`].
 pub const SEEDED_PRODUCTS: usize = 30;
+/// The product of BillPro's first-steps guide: a monthly subscription at
+/// GBP 44.99 (deposit 42.74), for subscription orders only.
+pub const FIRST_STEPS_PRODUCT_ID: u64 = 1;
+/// A single-payment product at GBP 19.99, for `create_single_order`.
+pub const SINGLE_PAYMENT_PRODUCT_ID: u64 = 2;
+/// A single-payment product at EUR 35.00, for `create_single_order` in
+/// euros.
+pub const SINGLE_PAYMENT_EUR_PRODUCT_ID: u64 = 10;
+/// An instalment product at GBP 120.00 (deposit 10.00, monthly), for
+/// `create_instalment_order`.
+pub const INSTALMENT_PRODUCT_ID: u64 = 3;
+/// A monthly subscription product at GBP 44.99, for
+/// `create_subscription_order`.
+pub const SUBSCRIPTION_PRODUCT_ID: u64 = 4;
+/// A weekly metered product at EUR 0.02, for `create_metered_order`.
+pub const METERED_PRODUCT_ID: u64 = 5;
 
 /// A running BillPro fake. Stops when dropped.
 pub struct BillProSandbox {

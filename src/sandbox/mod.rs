@@ -36,7 +36,9 @@
 //! Faults can be injected into any fake through [`FakeServer::faults`],
 //! aimed at a method and path or at any request: 5xx and 429 answers,
 //! dropped connections, answers lost after the change was made, 5xx after
-//! commit, slow answers, late commits and truncated bodies.
+//! commit, slow answers, late commits, transfers cut off mid-body and
+//! complete but malformed bodies ([`FaultKind`] says what billkit reports
+//! under each).
 //!
 //! The building blocks ([`FakeApi`], [`FakeServer`], [`SandboxRequest`],
 //! [`SandboxResponse`]) are public so that a fake of another API can be
@@ -288,9 +290,29 @@ pub enum FaultKind {
     FailAfterCommit(u16),
     /// Answers 429 with `Retry-After: secs`, not carrying the request out.
     Throttle(u64),
-    /// Carries the request out and cuts the answer's body in half (the
-    /// status and a matching `Content-Length` are kept).
+    /// Carries the request out, sends the answer's status and headers with
+    /// the whole body's `Content-Length`, then only the first half of the
+    /// body, and closes the connection: a transfer cut off mid-body (a
+    /// proxy or server that died while writing).
+    ///
+    /// billkit reports [`Error::BodyRead`](crate::Error::BodyRead) with the
+    /// status that arrived. A read is retried like a lost connection. After
+    /// a create or update the status decides the
+    /// [`outcome`](crate::Error::outcome): a 2xx is `Applied` (the server
+    /// carried the request out; only its answer is missing, so a create's
+    /// record must be looked up, which the checked creates do before
+    /// giving up), a 5xx is `Unknown`, a 4xx `NotApplied`; it is never sent
+    /// again blindly.
     Truncate,
+    /// Carries the request out and answers with the first half of its body
+    /// under a matching `Content-Length`: a complete transfer of a body
+    /// that does not parse (a server that printed half a document).
+    ///
+    /// billkit reports [`Error::Decode`](crate::Error::Decode) with the
+    /// status and the raw text, and does not retry (the same answer would
+    /// come again). After a create or update it is `Applied`: the body is
+    /// kept whole, with the record's id when one can be read from it.
+    MalformedBody,
     /// Carries the request out at once but answers only after the delay: a
     /// client that gives up first has still made the change.
     SlowAnswer(Duration),
@@ -336,27 +358,48 @@ struct FaultState {
 /// (`fail_next`, `lose_answer_next`, ...) or only those with a method and a
 /// path ([`Faults::on`]). When several are armed, the one armed first wins.
 /// A path is matched against the end of the request's path, segment by
-/// segment, `*` matching any one segment: `"/orders"` hits
-/// `POST /api/v1/orders` but not `GET /api/v1/orders/7`, and
-/// `"/orders/*/cancel_order"` hits any order's cancel.
+/// segment, `*` matching any one segment. Aim at the route the client
+/// really calls: BillPro's orders are created at
+/// `POST /orders/create_single_order` (and `create_instalment_order`, ...)
+/// and cancelled at `PUT /orders/{id}/cancel_order`, Billmora's at
+/// `POST /api/v1/orders`, Billy's invoices at `POST /v1/invoices`. So
+/// `on("POST", "/orders")` hits Billmora's create but none of BillPro's,
+/// and `on("PUT", "/orders/*/cancel_order")` hits any BillPro cancel.
+/// [`pending`](Faults::pending) tells whether an armed fault was hit.
 ///
 /// ```
-/// use std::time::Duration;
-/// use billkit::sandbox::{FakeApi, FakeServer, FaultKind, SandboxRequest, SandboxResponse};
-/// struct Echo;
-/// impl FakeApi for Echo {
-///     fn handle(&self, _: &SandboxRequest) -> SandboxResponse {
-///         SandboxResponse::json(200, &serde_json::json!({}))
-///     }
-/// }
+/// # #[cfg(feature = "billpro")]
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// let server = FakeServer::start(Echo).await?;
-/// // The next create's answer is lost after it was carried out; lookups
-/// // (GETs) are untouched.
-/// server.faults().on("POST", "/orders").lose_answer(1);
-/// // The next two creates commit 2 s late, after a 1 s client has given up.
-/// server.faults().on("POST", "/orders").inject(2, FaultKind::LateCommit(Duration::from_secs(2)));
-/// # Ok::<(), std::io::Error>(())
+/// use std::time::Duration;
+/// use billkit::billpro::{NewCustomer, NewSingleOrder, OrderLine};
+/// use billkit::sandbox::billpro::{BillProSandbox, SINGLE_PAYMENT_PRODUCT_ID};
+/// use billkit::sandbox::FaultKind;
+///
+/// let sandbox = BillProSandbox::start().await?;
+/// let client = sandbox.client()?;
+/// let customer = client
+///     .customers()
+///     .create(&NewCustomer::new("Dana", "Borys", "dana@example.com"))
+///     .await?;
+/// // The next single-payment order is carried out and its answer lost;
+/// // the lookups around it (GETs) are untouched.
+/// sandbox.faults().on("POST", "/orders/create_single_order").lose_answer(1);
+/// // The next two cancellations commit 2 s late, after a 1 s client has
+/// // given up.
+/// sandbox
+///     .faults()
+///     .on("PUT", "/orders/*/cancel_order")
+///     .inject(2, FaultKind::LateCommit(Duration::from_secs(2)));
+/// assert_eq!(sandbox.faults().pending(), 3);
+///
+/// let order = NewSingleOrder::new(customer.id, "GBP", "INV-7")
+///     .product(OrderLine::new(SINGLE_PAYMENT_PRODUCT_ID));
+/// // The answer is lost; the client finds the order by its invoice id.
+/// let placed = client.orders().create_single_order(&order).await?;
+/// assert_eq!(placed.invoice_id.as_deref(), Some("INV-7"));
+/// // The create's fault was hit; the cancellations' are still armed.
+/// assert_eq!(sandbox.faults().pending(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
 #[derive(Debug, Default)]
@@ -413,9 +456,16 @@ impl AimedFaults<'_> {
         self.inject(n, FaultKind::Throttle(retry_after_secs))
     }
 
-    /// Cuts the body of the next `n` answers in half.
+    /// Cuts off the transfer of the next `n` answers halfway through the
+    /// body and closes the connection ([`FaultKind::Truncate`]).
     pub fn truncate(&self, n: u32) -> &Self {
         self.inject(n, FaultKind::Truncate)
+    }
+
+    /// Sends the next `n` answers complete but with only the first half of
+    /// their body ([`FaultKind::MalformedBody`]).
+    pub fn malformed_body(&self, n: u32) -> &Self {
+        self.inject(n, FaultKind::MalformedBody)
     }
 
     /// Carries out the next `n` requests at once and answers `delay` later.
@@ -481,15 +531,23 @@ impl Faults {
     }
 
     /// Carries out the next `n` requests, whatever they are, then closes
-    /// the connection before answering. To hit only a create, aim it:
-    /// `faults().on("POST", "/orders").lose_answer(1)`.
+    /// the connection before answering. To hit only a create, aim it at
+    /// its route, e.g. BillPro's
+    /// `faults().on("POST", "/orders/create_single_order").lose_answer(1)`.
     pub fn lose_answer_next(&self, n: u32) {
         self.any().lose_answer(n);
     }
 
-    /// Cuts the body of the next `n` answers in half.
+    /// Cuts off the transfer of the next `n` answers, whatever they are,
+    /// halfway through the body ([`FaultKind::Truncate`]).
     pub fn truncate_next(&self, n: u32) {
         self.any().truncate(n);
+    }
+
+    /// Sends the next `n` answers, whatever they are, with only the first
+    /// half of their body ([`FaultKind::MalformedBody`]).
+    pub fn malformed_body_next(&self, n: u32) {
+        self.any().malformed_body(n);
     }
 
     /// Removes every armed fault and the delay.
@@ -663,7 +721,7 @@ impl std::error::Error for Dropped {}
 async fn serve_one(
     req: hyper::Request<Incoming>,
     shared: Arc<Shared>,
-) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
+) -> Result<hyper::Response<AnswerBody>, Dropped> {
     shared.served.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
@@ -717,6 +775,10 @@ async fn serve_one(
         Some(FaultKind::Throttle(secs)) => SandboxResponse::text(429, "Too Many Requests")
             .with_header("Retry-After", secs.to_string()),
         Some(FaultKind::Truncate) => {
+            let r = answer(&*shared.api, &request);
+            return Ok(cut_off(r));
+        }
+        Some(FaultKind::MalformedBody) => {
             let mut r = answer(&*shared.api, &request);
             let keep = r.body.len() / 2;
             r.body.truncate(keep);
@@ -778,18 +840,105 @@ fn convert_headers(headers: &hyper::HeaderMap) -> HeaderMap {
     out
 }
 
-fn to_hyper(r: SandboxResponse) -> hyper::Response<Full<Bytes>> {
-    let mut builder = hyper::Response::builder().status(r.status);
-    for (name, value) in &r.headers {
+fn to_hyper(r: SandboxResponse) -> hyper::Response<AnswerBody> {
+    let body = AnswerBody::Whole(Full::new(Bytes::from(r.body)));
+    build(r.status, &r.headers, body)
+}
+
+/// The answer with the whole body's `Content-Length` but only its first
+/// half, then an error that makes hyper close the connection mid-body.
+fn cut_off(r: SandboxResponse) -> hyper::Response<AnswerBody> {
+    // An empty body is cut off by declaring one byte and sending none.
+    let declared = r.body.len().max(1);
+    let mut headers: Vec<(String, String)> = r
+        .headers
+        .into_iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
+        .collect();
+    headers.push(("Content-Length".to_owned(), declared.to_string()));
+    let mut body = r.body;
+    body.truncate(body.len() / 2);
+    build(
+        r.status,
+        &headers,
+        AnswerBody::Cut(Cut::Send(Bytes::from(body))),
+    )
+}
+
+fn build(
+    status: u16,
+    headers: &[(String, String)],
+    body: AnswerBody,
+) -> hyper::Response<AnswerBody> {
+    let mut builder = hyper::Response::builder().status(status);
+    for (name, value) in headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    builder
-        .body(Full::new(Bytes::from(r.body)))
-        .unwrap_or_else(|_| {
-            let mut fallback = hyper::Response::new(Full::new(Bytes::from_static(
-                b"sandbox built an invalid response",
-            )));
-            *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-            fallback
-        })
+    builder.body(body).unwrap_or_else(|_| {
+        let mut fallback = hyper::Response::new(AnswerBody::Whole(Full::new(Bytes::from_static(
+            b"sandbox built an invalid response",
+        ))));
+        *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
+}
+
+/// A fake's answer body: whole, or cut off after its first part. A cut
+/// body's length is unknown to hyper, which therefore declares the
+/// `Content-Length` header it was given.
+enum AnswerBody {
+    Whole(Full<Bytes>),
+    Cut(Cut),
+}
+
+/// Where a cut-off body is.
+enum Cut {
+    /// The part to send.
+    Send(Bytes),
+    /// Sent: wait one turn, so that hyper writes out what it buffered.
+    Flush,
+    /// Fail, so that hyper closes the connection short of the length.
+    Fail,
+}
+
+impl hyper::body::Body for AnswerBody {
+    type Data = Bytes;
+    type Error = Dropped;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Dropped>>> {
+        match self.get_mut() {
+            AnswerBody::Whole(full) => std::pin::Pin::new(full)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
+            AnswerBody::Cut(cut) => match std::mem::replace(cut, Cut::Fail) {
+                Cut::Send(data) => {
+                    *cut = Cut::Flush;
+                    std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(data))))
+                }
+                Cut::Flush => {
+                    // hyper flushes its buffer when the body is not ready.
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                }
+                Cut::Fail => std::task::Poll::Ready(Some(Err(Dropped))),
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            AnswerBody::Whole(full) => full.is_end_stream(),
+            AnswerBody::Cut(_) => false,
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            AnswerBody::Whole(full) => full.size_hint(),
+            AnswerBody::Cut(_) => hyper::body::SizeHint::default(),
+        }
+    }
 }

@@ -30,7 +30,7 @@ fn assert_invoice_55(i: &Invoice) {
     assert_eq!(
         i.amount_due.to_string(),
         "50.98",
-        "amount_due is a JSON number, read exactly"
+        "amount_due is a JSON number, read as cents"
     );
     assert_dana(i.user.as_ref().unwrap());
     assert_eq!(i.created_at, ts("2026-07-20T05:31:00Z"));

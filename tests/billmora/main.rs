@@ -10,6 +10,7 @@ mod contract_customers;
 mod contract_domains;
 mod contract_server;
 mod errors;
+mod money;
 mod pagination;
 mod paths;
 mod sandbox;

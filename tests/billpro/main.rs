@@ -10,4 +10,5 @@ mod orders;
 mod paths;
 mod products;
 mod sandbox;
+mod sandbox_products;
 mod scheduled_payments;

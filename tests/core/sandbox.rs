@@ -171,19 +171,147 @@ async fn dropped_connections_fail_a_post_and_are_retried_for_a_get() {
     assert_eq!(server.requests_served(), 3);
 }
 
-#[tokio::test]
-async fn truncated_bodies_are_decode_errors_with_status() {
-    let server = FakeServer::start(Echo).await.unwrap();
-    server.faults().truncate_next(1);
-    let t = transport(
-        &server,
-        &ManualClock::new(),
-        Credentials::bearer("t"),
-        RetryPolicy::none(),
+/// A transport with a bearer token and manual time.
+fn plain(server: &FakeServer, retry: RetryPolicy) -> Transport {
+    transport(server, &ManualClock::new(), Credentials::bearer("t"), retry)
+}
+
+/// One request over a raw connection (`Connection: close`): the declared
+/// `Content-Length` and the body bytes that really arrived before the
+/// server closed the connection.
+async fn raw_exchange(server: &FakeServer, method: &str, path: &str) -> (usize, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    // A reset after the cut is the end of the transfer too.
+    let _ = conn.read_to_end(&mut got).await;
+    let split = got
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a status line and headers arrived");
+    let headers = String::from_utf8_lossy(&got[..split]).to_ascii_lowercase();
+    let declared = headers
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("a Content-Length header");
+    (declared, got[split + 4..].to_vec())
+}
+
+fn carried_out(counter: &Counter) -> u32 {
+    counter.0.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// `truncate` is a transfer cut off: the whole body's length is declared,
+/// half of it is sent, then the connection closes.
+#[tokio::test]
+async fn a_truncated_answer_declares_the_whole_length_and_stops_halfway() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    let (declared, whole) = raw_exchange(&server, "GET", "/a").await;
+    assert_eq!(declared, whole.len());
+    server.faults().on("GET", "/a").truncate(1);
+    let (declared_cut, cut) = raw_exchange(&server, "GET", "/a").await;
+    assert_eq!(declared_cut, whole.len());
+    assert_eq!(cut, whole[..whole.len() / 2].to_vec());
+    assert_eq!(server.faults().pending(), 0);
+}
+
+/// `malformed_body` is a complete transfer of half a document: the length
+/// declared is the length sent.
+#[tokio::test]
+async fn a_malformed_body_is_a_complete_transfer_of_half_the_document() {
+    let server = FakeServer::start(Echo).await.unwrap();
+    let (_, whole) = raw_exchange(&server, "GET", "/a").await;
+    server.faults().malformed_body_next(1);
+    let (declared, half) = raw_exchange(&server, "GET", "/a").await;
+    assert_eq!(declared, half.len());
+    assert_eq!(half, whole[..whole.len() / 2].to_vec());
+    assert!(serde_json::from_slice::<Value>(&half).is_err());
+}
+
+/// A read cut off mid-body is a `BodyRead` error with the status that
+/// arrived, retried like a lost connection: the second attempt answers.
+#[tokio::test]
+async fn a_cut_off_read_is_retried_and_reported_with_its_status() {
+    let counter = Counter::default();
+    let server = FakeServer::start(counter.clone()).await.unwrap();
+    server.faults().truncate_next(1);
+    let t = plain(&server, RetryPolicy::default());
+    let v: Value = t.execute(Request::get("/a")).await.unwrap();
+    assert_eq!(v, json!({ "n": 2 }));
+    assert_eq!(server.requests_served(), 2);
+
+    server.faults().truncate_next(1);
+    let once = plain(&server, RetryPolicy::none());
+    let e = once.execute(Request::<Value>::get("/a")).await.unwrap_err();
+    assert!(matches!(e, Error::BodyRead { attempts: 1, .. }), "{e:?}");
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(e.outcome(), billkit::Outcome::NotApplied);
+    assert!(e.is_retryable());
+}
+
+/// A create whose success answer is cut off was carried out (its status
+/// arrived): the outcome is `Applied`, and it is not sent again. A 5xx cut
+/// off is `Unknown`.
+#[tokio::test]
+async fn a_cut_off_create_is_applied_and_never_sent_again() {
+    let counter = Counter::default();
+    let server = FakeServer::start(counter.clone()).await.unwrap();
+    let t = plain(&server, RetryPolicy::default());
+    server.faults().on("POST", "/charge").truncate(1);
+    let e = t
+        .execute(Request::<Value>::post("/charge"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::BodyRead { attempts: 1, .. }), "{e:?}");
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(e.outcome(), billkit::Outcome::Applied);
+    assert_eq!(carried_out(&counter), 1);
+    assert_eq!(server.requests_served(), 1);
+
+    let echo = FakeServer::start(Echo).await.unwrap();
+    echo.faults().on("POST", "/panic").truncate(1);
+    let t = plain(&echo, RetryPolicy::default());
+    let e = t
+        .execute(Request::<Value>::post("/panic"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::BodyRead { .. }), "{e:?}");
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(e.outcome(), billkit::Outcome::Unknown);
+    assert_eq!(echo.requests_served(), 1);
+}
+
+/// A malformed body is a decode error with the status, not retried (the
+/// same answer would come again); after a create it is `Applied` and the
+/// body is kept whole.
+#[tokio::test]
+async fn a_malformed_body_is_a_decode_error_never_retried() {
+    let counter = Counter::default();
+    let server = FakeServer::start(counter.clone()).await.unwrap();
+    let t = plain(&server, RetryPolicy::default());
+    server.faults().malformed_body_next(1);
     let e = t.execute(Request::<Value>::get("/a")).await.unwrap_err();
     assert!(matches!(e, Error::Decode(_)), "{e:?}");
     assert_eq!(e.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(server.requests_served(), 1);
+
+    server.faults().on("POST", "/charge").malformed_body(1);
+    let e = t
+        .execute(Request::<Value>::post("/charge"))
+        .await
+        .unwrap_err();
+    let Error::Decode(d) = &e else {
+        panic!("expected a decode error, got {e:?}");
+    };
+    assert_eq!(d.raw_body(), r#"{"n"#);
+    assert_eq!(e.outcome(), billkit::Outcome::Applied);
+    assert_eq!(carried_out(&counter), 2);
+    assert_eq!(server.requests_served(), 2);
 }
 
 #[tokio::test]

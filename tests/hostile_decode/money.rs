@@ -211,3 +211,78 @@ fn malformed_amount_strings_are_refused() {
         oracle::money_with(s, Known::NONE);
     }
 }
+
+/// What PHP prints for `max(0, a - b)` computed in doubles, for two
+/// two-place amounts given in cents (shortest round-trip digits, as
+/// `json_encode` with `serialize_precision = -1`).
+fn php_difference(a: i64, b: i64) -> String {
+    let as_double = |c: i64| Decimal::new(c, 2).to_string().parse::<f64>().unwrap();
+    let diff = as_double(a) - as_double(b);
+    if diff > 0.0 {
+        diff.to_string()
+    } else {
+        "0".to_owned()
+    }
+}
+
+/// Amounts as Billmora might send them: float differences of two-place
+/// amounts (noise to remove), and two-place amounts followed by runs of
+/// `0` or `9` and more digits (noise, or real places to refuse).
+fn billmora_amount() -> impl Strategy<Value = String> {
+    let cents = 0i64..1_000_000_000_000;
+    prop_oneof![
+        (cents.clone(), cents).prop_map(|(a, b)| php_difference(a.max(b), a.min(b))),
+        (
+            "-?[0-9]{1,13}\\.[0-9]{2}",
+            "(0{0,14}|9{0,14})",
+            "[0-9]{0,6}"
+        )
+            .prop_map(|(base, run, tail)| format!("{base}{run}{tail}")),
+    ]
+    .prop_flat_map(|text| {
+        prop_oneof![
+            Just(text.clone()),
+            Just(serde_json::to_string(&text).unwrap())
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(config(1000))]
+
+    /// Billmora's two-place rule on noisy and over-precise amounts: float
+    /// noise is read as its cents, anything further off is refused, and
+    /// what is read is written back with two places.
+    #[test]
+    fn billmora_amounts_are_cents_or_refused(s in billmora_amount()) {
+        oracle::money_with(&s, Known::NONE);
+    }
+}
+
+/// The float differences a real Billmora server sent, and amounts with real
+/// extra places, through the oracle; the recorded differences read as
+/// their cents and a real third place is refused.
+#[test]
+fn recorded_float_amounts_and_real_extra_places_through_the_oracle() {
+    for s in [
+        "0.19999999999999998",
+        "9.999999999999998",
+        "0.010000000000005116",
+        "1.0999999999999999",
+        "\"1.0999999999999999\"",
+        "0.123",
+        "0.105",
+        "\"50.985\"",
+        "0.000001",
+        "0.0000009",
+    ] {
+        oracle::money_with(s, Known::NONE);
+    }
+    for (a, b) in [(30, 10), (1999, 999), (10000, 9999), (115, 5), (1010, 20)] {
+        let text = php_difference(a, b);
+        let read = billkit::money::parse_two_places(&text).unwrap();
+        assert_eq!(read, Decimal::new(a - b, 2), "{text}");
+        assert_eq!(read.scale(), 2, "{text}");
+    }
+    assert!(billkit::money::parse_two_places("0.123").is_err());
+}

@@ -118,6 +118,30 @@ struct InCents {
     v: Cents,
 }
 
+#[derive(Deserialize, Serialize)]
+struct TwoPlaces {
+    #[serde(with = "billkit::money::two_places")]
+    v: Decimal,
+}
+
+#[derive(Deserialize, Serialize)]
+struct TwoPlacesOpt {
+    #[serde(default, with = "billkit::money::two_places_opt")]
+    v: Option<Decimal>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct TwoPlacesNumber {
+    #[serde(with = "billkit::money::two_places_number")]
+    v: Decimal,
+}
+
+#[derive(Deserialize, Serialize)]
+struct AtLeastTwo {
+    #[serde(default, with = "billkit::money::at_least_two_places_opt")]
+    v: Option<Decimal>,
+}
+
 /// An exact decimal value: `digits × 10^exp`, `digits` without leading or
 /// trailing zeros (`""` for zero, whose sign and exponent do not matter).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -356,11 +380,87 @@ pub fn money_with(json_scalar: &str, known: Known) {
         let _ = Cents::from_decimal(c.v.to_decimal());
     }
     // The parser the adapters use, on the text itself.
-    if let Some(text) = scalar_text(json_scalar) {
-        if let Ok(d) = billkit::money::parse_decimal(&text) {
-            assert_exact_text(&text, &d, known);
-            let _ = Cents::from_decimal(d);
+    let exact = scalar_text(json_scalar).and_then(|text| {
+        let d = billkit::money::parse_decimal(&text).ok()?;
+        assert_exact_text(&text, &d, known);
+        let _ = Cents::from_decimal(d);
+        Some(d)
+    });
+    two_places(&doc, exact);
+}
+
+/// Billmora's rule: a value is read as its two-place amount when it lies
+/// within `FLOAT_ERROR` of it, and refused when further off; the result has
+/// exactly two places and is written back with them. `exact` is the value
+/// the text holds, when `parse_decimal` read it (and the exactness checks
+/// above passed).
+fn two_places(doc: &str, exact: Option<Decimal>) {
+    let tolerance = billkit::money::FLOAT_ERROR;
+    // The nearest two-place value, when the exact value is float noise away
+    // from it and two places fit.
+    let near = exact.and_then(|d| {
+        // Banker's rounding: within the tolerance no value is a midpoint,
+        // so it agrees with the half-away-from-zero rule billkit documents.
+        let r = d.round_dp(2);
+        let mut padded = r;
+        padded.rescale(2);
+        ((d - r).abs() < tolerance && padded.scale() == 2).then_some(r)
+    });
+    let read = serde_json::from_str::<TwoPlaces>(doc);
+    match (&read, near) {
+        (Ok(t), Some(want)) => {
+            assert_eq!(t.v, want, "{doc}: read as {}", t.v);
+            assert_eq!(t.v.scale(), 2, "{doc}: read as {}", t.v);
+            if let Some(d) = exact {
+                assert!((d - t.v).abs() < tolerance, "{doc}: read as {}", t.v);
+            }
         }
+        (Ok(t), None) => panic!(
+            "{doc} was read as {} but is not within {tolerance} of a two-place amount",
+            t.v
+        ),
+        (Err(e), Some(want)) => {
+            panic!("{doc} is float noise away from {want} but was refused: {e}")
+        }
+        (Err(_), None) => {}
+    }
+    if let Ok(t) = read {
+        let s = serde_json::to_string(&t).unwrap();
+        let back: TwoPlaces = serde_json::from_str(&s).unwrap();
+        assert_eq!((back.v, back.v.scale()), (t.v, 2), "{s}");
+        let n = serde_json::to_string(&TwoPlacesNumber { v: t.v }).unwrap();
+        let back: TwoPlacesNumber = serde_json::from_str(&n).unwrap();
+        assert_eq!((back.v, back.v.scale()), (t.v, 2), "{n}");
+    }
+    match serde_json::from_str::<TwoPlacesOpt>(doc) {
+        Ok(TwoPlacesOpt { v: Some(v) }) => assert_eq!(Some(v), near, "{doc}"),
+        Ok(TwoPlacesOpt { v: None }) => assert!(exact.is_none(), "{doc} read as null"),
+        Err(_) => assert!(near.is_none(), "{doc} refused"),
+    }
+    // Where no column bounds the amount: the same for float noise, the
+    // exact value otherwise.
+    match serde_json::from_str::<AtLeastTwo>(doc) {
+        Ok(AtLeastTwo { v: Some(v) }) => {
+            match near {
+                Some(want) => assert_eq!((v, v.scale()), (want, 2), "{doc}"),
+                None => assert_eq!(Some(v), exact, "{doc}"),
+            }
+            let s = serde_json::to_string(&AtLeastTwo { v: Some(v) }).unwrap();
+            let back: AtLeastTwo = serde_json::from_str(&s).unwrap();
+            assert_eq!(back.v, Some(v), "{s}");
+            // At least two places, where a `Decimal` can hold them.
+            let fits_two = |d: Decimal| {
+                let mut p = d;
+                p.rescale(2);
+                p.scale() >= 2
+            };
+            assert!(
+                back.v.is_some_and(|b| b.scale() >= 2 || !fits_two(b)),
+                "{s}"
+            );
+        }
+        Ok(AtLeastTwo { v: None }) => {}
+        Err(_) => assert!(exact.is_none(), "{doc} refused"),
     }
 }
 

@@ -3,6 +3,53 @@
 #[allow(unused_imports)]
 use super::*;
 
+impl BillmoraSandbox {
+    /// Records a payment of `amount` (rounded to cents, as the
+    /// `transactions.amount` column keeps it) against an invoice, as a
+    /// gateway or an admin would: the API has no endpoint for it. The
+    /// invoice's `amount_due` then shows what the server computes,
+    /// `max(0, total - sum(payments))` in PHP floats, float noise included
+    /// (`0.30` less `0.10` reads `0.19999999999999998` on the wire). Like a
+    /// row inserted beside the invoice, it changes neither the invoice's
+    /// status nor its `updated_at`. `false` when there is no such invoice.
+    pub fn record_payment(&self, invoice_id: u64, amount: Decimal) -> bool {
+        let mut s = lock(&self.state);
+        let Some(invoice) = s.table_mut(Kind::Invoice).get_mut(&invoice_id) else {
+            return false;
+        };
+        let total = dec(invoice.get("total")).unwrap_or_default();
+        let paid = dec(invoice.get("_paid")).unwrap_or_default();
+        // `SUM(amount)` over a decimal(15,2) column is exact.
+        let paid = add(paid, dec(Some(&json!(money(amount)))).unwrap_or_default());
+        invoice.insert("_paid".into(), json!(money(paid)));
+        invoice.insert("amount_due".into(), amount_due(total, paid));
+        true
+    }
+}
+
+/// `Invoice::getAmountDueAttribute` as the server runs it: the
+/// `decimal:2` total (a string) minus the payments' `SUM` (a string), both
+/// turned into doubles by PHP, `max(0, …)`, returned as a `float`; then
+/// `json_encode` with `serialize_precision = -1` prints the shortest text
+/// that reads back as that double, without a `.0` for a whole number
+/// (Laravel does not pass `JSON_PRESERVE_ZERO_FRACTION`): `0.19999999999999998`,
+/// `9.9`, `0`, `100`, as the recordings of a real server show. serde_json
+/// prints the same digits (shortest round trip) for every amount a
+/// `decimal(15,2)` column holds.
+fn amount_due(total: Decimal, paid: Decimal) -> Value {
+    let as_php = |d: Decimal| money(d).parse::<f64>().unwrap_or(0.0);
+    let due = as_php(total) - as_php(paid);
+    if due <= 0.0 || !due.is_finite() {
+        // `max(0, x)` answers the int 0, made `0.0` by the return type.
+        return json!(0);
+    }
+    if due.fract() == 0.0 && due < 9_007_199_254_740_992.0 {
+        // A whole double is exact below 2^53, so the cast loses nothing.
+        return json!(due as i64);
+    }
+    serde_json::Number::from_f64(due).map_or(json!(0), Value::Number)
+}
+
 impl State {
     pub(super) fn create_invoice(&mut self, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
@@ -132,9 +179,8 @@ impl State {
             "subtotal": money(subtotal), "discount": money(discount), "tax": "0.00", "total": money(total),
             "currency": currency, "notes": null, "due_date": due,
             "paid_at": if paid { json!(t) } else { Value::Null },
-            // `max(0, total - sum(transactions))`; the fake records no
-            // transactions, so it is the total whatever the status.
-            "amount_due": float(total.max(Decimal::ZERO)),
+            // No payment yet: the total, as PHP's float prints it.
+            "amount_due": amount_due(total, Decimal::ZERO),
             "_user_id": user_id, "_order_id": order_id, "_items": items,
             "created_at": t, "updated_at": t
         }));

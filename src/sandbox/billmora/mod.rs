@@ -35,8 +35,10 @@
 //!   with `status`/`user_id` it lets other rows through; an order's status
 //!   change never reaches its invoice.
 //! - Side effects as the source has them, and no others: an invoice status
-//!   change touches only the status (`amount_due` stays the total: no
-//!   transactions), and paying one runs its queued listeners at once
+//!   change touches only the status (`amount_due` stays the total less the
+//!   payments, which only [`BillmoraSandbox::record_payment`] adds, as a
+//!   gateway would; it is a PHP float on the wire, `0.19999999999999998`
+//!   and all), and paying one runs its queued listeners at once
 //!   (the order's pending services and domains are activated); an invoice
 //!   created with nothing to pay is paid at once; ticket, service and registrant updates set no
 //!   timestamps; a service's status change moves package stock and may
@@ -456,15 +458,6 @@ fn add(a: Decimal, b: Decimal) -> Decimal {
     } else {
         Decimal::MAX
     })
-}
-
-/// A decimal as PHP's float: a JSON number.
-fn float(d: Decimal) -> Value {
-    let text = money(d);
-    text.parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map_or(Value::Null, Value::Number)
 }
 
 fn dec(v: Option<&Value>) -> Option<Decimal> {
