@@ -1,0 +1,6 @@
+//! BillPro payment notifications: decryption, typed payloads, once-each
+//! processing, confirmation against the order, and the sandbox delivering
+//! them (features `billpro-notifications` and `sandbox`).
+
+mod crypto;
+mod model;
