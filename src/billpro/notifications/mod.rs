@@ -55,12 +55,19 @@
 
 mod codes;
 mod crypto;
+mod dedup;
 mod model;
 
 #[cfg(feature = "sandbox")]
 pub use crypto::Encrypted;
 pub use crypto::{
     DecryptError, KeyError, NotificationKey, Part, Plaintext, IV_HEADER, MAX_BODY_HEX, TAG_HEADER,
+};
+#[cfg(feature = "redis")]
+pub use dedup::RedisStore;
+pub use dedup::{
+    Begin, ClaimState, Claimed, Dedup, DedupStore, MemoryStore, Once, OnceError, StoreError,
+    StoreFuture,
 };
 pub use model::{
     Card, CustomerInfo, DeclineReason, Extra, Notification, NotificationType, ParseError, Payload,
