@@ -3,4 +3,5 @@
 //! them (features `billpro-notifications` and `sandbox`).
 
 mod crypto;
+mod dedup;
 mod model;

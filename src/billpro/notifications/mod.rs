@@ -54,10 +54,15 @@
 //! payload value.
 
 mod codes;
+mod confirm;
 mod crypto;
 mod dedup;
+mod listener;
 mod model;
 
+pub use confirm::{
+    ConfirmError, Confirmation, OrderField, OrderKey, OrderLocator, OrderRef, OrderVerdict,
+};
 #[cfg(feature = "sandbox")]
 pub use crypto::Encrypted;
 pub use crypto::{
@@ -69,6 +74,7 @@ pub use dedup::{
     Begin, ClaimState, Claimed, Dedup, DedupStore, MemoryStore, Once, OnceError, StoreError,
     StoreFuture,
 };
+pub use listener::{Handled, Listener};
 pub use model::{
     Card, CustomerInfo, DeclineReason, Extra, Notification, NotificationType, ParseError, Payload,
     PaymentPayload, PaymentType, RegistrationAction, ResultClass, ResultCode, TransactionResult,
