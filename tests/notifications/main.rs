@@ -2,6 +2,9 @@
 //! processing, confirmation against the order, and the sandbox delivering
 //! them (features `billpro-notifications` and `sandbox`).
 
+mod confirm;
 mod crypto;
 mod dedup;
+mod end_to_end;
 mod model;
+mod support;
