@@ -7,4 +7,6 @@ mod crypto;
 mod dedup;
 mod end_to_end;
 mod model;
+mod oracle;
+mod props;
 mod support;
