@@ -9,4 +9,5 @@ mod end_to_end;
 mod model;
 mod oracle;
 mod props;
+mod redaction;
 mod support;
