@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use billkit::billpro::notifications::{DecryptError, Notification, NotificationKey};
+use billkit::billpro::notifications::{DecryptError, Notification, NotificationKey, Part};
 
 /// The key every check uses.
 pub const KEY: [u8; 32] = [
@@ -15,7 +15,8 @@ pub const KEY: [u8; 32] = [
 /// Reads `data` as a mode byte and the mode's input:
 /// - 0: raw IV, tag and body split by two length bytes;
 /// - 1: a plaintext, sealed with [`KEY`], that must decrypt to itself and
-///   stop decrypting when any byte is changed;
+///   stop decrypting when any byte is changed (an empty one has no body
+///   and is refused as such);
 /// - 2: a decrypted notification to parse.
 pub fn check(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
@@ -37,6 +38,14 @@ pub fn check(data: &[u8]) {
         1 => {
             let iv: [u8; 12] = std::array::from_fn(|i| rest.get(i).copied().unwrap_or(i as u8));
             let sealed = key.encrypt_with_iv(rest, iv);
+            if rest.is_empty() {
+                // No ciphertext at all: refused as an absent body.
+                let err = key
+                    .decrypt(Some(sealed.iv.as_bytes()), Some(sealed.tag.as_bytes()), b"")
+                    .expect_err("an empty body is refused");
+                assert_eq!(err, DecryptError::Missing { part: Part::Body });
+                return;
+            }
             let plain = key
                 .decrypt(
                     Some(sealed.iv.as_bytes()),

@@ -172,6 +172,13 @@ proptest! {
     }
 }
 
+/// Found by the fuzz target: an empty plaintext seals to an empty body,
+/// which is refused as missing (never handed back as an empty plaintext).
+#[test]
+fn an_empty_sealed_plaintext_is_a_missing_body() {
+    oracle::check(&[1]);
+}
+
 #[test]
 fn a_body_over_the_bound_is_refused_without_allocating_for_it() {
     let key = NotificationKey::from_bytes(oracle::KEY);
