@@ -9,5 +9,4 @@ mod end_to_end;
 mod model;
 mod oracle;
 mod props;
-mod redaction;
 mod support;

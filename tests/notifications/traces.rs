@@ -1,6 +1,14 @@
 //! Secrets stay out of logs: the listener key and the decrypted card data
 //! never appear in traces (at TRACE level, through a whole delivery),
 //! in `Debug` of what the handler returns, or in error text.
+//!
+//! A test binary of its own: tracing caches per callsite whether anyone
+//! listens, so tests on other threads of a shared binary could switch
+//! billkit's spans off before this one's subscriber exists.
+
+#[allow(dead_code)]
+#[path = "support.rs"]
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -12,7 +20,7 @@ use billkit::billpro::{NewCustomer, NewSingleOrder, OrderLine, PurchaseType};
 use billkit::sandbox::billpro::BillProSandbox;
 use billkit::sandbox::HeaderMap;
 
-use crate::support::{product, system_id_locator};
+use support::{product, system_id_locator};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -54,7 +62,7 @@ async fn neither_key_nor_card_data_reach_traces_debug_or_errors() {
         system_id_locator(),
         client.clone(),
     );
-    let running = crate::support::serve(listener.clone(), crate::support::Faults::NONE).await;
+    let running = support::serve(listener.clone(), support::Faults::NONE).await;
     sandbox.register_listener(running.url.clone(), key.clone());
     let single = product(&client, PurchaseType::SinglePayment).await;
     let customer = client
@@ -113,7 +121,8 @@ async fn neither_key_nor_card_data_reach_traces_debug_or_errors() {
     ];
     assert!(
         shown[0].contains("orders"),
-        "the capture records the requests"
+        "the capture records the requests: {}",
+        shown[0]
     );
     let lower = KEY_HEX.to_lowercase();
     let card = [KEY_HEX, lower.as_str(), HOLDER, "497010", "8421", "2037"];
