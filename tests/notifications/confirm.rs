@@ -207,3 +207,71 @@ async fn both_candidate_fields_against_the_sandbox() {
         assert_eq!(amount, single.price.to_string());
     }
 }
+
+/// BillPro still shows the order pending: the handler answers 503 without
+/// acting and frees the id, so the gateway's retry acts once it is paid.
+#[tokio::test]
+async fn a_listener_waits_while_billpro_shows_the_order_pending() {
+    use billkit::billpro::notifications::{Dedup, Encrypted, Handled, Listener, MemoryStore};
+    use billkit::sandbox::HeaderMap;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orders/501"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(order_json("pending"), "application/json"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orders/501"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(order_json("complete"), "application/json"),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let key = crate::support::random_key();
+    let listener = Listener::new(
+        key.clone(),
+        Dedup::new(MemoryStore::new()),
+        crate::support::system_id_locator(),
+        client(&server),
+    );
+    let sealed = Encrypted::seal(
+        &key,
+        br#"{"type":"PAYMENT","payload":{"id":"tx-9","paymentType":"DB","amount":"19.99","result":{"code":"000.000.000"},"customParameters":{"order_id":"501"}}}"#,
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert("X-Initialization-Vector", sealed.iv.parse().unwrap());
+    headers.insert("X-Authentication-Tag", sealed.tag.parse().unwrap());
+    let mut acted = 0;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let handled = listener
+            .handle(&headers, sealed.body.as_bytes(), |p, c| {
+                acted += 1;
+                assert_eq!((p.id.as_str(), &c.verdict), ("tx-9", &OrderVerdict::Paid));
+                async { Ok::<(), std::io::Error>(()) }
+            })
+            .await;
+        let kind = match handled {
+            Handled::TryLater => "TryLater",
+            Handled::Processed(_) => "Processed",
+            Handled::AlreadyProcessed => "AlreadyProcessed",
+            _ => "other",
+        };
+        statuses.push((handled.status(), kind));
+    }
+    assert_eq!(
+        statuses,
+        [
+            (503, "TryLater"),
+            (200, "Processed"),
+            (200, "AlreadyProcessed")
+        ]
+    );
+    assert_eq!(acted, 1);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
