@@ -80,3 +80,13 @@ done
 for t in error_body money models; do
   echo "corpus/$t: $(ls "corpus/$t" | wc -l) files"
 done
+
+# notification: "<mode><input>" (tests/notifications/oracle.rs): mode 0 is
+# <iv length><iv><tag length><tag><body> (the published vector), mode 1 a
+# plaintext to seal, mode 2 a decrypted notification to parse.
+mkdir -p corpus/notification
+printf '\x00\x183D575574536D450F71AC76D8\x2019FDD068C6F383C173D3A906F7BD1D83F8E2F759E528CB69375E51DB2AF9B53734E393' > corpus/notification/vector
+payment='{"type":"PAYMENT","payload":{"id":"8a82944a4cc25ebf014cc2c782423202","paymentType":"DB","amount":"92.00","currency":"EUR","merchantTransactionId":"INV-1","result":{"code":"000.000.000","description":"ok"},"card":{"bin":"420000","last4Digits":"0000","holder":"J J","expiryMonth":"05","expiryYear":"2034"},"customer":{"givenName":"J"},"customParameters":{"order_id":"17"},"timestamp":"2015-12-07 16:46:07+0000"}}'
+printf '\x01%s' "$payment" > corpus/notification/sealed_payment
+printf '\x02%s' "$payment" > corpus/notification/payment
+printf '\x02%s' '{"type":"REGISTRATION","action":"CREATED","payload":{"id":"r","paymentType":"RG"}}' > corpus/notification/registration

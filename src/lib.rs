@@ -14,6 +14,8 @@
 //! - `billpro`, `billmora`, `billy` (all on by default): the API clients.
 //! - `rustls-tls` (default) or `native-tls`: the TLS stack.
 //! - `sandbox`: in-process fakes of the three APIs for offline use and tests.
+//! - `billpro-notifications` (default): BillPro's payment-gateway webhook,
+//!   decrypted, typed and processed once each ([`billpro::notifications`]).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 

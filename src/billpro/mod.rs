@@ -71,6 +71,8 @@ use crate::error::{ApiFlavor, Error, Result};
 use crate::http::{Config, Credentials, PageStyle, Paginator, Request, Transport};
 
 pub mod customers;
+#[cfg(feature = "billpro-notifications")]
+pub mod notifications;
 pub mod orders;
 pub mod products;
 pub mod scheduled_payments;

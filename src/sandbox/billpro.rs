@@ -93,6 +93,9 @@ use serde_json::{json, Map, Value};
 
 use super::{FakeApi, FakeServer, Method, SandboxRequest, SandboxResponse};
 
+#[cfg(feature = "billpro-notifications")]
+pub mod notify;
+
 /// The default sandbox token; it reaches profiles [`PROFILE_ID`] and
 /// [`OTHER_PROFILE_ID`], so requests must carry `profile_id`.
 pub const TOKEN: &str = "billpro-sandbox-multi-profile-token";
@@ -223,6 +226,8 @@ impl BillProSandbox {
         }
         .to_owned();
         order.updated_at = Utc::now();
+        #[cfg(feature = "billpro-notifications")]
+        notify::payment_result(&mut s, order_id, None, true);
         true
     }
 
@@ -250,6 +255,8 @@ impl BillProSandbox {
             o.status = if hard { "suspended" } else { "failed" }.to_owned();
             o.updated_at = Utc::now();
         }
+        #[cfg(feature = "billpro-notifications")]
+        notify::payment_result(&mut s, order_id, Some(scheduled_payment_id), false);
         true
     }
 }
@@ -345,6 +352,8 @@ struct State {
     next_order: u64,
     next_payment: u64,
     next_checkout: u64,
+    #[cfg(feature = "billpro-notifications")]
+    outbox: notify::Outbox,
 }
 
 fn dec(text: &str) -> Decimal {

@@ -478,6 +478,46 @@ fn sandbox_futures() {
     spawnable(billkit::sandbox::billy::BillySandbox::start());
 }
 
+/// Payment notifications: the handler's futures must fit an axum/hyper
+/// handler, and the sandbox's delivery rounds a spawned task.
+#[cfg(feature = "billpro-notifications")]
+fn notification_futures(
+    listener: &billpro::notifications::Listener,
+    dedup: billpro::notifications::Dedup,
+    locator: &billpro::notifications::OrderLocator,
+    client: &billpro::Client,
+    payment: &billpro::notifications::PaymentPayload,
+    headers: &billkit::sandbox::HeaderMap,
+    sandbox: &billkit::sandbox::billpro::BillProSandbox,
+) {
+    use billpro::notifications::Begin;
+    // confirm.rs, listener.rs
+    assert_send(&locator.confirm(client, payment));
+    assert_send(&listener.handle(headers, b"", |_, _| async { Ok::<(), Error>(()) }));
+    let owned = listener.clone();
+    spawnable(async move {
+        let _ = owned
+            .handle(&billkit::sandbox::HeaderMap::new(), b"", |_, _| async {
+                Ok::<(), Error>(())
+            })
+            .await;
+    });
+    // dedup.rs
+    assert_send(&dedup.begin("id"));
+    assert_send(&dedup.once("id", || async { Ok::<(), Error>(()) }));
+    spawnable(async move {
+        if let Ok(Begin::Process(claim)) = dedup.begin("id").await {
+            let _ = claim.done().await;
+        }
+        if let Ok(Begin::Process(claim)) = dedup.begin("id").await {
+            let _ = claim.release().await;
+        }
+    });
+    // sandbox/billpro/notify.rs
+    assert_send(&sandbox.notifications().deliver_round());
+    assert_send(&sandbox.notifications().deliver_all(1));
+}
+
 /// The checks above are done by the compiler; this test only makes sure
 /// the checking functions are part of the build (it runs none of them).
 #[test]
@@ -487,6 +527,8 @@ fn public_futures_and_streams_are_send() {
     let _ = billy_futures;
     let _ = http_futures;
     let _ = sandbox_futures;
+    #[cfg(feature = "billpro-notifications")]
+    let _ = notification_futures;
 }
 
 // ---------------------------------------------------------------------------
@@ -632,6 +674,15 @@ const INVENTORY: &[&str] = &[
     "src/sandbox/billy/mod.rs: start",
     "src/sandbox/mod.rs: start",
     "src/sandbox/mod.rs: start",
+    // Payment notifications
+    "src/billpro/notifications/confirm.rs: confirm",
+    "src/billpro/notifications/dedup.rs: begin",
+    "src/billpro/notifications/dedup.rs: done",
+    "src/billpro/notifications/dedup.rs: once",
+    "src/billpro/notifications/dedup.rs: release",
+    "src/billpro/notifications/listener.rs: handle",
+    "src/sandbox/billpro/notify.rs: deliver_all",
+    "src/sandbox/billpro/notify.rs: deliver_round",
 ];
 
 /// Return types that make a `pub fn` part of the async API.
