@@ -14,7 +14,6 @@ mod resume;
 mod retry;
 mod sandbox;
 mod timeouts;
-mod tracing_spans;
 
 use billkit::http::{Config, Credentials, ManualClock, RetryPolicy, Transport};
 use wiremock::MockServer;

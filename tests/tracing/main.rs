@@ -1,3 +1,7 @@
+//! Tracing, in a binary of its own: tracing caches each callsite's interest
+//! process-wide, so a test running beside others without a subscriber can
+//! leave the span disabled for the capture here.
+
 use std::sync::{Arc, Mutex};
 
 use billkit::http::{ManualClock, Request, RetryPolicy};
@@ -9,7 +13,17 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::transport;
+use billkit::http::{Config, Credentials, Transport};
+
+fn transport(server: &MockServer, clock: &ManualClock, retry: RetryPolicy) -> Transport {
+    let config = Config::new()
+        .base_url(format!("{}/api/v1", server.uri()))
+        .expect("valid URL")
+        .credentials(Credentials::bearer("secret-token-123"))
+        .manual_time(clock)
+        .retry(retry);
+    Transport::new(config).expect("valid config")
+}
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<(String, String, String)>>>);
@@ -57,9 +71,6 @@ async fn one_span_per_request_with_template_status_attempt_and_latency_but_no_se
     let capture = Capture::default();
     let subscriber = tracing_subscriber::registry().with(capture.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests in this binary run at the same time with no subscriber; a
-    // callsite they reach first is cached as disabled until interest is rebuilt.
-    tracing::callsite::rebuild_interest_cache();
     let t = transport(&server, &ManualClock::new(), RetryPolicy::default());
     let _: Value = t
         .execute(Request::get("/customers/{id}").param("C-77"))
