@@ -38,7 +38,7 @@
 //! let order = billpro
 //!     .orders()
 //!     .create_single_order(
-//!         &NewSingleOrder::new(customer.id, "EUR", "INV-42").product(OrderLine::new(7).qty(1)),
+//!         &NewSingleOrder::new(customer.id, "EUR", "INV-42").product(OrderLine::new(10).qty(1)),
 //!     )
 //!     .await?;
 //! println!("order {} is {}", order.id, order.status);

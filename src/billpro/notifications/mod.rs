@@ -26,7 +26,7 @@
 //! ```no_run
 //! use billkit::billpro::notifications::*;
 //! # async fn handle(
-//! #     headers: &billkit::sandbox::HeaderMap, body: &[u8],
+//! #     headers: &billkit::http::HeaderMap, body: &[u8],
 //! #     key: &NotificationKey, dedup: &Dedup, billpro: &billkit::billpro::Client,
 //! # ) -> u16 {
 //! let Ok(plaintext) = key.decrypt_request(headers, body) else { return 400 };
