@@ -601,6 +601,23 @@ impl<'a> Customers<'a> {
     /// as [`Orders::find_by_invoice_id_since`](super::Orders::find_by_invoice_id_since)
     /// does, at the same cost (see there): with 80 customers created since,
     /// at most 20 requests in a list of 1,000 and 32 in one of 100,000.
+    ///
+    /// ```no_run
+    /// # async fn run(billpro: billkit::billpro::Client, new: billkit::billpro::NewCustomer) -> billkit::Result<()> {
+    /// let customer = match billpro.customers().create(&new).await {
+    ///     Ok(customer) => customer,
+    ///     Err(e) => match (e.lookup_key(), e.lookup_key().and_then(|k| k.sent_at())) {
+    ///         (Some(key), Some(sent_at)) => {
+    ///             match billpro.customers().find_by_email_since(key.value(), sent_at).await? {
+    ///                 Some(found) => found, // the first attempt landed
+    ///                 None => return Err(e), // it did not: safe to create again later
+    ///             }
+    ///         }
+    ///         _ => return Err(e),
+    ///     },
+    /// };
+    /// # let _ = customer; Ok(()) }
+    /// ```
     pub async fn find_by_email_since(
         &self,
         email: &str,

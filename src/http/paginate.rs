@@ -1204,7 +1204,7 @@ impl<T> Pages<T> {
                 // Not the order declared: go by position, as unkeyed walks
                 // do. (No tracing event here: a callsite first hit while
                 // another thread holds a scoped subscriber can leave that
-                // subscriber's spans unrecorded, see tests/core/tracing_spans.)
+                // subscriber's spans unrecorded, see tests/tracing.)
                 self.keying = None;
                 self.mark = None;
                 self.mark_before = None;
@@ -1300,6 +1300,17 @@ impl<T> Items<T> {
     /// How many items have been yielded, counted from the start of the
     /// walk (a resumed walk goes on from its checkpoint's count), for a
     /// progress bar next to [`total`](Self::total).
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// use billkit::TryStreamExt;
+    /// let mut invoices = billmora.invoices().list(&billkit::billmora::InvoiceFilter::new()).stream();
+    /// while let Some(invoice) = invoices.try_next().await? {
+    ///     let total = invoices.total().map_or("?".to_owned(), |n| n.to_string());
+    ///     println!("{}/{total}: {}", invoices.yielded(), invoice.invoice_number);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn yielded(&self) -> u64 {
         self.yielded_before + self.in_page as u64
     }

@@ -7,6 +7,8 @@
 //! before its saved position (deletions move items back by up to a page)
 //! and drops every item at or before the mark, page after page.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -48,11 +50,13 @@ impl ItemKey {
     /// subscription invoices: period, then creation).
     pub fn times(at: &[DateTime<Utc>], id: impl ToString) -> Self {
         // Fixed-width UTC text compares as the times do.
-        let sort = at
-            .iter()
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let mut sort = String::with_capacity(31 * at.len());
+        for (i, t) in at.iter().enumerate() {
+            if i > 0 {
+                sort.push(' ');
+            }
+            let _ = write!(sort, "{}", t.format("%Y-%m-%dT%H:%M:%S%.9fZ"));
+        }
         ItemKey::new(sort, id.to_string())
     }
 
@@ -136,7 +140,13 @@ pub(crate) fn advance(mark: &mut Option<WalkMark>, key: &ItemKey) {
             }
             m.ids.push(key.id.clone());
         }
-        _ => {
+        // Reuse the mark's buffers: this runs for every item of a walk.
+        Some(m) => {
+            m.sort.clone_from(&key.sort);
+            m.ids.clear();
+            m.ids.push(key.id.clone());
+        }
+        None => {
             *mark = Some(WalkMark {
                 sort: key.sort.clone(),
                 ids: vec![key.id.clone()],

@@ -12,6 +12,16 @@ impl BillmoraSandbox {
     /// (`0.30` less `0.10` reads `0.19999999999999998` on the wire). Like a
     /// row inserted beside the invoice, it changes neither the invoice's
     /// status nor its `updated_at`. `false` when there is no such invoice.
+    ///
+    /// ```no_run
+    /// # async fn run(sandbox: billkit::sandbox::billmora::BillmoraSandbox, invoice_id: u64) -> billkit::Result<()> {
+    /// // An invoice of 0.30 paid 0.10: the server says 0.19999999999999998,
+    /// // billkit reads 0.20.
+    /// assert!(sandbox.record_payment(invoice_id, billkit::Decimal::new(10, 2)));
+    /// let invoice = sandbox.client()?.invoices().get(invoice_id).await?;
+    /// assert_eq!(invoice.amount_due, billkit::Decimal::new(20, 2));
+    /// # Ok(()) }
+    /// ```
     pub fn record_payment(&self, invoice_id: u64, amount: Decimal) -> bool {
         let mut s = lock(&self.state);
         let Some(invoice) = s.table_mut(Kind::Invoice).get_mut(&invoice_id) else {
