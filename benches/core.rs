@@ -1,7 +1,7 @@
 //! Parsing speed of the hot paths: exact amounts, a 25-item page and error
 //! bodies. Run with `cargo bench`.
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -19,15 +19,15 @@ mod app {
     use std::convert::Infallible;
     use std::error::Error;
     use std::net::SocketAddr;
-    use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
 
+    use billkit::TryStreamExt;
     use billkit::billpro::notifications::{
         Dedup, Handled, Listener, MemoryStore, NotificationKey, OrderField, OrderKey, OrderLocator,
     };
     use billkit::billpro::{Client, NewCustomer, NewSingleOrder, OrderLine, PurchaseType};
     use billkit::sandbox::billpro::BillProSandbox;
-    use billkit::TryStreamExt;
     use http_body_util::{BodyExt, Full, Limited};
     use hyper::body::{Bytes, Incoming};
     use hyper::service::service_fn;

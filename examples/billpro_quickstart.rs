@@ -11,12 +11,12 @@
 
 use std::error::Error;
 
+use billkit::TryStreamExt;
 use billkit::billpro::{
     Client, Environment, NewCustomer, NewInstalmentOrder, NewSingleOrder, Order, OrderLine,
     Product, PurchaseType, Schedule,
 };
 use billkit::sandbox::billpro::BillProSandbox;
-use billkit::TryStreamExt;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {

@@ -82,7 +82,7 @@ async fn run() -> Result<()> {
             registered.client()?
         }
         (None, None) => {
-            return Err("set BILLY_API_KEY, or BILLY_PROCESSOR_KEY to register a company".into())
+            return Err("set BILLY_API_KEY, or BILLY_PROCESSOR_KEY to register a company".into());
         }
     };
 

@@ -122,7 +122,9 @@ pub enum Error {
     /// Nothing was sent: the shared rate-limit store (Redis) could not be
     /// reached and the client is set to fail closed
     /// ([`StoreFailure::FailClosed`](crate::http::StoreFailure)).
-    #[error("not sent: the shared rate limit store could not be reached ({0}); check Redis, or let the client fall back to its own limiter")]
+    #[error(
+        "not sent: the shared rate limit store could not be reached ({0}); check Redis, or let the client fall back to its own limiter"
+    )]
     RateLimitStore(String),
 
     /// A success response's body was larger than the client's cap
@@ -581,10 +583,10 @@ impl ApiErrorBody {
             let errors = map.get("errors").and_then(field_map).unwrap_or_default();
             return ApiErrorBody::Laravel { message, errors };
         }
-        if map.len() == 1 {
-            if let Some(error) = text("error") {
-                return ApiErrorBody::Error { error };
-            }
+        if map.len() == 1
+            && let Some(error) = text("error")
+        {
+            return ApiErrorBody::Error { error };
         }
         match field_map(&value) {
             Some(fields) if !fields.is_empty() => ApiErrorBody::Fields(fields),
@@ -918,10 +920,10 @@ impl fmt::Display for DecodeError {
                 write!(f, " (record id {})", one_line(id, 64))?;
             }
         }
-        if let Some(ct) = &self.content_type {
-            if !ct.contains("json") {
-                write!(f, " (content type {ct})")?;
-            }
+        if let Some(ct) = &self.content_type
+            && !ct.contains("json")
+        {
+            write!(f, " (content type {ct})")?;
         }
         Ok(())
     }

@@ -64,10 +64,12 @@ mod tests {
     #[test]
     fn each_check_names_the_field_and_accepts_the_good_values() {
         assert!(not_blank("title", "x").is_ok());
-        assert!(not_blank("title", "  ")
-            .unwrap_err()
-            .to_string()
-            .contains("title"));
+        assert!(
+            not_blank("title", "  ")
+                .unwrap_err()
+                .to_string()
+                .contains("title")
+        );
         assert!(max_chars("title", "ééé", 3).is_ok());
         assert!(max_chars("title", "éééé", 3).is_err());
         assert!(text("name", "", 5).is_err());

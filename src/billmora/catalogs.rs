@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{check_int_column, check_one_of, check_opt_text, Client, Deleted, Package, PAGES};
+use super::{Client, Deleted, PAGES, Package, check_int_column, check_one_of, check_opt_text};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 

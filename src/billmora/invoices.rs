@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    check_money_column, check_one_of, check_range, check_timestamp_day, Client, Deleted, User,
-    PAGES,
+    Client, Deleted, PAGES, User, check_money_column, check_one_of, check_range,
+    check_timestamp_day,
 };
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};

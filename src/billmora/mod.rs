@@ -751,8 +751,8 @@ pub(crate) mod de {
     use std::marker::PhantomData;
 
     use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-    use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
     use serde::Deserialize;
+    use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 
     /// Parses a Laravel date: ISO 8601 (`2026-07-20T05:25:52.000000Z`),
     /// `Y-m-d H:i:s` or `Y-m-d` (both taken as UTC).
@@ -764,10 +764,10 @@ pub(crate) mod de {
         if let Ok(v) = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S") {
             return Ok(v.and_utc());
         }
-        if let Ok(v) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-            if let Some(v) = v.and_hms_opt(0, 0, 0) {
-                return Ok(v.and_utc());
-            }
+        if let Ok(v) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            && let Some(v) = v.and_hms_opt(0, 0, 0)
+        {
+            return Ok(v.and_utc());
         }
         Err(format!("`{t}` is not a date or timestamp"))
     }
@@ -994,9 +994,11 @@ mod tests {
             assert_eq!(err.known_server_bug(), want);
         }
         assert_eq!(known_server_bug(&Error::Config("x".into())), None);
-        assert!(KnownServerBug::ServiceScalingsRelation
-            .to_string()
-            .contains("scalings"));
+        assert!(
+            KnownServerBug::ServiceScalingsRelation
+                .to_string()
+                .contains("scalings")
+        );
     }
 
     #[test]

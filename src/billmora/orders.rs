@@ -12,10 +12,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{
-    check_one_of, check_range, Client, Deleted, Invoice, Registrant, Service, User, PAGES,
-};
 use super::{BillingPeriod, BillingType};
+use super::{
+    Client, Deleted, Invoice, PAGES, Registrant, Service, User, check_one_of, check_range,
+};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};
 

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    check_int_column, check_one_of, check_opt_text, check_range, Catalog, Client, Deleted, Variant,
-    PAGES,
+    Catalog, Client, Deleted, PAGES, Variant, check_int_column, check_one_of, check_opt_text,
+    check_range,
 };
 use crate::error::Result;
 use crate::http::{Paginator, Request};

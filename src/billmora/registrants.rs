@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{check_one_of, Client, Deleted, DomainItemType, Tld, User, PAGES};
+use super::{Client, Deleted, DomainItemType, PAGES, Tld, User, check_one_of};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request};
 

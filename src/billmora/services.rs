@@ -5,10 +5,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{
-    check_one_of, check_opt_text, check_timestamp_day, Client, Deleted, Package, User, PAGES,
-};
 use super::{BillingPeriod, BillingType};
+use super::{
+    Client, Deleted, PAGES, Package, User, check_one_of, check_opt_text, check_timestamp_day,
+};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{check_one_of, check_opt_text, Client, Deleted, User, PAGES};
+use super::{Client, Deleted, PAGES, User, check_one_of, check_opt_text};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 

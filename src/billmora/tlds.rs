@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_int_column, check_one_of, check_range, Client, Deleted, PAGES};
+use super::{Client, Deleted, PAGES, check_int_column, check_one_of, check_range};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::{check_one_of, check_opt_text, check_password, Client, Deleted, PAGES};
+use super::{Client, Deleted, PAGES, check_one_of, check_opt_text, check_password};
 use crate::error::Result;
 use crate::http::{Paginator, Request};
 

@@ -21,4 +21,6 @@ macro_rules! newest_first {
     )*};
 }
 
-newest_first!(Catalog, Invoice, Order, Package, Registrant, Service, Ticket, Tld, User, Variant);
+newest_first!(
+    Catalog, Invoice, Order, Package, Registrant, Service, Ticket, Tld, User, Variant
+);

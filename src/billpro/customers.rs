@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::orders::{Listed, Lookup, Since};
-use super::{check_id, paginate, CustomerId};
+use super::{CustomerId, check_id, paginate};
 use crate::error::{Error, LookupKey, Result};
 use crate::http::{Paginator, Request, Transport, Uniqueness};
 
@@ -210,7 +210,7 @@ impl Address {
                     return Err(Error::invalid_input(
                         format!("{field}.{name}"),
                         "is required",
-                    ))
+                    ));
                 }
             }
         }

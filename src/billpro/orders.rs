@@ -43,7 +43,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use super::products::{Adjustment, PurchaseType, ScheduleUnit};
-use super::{check_id, paginate, CustomerId, OrderId, ProductId, PAGE_SIZE};
+use super::{CustomerId, OrderId, PAGE_SIZE, ProductId, check_id, paginate};
 use crate::error::LookupKey;
 use crate::error::PaginationErrorKind;
 use crate::error::{Error, Result};
@@ -390,13 +390,13 @@ fn read_product(raw: &str) -> std::result::Result<OrderProduct, String> {
         serde_json::from_str(raw).map_err(|e| e.to_string())?;
     // `{"product": {...}, "qty": 2}`: the inner product, with the line's own
     // fields on top.
-    if let Some(inner) = fields.remove("product") {
-        if inner.get().trim_start().starts_with('{') {
-            let mut merged: BTreeMap<String, Box<RawValue>> =
-                serde_json::from_str(inner.get()).map_err(|e| e.to_string())?;
-            merged.extend(fields);
-            fields = merged;
-        }
+    if let Some(inner) = fields.remove("product")
+        && inner.get().trim_start().starts_with('{')
+    {
+        let mut merged: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_str(inner.get()).map_err(|e| e.to_string())?;
+        merged.extend(fields);
+        fields = merged;
     }
     let text = serde_json::to_string(&fields).map_err(|e| e.to_string())?;
     let mut de = serde_json::Deserializer::from_str(&text);

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{check_id, paginate, ProductId};
+use super::{ProductId, check_id, paginate};
 use crate::error::Result;
 use crate::http::{Paginator, Request, Transport};
 

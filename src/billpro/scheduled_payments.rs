@@ -18,7 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::orders::check_unit;
 use super::products::ScheduleUnit;
-use super::{check_id, paginate, OrderId, ScheduledPaymentId};
+use super::{OrderId, ScheduledPaymentId, check_id, paginate};
 use crate::error::{Error, Result};
 use crate::http::{Paginator, Request, Transport};
 
@@ -198,13 +198,13 @@ impl ScheduledPaymentUpdate {
                 "nothing to change: set a status, date, amount or schedule",
             ));
         }
-        if let Some(a) = self.amount {
-            if a <= Decimal::ZERO {
-                return Err(Error::invalid_input(
-                    "amount",
-                    format!("{a} must be more than 0"),
-                ));
-            }
+        if let Some(a) = self.amount
+            && a <= Decimal::ZERO
+        {
+            return Err(Error::invalid_input(
+                "amount",
+                format!("{a} must be more than 0"),
+            ));
         }
         if let Some((interval, unit)) = &self.schedule {
             if *interval == 0 {

@@ -33,9 +33,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Transaction, TransactionType};
+use crate::Cents;
 use crate::error::{Error, LookupKey, Result};
 use crate::http::{Paginator, Request, Transport, Uniqueness};
-use crate::Cents;
 
 // ---- models ----
 

@@ -383,10 +383,10 @@ pub fn is_duplicate_external_id(err: &Error) -> bool {
     let Some(api) = billy_api_error(err) else {
         return false;
     };
-    if let ApiErrorBody::Billy { error_class, .. } = api.body() {
-        if error_class.eq_ignore_ascii_case("DuplicateExternalIDError") {
-            return true;
-        }
+    if let ApiErrorBody::Billy { error_class, .. } = api.body()
+        && error_class.eq_ignore_ascii_case("DuplicateExternalIDError")
+    {
+        return true;
     }
     api.status().as_u16() == 409
 }

@@ -24,9 +24,9 @@ use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 
 use super::{Customer, Invoice, Subscription, Transaction};
+use crate::Cents;
 use crate::error::{Error, Result};
 use crate::http::{Cursor, End, Items, PageStyle, Paginator, Request, Transport};
-use crate::Cents;
 
 // ---- models ----
 

@@ -16,9 +16,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Cents;
 use crate::error::Result;
 use crate::http::{Paginator, Request, Transport};
-use crate::Cents;
 
 // ---- models ----
 

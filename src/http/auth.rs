@@ -50,13 +50,13 @@ impl Credentials {
                 pos + 1
             )));
         }
-        if let Credentials::BasicKey(_) = self {
-            if secret.contains(':') {
-                return Err(Error::Config(
-                    "the API key holds `:`, which basic authentication cannot carry in a user name"
-                        .into(),
-                ));
-            }
+        if let Credentials::BasicKey(_) = self
+            && secret.contains(':')
+        {
+            return Err(Error::Config(
+                "the API key holds `:`, which basic authentication cannot carry in a user name"
+                    .into(),
+            ));
         }
         Ok(())
     }

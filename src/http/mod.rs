@@ -17,12 +17,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
-pub use auth::{is_loopback, Credentials};
+pub use auth::{Credentials, is_loopback};
 pub use clock::{
     Clock, Jitter, ManualClock, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock,
     TokioSleeper,
@@ -31,15 +31,15 @@ pub use clock::{
 pub use paginate::__same_page_items;
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
-pub use request::{Body, PathParam, Request, RetryMode, MAX_PATH_PARAM_LEN};
+pub use request::{Body, MAX_PATH_PARAM_LEN, PathParam, Request, RetryMode};
 /// Response headers, as [`RawResponse`] and [`RefusedBeforeHandler`] see them.
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
-pub use retry::{parse_retry_after, RetryPolicy};
+pub use retry::{RetryPolicy, parse_retry_after};
 #[cfg(feature = "redis")]
 pub use shared_limit::{SharedRateLimit, StoreFailure};
-pub(crate) use walk_key::{keyed, Listed};
-pub use walk_key::{ItemKey, ListOrder, WalkMark, MAX_TIED_IDS};
+pub use walk_key::{ItemKey, ListOrder, MAX_TIED_IDS, WalkMark};
+pub(crate) use walk_key::{Listed, keyed};
 
 use crate::error::{
     ApiError, ApiErrorBody, ApiFlavor, BeforeHandler, DecodeError, Error, LookupKey, Outcome,
@@ -961,10 +961,10 @@ impl Transport {
                 }
             };
         }
-        if request.is_authenticated() {
-            if let Some(c) = &i.credentials {
-                builder = c.apply(builder);
-            }
+        if request.is_authenticated()
+            && let Some(c) = &i.credentials
+        {
+            builder = c.apply(builder);
         }
         builder
     }

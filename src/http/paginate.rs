@@ -34,8 +34,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::walk_key::{self, ItemKey, Keying, ListOrder, WalkMark};
 use super::{Request, Transport};
@@ -364,10 +364,9 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             self.size_set,
             page_size(self.style),
             page_size(checkpoint.style),
-        ) {
-            if saved != Some(mine) {
-                return Err(page_size_refused(saved, mine));
-            }
+        ) && saved != Some(mine)
+        {
+            return Err(page_size_refused(saved, mine));
         }
         self.style = checkpoint.style;
         self.size_fixed = true;
@@ -525,7 +524,7 @@ async fn fetch_page<T: DeserializeOwned>(
             return Err(Error::invalid_input(
                 "cursor",
                 "this list is paged by page number, not by offset",
-            ))
+            ));
         }
     };
     match style {
@@ -620,7 +619,7 @@ impl ItemsBytes {
                     body,
                     start: None,
                     repeat: false,
-                }
+                };
             }
             PageStyle::Laravel { .. } => b"data",
             PageStyle::OffsetLimit { .. } => b"items",
@@ -823,8 +822,8 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
     walk: Walk,
     tx: tokio::sync::mpsc::Sender<Msg<T>>,
 ) {
-    use futures_util::stream::FuturesOrdered;
     use futures_util::StreamExt;
+    use futures_util::stream::FuturesOrdered;
 
     let Walk {
         transport,

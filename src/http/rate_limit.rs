@@ -194,14 +194,14 @@ impl RateLimiter {
         let num =
             |name: &str| -> Option<u32> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         let mut s = self.lock();
-        if let Some(limit) = num("x-ratelimit-limit") {
-            if limit > 0 {
-                s.limit = match s.ceiling {
-                    Ceiling::Fixed => limit.min(s.configured),
-                    Ceiling::Adopt => limit.min(MAX_ADOPTED),
-                };
-                s.trim(now);
-            }
+        if let Some(limit) = num("x-ratelimit-limit")
+            && limit > 0
+        {
+            s.limit = match s.ceiling {
+                Ceiling::Fixed => limit.min(s.configured),
+                Ceiling::Adopt => limit.min(MAX_ADOPTED),
+            };
+            s.trim(now);
         }
         // A `Retry-After` says exactly when capacity returns; without one,
         // requests the server counted and we did not (other clients of the
@@ -323,7 +323,7 @@ impl Limiter {
                 Ok(Grant::TooLong(wait)) => return Err(Refusal::TooLong(wait)),
                 Err(e) => match on_failure {
                     super::shared_limit::StoreFailure::FailClosed => {
-                        return Err(Refusal::StoreDown(e))
+                        return Err(Refusal::StoreDown(e));
                     }
                     _ => {
                         if !e.starts_with(super::shared_limit::RECENTLY_DOWN) {
@@ -343,14 +343,12 @@ impl Limiter {
     pub(crate) async fn observe(&self, headers: &HeaderMap, hold: Option<Duration>, now: Instant) {
         self.local.observe(headers, hold, now);
         #[cfg(feature = "redis")]
-        if let Some((store, _)) = &self.shared {
-            if let Some(update) = store.observe(headers, hold) {
-                if let Err(e) = update.await {
-                    if !e.starts_with(super::shared_limit::RECENTLY_DOWN) {
-                        tracing::warn!(error = %e, "could not share a rate-limit answer");
-                    }
-                }
-            }
+        if let Some((store, _)) = &self.shared
+            && let Some(update) = store.observe(headers, hold)
+            && let Err(e) = update.await
+            && !e.starts_with(super::shared_limit::RECENTLY_DOWN)
+        {
+            tracing::warn!(error = %e, "could not share a rate-limit answer");
         }
     }
 }

@@ -89,7 +89,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{FakeApi, FakeServer, Method, SandboxRequest, SandboxResponse};
 

@@ -61,8 +61,8 @@ use base64::Engine as _;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
-pub use reqwest::header::HeaderMap;
 pub use reqwest::Method;
+pub use reqwest::header::HeaderMap;
 use tokio::net::TcpListener;
 
 /// The fakes of every enabled API, started together.

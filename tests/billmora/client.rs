@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use billkit::Error;
 use billkit::billmora::{Client, NewUser, UserUpdate};
 use billkit::http::{ManualClock, RateLimit};
-use billkit::Error;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
 
@@ -72,13 +72,14 @@ async fn accept_json_and_content_type_are_always_sent() {
             r.headers.get("authorization").unwrap().to_str().unwrap(),
             format!("Bearer {TOKEN}")
         );
-        assert!(r
-            .headers
-            .get("user-agent")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("billkit/"));
+        assert!(
+            r.headers
+                .get("user-agent")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("billkit/")
+        );
     }
     assert_eq!(
         reqs[0].headers.get("content-type").unwrap(),

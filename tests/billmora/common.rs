@@ -4,9 +4,9 @@
 
 use std::str::FromStr;
 
+use billkit::Decimal;
 use billkit::billmora::Client;
 use billkit::http::ManualClock;
-use billkit::Decimal;
 use chrono::{DateTime, Utc};
 use wiremock::matchers::{header, method, path};
 use wiremock::{MockBuilder, MockServer, ResponseTemplate};

@@ -3,8 +3,8 @@
 use billkit::billmora::*;
 use chrono::NaiveDate;
 use serde_json::json;
-use wiremock::matchers::body_json;
 use wiremock::MockServer;
+use wiremock::matchers::body_json;
 
 use crate::common::*;
 use crate::contract_customers::assert_dana;

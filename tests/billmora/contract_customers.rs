@@ -2,8 +2,8 @@
 
 use billkit::billmora::*;
 use serde_json::json;
-use wiremock::matchers::{body_json, query_param};
 use wiremock::MockServer;
+use wiremock::matchers::{body_json, query_param};
 
 use crate::common::*;
 

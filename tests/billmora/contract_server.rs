@@ -5,7 +5,7 @@
 //! server's own bugs, and the lookup of a user by email.
 
 use billkit::billmora::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{body_json, query_param};
 use wiremock::{MockServer, ResponseTemplate};
 

@@ -7,7 +7,7 @@ use billkit::billmora::{Invoice, InvoiceFilter, NewInvoice};
 use billkit::sandbox::billmora::{BillmoraSandbox, SEED_USER_ID};
 use billkit::{Error, TryStreamExt};
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::MockServer;
 
 use crate::common::{api, client, dec, fixture, ok_json};

@@ -3,9 +3,9 @@
 
 use billkit::billmora::*;
 use billkit::{StreamExt, TryStreamExt};
-use serde_json::{json, Value};
-use wiremock::matchers::query_param;
+use serde_json::{Value, json};
 use wiremock::MockServer;
+use wiremock::matchers::query_param;
 
 use crate::common::*;
 

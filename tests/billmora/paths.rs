@@ -22,7 +22,7 @@ async fn id_zero_is_refused_by_every_endpoint_and_nothing_is_sent() {
     let server = MockServer::start().await;
     let c = client(&server);
     macro_rules! refused {
-        ($($call:expr),* $(,)?) => {$(
+        ($($call:expr_2021),* $(,)?) => {$(
             assert_refused_id(stringify!($call), $call.await);
         )*};
     }

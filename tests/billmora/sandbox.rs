@@ -9,7 +9,7 @@ use billkit::http::{ManualClock, RetryPolicy};
 use billkit::sandbox::billmora::*;
 use billkit::{Decimal, TryStreamExt};
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::common::dec;
 
@@ -487,9 +487,10 @@ async fn per_token_rate_limit_with_headers_and_429() {
         .unwrap();
     let err = client.tlds().get(SEED_TLD_ID).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
-    assert!(err
-        .retry_after()
-        .is_some_and(|d| d <= Duration::from_secs(60)));
+    assert!(
+        err.retry_after()
+            .is_some_and(|d| d <= Duration::from_secs(60))
+    );
 
     // Other tokens have their own quota.
     let other = sandbox.add_token(&["*"]);
@@ -519,10 +520,12 @@ async fn not_found_and_method_not_allowed() {
     )
     .await;
     assert_eq!(status, 405);
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("The PATCH method is not supported for route api/v1/users/1."));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The PATCH method is not supported for route api/v1/users/1.")
+    );
     let (status, _, _) = raw(
         reqwest::Method::POST,
         format!("{}/services", sandbox.base_url()),
@@ -629,10 +632,12 @@ async fn validation_errors_and_server_errors() {
     )
     .await;
     assert_eq!(status, 500);
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("Failed to create order:"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Failed to create order:")
+    );
 
     // A package without slug/description, a user with currency: 500.
     let (status, _, body) = raw(
@@ -843,12 +848,14 @@ async fn orders_services_and_domains_follow_the_server() {
         err.known_server_bug(),
         Some(KnownServerBug::DomainCheckTldLookup)
     );
-    assert!(client
-        .domains()
-        .check("a.net")
-        .await
-        .unwrap_err()
-        .is_invalid_input());
+    assert!(
+        client
+            .domains()
+            .check("a.net")
+            .await
+            .unwrap_err()
+            .is_invalid_input()
+    );
 }
 
 #[tokio::test]
@@ -1022,12 +1029,14 @@ async fn catalog_management_round_trip() {
         client.packages().delete(package.id).await.unwrap().message,
         "Package deleted successfully."
     );
-    assert!(client
-        .packages()
-        .get(package.id)
-        .await
-        .unwrap_err()
-        .is_not_found());
+    assert!(
+        client
+            .packages()
+            .get(package.id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     assert_eq!(
         client.catalogs().delete(catalog.id).await.unwrap().message,
         "Catalog deleted successfully."
@@ -1113,12 +1122,14 @@ async fn tickets_and_users_lifecycle() {
         client.users().delete(SEED_USER_ID).await.unwrap().message,
         "User deleted successfully."
     );
-    assert!(client
-        .users()
-        .get(SEED_USER_ID)
-        .await
-        .unwrap_err()
-        .is_not_found());
+    assert!(
+        client
+            .users()
+            .get(SEED_USER_ID)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     // Soft-deleted: the email stays taken but the user is invisible (so a
     // lookup by email finds nothing), and the user's invoices render their
     // loaded `user` as null.

@@ -2,7 +2,7 @@
 //! the server sent it in, and reads back equal.
 
 use billkit::billmora::Invoice;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::common::fixture;
 

@@ -1,9 +1,9 @@
 //! The client: environments, base URL, token, profile id, secrecy.
 
-use billkit::billpro::{Client, Environment};
 use billkit::Error;
-use wiremock::matchers::{method, path};
+use billkit::billpro::{Client, Environment};
 use wiremock::Mock;
+use wiremock::matchers::{method, path};
 
 use crate::common::*;
 
@@ -98,13 +98,15 @@ async fn without_a_profile_id_the_query_holds_only_the_page() {
         .expect(1)
         .mount(&server)
         .await;
-    assert!(client
-        .products()
-        .list()
-        .collect_all()
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        client
+            .products()
+            .list()
+            .collect_all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -5,9 +5,9 @@
 
 use std::str::FromStr;
 
+use billkit::Decimal;
 use billkit::billpro::Client;
 use billkit::http::RetryPolicy;
-use billkit::Decimal;
 use chrono::{DateTime, NaiveDate, Utc};
 use wiremock::{Match, MockServer, Request, ResponseTemplate};
 

@@ -1,7 +1,7 @@
 //! Customers: create, get, list, update, and their error bodies.
 
 use billkit::billpro::{
-    is_not_found, Address, AddressUpdate, CustomerUpdate, NewCustomer, Organisation,
+    Address, AddressUpdate, CustomerUpdate, NewCustomer, Organisation, is_not_found,
 };
 use billkit::{ApiErrorBody, Error};
 use serde_json::json;

@@ -180,14 +180,14 @@ impl Respond for Fake {
             .unwrap_or(1);
         s.page_requests += 1;
         s.served.push(page);
-        if let Some((at, key)) = s.lands.clone() {
-            if s.page_requests == at {
-                drop(s);
-                let now = Utc::now();
-                self.add(&key, now);
-                self.add_after(now, 80);
-                s = self.state();
-            }
+        if let Some((at, key)) = s.lands.clone()
+            && s.page_requests == at
+        {
+            drop(s);
+            let now = Utc::now();
+            self.add(&key, now);
+            self.add_after(now, 80);
+            s = self.state();
         }
         for _ in 0..s.grow {
             let at = s
@@ -327,9 +327,10 @@ async fn the_measured_double_charge_does_not_happen() {
     let key: LookupKey = err.lookup_key().unwrap().clone();
     assert_eq!((key.field(), key.value()), ("invoice_id", "INV-42"));
     let sent_at = key.sent_at().expect("the key says when it was sent");
-    assert!(err
-        .to_string()
-        .contains("look it up by invoice_id = \"INV-42\""));
+    assert!(
+        err.to_string()
+            .contains("look it up by invoice_id = \"INV-42\"")
+    );
     for n in 0..80 {
         let invoice = format!("AFTER-{n}");
         client
@@ -727,7 +728,9 @@ async fn random_lists_find_exactly_what_is_there() {
             .find_by_invoice_id_since("INV-42", Since::new(since).concurrency(concurrency))
             .await
             .unwrap();
-        let what = format!("case {case}: {listing:?} old {old} new {before}+{after} present {present} grow {grow} c {concurrency}");
+        let what = format!(
+            "case {case}: {listing:?} old {old} new {before}+{after} present {present} grow {grow} c {concurrency}"
+        );
         assert_eq!(found.map(|o| o.id.get()), id, "{what}");
         if grow == 0 {
             let (n, m) = (

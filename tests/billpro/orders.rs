@@ -1,11 +1,11 @@
 //! Orders: the four creates, get (all four order types), list, actions.
 
+use billkit::ApiErrorBody;
 use billkit::billpro::{
     NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, Order, OrderLine,
     OrderSource, OrderStatus, PaymentChannel, PurchaseType, Schedule, ScheduleUnit,
 };
 use billkit::http::{ManualClock, RetryPolicy};
-use billkit::ApiErrorBody;
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{body_json, header, method, path};

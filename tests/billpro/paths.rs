@@ -16,7 +16,7 @@ fn assert_refused_id<T: std::fmt::Debug>(what: &str, got: Result<T, Error>) {
 async fn id_zero_is_refused_by_every_endpoint_and_nothing_is_sent() {
     let (server, c) = setup().await;
     macro_rules! refused {
-        ($($call:expr),* $(,)?) => {$(
+        ($($call:expr_2021),* $(,)?) => {$(
             assert_refused_id(stringify!($call), $call.await);
         )*};
     }

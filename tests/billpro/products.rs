@@ -1,10 +1,10 @@
 //! Products: list (paged), filter, get.
 
-use billkit::billpro::{ProductStatus, PurchaseType, ScheduleUnit};
 use billkit::TryStreamExt;
+use billkit::billpro::{ProductStatus, PurchaseType, ScheduleUnit};
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
 use wiremock::Mock;
+use wiremock::matchers::{header, method, path};
 
 use crate::common::*;
 

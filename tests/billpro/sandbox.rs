@@ -3,10 +3,10 @@
 //! paging, profiles, state rules).
 
 use billkit::billpro::{
-    is_not_found, Address, AddressUpdate, Client, CustomerUpdate, NewCustomer, NewInstalmentOrder,
+    Address, AddressUpdate, Client, CustomerUpdate, NewCustomer, NewInstalmentOrder,
     NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, OrderLine, OrderStatus, Product,
     PurchaseType, Schedule, ScheduleUnit, ScheduledPaymentStatus, ScheduledPaymentUpdate,
-    TargetStatus,
+    TargetStatus, is_not_found,
 };
 use billkit::http::{Request, RetryPolicy};
 use billkit::sandbox::billpro::{BillProSandbox, SEEDED_PRODUCTS};
@@ -65,13 +65,15 @@ async fn the_first_steps_workflow_runs_against_the_sandbox() {
     assert_eq!(customer.first_name, "Dana");
     assert_eq!(customer.customer_id.len(), 10);
     assert_eq!(customer.date_of_birth, Some(date(1995, 5, 12)));
-    assert!(customer
-        .addresses
-        .billing_address
-        .as_ref()
-        .unwrap()
-        .created_at
-        .is_some());
+    assert!(
+        customer
+            .addresses
+            .billing_address
+            .as_ref()
+            .unwrap()
+            .created_at
+            .is_some()
+    );
     // List products.
     let products: Vec<Product> = client
         .products()
@@ -132,12 +134,16 @@ async fn the_first_steps_workflow_runs_against_the_sandbox() {
             date(2030, 4, 30)
         ]
     );
-    assert!(payments
-        .iter()
-        .all(|p| p.status == ScheduledPaymentStatus::Scheduled));
-    assert!(payments
-        .iter()
-        .all(|p| p.scheduled_duration_unit == Some(ScheduleUnit::Month)));
+    assert!(
+        payments
+            .iter()
+            .all(|p| p.status == ScheduledPaymentStatus::Scheduled)
+    );
+    assert!(
+        payments
+            .iter()
+            .all(|p| p.scheduled_duration_unit == Some(ScheduleUnit::Month))
+    );
 }
 
 #[tokio::test]
@@ -475,9 +481,11 @@ async fn subscriptions_pause_resume_and_cancel_by_the_rules() {
         .collect_all()
         .await
         .unwrap();
-    assert!(payments
-        .iter()
-        .all(|p| p.status == ScheduledPaymentStatus::Paused));
+    assert!(
+        payments
+            .iter()
+            .all(|p| p.status == ScheduledPaymentStatus::Paused)
+    );
     // A paused payment cannot be changed: refused by the client, and by the
     // sandbox when asked directly.
     let err = client
@@ -530,9 +538,11 @@ async fn subscriptions_pause_resume_and_cancel_by_the_rules() {
         .collect_all()
         .await
         .unwrap();
-    assert!(after
-        .iter()
-        .all(|p| p.status == ScheduledPaymentStatus::Cancelled));
+    assert!(
+        after
+            .iter()
+            .all(|p| p.status == ScheduledPaymentStatus::Cancelled)
+    );
     // Pausing a non-subscription is refused.
     let metered = product_of(&client, PurchaseType::Metered).await;
     let m = client

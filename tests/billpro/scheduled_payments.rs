@@ -5,8 +5,8 @@ use billkit::billpro::{
     ScheduleUnit, ScheduledPaymentStatus, ScheduledPaymentUpdate, TargetStatus,
 };
 use serde_json::json;
-use wiremock::matchers::{body_json, header, method, path};
 use wiremock::Mock;
+use wiremock::matchers::{body_json, header, method, path};
 
 use crate::common::*;
 

@@ -117,11 +117,13 @@ async fn list_by_processor_uri_keeps_the_filter() {
         .await
         .unwrap();
     assert_seed_customer(&all[0], false);
-    assert!(client
-        .customers()
-        .list_by_processor_uri("")
-        .unwrap_err()
-        .is_invalid_input());
+    assert!(
+        client
+            .customers()
+            .list_by_processor_uri("")
+            .unwrap_err()
+            .is_invalid_input()
+    );
 }
 
 #[tokio::test]

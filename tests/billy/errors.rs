@@ -88,10 +88,11 @@ async fn validation_400_html_page_lists_the_fields() {
     .await;
     assert_eq!(billy::error_kind(&err), Some(ErrorKind::Validation));
     assert_eq!(*err.validation_errors(), fields());
-    assert!(err
-        .raw_body()
-        .unwrap()
-        .contains("<title>400 Bad Request</title>"));
+    assert!(
+        err.raw_body()
+            .unwrap()
+            .contains("<title>400 Bad Request</title>")
+    );
 }
 
 #[tokio::test]
@@ -100,12 +101,13 @@ async fn bad_request_400_plain_text_view_check() {
         fail_with(ResponseTemplate::new(400).set_body_raw(fixture("error_400_text.txt"), TEXT))
             .await;
     assert_eq!(billy::error_kind(&err), Some(ErrorKind::BadRequest));
-    assert!(err
-        .api_error()
-        .unwrap()
-        .message()
-        .unwrap()
-        .contains("Cannot cancel a canceled subscription"));
+    assert!(
+        err.api_error()
+            .unwrap()
+            .message()
+            .unwrap()
+            .contains("Cannot cancel a canceled subscription")
+    );
     assert!(err.validation_errors().is_empty());
 }
 

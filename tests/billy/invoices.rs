@@ -1,12 +1,12 @@
 //! Invoice endpoints, the invoice union, and the safe create.
 
+use billkit::Error;
 use billkit::billy::{
     Invoice, InvoiceKind, InvoiceStatus, InvoiceType, NewAdjustment, NewInvoice, NewItem,
     SubmitStatus, TransactionStatus, TransactionType,
 };
-use billkit::Error;
-use wiremock::matchers::{body_string, header, query_param};
 use wiremock::ResponseTemplate;
+use wiremock::matchers::{body_string, header, query_param};
 
 use crate::*;
 
@@ -170,11 +170,13 @@ async fn get_list_and_list_by_external_id() {
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_order_42(&found[0], InvoiceStatus::Staged);
-    assert!(client
-        .invoices()
-        .list_by_external_id(" ")
-        .unwrap_err()
-        .is_invalid_input());
+    assert!(
+        client
+            .invoices()
+            .list_by_external_id(" ")
+            .unwrap_err()
+            .is_invalid_input()
+    );
 }
 
 #[tokio::test]

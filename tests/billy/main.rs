@@ -15,12 +15,12 @@ mod validation;
 
 use std::str::FromStr;
 
+use billkit::Cents;
 use billkit::billy::{
     Client, Customer, Frequency, Invoice, InvoiceKind, InvoiceStatus, Plan, PlanType, SubmitStatus,
     Subscription, Transaction, TransactionStatus, TransactionType,
 };
 use billkit::http::ManualClock;
-use billkit::Cents;
 use chrono::{DateTime, Utc};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};

@@ -1,10 +1,10 @@
 //! offset/limit walks over `{items, limit, offset}`.
 
-use billkit::http::Cursor;
 use billkit::TryStreamExt;
-use serde_json::{json, Value};
-use wiremock::matchers::query_param;
+use billkit::http::Cursor;
+use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
+use wiremock::matchers::query_param;
 
 use crate::*;
 

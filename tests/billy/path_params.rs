@@ -1,8 +1,8 @@
 //! Every Billy method taking a GUID refuses, before sending, what cannot be
 //! one of the right kind; a real GUID goes out as one path segment.
 
-use billkit::billy::{Client, NewInvoice, NewSubscription};
 use billkit::Error;
+use billkit::billy::{Client, NewInvoice, NewSubscription};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -262,7 +262,7 @@ fn answer(name: &str) -> ResponseTemplate {
             return ResponseTemplate::new(200).set_body_raw(
                 r#"{"items": [], "limit": 20, "offset": 0}"#,
                 "application/json",
-            )
+            );
         }
         "companies" => "company_get.json",
         "customers" => "customer_get.json",

@@ -1,7 +1,7 @@
 //! Plan endpoints.
 
-use billkit::billy::{Frequency, NewPlan, PlanType};
 use billkit::TryStreamExt;
+use billkit::billy::{Frequency, NewPlan, PlanType};
 use wiremock::matchers::{body_string, header, query_param};
 
 use crate::*;

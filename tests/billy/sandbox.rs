@@ -606,13 +606,15 @@ async fn invoice_settle_update_cancel_rules() {
         .await
         .unwrap();
     assert_eq!(staged.status, InvoiceStatus::Staged);
-    assert!(invoices
-        .transactions(&staged.guid)
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        invoices
+            .transactions(&staged.guid)
+            .unwrap()
+            .collect_all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let err = invoices.refund(&staged.guid, c(100)).await.unwrap_err();
     assert_eq!(billy::error_class(&err), Some("InvalidOperationError"));
     let paid = invoices
@@ -645,13 +647,15 @@ async fn invoice_settle_update_cancel_rules() {
         .await
         .unwrap();
     assert_eq!(zero.status, InvoiceStatus::Settled);
-    assert!(invoices
-        .transactions(&zero.guid)
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        invoices
+            .transactions(&zero.guid)
+            .unwrap()
+            .collect_all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // A declined card: the charge is retried later, the invoice stays
     // processing (as on the real server with its scripted processor).
@@ -733,14 +737,16 @@ async fn subscription_start_and_cancel_rules() {
     assert_eq!(sub.effective_amount, c(450));
     assert_eq!(sub.amount, Some(c(450)));
     assert_eq!(sub.started_at.timestamp_micros(), later.timestamp_micros());
-    assert!(client
-        .subscriptions()
-        .invoices(&sub.guid)
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        client
+            .subscriptions()
+            .invoices(&sub.guid)
+            .unwrap()
+            .collect_all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Billy's scheduled processing, driven by the test.
     assert_eq!(
@@ -819,10 +825,11 @@ async fn subscription_start_and_cancel_rules() {
     assert!(canceled.canceled);
     let err = client.subscriptions().cancel(&sub.guid).await.unwrap_err();
     assert_eq!(kind(&err), ErrorKind::BadRequest);
-    assert!(err
-        .raw_body()
-        .unwrap()
-        .contains("Cannot cancel a canceled subscription"));
+    assert!(
+        err.raw_body()
+            .unwrap()
+            .contains("Cannot cancel a canceled subscription")
+    );
     assert!(
         client
             .subscriptions()
@@ -1013,13 +1020,15 @@ async fn faults_are_injected_by_the_core() {
         .unwrap();
     sandbox.server().faults().fail_next(1, 503);
     // A GET is retried past the 503.
-    assert!(client
-        .plans()
-        .list()
-        .collect_all()
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        client
+            .plans()
+            .list()
+            .collect_all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
     sandbox.server().faults().fail_next(1, 503);
     // A create is not: it may have been processed.
     let err = client
@@ -1028,13 +1037,15 @@ async fn faults_are_injected_by_the_core() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
-    assert!(client
-        .customers()
-        .list()
-        .collect_all()
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        client
+            .customers()
+            .list()
+            .collect_all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -90,7 +90,9 @@ async fn a_retrying_transaction_has_null_status_and_typed_failures() {
     // and has no number or code for it.
     assert_eq!(
         f.error_message.as_deref(),
-        Some("Scripted processor failure for /v1/marketplaces/TEST-MP6lD3dBpta7OAXJsN766qA/cards/CCDECLINED")
+        Some(
+            "Scripted processor failure for /v1/marketplaces/TEST-MP6lD3dBpta7OAXJsN766qA/cards/CCDECLINED"
+        )
     );
     assert_eq!(f.error_number, None);
     assert_eq!(f.error_code, None);

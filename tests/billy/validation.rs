@@ -1,9 +1,9 @@
 //! What Billy refuses or crashes on is refused before anything is sent.
 
+use billkit::Error;
 use billkit::billy::{
     self, Client, Frequency, NewAdjustment, NewInvoice, NewItem, NewPlan, NewSubscription, PlanType,
 };
-use billkit::Error;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -60,10 +60,12 @@ async fn plans() {
         .await
         .unwrap_err();
     assert_eq!(field_of(&err), "frequency");
-    assert!(NewPlan::new(PlanType::Debit, Frequency::Daily, c(50))
-        .interval(1)
-        .validate()
-        .is_ok());
+    assert!(
+        NewPlan::new(PlanType::Debit, Frequency::Daily, c(50))
+            .interval(1)
+            .validate()
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -100,10 +102,12 @@ async fn subscriptions() {
         .amount(c(50))
         .appears_on_statement_as(".<>(){}[]+&!$;-%_?");
     assert!(ok.validate().is_ok());
-    assert!(NewSubscription::new("PL1", "CU1")
-        .appears_on_statement_as(":#@~='\" ^\\`|Az09")
-        .validate()
-        .is_ok());
+    assert!(
+        NewSubscription::new("PL1", "CU1")
+            .appears_on_statement_as(":#@~='\" ^\\`|Az09")
+            .validate()
+            .is_ok()
+    );
     assert!(
         billy::is_statement_char(' ')
             && !billy::is_statement_char('*')
@@ -147,10 +151,12 @@ async fn invoices() {
         assert_eq!(field_of(&err), field, "{inv:?}");
     }
     // 128 characters (not bytes) pass.
-    assert!(NewInvoice::new("CU1", c(0))
-        .title("é".repeat(128))
-        .validate()
-        .is_ok());
+    assert!(
+        NewInvoice::new("CU1", c(0))
+            .title("é".repeat(128))
+            .validate()
+            .is_ok()
+    );
 
     let err = invoices.refund("IV1", c(-5)).await.unwrap_err();
     assert_eq!(field_of(&err), "amount");

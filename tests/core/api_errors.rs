@@ -11,7 +11,7 @@ use billkit::http::RetryPolicy;
 use billkit::sandbox::billmora::{BillmoraSandbox, SEED_USER_ID};
 use billkit::sandbox::billpro::BillProSandbox;
 use billkit::sandbox::billy::BillySandbox;
-use billkit::{billpro, Cents, Error};
+use billkit::{Cents, Error, billpro};
 
 /// Billmora's and Billy's helpers about an error from another API: none
 /// of them claims it.
@@ -163,10 +163,11 @@ async fn billy_403_for_a_bad_key_is_unauthorized_but_a_foreign_plan_is_not() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
-    assert!(err
-        .raw_body()
-        .unwrap()
-        .contains("Can only subscribe to your own plan"));
+    assert!(
+        err.raw_body()
+            .unwrap()
+            .contains("Can only subscribe to your own plan")
+    );
     assert!(!err.is_unauthorized());
 
     // Billy's 404 is not BillPro's to read.

@@ -1,8 +1,8 @@
+use billkit::Error;
 use billkit::http::{
     Body, Config, Credentials, ManualClock, Request, RetryPolicy, Transport, USER_AGENT_PREFIX,
 };
-use billkit::Error;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{body_json, body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

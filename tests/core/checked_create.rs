@@ -1,13 +1,13 @@
 //! Creates keyed by a merchant id: never sent twice unless that provably
 //! cannot duplicate them, and every failure says whether they landed.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use billkit::http::{Clock, ManualClock, Request, RetryPolicy, Uniqueness};
 use billkit::{Error, LookupKey, Outcome};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

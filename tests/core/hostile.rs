@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use billkit::http::{Config, Credentials, ManualClock, RateLimit, Request, RetryPolicy, Transport};
 use billkit::Error;
+use billkit::http::{Config, Credentials, ManualClock, RateLimit, Request, RetryPolicy, Transport};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
@@ -286,10 +286,11 @@ async fn an_error_page_larger_than_the_cap_keeps_its_start() {
     let t = transport_to(&server.url, &clock, |c| c.retry(RetryPolicy::none()));
     let err = t.execute::<Value>(Request::get("/x")).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
-    assert!(err
-        .raw_body()
-        .unwrap()
-        .starts_with("<html><title>502 Bad Gateway"));
+    assert!(
+        err.raw_body()
+            .unwrap()
+            .starts_with("<html><title>502 Bad Gateway")
+    );
     assert!(err.raw_body().unwrap().len() < 8 * 1024);
 }
 
@@ -385,9 +386,11 @@ async fn a_same_origin_redirect_of_a_get_is_followed_but_not_of_a_post() {
         "{}",
         reqs[1]
     );
-    assert!(reqs[1]
-        .to_ascii_lowercase()
-        .contains("authorization: bearer"));
+    assert!(
+        reqs[1]
+            .to_ascii_lowercase()
+            .contains("authorization: bearer")
+    );
 
     let server = RawServer::start(vec![response(
         "307 Temporary Redirect",

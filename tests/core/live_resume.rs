@@ -14,7 +14,7 @@ use billkit::http::{
     WalkCheckpoint,
 };
 use billkit::{Error, StreamExt};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 

@@ -1,7 +1,7 @@
 use billkit::error::PaginationErrorKind;
 use billkit::http::{Cursor, End, ManualClock, PageStyle, Paginator, Request, RetryPolicy};
 use billkit::{Error, StreamExt, TryStreamExt};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

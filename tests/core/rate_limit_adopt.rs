@@ -4,15 +4,15 @@
 //! injected clock, so every 429 and every sleep is counted, not timed.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use billkit::http::{
     Clock, Config, Credentials, ManualClock, RateLimit, Request, RetryPolicy, Transport,
 };
 use billkit::sandbox::{FakeApi, FakeServer, SandboxRequest, SandboxResponse};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const MINUTE: Duration = Duration::from_secs(60);
 

@@ -3,12 +3,12 @@
 //! keep the order and ask for no page twice or past the end.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use billkit::http::{End, ManualClock, PageStyle, Paginator, Request, RetryPolicy};
 use billkit::{Error, StreamExt, TryStreamExt};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 

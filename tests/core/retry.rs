@@ -1,8 +1,8 @@
 use std::time::{Duration, SystemTime};
 
-use billkit::http::{Config, Credentials, ManualClock, Request, RetryMode, RetryPolicy, Transport};
 use billkit::Error;
-use serde_json::{json, Value};
+use billkit::http::{Config, Credentials, ManualClock, Request, RetryMode, RetryPolicy, Transport};
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use billkit::Error;
 use billkit::http::{Config, Credentials, ManualClock, Request, RetryPolicy, Transport};
 use billkit::sandbox::{FakeApi, FakeServer, SandboxRequest, SandboxResponse};
-use billkit::Error;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Echoes what it received.
 struct Echo;

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use billkit::Error;
 use billkit::error::TimeoutKind;
 use billkit::http::{ManualClock, Request, RetryPolicy, Timeouts, Transport};
-use billkit::Error;
 use serde_json::Value;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use billkit::ApiErrorBody;
 use proptest::prelude::*;
 
-use crate::fixtures::{self, damage, NASTY};
+use crate::fixtures::{self, NASTY, damage};
 use crate::{config, oracle};
 
 const MARK: &str = "There are errors in following parameters";

@@ -6,8 +6,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use billkit::http::{Config, Credentials, ManualClock, Request, Transport};
 use billkit::Error;
+use billkit::http::{Config, Credentials, ManualClock, Request, Transport};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

@@ -178,7 +178,7 @@ async fn an_unknown_order_and_a_failing_billpro_are_told_apart() {
 /// Both candidates against the sandbox, which fills both fields.
 #[tokio::test]
 async fn both_candidate_fields_against_the_sandbox() {
-    use crate::support::{customer, product, setup, Faults};
+    use crate::support::{Faults, customer, product, setup};
     use billkit::billpro::{NewSingleOrder, OrderLine, PurchaseType};
     for locator in [
         OrderLocator::new(OrderField::MerchantTransactionId, OrderKey::InvoiceId),

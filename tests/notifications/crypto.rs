@@ -2,7 +2,7 @@
 //! single-bit change refused, and each malformed part named.
 
 use billkit::billpro::notifications::{
-    DecryptError, Encrypted, KeyError, NotificationKey, Part, MAX_BODY_HEX,
+    DecryptError, Encrypted, KeyError, MAX_BODY_HEX, NotificationKey, Part,
 };
 use billkit::sandbox::HeaderMap;
 

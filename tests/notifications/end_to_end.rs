@@ -9,7 +9,7 @@ use billkit::billpro::{
     NewSingleOrder, NewSubscriptionOrder, OrderLine, OrderStatus, PurchaseType, Schedule,
 };
 
-use crate::support::{customer, product, setup, system_id_locator, Faults};
+use crate::support::{Faults, customer, product, setup, system_id_locator};
 
 const CHECKOUTS: usize = 200;
 

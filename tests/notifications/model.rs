@@ -1,11 +1,11 @@
 //! The typed notification: open enums, exact money, result-code classes,
 //! unknown keys kept, typed errors for payloads of the wrong shape.
 
+use billkit::Decimal;
 use billkit::billpro::notifications::{
     DeclineReason, Notification, NotificationType, Payload, PaymentType, RegistrationAction,
     ResultClass,
 };
-use billkit::Decimal;
 
 /// A payment notification shaped like the gateway's documented example.
 pub const PAYMENT: &str = r#"{

@@ -6,7 +6,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use billkit::billpro::notifications::{DecryptError, NotificationKey, MAX_BODY_HEX};
+use billkit::billpro::notifications::{DecryptError, MAX_BODY_HEX, NotificationKey};
 use proptest::prelude::*;
 
 use crate::oracle;

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use billkit::TryStreamExt;
 use billkit::billpro::notifications::{
     Dedup, Handled, Listener, MemoryStore, NotificationKey, OrderField, OrderKey, OrderLocator,
     OrderVerdict,
 };
 use billkit::billpro::{Client, Product, PurchaseType};
 use billkit::sandbox::billpro::BillProSandbox;
-use billkit::TryStreamExt;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;

@@ -17,8 +17,8 @@ use billkit::billpro::notifications::{
     Dedup, Encrypted, Handled, Listener, MemoryStore, Notification, NotificationKey,
 };
 use billkit::billpro::{NewCustomer, NewSingleOrder, OrderLine, PurchaseType};
-use billkit::sandbox::billpro::BillProSandbox;
 use billkit::sandbox::HeaderMap;
+use billkit::sandbox::billpro::BillProSandbox;
 
 use support::{product, system_id_locator};
 

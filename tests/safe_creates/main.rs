@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use billkit::billpro::{NewCustomer, NewSingleOrder, OrderLine, PurchaseType};
 use billkit::http::ManualClock;
+use billkit::sandbox::Faults;
 use billkit::sandbox::billpro::BillProSandbox;
 use billkit::sandbox::billy::BillySandbox;
-use billkit::sandbox::Faults;
 use billkit::{Error, Outcome, TryStreamExt};
 
 const CALLS: usize = 200;
@@ -77,7 +77,15 @@ fn judge(counts: &mut Counts, err: &Error, exists: bool) {
 fn report(name: &str, c: &Counts) {
     println!(
         "{name}: calls {} faults {} ok {} duplicates {} landed-but-error {} may-have-landed {} not-applied {} false-outcomes {} recovered {}",
-        c.calls, c.faults, c.ok, c.duplicates, c.landed_but_error, c.may_have_landed, c.not_applied, c.false_outcomes, c.recovered
+        c.calls,
+        c.faults,
+        c.ok,
+        c.duplicates,
+        c.landed_but_error,
+        c.may_have_landed,
+        c.not_applied,
+        c.false_outcomes,
+        c.recovered
     );
     assert_eq!(c.calls, CALLS);
     assert_eq!(c.duplicates, 0, "{name}: duplicates");

@@ -50,7 +50,7 @@ use billkit::http::{
     TokioSleeper, Transport, Uniqueness,
 };
 use billkit::sandbox::{FakeApi, FakeServer, Sandbox, SandboxRequest, SandboxResponse};
-use billkit::{billmora, billpro, billy, Error, LookupKey};
+use billkit::{Error, LookupKey, billmora, billpro, billy};
 use futures_util::stream::Stream;
 use serde_json::Value;
 
@@ -88,7 +88,7 @@ fn assert_send_sync_static<T: Send + Sync + 'static>(_: &T) {}
 /// the owned `collect_all()` future and `pages()` / `stream()` streams
 /// (`Send + 'static`).
 macro_rules! paginator {
-    ($p:expr) => {{
+    ($p:expr_2021) => {{
         let p = $p;
         assert_send_sync_static(&p);
         assert_send(&p.page(2));
@@ -421,23 +421,27 @@ fn http_futures(transport: &Transport, clock: &ManualClock) {
         Request::<()>::get("/things"),
         PageStyle::PageNumber { page_size: 25 },
     ));
-    paginator!(Paginator::<Value>::new(
-        transport.clone(),
-        Request::<()>::get("/things"),
-        PageStyle::Laravel { per_page: None },
-    )
-    .per_page(50)
-    .max_pages(10)
-    .start_at(Cursor::Page(3)));
-    paginator!(Paginator::<Value>::new(
-        transport.clone(),
-        Request::<()>::get("/things"),
-        PageStyle::OffsetLimit {
-            limit: 20,
-            end: End::EmptyPage,
-        },
-    )
-    .start_at(Cursor::Offset(40)));
+    paginator!(
+        Paginator::<Value>::new(
+            transport.clone(),
+            Request::<()>::get("/things"),
+            PageStyle::Laravel { per_page: None },
+        )
+        .per_page(50)
+        .max_pages(10)
+        .start_at(Cursor::Page(3))
+    );
+    paginator!(
+        Paginator::<Value>::new(
+            transport.clone(),
+            Request::<()>::get("/things"),
+            PageStyle::OffsetLimit {
+                limit: 20,
+                end: End::EmptyPage,
+            },
+        )
+        .start_at(Cursor::Offset(40))
+    );
     // A keyed walk, resumed from a checkpoint: its futures and streams
     // carry the key function and the mark.
     let keyed = Paginator::<Value>::new(

@@ -3,8 +3,8 @@
 //! same way and at build time. Nothing here reaches Redis: a
 //! `SharedRateLimit` connects only on the first request.
 
-use billkit::http::{RateLimit, SharedRateLimit};
 use billkit::Error;
+use billkit::http::{RateLimit, SharedRateLimit};
 
 fn shared() -> SharedRateLimit {
     SharedRateLimit::redis("redis://127.0.0.1:1").unwrap()

@@ -10,10 +10,10 @@ mod builders;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use billkit::Error;
 use billkit::billmora::Client;
 use billkit::http::{RateLimit, RetryPolicy, SharedRateLimit, StoreFailure};
 use billkit::sandbox::billmora::{BillmoraSandbox, SEED_USER_ID};
-use billkit::Error;
 
 const QUOTA: u32 = 50;
 

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use billkit::http::{ManualClock, Request, RetryPolicy};
 use serde_json::Value;
+use tracing::Subscriber;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::Subscriber;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -32,7 +32,7 @@ struct Fields<'a>(&'a Capture, String);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0 .0.lock().unwrap().push((
+        self.0.0.lock().unwrap().push((
             self.1.clone(),
             field.name().to_owned(),
             format!("{value:?}"),

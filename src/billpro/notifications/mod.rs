@@ -66,7 +66,7 @@ pub use confirm::{
 #[cfg(feature = "sandbox")]
 pub use crypto::Encrypted;
 pub use crypto::{
-    DecryptError, KeyError, NotificationKey, Part, Plaintext, IV_HEADER, MAX_BODY_HEX, TAG_HEADER,
+    DecryptError, IV_HEADER, KeyError, MAX_BODY_HEX, NotificationKey, Part, Plaintext, TAG_HEADER,
 };
 #[cfg(feature = "redis")]
 pub use dedup::RedisStore;

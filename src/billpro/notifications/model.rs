@@ -419,7 +419,7 @@ impl PaymentPayload {
                         None => {
                             return Err(ParseError::new(
                                 "a `payload.customParameters` value is not text",
-                            ))
+                            ));
                         }
                     }
                 }

@@ -33,10 +33,10 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        if let Some(slug) = v.str("slug") {
-            if self.slug_taken(Kind::Catalog, slug, None) {
-                v.fail("slug", "The slug has already been taken.");
-            }
+        if let Some(slug) = v.str("slug")
+            && self.slug_taken(Kind::Catalog, slug, None)
+        {
+            v.fail("slug", "The slug has already been taken.");
         }
         if let Err(r) = v.finish() {
             return r;
@@ -65,10 +65,10 @@ impl State {
     pub(super) fn update_catalog(&mut self, id: u64, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         Self::catalog_rules(&mut v, false);
-        if let Some(slug) = v.str("slug") {
-            if self.slug_taken(Kind::Catalog, slug, Some(id)) {
-                v.fail("slug", "The slug has already been taken.");
-            }
+        if let Some(slug) = v.str("slug")
+            && self.slug_taken(Kind::Catalog, slug, Some(id))
+        {
+            v.fail("slug", "The slug has already been taken.");
         }
         if let Err(r) = v.finish() {
             return r;

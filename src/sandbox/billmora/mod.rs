@@ -86,7 +86,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{FakeApi, FakeServer, Method, SandboxRequest, SandboxResponse};
 
@@ -710,7 +710,7 @@ impl State {
                             "No query results for model [App\\Models\\{}] {text}",
                             kind.model()
                         ),
-                    )
+                    );
                 }
             },
         };
@@ -1407,11 +1407,11 @@ impl<'a> Validator<'a> {
     }
 
     fn object(&mut self, field: &str) {
-        if let Some(v) = self.value(field) {
-            if !(v.is_object() || v.as_array().is_some_and(Vec::is_empty)) {
-                let msg = format!("The {} field must be an array.", self.label(field));
-                self.fail(field, &msg);
-            }
+        if let Some(v) = self.value(field)
+            && !(v.is_object() || v.as_array().is_some_and(Vec::is_empty))
+        {
+            let msg = format!("The {} field must be an array.", self.label(field));
+            self.fail(field, &msg);
         }
     }
 
@@ -1506,10 +1506,10 @@ fn normalize(field: &str, v: &Value) -> Value {
             other => other.clone(),
         };
     }
-    if INTS.contains(&field) || field == "plugin_id" {
-        if let Some(i) = int_of(Some(v)) {
-            return json!(i);
-        }
+    if (INTS.contains(&field) || field == "plugin_id")
+        && let Some(i) = int_of(Some(v))
+    {
+        return json!(i);
     }
     v.clone()
 }

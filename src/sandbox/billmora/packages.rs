@@ -65,10 +65,10 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        if let Some(slug) = v.str("slug") {
-            if self.slug_taken(Kind::Package, slug, None) {
-                v.fail("slug", "The slug has already been taken.");
-            }
+        if let Some(slug) = v.str("slug")
+            && self.slug_taken(Kind::Package, slug, None)
+        {
+            v.fail("slug", "The slug has already been taken.");
         }
         if let Err(r) = v.finish() {
             return r;
@@ -97,10 +97,10 @@ impl State {
     pub(super) fn update_package(&mut self, id: u64, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
         self.package_rules(&mut v, false);
-        if let Some(slug) = v.str("slug") {
-            if self.slug_taken(Kind::Package, slug, Some(id)) {
-                v.fail("slug", "The slug has already been taken.");
-            }
+        if let Some(slug) = v.str("slug")
+            && self.slug_taken(Kind::Package, slug, Some(id))
+        {
+            v.fail("slug", "The slug has already been taken.");
         }
         if let Err(r) = v.finish() {
             return r;

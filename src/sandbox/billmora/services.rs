@@ -37,10 +37,10 @@ impl State {
             .and_then(|r| r.get("status").and_then(Value::as_str).map(str::to_owned));
         // Only the sent columns change: no activated_at/suspended_at/...
         self.touch(Kind::Service, id, changes);
-        if let (Some(new), Some(old)) = (v.str("status"), old_status) {
-            if new != old {
-                self.service_status_changed(id, &old, new);
-            }
+        if let (Some(new), Some(old)) = (v.str("status"), old_status)
+            && new != old
+        {
+            self.service_status_changed(id, &old, new);
         }
         // The update is saved; re-reading with `scalings` then fails.
         message(500, "Server Error")
@@ -57,10 +57,10 @@ impl State {
             .and_then(|p| p.get("stock").and_then(Value::as_i64));
         match new {
             "active" => {
-                if old != "suspended" {
-                    if let Some(n) = stock.filter(|n| *n > 0) {
-                        self.touch(Kind::Package, package_id, obj(json!({"stock": n - 1})));
-                    }
+                if old != "suspended"
+                    && let Some(n) = stock.filter(|n| *n > 0)
+                {
+                    self.touch(Kind::Package, package_id, obj(json!({"stock": n - 1})));
                 }
                 if let Some(order_id) = rec_u64(&service, "_order_id") {
                     let done = self.get(Kind::Order, order_id).is_some_and(|o| {

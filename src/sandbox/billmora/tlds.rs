@@ -5,20 +5,19 @@ use super::*;
 
 impl State {
     pub(super) fn tld_rules(&self, v: &mut Validator<'_>, creating: bool, except: Option<u64>) {
-        if v.string("tld", creating, 20) {
-            if let Some(t) = v.str("tld") {
-                // No format rule on the API: `com` and `.com` both pass.
-                if self
-                    .table(Kind::Tld)
-                    .into_iter()
-                    .flat_map(|x| x.values())
-                    .any(|r| {
-                        r.get("tld").and_then(Value::as_str) == Some(t)
-                            && rec_u64(r, "id") != except
-                    })
-                {
-                    v.fail("tld", "The tld has already been taken.");
-                }
+        if v.string("tld", creating, 20)
+            && let Some(t) = v.str("tld")
+        {
+            // No format rule on the API: `com` and `.com` both pass.
+            if self
+                .table(Kind::Tld)
+                .into_iter()
+                .flat_map(|x| x.values())
+                .any(|r| {
+                    r.get("tld").and_then(Value::as_str) == Some(t) && rec_u64(r, "id") != except
+                })
+            {
+                v.fail("tld", "The tld has already been taken.");
             }
         }
         v.one_of("status", creating, &["visible", "hidden"]);

@@ -23,10 +23,10 @@ impl State {
         if v.string("email", true, 255) {
             v.email("email");
         }
-        if let Some(e) = v.str("email") {
-            if self.email_taken(e, None) {
-                v.fail("email", "The email has already been taken.");
-            }
+        if let Some(e) = v.str("email")
+            && self.email_taken(e, None)
+        {
+            v.fail("email", "The email has already been taken.");
         }
         if v.string("password", true, usize::MAX) {
             v.min_len("password", 8);
@@ -76,10 +76,10 @@ impl State {
         v.string("last_name", false, 255);
         if v.string("email", false, 255) {
             v.email("email");
-            if let Some(e) = v.str("email") {
-                if self.email_taken(e, Some(id)) {
-                    v.fail("email", "The email has already been taken.");
-                }
+            if let Some(e) = v.str("email")
+                && self.email_taken(e, Some(id))
+            {
+                v.fail("email", "The email has already been taken.");
             }
         }
         if v.string("password", false, usize::MAX) {

@@ -28,9 +28,9 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{lock, money, BillProSandbox, State};
+use super::{BillProSandbox, State, lock, money};
 use crate::billpro::notifications::NotificationKey;
 
 /// Rounds a failed delivery waits before the next attempt, by attempt:
@@ -267,11 +267,12 @@ impl BillProSandbox {
         let still_declined = s.payments.iter().any(|p| {
             p.order_id == order_id && matches!(p.status.as_str(), "soft-declined" | "hard-declined")
         });
-        if let Some(o) = s.orders.iter_mut().find(|o| o.id == order_id) {
-            if !still_declined && matches!(o.status.as_str(), "failed" | "suspended") {
-                o.status = "active".to_owned();
-                o.updated_at = Utc::now();
-            }
+        if let Some(o) = s.orders.iter_mut().find(|o| o.id == order_id)
+            && !still_declined
+            && matches!(o.status.as_str(), "failed" | "suspended")
+        {
+            o.status = "active".to_owned();
+            o.updated_at = Utc::now();
         }
         payment_result(&mut s, order_id, Some(scheduled_payment_id), true);
         true

@@ -1,10 +1,10 @@
 //! Companies: registration (the one call without a key) and lookup.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::form::{self, Report};
-use super::{ok, ts, Params, SandboxRequest, SandboxResponse, State};
+use super::{Params, SandboxRequest, SandboxResponse, State, ok, ts};
 
 #[derive(Debug, Clone)]
 pub(super) struct CompanyRec {

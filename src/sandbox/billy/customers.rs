@@ -1,11 +1,11 @@
 //! Customers: create, get, soft delete, lists.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::invoices::Owner;
 use super::{
-    crash, ok, pyramid, ts, window, Params, SandboxRequest, SandboxResponse, State, BAD_REQUEST,
+    BAD_REQUEST, Params, SandboxRequest, SandboxResponse, State, crash, ok, pyramid, ts, window,
 };
 
 /// What the scripted processor's `create_customer` answers.

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{pyramid, Params, SandboxRequest, SandboxResponse, BAD_REQUEST};
+use super::{BAD_REQUEST, Params, SandboxRequest, SandboxResponse, pyramid};
 
 pub(super) const REQUIRED: &str = "This field is required.";
 const NOT_INTEGER: &str = "Not a valid integer value";
@@ -76,11 +76,7 @@ fn py2_hash(s: &str) -> i64 {
         x = x.wrapping_mul(1_000_003) ^ c;
     }
     x ^= i64::try_from(s.chars().count()).unwrap_or(i64::MAX);
-    if x == -1 {
-        -2
-    } else {
-        x
-    }
+    if x == -1 { -2 } else { x }
 }
 
 fn py2_insert<'a>(table: &mut [Option<(i64, &'a str)>], hash: i64, key: &'a str) {

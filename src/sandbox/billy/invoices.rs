@@ -2,12 +2,12 @@
 //! create, get, update the funding instrument, refund, cancel, lists.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::form::{self, Report};
 use super::{
-    billy_error, crash, invalid_operation, ok, pyramid, ts, Params, SandboxRequest,
-    SandboxResponse, State, BAD_REQUEST, FORBIDDEN,
+    BAD_REQUEST, FORBIDDEN, Params, SandboxRequest, SandboxResponse, State, billy_error, crash,
+    invalid_operation, ok, pyramid, ts,
 };
 
 #[derive(Debug, Clone)]
@@ -329,7 +329,7 @@ impl State {
                 _ => {
                     return invalid_operation(
                         "Invalid operation, you can only update funding_instrument_uri when the invoice status is one of STAGED, PROCESSING and FAILED",
-                    )
+                    );
                 }
             }
         }

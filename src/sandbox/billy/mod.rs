@@ -71,7 +71,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::{FakeApi, FakeServer, Method, SandboxRequest, SandboxResponse};
 use companies::CompanyRec;
@@ -407,12 +407,12 @@ impl Params {
         for (key, value) in &self.0 {
             for kw in keywords {
                 let full = format!("{prefix}{kw}");
-                if let Some(suffix) = key.strip_prefix(&full) {
-                    if let Some(n) = form::py_int(suffix) {
-                        let group = groups.entry(n).or_default();
-                        if !group.iter().any(|(k, _)| k == kw) {
-                            group.push(((*kw).to_owned(), value.clone()));
-                        }
+                if let Some(suffix) = key.strip_prefix(&full)
+                    && let Some(n) = form::py_int(suffix)
+                {
+                    let group = groups.entry(n).or_default();
+                    if !group.iter().any(|(k, _)| k == kw) {
+                        group.push(((*kw).to_owned(), value.clone()));
                     }
                 }
             }

@@ -1,11 +1,11 @@
 //! Plans: create, get, soft delete, lists.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::form::{self, Report};
 use super::invoices::Owner;
-use super::{crash, ok, pyramid, ts, Params, SandboxRequest, SandboxResponse, State, BAD_REQUEST};
+use super::{BAD_REQUEST, Params, SandboxRequest, SandboxResponse, State, crash, ok, pyramid, ts};
 
 #[derive(Debug, Clone)]
 pub(super) struct PlanRec {

@@ -2,13 +2,13 @@
 //! starts later), get, cancel, lists, and the scheduled billing.
 
 use chrono::{DateTime, Months, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::form::{self, Report, StartedAt};
 use super::invoices::{InvoiceRec, Owner};
 use super::{
-    crash, ok, pyramid, ts, ts_opt, Params, SandboxRequest, SandboxResponse, State, BAD_REQUEST,
-    FORBIDDEN,
+    BAD_REQUEST, FORBIDDEN, Params, SandboxRequest, SandboxResponse, State, crash, ok, pyramid, ts,
+    ts_opt,
 };
 
 #[derive(Debug, Clone)]

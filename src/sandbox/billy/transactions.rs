@@ -2,10 +2,10 @@
 //! processor itself (the local test server's scripted one).
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::invoices::InvoiceRec;
-use super::{billy_error, ts, SandboxResponse, State};
+use super::{SandboxResponse, State, billy_error, ts};
 
 /// Billy's `billy.transaction.maximum_retry` on the test server.
 const MAXIMUM_RETRY: usize = 10;
@@ -221,12 +221,12 @@ impl State {
             tx.updated_at = now;
             charge.then_some(("settled", true))
         };
-        if let Some((status, touch)) = new_invoice_status {
-            if let Some(invoice) = self.invoices.iter_mut().find(|i| i.guid == invoice_guid) {
-                invoice.status = status.into();
-                if touch {
-                    invoice.updated_at = now;
-                }
+        if let Some((status, touch)) = new_invoice_status
+            && let Some(invoice) = self.invoices.iter_mut().find(|i| i.guid == invoice_guid)
+        {
+            invoice.status = status.into();
+            if touch {
+                invoice.updated_at = now;
             }
         }
     }
