@@ -27,6 +27,8 @@ pub mod billpro;
 pub mod billy;
 pub mod error;
 pub mod http;
+#[allow(unused_imports)]
+mod id;
 pub mod lenient;
 pub mod money;
 #[cfg(feature = "sandbox")]

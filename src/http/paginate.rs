@@ -143,6 +143,8 @@ pub struct Paginator<T> {
     size_fixed: bool,
     /// A page size asked for after a checkpoint fixed another one.
     size_conflict: Option<u32>,
+    /// Input the list refused before sending: (field, message).
+    invalid: Option<(String, String)>,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -164,6 +166,7 @@ impl<T> Clone for Paginator<T> {
             size_set: self.size_set,
             size_fixed: self.size_fixed,
             size_conflict: self.size_conflict,
+            invalid: self.invalid.clone(),
             _item: PhantomData,
         }
     }
@@ -215,8 +218,22 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             size_set: false,
             size_fixed: false,
             size_conflict: None,
+            invalid: None,
             _item: PhantomData,
         }
+    }
+
+    /// A list that refuses its input: every walk, page and fetch of it
+    /// fails with `err` (an [`Error::InvalidInput`]) before anything is
+    /// sent. Lets a list method return a [`Paginator`] whatever its input.
+    #[allow(dead_code)]
+    pub(crate) fn refuse(mut self, err: Error) -> Self {
+        if let Error::InvalidInput { field, message } = err {
+            self.invalid = Some((field, message));
+        } else {
+            self.invalid = Some(("input".into(), err.to_string()));
+        }
+        self
     }
 
     /// Tells the walk how the server orders the list, so that it yields
@@ -455,6 +472,9 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     /// The error a walk answers before sending anything, if the caller
     /// asked for something it cannot do.
     fn refusal(&self) -> Option<Error> {
+        if let Some((field, message)) = &self.invalid {
+            return Some(Error::invalid_input(field.clone(), message.clone()));
+        }
         let asked = self.size_conflict?;
         Some(page_size_refused(page_size(self.style)?, asked))
     }
