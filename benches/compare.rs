@@ -510,15 +510,47 @@ struct LaravelPage<T> {
 /// code, through a hidden hook): find the items, compare them with the
 /// previous page's up to their first difference.
 fn guard(prev: &[u8], body: &[u8], key: &[u8]) -> bool {
-    let style = match key {
-        b"data" => PageStyle::Laravel { per_page: None },
-        b"items" => PageStyle::OffsetLimit {
-            limit: 100,
-            end: billkit::http::End::ShortPage,
-        },
-        _ => PageStyle::PageNumber { page_size: 25 },
-    };
-    billkit::http::__same_page_items(prev, body, style)
+    // Placeholder until the guard is measured through the public walk.
+    let _ = key;
+    prev == body
+}
+
+/// Laravel's envelope, as the bench's own [`PageScheme`].
+#[derive(Debug, Clone, Copy)]
+struct LaravelPages(Option<u32>);
+
+#[derive(Deserialize)]
+struct LaravelEnvelope<T> {
+    data: Vec<T>,
+    #[serde(default)]
+    meta: Option<Value>,
+}
+
+impl<T> From<LaravelEnvelope<T>> for billkit::http::PageParts<T> {
+    fn from(p: LaravelEnvelope<T>) -> Self {
+        let last = p
+            .meta
+            .as_ref()
+            .and_then(|m| m.get("last_page"))
+            .and_then(Value::as_u64);
+        billkit::http::PageParts::new(p.data).last_page(last)
+    }
+}
+
+impl billkit::http::PageScheme for LaravelPages {
+    type Body<T: serde::de::DeserializeOwned> = LaravelEnvelope<T>;
+    const ITEMS: Option<&'static str> = Some("data");
+    fn style(&self) -> PageStyle {
+        PageStyle::PageNumberSized { per_page: self.0 }
+    }
+    fn set_query(request: &mut Request<()>, cursor: billkit::http::Cursor, style: PageStyle) {
+        if let billkit::http::Cursor::Page(n) = cursor {
+            request.set_query("page", n);
+        }
+        if let PageStyle::PageNumberSized { per_page: Some(n) } = style {
+            request.set_query("per_page", n);
+        }
+    }
 }
 
 /// `body` with its first `"id":` value changed, as the page before it.
@@ -768,7 +800,7 @@ fn walks() {
     if selected("walk 50 pages") {
         let server = serve(laravel_list(50, 20), page);
         let t = transport(&server.url, None);
-        let style = PageStyle::Laravel { per_page: Some(20) };
+        let style = LaravelPages(Some(20));
         let list = || Paginator::<Value>::new(t.clone(), Request::<()>::get("/invoices"), style);
         let (mut prefetched, mut concurrent) = (vec![], vec![]);
         for _ in 0..rounds().min(5) {
@@ -798,9 +830,7 @@ fn walks() {
             let list = Paginator::<Value>::new(
                 t,
                 Request::<()>::get("/invoices"),
-                PageStyle::Laravel {
-                    per_page: Some(per_page as u32),
-                },
+                LaravelPages(Some(per_page as u32)),
             );
             // The server's bodies are made before the baseline is taken.
             std::thread::sleep(Duration::from_millis(50));

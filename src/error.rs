@@ -10,10 +10,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
+
+use crate::http::{Dialect, GenericDialect};
 
 /// `Result` with billkit's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -327,26 +330,11 @@ impl fmt::Display for PaginationErrorKind {
     }
 }
 
-/// Which API a client talks to: errors answer their predicates
-/// ([`Error::is_not_found`]) by that API's rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum ApiFlavor {
-    /// No particular API: plain HTTP rules.
-    #[default]
-    Generic,
-    /// BillPro.
-    BillPro,
-    /// Billmora.
-    Billmora,
-    /// Billy.
-    Billy,
-}
-
 /// A non-success answer from the server.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiError {
-    pub(crate) flavor: ApiFlavor,
+    pub(crate) dialect: Arc<dyn Dialect>,
     pub(crate) summary: Option<String>,
     pub(crate) status: StatusCode,
     pub(crate) method: Method,
@@ -366,8 +354,8 @@ pub(crate) enum BeforeHandler {
     /// Nothing to say (a read, or a refusal that is not a 429).
     #[default]
     Unstated,
-    /// The API's source shows this answer comes before its handler (such
-    /// as Billmora's 429): nothing was carried out.
+    /// The API's source shows this answer comes before its handler: nothing
+    /// was carried out.
     Shown,
     /// A 429 to a request that changes something, from an API where nothing
     /// shows the 429 comes first; billkit did not send it again.
@@ -386,10 +374,57 @@ impl ApiError {
         retry_after: Option<Duration>,
         attempts: u32,
     ) -> Self {
-        let text = String::from_utf8_lossy(body);
-        let parsed = ApiErrorBody::parse(&text);
+        Self::from_response_in(
+            Arc::new(GenericDialect),
+            method,
+            path,
+            status,
+            content_type,
+            body,
+            retry_after,
+            attempts,
+        )
+    }
+
+    /// The same error as the API `dialect` answered it: its body read by
+    /// that API's rules, and its predicates ([`Error::is_not_found`], …)
+    /// answered by them.
+    ///
+    /// ```
+    /// use billkit::ApiError;
+    /// use billkit::http::{Method, StatusCode};
+    /// let err = ApiError::from_response(
+    ///     Method::POST, "/v1/customers", StatusCode::CONFLICT, None, b"", None, 1,
+    /// )
+    /// .in_dialect(billkit::http::GenericDialect);
+    /// assert_eq!(err.api(), "HTTP");
+    /// ```
+    pub fn in_dialect(self, dialect: impl Dialect) -> Self {
+        let dialect: Arc<dyn Dialect> = Arc::new(dialect);
+        let parsed = ApiErrorBody::parse_in(&*dialect, &self.raw_body);
         ApiError {
-            flavor: ApiFlavor::Generic,
+            summary: summarize(&parsed),
+            body: parsed,
+            dialect,
+            ..self
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_response_in(
+        dialect: Arc<dyn Dialect>,
+        method: Method,
+        path: impl Into<String>,
+        status: StatusCode,
+        content_type: Option<String>,
+        body: &[u8],
+        retry_after: Option<Duration>,
+        attempts: u32,
+    ) -> Self {
+        let text = String::from_utf8_lossy(body);
+        let parsed = ApiErrorBody::parse_in(&*dialect, &text);
+        ApiError {
+            dialect,
             summary: summarize(&parsed),
             status,
             method,
@@ -445,24 +480,30 @@ impl ApiError {
 
     /// Whether the answering API's rules show that this refusal was given
     /// before the server's handler ran, so nothing of the request was
-    /// carried out (Billmora's 429: its rate limiter answers before any
-    /// controller; see [`Config::resend_refused`](crate::http::Config::resend_refused)).
-    /// `false` says nothing either way.
+    /// carried out ([`Dialect::refused_before_handler`]). `false` says
+    /// nothing either way.
     pub fn refused_before_handler(&self) -> bool {
         self.before_handler == BeforeHandler::Shown
     }
 
     /// The server's message in one short line, when the body carries one:
     /// the title of an HTML error page, the sentence of a text page that
-    /// says what is wrong (Billy's "No such plan PL…"), at most 200 bytes.
+    /// says what is wrong ("No such plan PL…"), at most 200 bytes.
     /// The whole body is in [`raw_body`](Self::raw_body).
     pub fn message(&self) -> Option<&str> {
         self.summary.as_deref()
     }
 
-    /// The API that answered (its rules decide [`Error::is_not_found`]).
-    pub fn flavor(&self) -> ApiFlavor {
-        self.flavor
+    /// The name of the API that answered ([`Dialect::name`]; `"HTTP"`
+    /// for an error built without one). Its rules decide
+    /// [`Error::is_not_found`] and the other predicates.
+    pub fn api(&self) -> &'static str {
+        self.dialect.name()
+    }
+
+    /// The rules of the API that answered.
+    pub fn dialect(&self) -> &dyn Dialect {
+        &*self.dialect
     }
 
     /// Field → messages, when the body lists invalid fields.
@@ -519,31 +560,38 @@ impl std::error::Error for ApiError {}
 pub enum ApiErrorBody {
     /// Nothing (or only white space) was sent.
     Empty,
-    /// `{"error": "Bad Request"}` (BillPro).
+    /// `{"error": "Bad Request"}`.
     Error {
         /// The `error` text.
         error: String,
     },
-    /// A bare field map, `{"phone": ["is invalid"]}` (BillPro validation).
+    /// A bare field map, `{"phone": ["is invalid"]}`.
     Fields(BTreeMap<String, Vec<String>>),
-    /// Laravel's `{"message": ..., "errors": {...}}` (Billmora); `errors`
-    /// is empty when only `message` was sent.
-    Laravel {
+    /// `{"message": ..., "errors": {...}}`; `errors` is empty when only
+    /// `message` was sent.
+    Message {
         /// The `message` text.
         message: String,
         /// Field → messages.
         errors: BTreeMap<String, Vec<String>>,
     },
-    /// Billy's JSON `{"error_class": ..., "error_message": ...}`.
-    Billy {
+    /// A message with the class of error it belongs to, such as
+    /// `{"error_class": ..., "error_message": ...}`.
+    Classed {
         /// The `error_class`, e.g. `InvalidOperationError`.
         error_class: String,
         /// The `error_message`.
         error_message: String,
     },
-    /// Billy's text or HTML form-validation page, "There are errors in
-    /// following parameters: ...", with the fields parsed out.
-    FormErrors(BTreeMap<String, Vec<String>>),
+    /// A text or HTML page that lists invalid parameters, with its
+    /// sentence and the fields parsed out.
+    FormErrors {
+        /// The page's sentence, e.g. "There are errors in following
+        /// parameters".
+        message: String,
+        /// Field → messages.
+        fields: BTreeMap<String, Vec<String>>,
+    },
     /// Some other JSON body.
     Json(serde_json::Value),
     /// A body that is not JSON (plain text, an HTML page, a truncated
@@ -552,7 +600,14 @@ pub enum ApiErrorBody {
 }
 
 impl ApiErrorBody {
-    /// Recognises one of the known shapes.
+    /// Recognises one of the generic shapes (JSON `error`, `message` and
+    /// `errors`, a field map; anything else as JSON or text).
+    ///
+    /// ```
+    /// use billkit::ApiErrorBody;
+    /// let body = ApiErrorBody::parse(r#"{"phone": ["is invalid"]}"#);
+    /// assert_eq!(body.validation_errors()["phone"], ["is invalid"]);
+    /// ```
     pub fn parse(text: &str) -> Self {
         let trimmed = text.trim();
         if trimmed.is_empty() {
@@ -561,10 +616,18 @@ impl ApiErrorBody {
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
             return Self::from_json(value);
         }
-        if let Some(fields) = parse_form_errors(trimmed) {
-            return ApiErrorBody::FormErrors(fields);
-        }
         ApiErrorBody::Text(truncate(trimmed, MAX_RAW_BODY))
+    }
+
+    /// Recognises the shapes of one API's errors ([`Dialect::parse_error_body`]),
+    /// then the generic ones.
+    pub fn parse_in(dialect: &dyn Dialect, text: &str) -> Self {
+        if text.trim().is_empty() {
+            return ApiErrorBody::Empty;
+        }
+        dialect
+            .parse_error_body(text.trim())
+            .unwrap_or_else(|| Self::parse(text))
     }
 
     fn from_json(value: serde_json::Value) -> Self {
@@ -573,15 +636,9 @@ impl ApiErrorBody {
             return ApiErrorBody::Json(value);
         };
         let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);
-        if let (Some(class), Some(message)) = (text("error_class"), text("error_message")) {
-            return ApiErrorBody::Billy {
-                error_class: class,
-                error_message: message,
-            };
-        }
         if let Some(message) = text("message") {
             let errors = map.get("errors").and_then(field_map).unwrap_or_default();
-            return ApiErrorBody::Laravel { message, errors };
+            return ApiErrorBody::Message { message, errors };
         }
         if map.len() == 1
             && let Some(error) = text("error")
@@ -598,9 +655,9 @@ impl ApiErrorBody {
     pub fn message(&self) -> Option<&str> {
         match self {
             ApiErrorBody::Error { error } => Some(error),
-            ApiErrorBody::Laravel { message, .. } => Some(message),
-            ApiErrorBody::Billy { error_message, .. } => Some(error_message),
-            ApiErrorBody::FormErrors(_) => Some("There are errors in following parameters"),
+            ApiErrorBody::Message { message, .. } => Some(message),
+            ApiErrorBody::Classed { error_message, .. } => Some(error_message),
+            ApiErrorBody::FormErrors { message, .. } => Some(message),
             ApiErrorBody::Text(t) => Some(t),
             ApiErrorBody::Empty | ApiErrorBody::Fields(_) | ApiErrorBody::Json(_) => None,
         }
@@ -610,8 +667,8 @@ impl ApiErrorBody {
     pub fn validation_errors(&self) -> &BTreeMap<String, Vec<String>> {
         static NONE: BTreeMap<String, Vec<String>> = BTreeMap::new();
         match self {
-            ApiErrorBody::Fields(f) | ApiErrorBody::FormErrors(f) => f,
-            ApiErrorBody::Laravel { errors, .. } => errors,
+            ApiErrorBody::Fields(f) | ApiErrorBody::FormErrors { fields: f, .. } => f,
+            ApiErrorBody::Message { errors, .. } => errors,
             _ => &NONE,
         }
     }
@@ -701,73 +758,8 @@ fn field_map(value: &serde_json::Value) -> Option<BTreeMap<String, Vec<String>>>
     Some(out)
 }
 
-const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
-
-/// Parses Billy's validation page: `There are errors in following
-/// parameters: <ul><li>amount:<ul><li>This field is required.</li></ul></li></ul>`
-/// (possibly inside a whole HTML document).
-fn parse_form_errors(text: &str) -> Option<BTreeMap<String, Vec<String>>> {
-    let start = text.find(FORM_ERRORS_MARK)? + FORM_ERRORS_MARK.len();
-    // Billy's HTML page escapes the list it embeds (`&lt;ul&gt;...`); the
-    // text page does not, though a message in it may hold an escaped `<`:
-    // only the list's first tag tells them apart.
-    let unescaped;
-    let list = text[start..].trim_start_matches(|c: char| c == ':' || c.is_whitespace());
-    let rest = if list.starts_with("&lt;") {
-        unescaped = unescape_html(&text[start..]);
-        unescaped.as_str()
-    } else {
-        &text[start..]
-    };
-    let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut depth = 0usize;
-    let mut field: Option<String> = None;
-    let mut i = 0;
-    while i < rest.len() {
-        if rest[i..].starts_with('<') {
-            // `<` is one byte, so `i + 1` is a character boundary. A page cut
-            // inside a tag (no `>`) leaves the rest of the text as the tag:
-            // never slice by a guessed offset, which may fall before the
-            // start or inside a multi-byte character.
-            let (tag, end) = match rest[i + 1..].find('>') {
-                Some(e) => (&rest[i + 1..i + 1 + e], i + 1 + e + 1),
-                None => (&rest[i + 1..], rest.len()),
-            };
-            let tag = tag.trim().to_ascii_lowercase();
-            if tag == "ul" || tag.starts_with("ul ") {
-                depth += 1;
-            } else if tag == "/ul" {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    break;
-                }
-            }
-            i = end;
-            continue;
-        }
-        let end = rest[i..].find('<').map(|e| i + e).unwrap_or(rest.len());
-        let chunk = unescape_html(rest[i..end].trim());
-        if !chunk.is_empty() {
-            match depth {
-                1 => {
-                    let name = chunk.trim_end_matches(':').trim().to_owned();
-                    fields.entry(name.clone()).or_default();
-                    field = Some(name);
-                }
-                d if d >= 2 => {
-                    if let Some(f) = &field {
-                        fields.entry(f.clone()).or_default().push(chunk);
-                    }
-                }
-                _ => {}
-            }
-        }
-        i = end;
-    }
-    Some(fields)
-}
-
-fn unescape_html(s: &str) -> String {
+/// Undoes the HTML escapes error pages use.
+pub(crate) fn unescape_html(s: &str) -> String {
     s.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
@@ -1063,72 +1055,47 @@ impl Error {
     }
 
     /// Whether the server refused a record because one with the same
-    /// unique key exists, by the rules of the API that answered: Billy's
-    /// 409 `DuplicateExternalIDError`, Billmora's 422 "has already been
-    /// taken". (BillPro documents no such refusal.)
+    /// unique key exists, by the rules of the API that answered
+    /// ([`Dialect::is_duplicate`]; each API's module says which answers
+    /// those are); plain HTTP knows no such answer.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::POST, "/customers", StatusCode::CONFLICT, None, b"", None, 1,
+    /// ).into();
+    /// // Plain HTTP: a 409 alone proves no duplicate.
+    /// assert!(!err.is_duplicate());
+    /// ```
     pub fn is_duplicate(&self) -> bool {
-        let Some(api) = self.api_error() else {
-            return false;
-        };
-        match api.flavor {
-            ApiFlavor::Billy => {
-                api.status == StatusCode::CONFLICT
-                    || matches!(&api.body, ApiErrorBody::Billy { error_class, .. }
-                        if error_class.eq_ignore_ascii_case("DuplicateExternalIDError"))
-            }
-            ApiFlavor::Billmora => {
-                api.status == StatusCode::UNPROCESSABLE_ENTITY
-                    && api
-                        .body
-                        .validation_errors()
-                        .values()
-                        .flatten()
-                        .any(|m| m.contains("has already been taken"))
-            }
-            _ => false,
-        }
+        self.api_error()
+            .is_some_and(|api| api.dialect.is_duplicate(api))
     }
 
     /// Whether the server said there is no such record, by the rules of
-    /// the API that answered: a 404 everywhere; for BillPro also a 422 to
-    /// a `GET` (which sends no data that could be invalid) or a 422 whose
-    /// message says "not found" (BillPro's "Record not found").
+    /// the API that answered ([`Dialect::is_not_found`]; some APIs answer
+    /// a missing record with another status): a 404 for plain HTTP.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::GET, "/orders/9", StatusCode::NOT_FOUND, None, b"", None, 1,
+    /// ).into();
+    /// assert!(err.is_not_found());
+    /// ```
     pub fn is_not_found(&self) -> bool {
-        let Some(api) = self.api_error() else {
-            return false;
-        };
-        match (api.flavor, api.status) {
-            (_, StatusCode::NOT_FOUND) => true,
-            (ApiFlavor::BillPro, StatusCode::UNPROCESSABLE_ENTITY) => {
-                api.method == Method::GET
-                    || api
-                        .body
-                        .message()
-                        .is_some_and(|m| m.to_ascii_lowercase().contains("not found"))
-            }
-            _ => false,
-        }
+        self.api_error()
+            .is_some_and(|api| api.dialect.is_not_found(api))
     }
 
     /// Whether the server refused the credential: it is missing, wrong,
     /// expired, or not allowed to make this request. Fix the token (or its
     /// abilities, or its IP allow list) rather than the request; sending
     /// the same request again cannot help. By the rules of the API that
-    /// answered:
-    /// - BillPro: 401 (its reference documents no other refusal of a token).
-    /// - Billmora: 401 (`Unauthenticated.`) and 403. Every 403 of
-    ///   Billmora's API comes from its two token checks, which run before
-    ///   any controller (`CheckApiWhitelistIp`: "Your IP address is not
-    ///   allowed to use this token."; `CheckApiTokenAbility`: "This token
-    ///   does not have the required permission: ..."); no API controller
-    ///   answers 403 (`Billmora/billmora` at `7799ffac`). Both refuse the
-    ///   token, not the request's data.
-    /// - Billy: 403, which Pyramid answers for a missing, wrong or foreign
-    ///   key ("Unauthorized: ... failed permission check"; Billy never
-    ///   answers 401) — except the view checks "Can only ... your own
-    ///   customer/plan", which refuse a record of another company named in
-    ///   the request under a valid key.
-    /// - Any other server: 401.
+    /// answered ([`Dialect::is_unauthorized`]; each API's module says which
+    /// answers those are): a 401 for plain HTTP.
     ///
     /// ```
     /// use billkit::{ApiError, Error};
@@ -1140,19 +1107,13 @@ impl Error {
     /// assert!(err.is_unauthorized());
     /// ```
     pub fn is_unauthorized(&self) -> bool {
-        let Some(api) = self.api_error() else {
-            return false;
-        };
-        match (api.flavor, api.status.as_u16()) {
-            (_, 401) => true,
-            (ApiFlavor::Billmora, 403) => true,
-            (ApiFlavor::Billy, 403) => !api.raw_body.contains(BILLY_FOREIGN_RECORD),
-            _ => false,
-        }
+        self.api_error()
+            .is_some_and(|api| api.dialect.is_unauthorized(api))
     }
 
-    /// Field → messages from a validation error body (BillPro's field map,
-    /// Laravel's `errors`, Billy's parameter list); empty otherwise.
+    /// Field → messages from a validation error body (a field map, the
+    /// `errors` of a `message` body, a page's parameter list); empty
+    /// otherwise.
     ///
     /// Borrowed from the error, except for [`Error::InvalidInput`], whose
     /// one field is put in a map of its own.
@@ -1200,12 +1161,6 @@ impl Error {
     }
 }
 
-/// How Billy's view checks that refuse another company's customer or plan
-/// (under a valid key) begin: "Can only create an invoice for your own
-/// customer", "Can only subscribe to your own plan".
-const BILLY_FOREIGN_RECORD: &str = "Can only ";
-
-/// GET, HEAD and OPTIONS change nothing on the server.
 pub(crate) fn is_safe_method(method: &Method) -> bool {
     *method == Method::GET || *method == Method::HEAD || *method == Method::OPTIONS
 }
@@ -1271,25 +1226,16 @@ mod tests {
             ApiErrorBody::parse(
                 r#"{"message":"The given data was invalid.","errors":{"status":["The selected status is invalid."]}}"#
             ),
-            ApiErrorBody::Laravel {
+            ApiErrorBody::Message {
                 message: "The given data was invalid.".into(),
                 errors: fields(&[("status", &["The selected status is invalid."])]),
             }
         );
         assert_eq!(
             ApiErrorBody::parse(r#"{"message":"Unauthenticated."}"#),
-            ApiErrorBody::Laravel {
+            ApiErrorBody::Message {
                 message: "Unauthenticated.".into(),
                 errors: BTreeMap::new()
-            }
-        );
-        assert_eq!(
-            ApiErrorBody::parse(
-                r#"{"error_class": "DuplicateExternalIDError", "error_message": "dup"}"#
-            ),
-            ApiErrorBody::Billy {
-                error_class: "DuplicateExternalIDError".into(),
-                error_message: "dup".into()
             }
         );
         assert_eq!(
@@ -1304,39 +1250,6 @@ mod tests {
             ApiErrorBody::parse(r#"{"data": [1"#),
             ApiErrorBody::Text(_)
         ));
-    }
-
-    #[test]
-    fn parses_billy_form_errors_in_text_and_html() {
-        let text = "There are errors in following parameters: <ul><li>amount:<ul><li>This field is required.</li></ul></li><li>plan_type:<ul><li>Not a valid choice</li><li>Second &amp; last</li></ul></li></ul>";
-        let want = fields(&[
-            ("amount", &["This field is required."]),
-            ("plan_type", &["Not a valid choice", "Second & last"]),
-        ]);
-        assert_eq!(
-            ApiErrorBody::parse(text),
-            ApiErrorBody::FormErrors(want.clone())
-        );
-        let html = format!(
-            "<html>\n <head>\n  <title>400 Bad Request</title>\n </head>\n <body>\n  <h1>400 Bad Request</h1>\n  The server could not comply with the request since it is either malformed or otherwise incorrect.<br/><br/>\n{text}\n\n\n </body>\n</html>"
-        );
-        assert_eq!(
-            ApiErrorBody::parse(&html),
-            ApiErrorBody::FormErrors(want.clone())
-        );
-        // The HTML page Billy really sends escapes the embedded list.
-        let escaped = html.replace(
-            text,
-            &text
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace("&amp;", "&amp;amp;"),
-        );
-        assert!(escaped.contains("&lt;ul&gt;"));
-        assert_eq!(
-            ApiErrorBody::parse(&escaped),
-            ApiErrorBody::FormErrors(want)
-        );
     }
 
     #[test]
@@ -1388,13 +1301,13 @@ mod tests {
             "GET /x failed with 503 Service Unavailable: 503 Service Temporarily Unavailable"
         );
         assert_eq!(e.raw_body(), nginx);
-        let billy = "404 Not Found\n\nThe resource could not be found.\n\n\nNo such plan PLnope";
+        let text_page = "404 Not Found\n\nThe resource could not be found.\n\n\nNo such plan PLnope";
         let e = ApiError::from_response(
             Method::GET,
             "/v1/plans/PLnope",
             StatusCode::NOT_FOUND,
             Some("text/plain".into()),
-            billy.as_bytes(),
+            text_page.as_bytes(),
             None,
             1,
         );

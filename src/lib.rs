@@ -42,7 +42,7 @@ mod validate;
 
 pub use chrono;
 pub use error::{
-    ApiError, ApiErrorBody, ApiFlavor, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
+    ApiError, ApiErrorBody, DecodeError, Error, LookupKey, Outcome, Result, TimeoutKind,
 };
 pub use futures_core::Stream;
 pub use futures_util::{StreamExt, TryStreamExt};

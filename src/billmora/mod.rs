@@ -98,6 +98,7 @@
 //! ```
 
 mod catalogs;
+mod dialect;
 mod domains;
 mod invoices;
 mod orders;
@@ -111,6 +112,7 @@ mod variants;
 mod walk;
 
 pub use catalogs::*;
+pub use dialect::BillmoraDialect;
 pub use domains::*;
 pub use invoices::*;
 pub use orders::*;
@@ -128,7 +130,7 @@ use serde::{Deserialize, Serialize};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use crate::error::{ApiFlavor, Error, Result};
+use crate::error::{Error, Result};
 use crate::http::{Config, Credentials, RateLimit, Request, StatusCode, Transport};
 
 /// Billmora's default quota: 60 requests per minute per token.
@@ -178,8 +180,7 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             config: Config::new()
-                .default_rate_limit(Some(RateLimit::per_minute(DEFAULT_RATE_LIMIT_PER_MINUTE)))
-                .resend_refused(refused_before_handler),
+                .default_rate_limit(Some(RateLimit::per_minute(DEFAULT_RATE_LIMIT_PER_MINUTE))),
             token: None,
             base_url: None,
         }
@@ -225,7 +226,7 @@ impl ClientBuilder {
             .config
             .base_url(&api_v1)?
             .credentials(Credentials::bearer(token.expose_secret()));
-        let transport = Transport::new(config.flavor(crate::error::ApiFlavor::Billmora))?;
+        let transport = Transport::new(config.dialect(BillmoraDialect))?;
         let public = transport.with_base_url(&api_root)?;
         Ok(Client { transport, public })
     }
@@ -430,7 +431,7 @@ pub fn is_maintenance(err: &Error) -> bool {
 /// [`Transport`]) is read by Billmora's rules.
 fn billmora_api_error(err: &Error) -> Option<&crate::ApiError> {
     err.api_error()
-        .filter(|api| matches!(api.flavor(), ApiFlavor::Billmora | ApiFlavor::Generic))
+        .filter(|api| matches!(api.api(), "Billmora" | "HTTP"))
 }
 
 /// A defect in Billmora's own source that makes a call fail whatever the
@@ -635,7 +636,7 @@ macro_rules! list_filter {
 use list_filter;
 
 /// The page style of every Billmora list (server default 15 per page).
-const PAGES: crate::http::PageStyle = crate::http::PageStyle::Laravel { per_page: None };
+const PAGES: dialect::BillmoraPages = dialect::BillmoraPages { per_page: None };
 
 // ---- validation helpers -------------------------------------------------
 

@@ -67,10 +67,11 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
-use crate::error::{ApiFlavor, Error, Result};
-use crate::http::{Config, Credentials, PageStyle, Paginator, Request, Transport};
+use crate::error::{Error, Result};
+use crate::http::{Config, Credentials, Paginator, Request, Transport};
 
 pub mod customers;
+mod dialect;
 #[cfg(feature = "billpro-notifications")]
 pub mod notifications;
 pub mod orders;
@@ -78,6 +79,7 @@ pub mod products;
 pub mod scheduled_payments;
 mod walk;
 
+pub use dialect::BillProDialect;
 pub use customers::{
     Address, AddressUpdate, Addresses, Customer, CustomerUpdate, Customers, NewCustomer,
     Organisation,
@@ -203,7 +205,7 @@ pub(crate) fn check_id(field: &str, id: u64) -> Result<()> {
 pub fn is_not_found(err: &Error) -> bool {
     let other_api = err
         .api_error()
-        .is_some_and(|api| !matches!(api.flavor(), ApiFlavor::BillPro | ApiFlavor::Generic));
+        .is_some_and(|api| !matches!(api.api(), "BillPro" | "HTTP"));
     !other_api && err.is_not_found()
 }
 
@@ -270,7 +272,7 @@ impl ClientBuilder {
             config = config.default_query("profile_id", id);
         }
         Ok(Client {
-            transport: Transport::new(config.flavor(ApiFlavor::BillPro))?,
+            transport: Transport::new(config.dialect(BillProDialect))?,
             profile_id: self.profile_id,
         })
     }
@@ -337,8 +339,6 @@ where
     crate::http::keyed(Paginator::new(
         transport.clone(),
         request,
-        PageStyle::PageNumber {
-            page_size: PAGE_SIZE,
-        },
+        dialect::BillProPages,
     ))
 }

@@ -72,6 +72,7 @@
 
 pub mod companies;
 pub mod customers;
+mod dialect;
 pub mod invoices;
 pub mod plans;
 pub mod subscriptions;
@@ -82,9 +83,10 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiErrorBody, ApiFlavor, Error, Result};
-use crate::http::{Config, Credentials, End, PageStyle, Paginator, Request, Transport};
+use crate::error::{ApiErrorBody, Error, Result};
+use crate::http::{Config, Credentials, End, Paginator, Request, Transport};
 
+pub use dialect::BillyDialect;
 pub use companies::{Companies, Company, RegisteredCompany};
 pub use customers::{Customer, Customers, NewCustomer};
 pub use invoices::{
@@ -178,7 +180,7 @@ impl ClientBuilder {
             .ok_or_else(|| Error::Config("no Billy API key; call .api_key(...)".into()))?;
         let config = config.credentials(Credentials::BasicKey(key));
         Ok(Client {
-            transport: Transport::new(config.flavor(crate::error::ApiFlavor::Billy))?,
+            transport: Transport::new(config.dialect(BillyDialect))?,
         })
     }
 
@@ -206,7 +208,7 @@ impl ClientBuilder {
                 )));
             }
         }
-        let transport = Transport::new(config.flavor(crate::error::ApiFlavor::Billy))?;
+        let transport = Transport::new(config.dialect(BillyDialect))?;
         let company: Company = transport
             .execute(
                 Request::post("/v1/companies")
@@ -360,7 +362,7 @@ pub fn error_kind(err: &Error) -> Option<ErrorKind> {
         (404, _) => ErrorKind::NotFound,
         (
             _,
-            ApiErrorBody::Billy {
+            ApiErrorBody::Classed {
                 error_class,
                 error_message,
             },
@@ -368,7 +370,7 @@ pub fn error_kind(err: &Error) -> Option<ErrorKind> {
             error_class: error_class.clone(),
             error_message: error_message.clone(),
         },
-        (400, ApiErrorBody::FormErrors(_)) => ErrorKind::Validation,
+        (400, ApiErrorBody::FormErrors { .. }) => ErrorKind::Validation,
         (400, _) if api.raw_body().contains(FORM_ERRORS_MARK) => ErrorKind::Validation,
         (400, _) => ErrorKind::BadRequest,
         (500..=599, _) => ErrorKind::Server,
@@ -383,7 +385,7 @@ pub fn is_duplicate_external_id(err: &Error) -> bool {
     let Some(api) = billy_api_error(err) else {
         return false;
     };
-    if let ApiErrorBody::Billy { error_class, .. } = api.body()
+    if let ApiErrorBody::Classed { error_class, .. } = api.body()
         && error_class.eq_ignore_ascii_case("DuplicateExternalIDError")
     {
         return true;
@@ -394,7 +396,7 @@ pub fn is_duplicate_external_id(err: &Error) -> bool {
 /// The `error_class` of a JSON Billy error (e.g. `InvalidOperationError`).
 pub fn error_class(err: &Error) -> Option<&str> {
     match billy_api_error(err)?.body() {
-        ApiErrorBody::Billy { error_class, .. } => Some(error_class),
+        ApiErrorBody::Classed { error_class, .. } => Some(error_class),
         _ => None,
     }
 }
@@ -404,7 +406,7 @@ pub fn error_class(err: &Error) -> Option<&str> {
 /// read by Billy's rules.
 fn billy_api_error(err: &Error) -> Option<&crate::ApiError> {
     err.api_error()
-        .filter(|api| matches!(api.flavor(), ApiFlavor::Billy | ApiFlavor::Generic))
+        .filter(|api| matches!(api.api(), "Billy" | "HTTP"))
 }
 
 /// Billy-specific questions about an [`Error`], as methods (the same
@@ -443,7 +445,7 @@ pub(crate) fn list<T: crate::http::Listed>(
     crate::http::keyed(Paginator::new(
         transport.clone(),
         request,
-        PageStyle::OffsetLimit {
+        dialect::BillyPages {
             limit: DEFAULT_LIMIT,
             end: End::ShortPage,
         },

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::{Customer, Invoice, Subscription, Transaction};
 use crate::Cents;
 use crate::error::{Error, Result};
-use crate::http::{Cursor, End, Items, PageStyle, Paginator, Request, Transport};
+use crate::http::{Cursor, End, Items, Paginator, Request, Transport};
 
 // ---- models ----
 
@@ -209,7 +209,7 @@ impl<'a> Plans<'a> {
             paginator: crate::http::keyed(Paginator::new(
                 self.transport.clone(),
                 Request::<()>::get("/v1/plans/{guid}/customers").param(guid),
-                PageStyle::OffsetLimit {
+                super::dialect::BillyPages {
                     limit: super::DEFAULT_LIMIT,
                     end: End::EmptyPage,
                 },

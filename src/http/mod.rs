@@ -5,6 +5,7 @@
 
 mod auth;
 mod clock;
+mod dialect;
 mod paginate;
 mod rate_limit;
 mod request;
@@ -27,8 +28,9 @@ pub use clock::{
     Clock, Jitter, ManualClock, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock,
     TokioSleeper,
 };
-#[doc(hidden)]
-pub use paginate::__same_page_items;
+pub use dialect::{
+    AnnouncedQuota, Dialect, GenericDialect, PageParts, PageScheme, header_number,
+};
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
 pub use request::{Body, MAX_PATH_PARAM_LEN, PathParam, Request, RetryMode};
@@ -42,7 +44,7 @@ pub use walk_key::{ItemKey, ListOrder, MAX_TIED_IDS, WalkMark};
 pub(crate) use walk_key::{Listed, keyed};
 
 use crate::error::{
-    ApiError, ApiErrorBody, ApiFlavor, BeforeHandler, DecodeError, Error, LookupKey, Outcome,
+    ApiError, ApiErrorBody, BeforeHandler, DecodeError, Error, LookupKey, Outcome,
     Result, TimeoutKind,
 };
 use rate_limit::{Ceiling, Limiter, Refusal};
@@ -91,8 +93,7 @@ pub struct Config {
     #[cfg(feature = "redis")]
     shared_rate_limit: Option<SharedRateLimit>,
     max_response_bytes: usize,
-    flavor: ApiFlavor,
-    resend_refused: RefusedBeforeHandler,
+    dialect: Arc<dyn Dialect>,
     http_client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
@@ -113,8 +114,7 @@ impl Default for Config {
             #[cfg(feature = "redis")]
             shared_rate_limit: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            flavor: ApiFlavor::Generic,
-            resend_refused: never_refused_before_handler,
+            dialect: Arc::new(GenericDialect),
             http_client: None,
             clock: Arc::new(SystemClock),
             sleeper: Arc::new(TokioSleeper),
@@ -135,6 +135,7 @@ impl fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("default_rate_limit", &self.default_rate_limit)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("dialect", &self.dialect.name())
             .finish_non_exhaustive()
     }
 }
@@ -229,20 +230,6 @@ impl Config {
         self
     }
 
-    /// Which answers prove that the server refused a request before its
-    /// handler ran, and that the request may succeed when sent again after
-    /// the answer's `Retry-After` (set by the API's client builder from the
-    /// server's source; Billmora: a 429 with `Retry-After`). A create, or
-    /// any request that is otherwise sent only once, refused so is sent
-    /// again within the retry policy, its `max_wait` and the deadline,
-    /// since nothing of it was carried out. The default proves nothing:
-    /// then a 429 to a create is returned, not resent, and its message says
-    /// so.
-    pub fn resend_refused(mut self, rule: RefusedBeforeHandler) -> Self {
-        self.resend_refused = rule;
-        self
-    }
-
     /// Shares the rate limit through Redis with every client, in any
     /// process, that uses the same API and credential (feature `redis`).
     ///
@@ -264,10 +251,15 @@ impl Config {
         self
     }
 
-    /// Which API the transport talks to, so its errors answer by that
-    /// API's rules (set by each API's client builder).
-    pub fn flavor(mut self, flavor: ApiFlavor) -> Self {
-        self.flavor = flavor;
+    /// The API's rules ([`Dialect`]): how its errors read and which of
+    /// them mean *not found*, *duplicate* or *unauthorized*, which refusals
+    /// prove nothing was done (a create refused so is sent again within the
+    /// retry policy, its `max_wait` and the deadline; otherwise a 429 to a
+    /// create is returned, not resent, and its message says so), and how
+    /// the server announces its quota. Each API's client builder sets its
+    /// own; the default is plain HTTP ([`GenericDialect`]).
+    pub fn dialect(mut self, dialect: impl Dialect) -> Self {
+        self.dialect = Arc::new(dialect);
         self
     }
 
@@ -306,16 +298,6 @@ impl Config {
             .sleeper(Arc::new(clock.clone()))
             .jitter(Arc::new(NoJitter))
     }
-}
-
-/// A rule that says, from an answer's status and headers, whether the
-/// server refused the request before its handler ran (see
-/// [`Config::resend_refused`]).
-pub type RefusedBeforeHandler = fn(StatusCode, &HeaderMap) -> bool;
-
-/// The default [`RefusedBeforeHandler`]: no answer proves it.
-fn never_refused_before_handler(_: StatusCode, _: &HeaderMap) -> bool {
-    false
 }
 
 fn parse_base_url(text: &str) -> Result<Url> {
@@ -403,8 +385,7 @@ struct Inner {
     retry: RetryPolicy,
     limiter: Option<Limiter>,
     max_response_bytes: usize,
-    flavor: ApiFlavor,
-    resend_refused: RefusedBeforeHandler,
+    dialect: Arc<dyn Dialect>,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
     jitter: Arc<dyn Jitter>,
@@ -475,7 +456,11 @@ impl Transport {
                         "a shared rate limit is keyed by the credential: set one".into(),
                     ));
                 };
-                let store = shared.store(config.flavor, credentials.secret_bytes(), quota);
+                let store = shared.store(
+                    config.dialect.name(),
+                    credentials.secret_bytes(),
+                    quota,
+                );
                 Some(Limiter::shared(
                     quota,
                     config.clock.now(),
@@ -495,8 +480,7 @@ impl Transport {
                 retry: config.retry,
                 limiter,
                 max_response_bytes: config.max_response_bytes,
-                flavor: config.flavor,
-                resend_refused: config.resend_refused,
+                dialect: config.dialect,
                 clock: config.clock,
                 sleeper: config.sleeper,
                 jitter: config.jitter,
@@ -526,8 +510,7 @@ impl Transport {
                 retry: i.retry.clone(),
                 limiter: i.limiter.clone(),
                 max_response_bytes: i.max_response_bytes,
-                flavor: i.flavor,
-                resend_refused: i.resend_refused,
+                dialect: i.dialect.clone(),
                 clock: i.clock.clone(),
                 sleeper: i.sleeper.clone(),
                 jitter: i.jitter.clone(),
@@ -756,7 +739,8 @@ impl Transport {
                     if let Some(limiter) = &i.limiter {
                         let hold = (status == StatusCode::TOO_MANY_REQUESTS)
                             .then(|| retry_after.unwrap_or(Duration::from_secs(1)));
-                        limiter.observe(&headers, hold, i.clock.now()).await;
+                        let quota = i.dialect.announced_quota(&headers);
+                        limiter.observe(quota, hold, i.clock.now()).await;
                     }
                     if status.is_success() {
                         tracing::debug!(attempt, status = status.as_u16(), "response");
@@ -768,9 +752,11 @@ impl Transport {
                             path,
                         });
                     }
+                    let before_handler = i.dialect.refused_before_handler(status, &headers);
                     let (retry_ok, before_handler) =
-                        refusal_retry(request.retry(), status, &headers, i.resend_refused);
-                    let mut err = ApiError::from_response(
+                        refusal_retry(request.retry(), status, before_handler);
+                    let mut err = ApiError::from_response_in(
+                        i.dialect.clone(),
                         method.clone(),
                         path.clone(),
                         status,
@@ -779,7 +765,6 @@ impl Transport {
                         retry_after,
                         attempt,
                     );
-                    err.flavor = i.flavor;
                     err.before_handler = before_handler;
                     if status.is_redirection() {
                         let why = redirect_refusal(&headers);
@@ -996,15 +981,15 @@ impl Uniqueness {
 /// about where it came from.
 ///
 /// An idempotent request is retried on any transient status. A request sent
-/// only once (a create) is sent again only when `refused_before_handler`
-/// proves the answer came before the server's handler ran: then nothing was
-/// carried out, as if it had never been sent. A 429 to it that is not proven
-/// so is marked, so its message can say why it was not resent.
+/// only once (a create) is sent again only when the dialect proves the
+/// answer came before the server's handler ran (`refused_before_handler`):
+/// then nothing was carried out, as if it had never been sent. A 429 to it
+/// that is not proven so is marked, so its message can say why it was not
+/// resent.
 fn refusal_retry(
     mode: RetryMode,
     status: StatusCode,
-    headers: &HeaderMap,
-    refused_before_handler: RefusedBeforeHandler,
+    refused_before_handler: bool,
 ) -> (bool, BeforeHandler) {
     if mode == RetryMode::Idempotent {
         return (
@@ -1012,7 +997,7 @@ fn refusal_retry(
             BeforeHandler::Unstated,
         );
     }
-    if refused_before_handler(status, headers) {
+    if refused_before_handler {
         return (mode == RetryMode::UnsentOnly, BeforeHandler::Shown);
     }
     let marked = if status == StatusCode::TOO_MANY_REQUESTS {

@@ -1,7 +1,7 @@
-//! One lazy walk over the three page styles the APIs use.
+//! One lazy walk over any paged list.
 //!
-//! A [`Paginator`] describes a list (its first request and its
-//! [`PageStyle`]); it yields items ([`Paginator::stream`]), whole pages
+//! A [`Paginator`] describes a list (its first request, its [`PageStyle`]
+//! and the API's [`PageScheme`]); it yields items ([`Paginator::stream`]), whole pages
 //! ([`Paginator::pages`]), everything at once ([`Paginator::collect_all`]) or
 //! a single page ([`Paginator::page`]). While the caller works on one page
 //! the next is fetched in the background ([`Paginator::prefetch`], default
@@ -16,7 +16,7 @@
 //! another process with [`Paginator::resume`].
 //!
 //! Lists whose order the walk knows ([`Paginator::ordered`]: every list of
-//! the three APIs) are walked by key, not only by position: the walk drops
+//! billkit's APIs) are walked by key, not only by position: the walk drops
 //! what it already yielded, so records created at the head of a
 //! newest-first list while it runs repeat nothing, and a resumed walk
 //! yields every item that existed when the walk began exactly once, even
@@ -37,6 +37,7 @@ use futures_core::Stream;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::dialect::{PageScheme, SchemeFns};
 use super::walk_key::{self, ItemKey, Keying, ListOrder, WalkMark};
 use super::{Request, Transport};
 use crate::error::{Error, PaginationErrorKind, Result};
@@ -52,24 +53,27 @@ pub enum End {
     EmptyPage,
 }
 
-/// How a list is paged.
+/// How a list counts its pages, how big they are and where it ends. The
+/// query parameters and the envelope are the API's [`PageScheme`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum PageStyle {
-    /// `?page=N` (from 1) over a bare JSON array of a fixed size; the walk
-    /// ends on a page shorter than `page_size` (an empty one included).
+    /// Pages numbered from 1, of a size the server fixes; the walk ends on
+    /// a page shorter than `page_size` (an empty one included).
     PageNumber {
         /// The server's fixed page size.
         page_size: u32,
     },
-    /// `?page=N&per_page=M` over Laravel's `{data, links, meta}` envelope;
-    /// the walk ends when `meta.current_page` reaches `meta.last_page` or a
-    /// page is empty.
-    Laravel {
+    /// Pages numbered from 1, of a size the caller may ask for; the walk
+    /// ends when the page's number reaches the last page's (where the
+    /// envelope says), on a page shorter than `per_page` (where it does
+    /// not), or on an empty page.
+    #[serde(alias = "Laravel")]
+    PageNumberSized {
         /// Items per page to ask for; `None` leaves the server's default.
         per_page: Option<u32>,
     },
-    /// `offset`/`limit` over an `{items, limit, offset}` envelope.
+    /// Pages by item offset (from 0) and a limit.
     OffsetLimit {
         /// Items per page to ask for.
         limit: u32,
@@ -125,6 +129,7 @@ pub struct Paginator<T> {
     transport: Transport,
     request: Request<()>,
     style: PageStyle,
+    scheme: SchemeFns<T>,
     start: Cursor,
     skip: u64,
     ended: bool,
@@ -154,6 +159,7 @@ impl<T> Clone for Paginator<T> {
             transport: self.transport.clone(),
             request: self.request.clone(),
             style: self.style,
+            scheme: self.scheme,
             start: self.start,
             skip: self.skip,
             ended: self.ended,
@@ -196,8 +202,10 @@ const DEFAULT_PREFETCH: usize = 1;
 
 impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     /// A list whose first request is `request` (its filters are kept on
-    /// every page; the paging parameters are set by the walk).
-    pub fn new<R>(transport: Transport, request: Request<R>, style: PageStyle) -> Self {
+    /// every page), paged by the API's `scheme` (which sets the paging
+    /// parameters and reads the page envelope).
+    pub fn new<R, S: PageScheme>(transport: Transport, request: Request<R>, scheme: S) -> Self {
+        let style = scheme.style();
         let start = match style {
             PageStyle::OffsetLimit { .. } => Cursor::Offset(0),
             _ => Cursor::Page(1),
@@ -206,6 +214,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             transport,
             request: request.with_response(),
             style,
+            scheme: SchemeFns::of::<S>(),
             start,
             skip: 0,
             ended: false,
@@ -269,7 +278,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         }
         self.size_set = true;
         match &mut self.style {
-            PageStyle::Laravel { per_page } => *per_page = Some(n),
+            PageStyle::PageNumberSized { per_page } => *per_page = Some(n),
             PageStyle::OffsetLimit { limit, .. } => *limit = n,
             PageStyle::PageNumber { .. } => {}
         }
@@ -364,7 +373,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         let same_style = matches!(
             (self.style, checkpoint.style),
             (PageStyle::PageNumber { .. }, PageStyle::PageNumber { .. })
-                | (PageStyle::Laravel { .. }, PageStyle::Laravel { .. })
+                | (PageStyle::PageNumberSized { .. }, PageStyle::PageNumberSized { .. })
                 | (PageStyle::OffsetLimit { .. }, PageStyle::OffsetLimit { .. })
         );
         let cursor_fits = match (checkpoint.style, checkpoint.cursor) {
@@ -439,7 +448,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         if let Some(err) = self.refusal() {
             return Err(err);
         }
-        fetch_page(&self.transport, &self.request, self.style, cursor)
+        fetch_page(&self.transport, &self.request, self.style, self.scheme, cursor)
             .await
             .map(|(page, _)| page)
     }
@@ -505,32 +514,11 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     }
 }
 
-#[derive(Deserialize)]
-struct LaravelPage<T> {
-    data: Vec<T>,
-    #[serde(default)]
-    meta: Option<LaravelMeta>,
-}
-
-#[derive(Deserialize)]
-struct LaravelMeta {
-    #[serde(default, with = "crate::lenient::int_opt")]
-    current_page: Option<u64>,
-    #[serde(default, with = "crate::lenient::int_opt")]
-    last_page: Option<u64>,
-    #[serde(default, with = "crate::lenient::int_opt")]
-    total: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct ItemsPage<T> {
-    items: Vec<T>,
-}
-
 async fn fetch_page<T: DeserializeOwned>(
     transport: &Transport,
     template: &Request<()>,
     style: PageStyle,
+    scheme: SchemeFns<T>,
     cursor: Cursor,
 ) -> Result<(Page<T>, ItemsBytes)> {
     let mut req = template.clone();
@@ -547,80 +535,49 @@ async fn fetch_page<T: DeserializeOwned>(
             ));
         }
     };
-    match style {
-        PageStyle::PageNumber { .. } => req.set_query("page", number),
-        PageStyle::Laravel { per_page } => {
-            req.set_query("page", number);
-            if let Some(n) = per_page {
-                req.set_query("per_page", n);
-            }
-        }
-        PageStyle::OffsetLimit { limit, .. } => {
-            req.set_query("offset", offset);
-            req.set_query("limit", limit);
-        }
-    }
+    let at = match style {
+        PageStyle::OffsetLimit { .. } => Cursor::Offset(offset),
+        _ => Cursor::Page(number),
+    };
+    (scheme.set_query)(&mut req, at, style);
     let raw = transport.send(&req).await?;
-    let seen = ItemsBytes::of(raw.body.clone(), style);
-    let page = match style {
+    let seen = ItemsBytes::of(raw.body.clone(), scheme.items);
+    let parts = (scheme.decode)(&raw)?;
+    let len = parts.items.len();
+    let next = match style {
         PageStyle::PageNumber { page_size } => {
-            let items: Vec<T> = raw.decode()?;
-            let next = (items.len() >= page_size as usize).then_some(Cursor::Page(number + 1));
-            Page {
-                items,
-                cursor: Cursor::Page(number),
-                next,
-                total: None,
-                last_page: None,
-            }
+            (len >= page_size as usize).then_some(Cursor::Page(number + 1))
         }
-        PageStyle::Laravel { per_page } => {
-            let body: LaravelPage<T> = raw.decode()?;
-            let (last_page, total) = body
-                .meta
-                .as_ref()
-                .map_or((None, None), |m| (m.last_page, m.total));
-            let current = body
-                .meta
-                .as_ref()
-                .and_then(|m| m.current_page)
-                .unwrap_or(number);
-            let more = match last_page {
+        PageStyle::PageNumberSized { per_page } => {
+            let current = parts.current_page.unwrap_or(number);
+            let more = match parts.last_page {
                 Some(last) => current < last,
-                None => per_page.is_none_or(|n| body.data.len() >= n as usize),
+                None => per_page.is_none_or(|n| len >= n as usize),
             };
-            let next = (more && !body.data.is_empty()).then_some(Cursor::Page(number + 1));
-            Page {
-                items: body.data,
-                cursor: Cursor::Page(number),
-                next,
-                total,
-                last_page,
-            }
+            (more && len > 0).then_some(Cursor::Page(number + 1))
         }
         PageStyle::OffsetLimit { limit, end } => {
-            let body: ItemsPage<T> = raw.decode()?;
             let more = match end {
-                End::ShortPage => body.items.len() >= limit as usize,
-                End::EmptyPage => !body.items.is_empty(),
+                End::ShortPage => len >= limit as usize,
+                End::EmptyPage => len > 0,
             };
-            let next = more.then_some(Cursor::Offset(offset + u64::from(limit)));
-            Page {
-                items: body.items,
-                cursor: Cursor::Offset(offset),
-                next,
-                total: None,
-                last_page: None,
-            }
+            more.then_some(Cursor::Offset(offset + u64::from(limit)))
         }
+    };
+    let page = Page {
+        items: parts.items,
+        cursor: at,
+        next,
+        total: parts.total,
+        last_page: parts.last_page,
     };
     Ok((page, seen))
 }
 
 /// The bytes of a page's items, for the repeated-page guard: the items
-/// value alone (Laravel's `meta` and Billy's echoed `offset` change from
-/// page to page even when the server repeats the same items, so comparing
-/// whole bodies would never see a repeat). Holds the body without copying
+/// value alone (counters around it, such as a page number or an echoed
+/// offset, change from page to page even when the server repeats the same
+/// items, so comparing whole bodies would never see a repeat). Holds the body without copying
 /// it; nothing is scanned or hashed up front.
 #[derive(Clone)]
 struct ItemsBytes {
@@ -632,19 +589,15 @@ struct ItemsBytes {
 }
 
 impl ItemsBytes {
-    fn of(body: bytes::Bytes, style: PageStyle) -> Self {
-        let key: &[u8] = match style {
-            PageStyle::PageNumber { .. } => {
-                return ItemsBytes {
-                    body,
-                    start: None,
-                    repeat: false,
-                };
-            }
-            PageStyle::Laravel { .. } => b"data",
-            PageStyle::OffsetLimit { .. } => b"items",
+    fn of(body: bytes::Bytes, items: Option<&str>) -> Self {
+        let Some(key) = items else {
+            return ItemsBytes {
+                body,
+                start: None,
+                repeat: false,
+            };
         };
-        let start = json::find_top_level_value(&body, key);
+        let start = json::find_top_level_value(&body, key.as_bytes());
         ItemsBytes {
             body,
             start,
@@ -667,14 +620,6 @@ impl ItemsBytes {
             _ => false,
         }
     }
-}
-
-/// The repeated-page guard's test on two page bodies, for the benchmarks
-/// (which measure its cost on the page path). Not part of the API.
-#[doc(hidden)]
-pub fn __same_page_items(prev: &[u8], body: &[u8], style: PageStyle) -> bool {
-    let prev = ItemsBytes::of(bytes::Bytes::copy_from_slice(prev), style);
-    ItemsBytes::of(bytes::Bytes::copy_from_slice(body), style).same_items(&prev)
 }
 
 /// Just enough JSON scanning to find a value's bounds in valid JSON
@@ -820,10 +765,11 @@ enum Msg<T> {
 }
 
 /// What a background fetcher needs, cloned out of the [`Paginator`].
-struct Walk {
+struct Walk<T> {
     transport: Transport,
     request: Request<()>,
     style: PageStyle,
+    scheme: SchemeFns<T>,
     start: Cursor,
     /// How many more pages may be fetched.
     budget: u32,
@@ -836,10 +782,10 @@ struct Walk {
 
 /// Fetches pages in order into `tx`, never holding more fetched or
 /// in-flight pages than `tx` has room for. One fetch at a time unless the
-/// number of pages is known (Laravel's `meta.last_page`); then up to
+/// number of pages is known (a page said which is the last); then up to
 /// `concurrency`.
 async fn drive<T: DeserializeOwned + Send + 'static>(
-    walk: Walk,
+    walk: Walk<T>,
     tx: tokio::sync::mpsc::Sender<Msg<T>>,
 ) {
     use futures_util::StreamExt;
@@ -849,6 +795,7 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
         transport,
         request,
         style,
+        scheme,
         start,
         budget,
         concurrency,
@@ -861,11 +808,10 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
         async move {
             (
                 cursor,
-                fetch_page::<T>(&transport, &request, style, cursor).await,
+                fetch_page::<T>(&transport, &request, style, scheme, cursor).await,
             )
         }
     };
-    let laravel = matches!(style, PageStyle::Laravel { .. });
     let mut in_flight = FuturesOrdered::new();
     // The next page when nothing is in flight (it is then certain).
     let mut next = Some(start);
@@ -879,13 +825,11 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
         {
             let cursor = if in_flight.is_empty() {
                 next.take()
-            } else if laravel {
+            } else {
                 match (last_launched, known_last) {
                     (Some(p), Some(last)) if p < last => Some(Cursor::Page(p + 1)),
                     _ => None,
                 }
-            } else {
-                None
             };
             let Some(cursor) = cursor else { break };
             if let Cursor::Page(p) = cursor {
@@ -1160,6 +1104,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
                     transport: p.transport.clone(),
                     request: p.request.clone(),
                     style: p.style,
+                    scheme: p.scheme,
                     start: cursor,
                     budget: p.max_pages - this.fetched,
                     concurrency: p.concurrency.max(1),
@@ -1176,9 +1121,9 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
             }
             let transport = p.transport.clone();
             let request = p.request.clone();
-            let style = p.style;
+            let (style, scheme) = (p.style, p.scheme);
             this.in_flight = Some(Box::pin(async move {
-                fetch_page(&transport, &request, style, cursor).await
+                fetch_page(&transport, &request, style, scheme, cursor).await
             }));
         }
     }
@@ -1446,7 +1391,7 @@ const PAGING_KEYS: [&str; 4] = ["page", "per_page", "offset", "limit"];
 /// lists where the caller chooses it (not BillPro's fixed pages).
 fn page_size(style: PageStyle) -> Option<Option<u32>> {
     match style {
-        PageStyle::Laravel { per_page } => Some(per_page),
+        PageStyle::PageNumberSized { per_page } => Some(per_page),
         PageStyle::OffsetLimit { limit, .. } => Some(Some(limit)),
         PageStyle::PageNumber { .. } => None,
     }

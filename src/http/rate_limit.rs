@@ -12,8 +12,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderMap;
 
+use super::AnnouncedQuota;
 use super::clock::{Clock, Sleeper};
 
 /// A quota of requests per window.
@@ -190,11 +190,9 @@ impl RateLimiter {
 
     /// Learns from a response's headers; `hold` is set for a 429 (its
     /// `Retry-After`, or a default).
-    pub(crate) fn observe(&self, headers: &HeaderMap, hold: Option<Duration>, now: Instant) {
-        let num =
-            |name: &str| -> Option<u32> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+    pub(crate) fn observe(&self, quota: AnnouncedQuota, hold: Option<Duration>, now: Instant) {
         let mut s = self.lock();
-        if let Some(limit) = num("x-ratelimit-limit")
+        if let Some(limit) = quota.limit
             && limit > 0
         {
             s.limit = match s.ceiling {
@@ -206,7 +204,7 @@ impl RateLimiter {
         // A `Retry-After` says exactly when capacity returns; without one,
         // requests the server counted and we did not (other clients of the
         // same token) are counted as if granted now.
-        let remaining = num("x-ratelimit-remaining").filter(|_| hold.is_none());
+        let remaining = quota.remaining.filter(|_| hold.is_none());
         if let Some(remaining) = remaining {
             let used = s.limit.saturating_sub(remaining) as usize;
             let since = now.checked_sub(s.window);
@@ -340,11 +338,11 @@ impl Limiter {
     }
 
     /// Learns from a response (and shares what matters).
-    pub(crate) async fn observe(&self, headers: &HeaderMap, hold: Option<Duration>, now: Instant) {
-        self.local.observe(headers, hold, now);
+    pub(crate) async fn observe(&self, quota: AnnouncedQuota, hold: Option<Duration>, now: Instant) {
+        self.local.observe(quota, hold, now);
         #[cfg(feature = "redis")]
         if let Some((store, _)) = &self.shared
-            && let Some(update) = store.observe(headers, hold)
+            && let Some(update) = store.observe(quota, hold)
             && let Err(e) = update.await
             && !e.starts_with(super::shared_limit::RECENTLY_DOWN)
         {
@@ -356,6 +354,12 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::{Dialect, GenericDialect};
+    use reqwest::header::HeaderMap;
+
+    fn quota(h: &HeaderMap) -> AnnouncedQuota {
+        GenericDialect.announced_quota(h)
+    }
     use crate::http::ManualClock;
     use reqwest::header::HeaderValue;
 
@@ -404,7 +408,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("X-RateLimit-Limit", HeaderValue::from_static("5"));
         h.insert("X-RateLimit-Remaining", HeaderValue::from_static("1"));
-        rl.observe(&h, None, clock.now());
+        rl.observe(quota(&h), None, clock.now());
         assert_eq!(rl.snapshot(), (5, 4));
         assert_eq!(rl.acquire(&clock, &clock, None).await, Ok(Duration::ZERO));
         assert_eq!(
@@ -416,7 +420,7 @@ mod tests {
     fn announce(rl: &RateLimiter, clock: &ManualClock, limit: &'static str) -> u32 {
         let mut h = HeaderMap::new();
         h.insert("X-RateLimit-Limit", HeaderValue::from_static(limit));
-        rl.observe(&h, None, clock.now());
+        rl.observe(quota(&h), None, clock.now());
         rl.snapshot().0
     }
 
@@ -451,7 +455,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("X-RateLimit-Limit", HeaderValue::from_static("4294967295"));
         h.insert("X-RateLimit-Remaining", HeaderValue::from_static("0"));
-        rl.observe(&h, None, clock.now());
+        rl.observe(quota(&h), None, clock.now());
         assert_eq!(rl.snapshot(), (MAX_ADOPTED, MAX_ADOPTED as usize));
         assert_eq!(
             rl.acquire(&clock, &clock, None).await,
@@ -479,7 +483,7 @@ mod tests {
     async fn retry_after_holds_every_request() {
         let clock = ManualClock::new();
         let rl = RateLimiter::new(RateLimit::per_minute(100), Ceiling::Fixed, clock.now());
-        rl.observe(&HeaderMap::new(), Some(Duration::from_secs(9)), clock.now());
+        rl.observe(quota(&HeaderMap::new()), Some(Duration::from_secs(9)), clock.now());
         let other = rl.clone();
         assert_eq!(
             other.acquire(&clock, &clock, None).await,
@@ -492,9 +496,9 @@ mod tests {
     async fn an_absurd_retry_after_neither_panics_nor_hangs_a_bounded_call() {
         let clock = ManualClock::new();
         let rl = RateLimiter::new(RateLimit::per_second(40), Ceiling::Fixed, clock.now());
-        rl.observe(&HeaderMap::new(), Some(Duration::MAX), clock.now());
+        rl.observe(quota(&HeaderMap::new()), Some(Duration::MAX), clock.now());
         rl.observe(
-            &HeaderMap::new(),
+            quota(&HeaderMap::new()),
             Some(Duration::from_secs(u64::MAX)),
             clock.now(),
         );

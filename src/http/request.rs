@@ -334,8 +334,9 @@ impl<T> Request<T> {
         &self.query
     }
 
-    /// Replaces the query parameter `key` (all occurrences) with `value`.
-    pub(crate) fn set_query(&mut self, key: &'static str, value: impl Display) {
+    /// Replaces the query parameter `key` (all occurrences) with `value`
+    /// (a [`PageScheme`](super::PageScheme) sets its paging parameters so).
+    pub fn set_query(&mut self, key: &'static str, value: impl Display) {
         self.query.retain(|(k, _)| k != key);
         self.query.push((Cow::Borrowed(key), value.to_string()));
     }

@@ -19,12 +19,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
-use reqwest::header::HeaderMap;
 use sha2::Sha256;
 use tokio::sync::OnceCell;
 
 use super::rate_limit::{Grant, RateLimit, StoreFuture};
-use crate::error::{ApiFlavor, Error, Result};
+use crate::error::{Error, Result};
+use super::AnnouncedQuota;
 
 /// What a client does when Redis cannot be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -131,15 +131,15 @@ impl SharedRateLimit {
     }
 
     /// The store for one API and credential.
-    pub(crate) fn store(&self, flavor: ApiFlavor, secret: &[u8], quota: RateLimit) -> RedisStore {
+    pub(crate) fn store(&self, api: &str, secret: &[u8], quota: RateLimit) -> RedisStore {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.fingerprint_key)
             .expect("HMAC takes a key of any length");
-        mac.update(format!("{flavor:?}").as_bytes());
+        mac.update(api.as_bytes());
         mac.update(b"\0");
         mac.update(secret);
         let digest = mac.finalize().into_bytes();
         let fingerprint: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        let api = format!("{flavor:?}").to_ascii_lowercase();
+        let api = api.to_ascii_lowercase();
         let base = format!("{}:{api}:{fingerprint}", self.prefix);
         RedisStore {
             client: self.client.clone(),
@@ -331,14 +331,14 @@ impl RedisStore {
     /// responses are not written, to keep Redis off the hot path.
     pub(crate) fn observe(
         &self,
-        headers: &HeaderMap,
+        announced: AnnouncedQuota,
         hold: Option<Duration>,
     ) -> Option<StoreFuture<'_, ()>> {
-        let num =
-            |name: &str| -> Option<u32> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         // Like the local limiter: a header may lower the quota, not raise it.
-        let limit = num("x-ratelimit-limit").filter(|l| *l > 0 && *l < self.quota.requests);
-        let remaining = num("x-ratelimit-remaining").filter(|r| *r == 0);
+        let limit = announced
+            .limit
+            .filter(|l| *l > 0 && *l < self.quota.requests);
+        let remaining = announced.remaining.filter(|r| *r == 0);
         if hold.is_none() && remaining.is_none() && limit.is_none() {
             return None;
         }

@@ -153,7 +153,7 @@ async fn validation_422_with_field_errors() {
     );
     assert!(matches!(
         err.api_error().unwrap().body(),
-        ApiErrorBody::Laravel { .. }
+        ApiErrorBody::Message { .. }
     ));
 }
 

@@ -453,6 +453,7 @@ async fn input_is_read_only_from_forms() {
         None,
         1,
     )
+    .in_dialect(billkit::billy::BillyDialect)
     .into();
     let fields = err.validation_errors();
     for f in ["plan_type", "frequency", "amount"] {
@@ -486,6 +487,7 @@ async fn input_is_read_only_from_forms() {
         None,
         1,
     )
+    .in_dialect(billkit::billy::BillyDialect)
     .into();
     assert_eq!(
         err.validation_errors()["amount"],

@@ -161,7 +161,7 @@ async fn ids_of(list: Paginator<Value>) -> Vec<u64> {
 fn keyed(server: &MockServer, style: PageStyle, order: ListOrder) -> Paginator<Value> {
     // A fresh client each time, as another process would make.
     let t = transport(server, &ManualClock::new(), RetryPolicy::none());
-    Paginator::new(t, Request::<()>::get("/things"), style).ordered(order, key)
+    crate::schemes::paginator(t, Request::<()>::get("/things"), style).ordered(order, key)
 }
 
 fn styles(size: u32) -> [PageStyle; 3] {
@@ -169,7 +169,7 @@ fn styles(size: u32) -> [PageStyle; 3] {
         PageStyle::PageNumber {
             page_size: FIXED_PAGE as u32,
         },
-        PageStyle::Laravel {
+        PageStyle::PageNumberSized {
             per_page: Some(size),
         },
         PageStyle::OffsetLimit {
@@ -355,7 +355,7 @@ async fn resume_refuses_another_page_size() {
         assert_eq!(rest.len(), 26, "{style:?}");
     }
     // A checkpoint taken with the server's default page size keeps it too.
-    let default = PageStyle::Laravel { per_page: None };
+    let default = PageStyle::PageNumberSized { per_page: None };
     let checkpoint = keyed(&server, default, ListOrder::Descending)
         .stream()
         .checkpoint();

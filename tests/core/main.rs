@@ -1,5 +1,8 @@
 //! Contract tests of the shared HTTP core against wiremock servers.
 
+#[path = "../support/schemes.rs"]
+mod schemes;
+
 mod api_errors;
 mod auth_and_headers;
 mod checked_create;
@@ -47,7 +50,7 @@ pub async fn refused_port() -> u16 {
 fn futures_and_streams_are_send(t: Transport) {
     fn send<T: Send>(_: T) {}
     send(t.execute(billkit::http::Request::<serde_json::Value>::get("/x")));
-    let list: billkit::http::Paginator<serde_json::Value> = billkit::http::Paginator::new(
+    let list: billkit::http::Paginator<serde_json::Value> = crate::schemes::paginator(
         t.clone(),
         billkit::http::Request::<()>::get("/x"),
         billkit::http::PageStyle::PageNumber { page_size: 25 },

@@ -59,7 +59,7 @@ async fn page_number_server(sizes: &[usize]) -> MockServer {
 async fn page_number_walk_stops_on_a_short_page() {
     let server = page_number_server(&[25, 25, 25, 3]).await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/products").query("product_id", "E28"),
         PageStyle::PageNumber { page_size: 25 },
@@ -80,7 +80,7 @@ async fn page_number_walk_stops_on_a_short_page() {
 async fn page_number_walk_with_a_full_last_page_asks_once_more() {
     let server = page_number_server(&[25, 25, 0]).await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/products"),
         PageStyle::PageNumber { page_size: 25 },
@@ -115,10 +115,10 @@ async fn laravel_walk_keeps_filters_and_per_page_and_stops_at_last_page() {
             .await;
     }
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/invoices").query("status", "unpaid"),
-        PageStyle::Laravel { per_page: None },
+        PageStyle::PageNumberSized { per_page: None },
     )
     .per_page(2);
     let pages: Vec<_> = list.pages().try_collect().await.unwrap();
@@ -154,7 +154,7 @@ async fn offset_pages(server: &MockServer, limit: u64, pages: &[(u64, String)], 
 /// rows a page.
 fn plan_customers(server: &MockServer) -> Paginator<Value> {
     let t = transport(server, &ManualClock::new(), RetryPolicy::none());
-    Paginator::new(
+    crate::schemes::paginator(
         t,
         Request::<()>::get("/v1/plans/PL1/customers"),
         PageStyle::OffsetLimit {
@@ -176,7 +176,7 @@ async fn offset_walk_ends_on_a_short_page() {
             .await;
     }
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/v1/plans"),
         PageStyle::OffsetLimit {
@@ -221,7 +221,7 @@ async fn a_single_page_by_number() {
         .mount(&server)
         .await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/v1/invoices"),
         PageStyle::OffsetLimit {
@@ -244,7 +244,7 @@ async fn a_server_repeating_the_same_page_is_stopped() {
         .mount(&server)
         .await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/products"),
         PageStyle::PageNumber { page_size: 25 },
@@ -289,7 +289,7 @@ async fn a_never_ending_list_is_stopped_at_the_page_cap() {
         .mount(&server)
         .await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/products"),
         PageStyle::PageNumber { page_size: 25 },
@@ -330,7 +330,7 @@ async fn after_an_error_the_walk_resumes_at_the_page_that_failed() {
         .mount(&server)
         .await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/products"),
         PageStyle::PageNumber { page_size: 25 },
@@ -360,7 +360,7 @@ async fn a_walk_can_start_at_a_saved_cursor() {
         .mount(&server)
         .await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/products"),
         PageStyle::PageNumber { page_size: 25 },
@@ -384,10 +384,10 @@ async fn a_bad_item_reports_its_json_path() {
         id: u64,
     }
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Item> = Paginator::new(
+    let list: Paginator<Item> = crate::schemes::paginator(
         t,
         Request::<()>::get("/users"),
-        PageStyle::Laravel { per_page: None },
+        PageStyle::PageNumberSized { per_page: None },
     );
     let err = list.collect_all().await.unwrap_err();
     match err {
@@ -424,7 +424,7 @@ async fn a_repeated_page_is_seen_through_echoed_page_metadata() {
             limit: 2,
             end: End::ShortPage,
         },
-        PageStyle::Laravel { per_page: Some(2) },
+        PageStyle::PageNumberSized { per_page: Some(2) },
     ] {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
@@ -432,7 +432,7 @@ async fn a_repeated_page_is_seen_through_echoed_page_metadata() {
             .mount(&server)
             .await;
         let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-        let list: Paginator<Value> = Paginator::new(t, Request::<()>::get("/things"), style);
+        let list: Paginator<Value> = crate::schemes::paginator(t, Request::<()>::get("/things"), style);
         let err = list.collect_all().await.unwrap_err();
         match &err {
             Error::Pagination { kind, .. } => {
@@ -460,10 +460,10 @@ async fn a_repeated_page_is_seen_when_pages_are_fetched_concurrently() {
         .mount(&server)
         .await;
     let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-    let list: Paginator<Value> = Paginator::new(
+    let list: Paginator<Value> = crate::schemes::paginator(
         t,
         Request::<()>::get("/things"),
-        PageStyle::Laravel { per_page: Some(2) },
+        PageStyle::PageNumberSized { per_page: Some(2) },
     )
     .concurrency(4);
     let mut stream = list.stream();

@@ -69,7 +69,7 @@ async fn server() -> (MockServer, Arc<AtomicUsize>) {
 fn styles() -> [PageStyle; 3] {
     [
         PageStyle::PageNumber { page_size: 100 },
-        PageStyle::Laravel {
+        PageStyle::PageNumberSized {
             per_page: Some(100),
         },
         PageStyle::OffsetLimit {
@@ -82,7 +82,7 @@ fn styles() -> [PageStyle; 3] {
 fn list(server: &MockServer, style: PageStyle) -> Paginator<Value> {
     // A fresh client each time, as another process would make.
     let t = transport(server, &ManualClock::new(), RetryPolicy::none());
-    Paginator::new(
+    crate::schemes::paginator(
         t,
         Request::<()>::get("/things").query("status", "open"),
         style,
@@ -175,17 +175,17 @@ async fn a_checkpoint_of_another_list_is_refused() {
     let checkpoint = walk.checkpoint();
     let t = || transport(&server, &ManualClock::new(), RetryPolicy::none());
 
-    let other_path: Paginator<Value> = Paginator::new(
+    let other_path: Paginator<Value> = crate::schemes::paginator(
         t(),
         Request::<()>::get("/others").query("status", "open"),
         style,
     );
-    let other_filter: Paginator<Value> = Paginator::new(
+    let other_filter: Paginator<Value> = crate::schemes::paginator(
         t(),
         Request::<()>::get("/things").query("status", "paid"),
         style,
     );
-    let other_style: Paginator<Value> = Paginator::new(
+    let other_style: Paginator<Value> = crate::schemes::paginator(
         t(),
         Request::<()>::get("/things").query("status", "open"),
         PageStyle::PageNumber { page_size: 100 },
@@ -203,7 +203,7 @@ async fn concurrent_pages_come_in_order_each_asked_for_once_and_none_past_the_en
     let (server, requests) = server().await;
     let all: Vec<Value> = list(
         &server,
-        PageStyle::Laravel {
+        PageStyle::PageNumberSized {
             per_page: Some(100),
         },
     )
@@ -241,7 +241,7 @@ async fn concurrent_pages_keep_the_page_cap() {
     let (server, requests) = server().await;
     let err = list(
         &server,
-        PageStyle::Laravel {
+        PageStyle::PageNumberSized {
             per_page: Some(100),
         },
     )
@@ -267,7 +267,7 @@ async fn a_prefetching_walk_stops_at_the_last_page_without_an_extra_request() {
         // 100 full pages: page-number and offset lists need one more (empty)
         // page to see the end; Laravel's `last_page` says so.
         let expected = match style {
-            PageStyle::Laravel { .. } => 100,
+            PageStyle::PageNumberSized { .. } => 100,
             _ => 101,
         };
         assert_eq!(requests.load(Ordering::SeqCst), expected, "{style:?}");

@@ -229,13 +229,23 @@ async fn get_is_retried_after_a_refused_connection() {
     assert_eq!(err.status(), None);
 }
 
-/// An API's rule for refusals that come before its handler: a 429 with
-/// `Retry-After` (Billmora's, from its source).
-pub fn refused_before_handler(
-    status: billkit::http::StatusCode,
-    headers: &billkit::http::HeaderMap,
-) -> bool {
-    status.as_u16() == 429 && headers.contains_key("retry-after")
+/// An API whose source shows a 429 with `Retry-After` comes before its
+/// handler (as Billmora's does).
+#[derive(Debug)]
+pub struct RefusesBeforeHandler;
+
+impl billkit::http::Dialect for RefusesBeforeHandler {
+    fn name(&self) -> &'static str {
+        "Throttled"
+    }
+
+    fn refused_before_handler(
+        &self,
+        status: billkit::http::StatusCode,
+        headers: &billkit::http::HeaderMap,
+    ) -> bool {
+        status.as_u16() == 429 && headers.contains_key("retry-after")
+    }
 }
 
 /// A POST server answering 429 + `Retry-After: 7` once, then `{"id": 5}`.
@@ -277,7 +287,7 @@ async fn a_post_refused_before_the_handler_is_sent_again_after_retry_after() {
     let got = post_with(
         &server,
         &clock,
-        |c| c.resend_refused(refused_before_handler),
+        |c| c.dialect(RefusesBeforeHandler),
         RetryMode::UnsentOnly,
     )
     .await
@@ -311,7 +321,7 @@ async fn retry_mode_never_is_not_resent_even_when_refused_before_the_handler() {
     let err = post_with(
         &server,
         &clock,
-        |c| c.resend_refused(refused_before_handler),
+        |c| c.dialect(RefusesBeforeHandler),
         RetryMode::Never,
     )
     .await
@@ -333,7 +343,7 @@ async fn the_rule_does_not_resend_what_it_does_not_prove() {
     let err = post_with(
         &server,
         &clock,
-        |c| c.resend_refused(refused_before_handler),
+        |c| c.dialect(RefusesBeforeHandler),
         RetryMode::UnsentOnly,
     )
     .await

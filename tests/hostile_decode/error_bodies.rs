@@ -1,4 +1,4 @@
-//! `ApiErrorBody::parse` (through `ApiError::from_response`, its `Display`
+//! `ApiErrorBody::parse_in` (through `ApiError::from_response`, its `Display`
 //! and the classifiers) on arbitrary and damaged bodies.
 
 use std::collections::BTreeMap;
@@ -11,11 +11,23 @@ use crate::{config, oracle};
 
 const MARK: &str = "There are errors in following parameters";
 
+/// Billy's rules read its form pages.
+fn parse(text: &str) -> ApiErrorBody {
+    ApiErrorBody::parse_in(&billkit::billy::BillyDialect, text)
+}
+
+fn form(fields: BTreeMap<String, Vec<String>>) -> ApiErrorBody {
+    ApiErrorBody::FormErrors {
+        message: MARK.into(),
+        fields,
+    }
+}
+
 #[test]
 fn form_page_cut_at_an_open_tag_does_not_panic() {
     // Used to panic: `begin <= end (3 <= 2)` slicing the unterminated tag.
-    let body = ApiErrorBody::parse("There are errors in following parameters: <");
-    assert_eq!(body, ApiErrorBody::FormErrors(Default::default()));
+    let body = parse("There are errors in following parameters: <");
+    assert_eq!(body, form(Default::default()));
     oracle::error_body(b"There are errors in following parameters: <");
     oracle::error_body(b"There are errors in following parameters:<");
     oracle::error_body(b"There are errors in following parameters<");
@@ -32,9 +44,9 @@ fn form_page_cut_inside_a_multi_byte_character_tag_does_not_panic() {
         "There are errors in following parameters: <😀",
         "There are errors in following parameters: &lt;ul&gt;&lt;li&gt;x:&lt;€",
     ] {
-        let body = ApiErrorBody::parse(text);
+        let body = parse(text);
         assert!(
-            matches!(body, ApiErrorBody::FormErrors(_)),
+            matches!(body, ApiErrorBody::FormErrors { .. }),
             "{text}: {body:?}"
         );
         oracle::error_body(text.as_bytes());
@@ -43,7 +55,7 @@ fn form_page_cut_inside_a_multi_byte_character_tag_does_not_panic() {
 
 #[test]
 fn a_cut_form_page_keeps_the_fields_it_had_read() {
-    let body = ApiErrorBody::parse(
+    let body = parse(
         "There are errors in following parameters: <ul><li>amount:<ul><li>This field is required.</li></ul></li><li>plan_ty",
     );
     let fields = body.validation_errors();
@@ -62,10 +74,10 @@ fn every_truncation_of_every_error_fixture() {
         let text = f.text();
         for (at, _) in text.char_indices() {
             let cut = &text[..at];
-            let body = ApiErrorBody::parse(cut);
+            let body = parse(cut);
             if cut.contains(MARK) && !f.name.ends_with(".json") {
                 assert!(
-                    matches!(body, ApiErrorBody::FormErrors(_)),
+                    matches!(body, ApiErrorBody::FormErrors { .. }),
                     "{} cut at {at}: {body:?}",
                     f.name
                 );
@@ -86,7 +98,7 @@ fn form_pages_with_markup_inserted_everywhere() {
             for nasty in NASTY {
                 let mut t = text.clone();
                 t.insert_str(at, nasty);
-                let _ = ApiErrorBody::parse(&t);
+                let _ = parse(&t);
             }
         }
     }
@@ -129,9 +141,9 @@ proptest! {
 
     #[test]
     fn arbitrary_form_pages(text in form_page()) {
-        let body = ApiErrorBody::parse(&text);
+        let body = parse(&text);
         // A text starting with the mark is never JSON.
-        prop_assert!(matches!(body, ApiErrorBody::FormErrors(_)) || text.trim_start().starts_with(['{', '[', '"']) , "{:?}", body);
+        prop_assert!(matches!(body, ApiErrorBody::FormErrors { .. }) || text.trim_start().starts_with(['{', '[', '"']) , "{:?}", body);
         oracle::error_body(text.as_bytes());
     }
 
@@ -226,32 +238,32 @@ proptest! {
     #[test]
     fn form_errors_read_back_in_text_and_html(fields in field_errors(false)) {
         let (text, html) = form_pages(&fields);
-        prop_assert_eq!(ApiErrorBody::parse(&text), ApiErrorBody::FormErrors(fields.clone()));
-        prop_assert_eq!(ApiErrorBody::parse(&html), ApiErrorBody::FormErrors(fields));
+        prop_assert_eq!(parse(&text), form(fields.clone()));
+        prop_assert_eq!(parse(&html), form(fields));
     }
 
     /// A text page whose messages hold an escaped `<` (`&lt;`) is taken for
     /// the escaped HTML form and unescaped as a whole, so the message turns
     /// into a tag and is lost.
     ///
-    /// Reproducer: `ApiErrorBody::parse("There are errors in following
+    /// Reproducer: `parse("There are errors in following
     /// parameters: <ul><li>x:<ul><li>&lt;A</li></ul></li></ul>")` gives
     /// `FormErrors({"x": []})`, not `{"x": ["<A"]}` (src/error.rs
     /// `parse_form_errors`, the `contains("&lt;")` test).
     #[test]
     fn form_errors_with_lt_in_messages_read_back(fields in field_errors(true)) {
         let (text, html) = form_pages(&fields);
-        prop_assert_eq!(ApiErrorBody::parse(&html), ApiErrorBody::FormErrors(fields.clone()));
-        prop_assert_eq!(ApiErrorBody::parse(&text), ApiErrorBody::FormErrors(fields));
+        prop_assert_eq!(parse(&html), form(fields.clone()));
+        prop_assert_eq!(parse(&text), form(fields));
     }
 }
 
 /// The reproducer of `form_errors_with_lt_in_messages_read_back`.
 #[test]
 fn text_page_message_with_an_escaped_lt_is_kept() {
-    let body = ApiErrorBody::parse(
+    let body = parse(
         "There are errors in following parameters: <ul><li>x:<ul><li>&lt;A</li></ul></li></ul>",
     );
     let want = BTreeMap::from([("x".to_owned(), vec!["<A".to_owned()])]);
-    assert_eq!(body, ApiErrorBody::FormErrors(want));
+    assert_eq!(body, form(want));
 }

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use billkit::error::MAX_RAW_BODY;
 use billkit::http::{Method, StatusCode};
+use billkit::http::{Dialect, GenericDialect};
 use billkit::{ApiError, ApiErrorBody, Cents, Decimal, Error};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -24,11 +25,19 @@ const TRUNCATION_MARK: &str = "…[truncated]";
 /// The statuses the error classifiers look at.
 const STATUSES: [u16; 8] = [400, 401, 403, 404, 409, 422, 500, 503];
 
-/// Runs an error body through `ApiErrorBody::parse`, `ApiError::from_response`
+/// Runs an error body, by each API's rules, through `ApiErrorBody::parse_in`, `ApiError::from_response`
 /// (as the transport does), its `Display`, and every per-API classifier.
 pub fn error_body(bytes: &[u8]) {
+    error_body_in(bytes, GenericDialect);
+    error_body_in(bytes, billkit::billpro::BillProDialect);
+    error_body_in(bytes, billkit::billmora::BillmoraDialect);
+    error_body_in(bytes, billkit::billy::BillyDialect);
+}
+
+/// [`error_body`] by one API's rules.
+fn error_body_in<D: Dialect + Copy>(bytes: &[u8], dialect: D) {
     let text = String::from_utf8_lossy(bytes);
-    let body = ApiErrorBody::parse(&text);
+    let body = ApiErrorBody::parse_in(&dialect, &text);
     check_body(&text, &body);
     for (n, status) in STATUSES.iter().enumerate() {
         let method = if n % 2 == 0 {
@@ -44,8 +53,9 @@ pub fn error_body(bytes: &[u8]) {
             bytes,
             None,
             1 + n as u32,
-        );
-        assert_eq!(api.body(), &body, "from_response parses like parse()");
+        )
+        .in_dialect(dialect);
+        assert_eq!(api.body(), &body, "from_response parses like parse_in()");
         assert!(
             api.raw_body().len() <= MAX_RAW_BODY + TRUNCATION_MARK.len(),
             "raw body kept too long: {}",
@@ -77,7 +87,7 @@ fn check_body(text: &str, body: &ApiErrorBody) {
             assert!(t.len() <= MAX_RAW_BODY + TRUNCATION_MARK.len());
             assert!(!t.is_empty());
         }
-        ApiErrorBody::FormErrors(_) => {
+        ApiErrorBody::FormErrors { .. } => {
             assert!(text.contains("There are errors in following parameters"));
         }
         _ => {}

@@ -42,11 +42,14 @@
 //! [`INVENTORY`]. When you add or remove a public async method or a list,
 //! update [`INVENTORY`] and add (or remove) its assertion below.
 
+#[path = "../support/schemes.rs"]
+mod schemes;
+
 use std::future::Future;
 use std::time::Duration;
 
 use billkit::http::{
-    Cursor, End, ItemKey, ListOrder, ManualClock, PageStyle, Paginator, Request, Sleeper,
+    Cursor, End, ItemKey, ListOrder, ManualClock, PageStyle, Request, Sleeper,
     TokioSleeper, Transport, Uniqueness,
 };
 use billkit::sandbox::{FakeApi, FakeServer, Sandbox, SandboxRequest, SandboxResponse};
@@ -416,23 +419,23 @@ fn http_futures(transport: &Transport, clock: &ManualClock) {
 
     // paginate.rs: `new` (each page style), the builders, `page`, `fetch`,
     // `collect_all`, `pages`, `stream`.
-    paginator!(Paginator::<Value>::new(
+    paginator!(crate::schemes::paginator::<Value, _>(
         transport.clone(),
         Request::<()>::get("/things"),
         PageStyle::PageNumber { page_size: 25 },
     ));
     paginator!(
-        Paginator::<Value>::new(
+        crate::schemes::paginator::<Value, _>(
             transport.clone(),
             Request::<()>::get("/things"),
-            PageStyle::Laravel { per_page: None },
+            PageStyle::PageNumberSized { per_page: None },
         )
         .per_page(50)
         .max_pages(10)
         .start_at(Cursor::Page(3))
     );
     paginator!(
-        Paginator::<Value>::new(
+        crate::schemes::paginator::<Value, _>(
             transport.clone(),
             Request::<()>::get("/things"),
             PageStyle::OffsetLimit {
@@ -444,10 +447,10 @@ fn http_futures(transport: &Transport, clock: &ManualClock) {
     );
     // A keyed walk, resumed from a checkpoint: its futures and streams
     // carry the key function and the mark.
-    let keyed = Paginator::<Value>::new(
+    let keyed = crate::schemes::paginator::<Value, _>(
         transport.clone(),
         Request::<()>::get("/things"),
-        PageStyle::Laravel { per_page: Some(5) },
+        PageStyle::PageNumberSized { per_page: Some(5) },
     )
     .ordered(ListOrder::Descending, |v| {
         ItemKey::new(v["at"].to_string(), v["id"].to_string())
