@@ -1301,7 +1301,8 @@ mod tests {
             "GET /x failed with 503 Service Unavailable: 503 Service Temporarily Unavailable"
         );
         assert_eq!(e.raw_body(), nginx);
-        let text_page = "404 Not Found\n\nThe resource could not be found.\n\n\nNo such plan PLnope";
+        let text_page =
+            "404 Not Found\n\nThe resource could not be found.\n\n\nNo such plan PLnope";
         let e = ApiError::from_response(
             Method::GET,
             "/v1/plans/PLnope",

@@ -79,11 +79,11 @@ pub mod products;
 pub mod scheduled_payments;
 mod walk;
 
-pub use dialect::BillProDialect;
 pub use customers::{
     Address, AddressUpdate, Addresses, Customer, CustomerUpdate, Customers, NewCustomer,
     Organisation,
 };
+pub use dialect::BillProDialect;
 pub use orders::{
     NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, Order,
     OrderCustomer, OrderLine, OrderProduct, OrderSource, OrderStatus, Orders, PaymentChannel,

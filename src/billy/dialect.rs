@@ -186,7 +186,6 @@ fn parse_form_errors(text: &str) -> Option<BTreeMap<String, Vec<String>>> {
     Some(fields)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,17 +234,11 @@ mod tests {
             ("amount", &["This field is required."]),
             ("plan_type", &["Not a valid choice", "Second & last"]),
         ]);
-        assert_eq!(
-            parse(text),
-            form(want.clone())
-        );
+        assert_eq!(parse(text), form(want.clone()));
         let html = format!(
             "<html>\n <head>\n  <title>400 Bad Request</title>\n </head>\n <body>\n  <h1>400 Bad Request</h1>\n  The server could not comply with the request since it is either malformed or otherwise incorrect.<br/><br/>\n{text}\n\n\n </body>\n</html>"
         );
-        assert_eq!(
-            parse(&html),
-            form(want.clone())
-        );
+        assert_eq!(parse(&html), form(want.clone()));
         // The HTML page Billy really sends escapes the embedded list.
         let escaped = html.replace(
             text,
@@ -255,10 +248,6 @@ mod tests {
                 .replace("&amp;", "&amp;amp;"),
         );
         assert!(escaped.contains("&lt;ul&gt;"));
-        assert_eq!(
-            parse(&escaped),
-            form(want)
-        );
+        assert_eq!(parse(&escaped), form(want));
     }
-
 }

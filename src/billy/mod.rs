@@ -86,9 +86,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiErrorBody, Error, Result};
 use crate::http::{Config, Credentials, End, Paginator, Request, Transport};
 
-pub use dialect::BillyDialect;
 pub use companies::{Companies, Company, RegisteredCompany};
 pub use customers::{Customer, Customers, NewCustomer};
+pub use dialect::BillyDialect;
 pub use invoices::{
     Adjustment, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, InvoiceType, Invoices,
     NewAdjustment, NewInvoice, NewItem,

@@ -28,24 +28,24 @@ pub use clock::{
     Clock, Jitter, ManualClock, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock,
     TokioSleeper,
 };
-pub use dialect::{
-    AnnouncedQuota, Dialect, GenericDialect, PageParts, PageScheme, header_number,
-};
+pub use dialect::{AnnouncedQuota, Dialect, GenericDialect, PageParts, PageScheme, header_number};
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
 pub use request::{Body, MAX_PATH_PARAM_LEN, PathParam, Request, RetryMode};
 /// Response headers, as [`RawResponse`] and [`RefusedBeforeHandler`] see them.
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
-pub use retry::{RetryPolicy, parse_retry_after};
+pub use retry::{
+    AttemptFailure, AttemptReport, Decision, RetryPolicy, StopReason, parse_retry_after,
+};
 #[cfg(feature = "redis")]
 pub use shared_limit::{SharedRateLimit, StoreFailure};
 pub use walk_key::{ItemKey, ListOrder, MAX_TIED_IDS, WalkMark};
 pub(crate) use walk_key::{Listed, keyed};
 
 use crate::error::{
-    ApiError, ApiErrorBody, BeforeHandler, DecodeError, Error, LookupKey, Outcome,
-    Result, TimeoutKind,
+    ApiError, ApiErrorBody, BeforeHandler, DecodeError, Error, LookupKey, Outcome, Result,
+    TimeoutKind,
 };
 use rate_limit::{Ceiling, Limiter, Refusal};
 
@@ -630,26 +630,23 @@ impl Transport {
                 Err(_) if matches!(uniqueness, Uniqueness::Enforced(_)) => {}
                 Err(_) => return Err(may_have_landed(err)),
             }
-            let delay = match uniqueness {
-                Uniqueness::Enforced(_) => err
-                    .retry_after()
-                    .unwrap_or_else(|| retry::backoff(&i.retry, attempt, &*i.jitter)),
-                Uniqueness::NotEnforced => match i.retry.resend_unconfirmed_after {
-                    // The first attempt may still be on its way to a commit:
-                    // wait at least as long as an attempt may last.
-                    Some(settle) => settle.max(i.timeouts.attempt),
-                    None => return Err(may_have_landed(err)),
-                },
+            let failure = AttemptFailure::UnconfirmedCreate {
+                duplicates_refused: matches!(uniqueness, Uniqueness::Enforced(_)),
+                // The first attempt may still be on its way to a commit:
+                // wait at least as long as an attempt may last.
+                settle: i
+                    .retry
+                    .resend_unconfirmed_after
+                    .map(|settle| settle.max(i.timeouts.attempt)),
             };
-            let past_deadline =
-                deadline.is_some_and(|d| i.clock.now().checked_add(delay).is_none_or(|t| t >= d));
-            // The settle time was chosen explicitly: only the deadline bounds it.
-            let over_budget = matches!(uniqueness, Uniqueness::Enforced(_))
-                && (delay > i.retry.max_wait
-                    || waited.saturating_add(delay) > i.retry.max_retry_time);
-            if attempt >= i.retry.max_attempts || over_budget || past_deadline {
-                return Err(may_have_landed(err));
-            }
+            let report = AttemptReport::new(attempt, failure, RetryMode::UnsentOnly)
+                .retry_after(err.retry_after())
+                .waited(waited)
+                .time_left(deadline.map(|d| d.saturating_duration_since(i.clock.now())));
+            let delay = match i.retry.decide(&report, &*i.jitter) {
+                Decision::Retry(delay) => delay,
+                Decision::Stop(_) => return Err(may_have_landed(err)),
+            };
             i.sleeper.sleep(delay).await;
             waited = waited.saturating_add(delay);
             if matches!(uniqueness, Uniqueness::NotEnforced) {
@@ -731,8 +728,7 @@ impl Transport {
             let outcome = self.attempt(request, &url, attempt_timeout).await;
             span.record("latency_ms", sent_at.elapsed().as_millis() as u64);
 
-            let idempotent = request.retry() == RetryMode::Idempotent;
-            let (err, retry_ok, server_delay) = match outcome {
+            let (err, failure, server_delay) = match outcome {
                 Ok((status, headers, body)) => {
                     span.record("status", status.as_u16());
                     let retry_after = parse_retry_after(&headers, i.clock.system_now());
@@ -752,9 +748,9 @@ impl Transport {
                             path,
                         });
                     }
-                    let before_handler = i.dialect.refused_before_handler(status, &headers);
-                    let (retry_ok, before_handler) =
-                        refusal_retry(request.retry(), status, before_handler);
+                    let refused_before_handler = i.dialect.refused_before_handler(status, &headers);
+                    let before_handler =
+                        before_handler_note(request.retry(), status, refused_before_handler);
                     let mut err = ApiError::from_response_in(
                         i.dialect.clone(),
                         method.clone(),
@@ -771,7 +767,11 @@ impl Transport {
                         err.summary = Some(why.clone());
                         err.body = ApiErrorBody::Text(why);
                     }
-                    (Error::from(err), retry_ok, retry_after)
+                    let failure = AttemptFailure::Status {
+                        status,
+                        refused_before_handler,
+                    };
+                    (Error::from(err), failure, retry_after)
                 }
                 Err(Failure::TooLarge { status, limit }) => {
                     let err = Error::ResponseTooLarge {
@@ -780,7 +780,7 @@ impl Transport {
                         status,
                         limit,
                     };
-                    (err, false, None)
+                    (err, AttemptFailure::Final, None)
                 }
                 Err(Failure::Body { status, source }) if !source.is_timeout() => {
                     span.record("status", status.as_u16());
@@ -791,15 +791,16 @@ impl Transport {
                         attempts: attempt,
                         source: source.without_url(),
                     };
-                    (err, idempotent, None)
+                    (err, AttemptFailure::BodyCut, None)
                 }
                 Err(Failure::Body { source: e, .. }) | Err(Failure::Http(e)) => {
-                    let unsent = e.is_connect();
-                    let retry_ok = match request.retry() {
-                        // A body cut short is as transient as a lost connection.
-                        RetryMode::Idempotent => !e.is_builder(),
-                        RetryMode::UnsentOnly => unsent,
-                        RetryMode::Never => false,
+                    // A body cut short is as transient as a lost connection.
+                    let failure = if e.is_builder() {
+                        AttemptFailure::Final
+                    } else if e.is_connect() {
+                        AttemptFailure::Unsent
+                    } else {
+                        AttemptFailure::Lost
                     };
                     let err = if e.is_timeout() {
                         let kind = if bound_by_deadline {
@@ -823,23 +824,21 @@ impl Transport {
                             source: e.without_url(),
                         }
                     };
-                    (err, retry_ok, None)
+                    (err, failure, None)
                 }
             };
 
-            if !retry_ok || attempt >= i.retry.max_attempts {
-                return Err(err);
-            }
-            let delay =
-                server_delay.unwrap_or_else(|| retry::backoff(&i.retry, attempt, &*i.jitter));
-            let too_long = delay > i.retry.max_wait;
-            let over_budget = waited.saturating_add(delay) > i.retry.max_retry_time;
-            let past_deadline =
-                deadline.is_some_and(|d| i.clock.now().checked_add(delay).is_none_or(|t| t >= d));
-            if too_long || over_budget || past_deadline {
-                tracing::debug!(attempt, ?delay, "retry budget spent");
-                return Err(err);
-            }
+            let report = AttemptReport::new(attempt, failure, request.retry())
+                .retry_after(server_delay)
+                .waited(waited)
+                .time_left(deadline.map(|d| d.saturating_duration_since(i.clock.now())));
+            let delay = match i.retry.decide(&report, &*i.jitter) {
+                Decision::Retry(delay) => delay,
+                Decision::Stop(why) => {
+                    tracing::debug!(attempt, ?why, "not retrying");
+                    return Err(err);
+                }
+            };
             // The error's text holds the filled path; log only its kind and status.
             tracing::debug!(
                 attempt,
@@ -977,35 +976,24 @@ impl Uniqueness {
     }
 }
 
-/// Whether a refusal may be sent again, and what the API's rules say
-/// about where it came from.
-///
-/// An idempotent request is retried on any transient status. A request sent
-/// only once (a create) is sent again only when the dialect proves the
-/// answer came before the server's handler ran (`refused_before_handler`):
-/// then nothing was carried out, as if it had never been sent. A 429 to it
-/// that is not proven so is marked, so its message can say why it was not
-/// resent.
-fn refusal_retry(
+/// What the API's rules say about where a refusal of a request sent only
+/// once (a create) came from, for its message: proven to come before the
+/// server's handler (nothing was carried out), or a 429 not proven so (its
+/// message says why it was not sent again).
+fn before_handler_note(
     mode: RetryMode,
     status: StatusCode,
     refused_before_handler: bool,
-) -> (bool, BeforeHandler) {
+) -> BeforeHandler {
     if mode == RetryMode::Idempotent {
-        return (
-            crate::error::is_retryable_status(status),
-            BeforeHandler::Unstated,
-        );
-    }
-    if refused_before_handler {
-        return (mode == RetryMode::UnsentOnly, BeforeHandler::Shown);
-    }
-    let marked = if status == StatusCode::TOO_MANY_REQUESTS {
+        BeforeHandler::Unstated
+    } else if refused_before_handler {
+        BeforeHandler::Shown
+    } else if status == StatusCode::TOO_MANY_REQUESTS {
         BeforeHandler::NotShown
     } else {
         BeforeHandler::Unstated
-    };
-    (false, marked)
+    }
 }
 
 /// How many redirects one attempt follows.

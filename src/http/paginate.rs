@@ -373,7 +373,10 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         let same_style = matches!(
             (self.style, checkpoint.style),
             (PageStyle::PageNumber { .. }, PageStyle::PageNumber { .. })
-                | (PageStyle::PageNumberSized { .. }, PageStyle::PageNumberSized { .. })
+                | (
+                    PageStyle::PageNumberSized { .. },
+                    PageStyle::PageNumberSized { .. }
+                )
                 | (PageStyle::OffsetLimit { .. }, PageStyle::OffsetLimit { .. })
         );
         let cursor_fits = match (checkpoint.style, checkpoint.cursor) {
@@ -448,9 +451,15 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         if let Some(err) = self.refusal() {
             return Err(err);
         }
-        fetch_page(&self.transport, &self.request, self.style, self.scheme, cursor)
-            .await
-            .map(|(page, _)| page)
+        fetch_page(
+            &self.transport,
+            &self.request,
+            self.style,
+            self.scheme,
+            cursor,
+        )
+        .await
+        .map(|(page, _)| page)
     }
 
     /// The pages, lazily, one request each; the next page is fetched

@@ -12,7 +12,6 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-
 use super::AnnouncedQuota;
 use super::clock::{Clock, Sleeper};
 
@@ -338,7 +337,12 @@ impl Limiter {
     }
 
     /// Learns from a response (and shares what matters).
-    pub(crate) async fn observe(&self, quota: AnnouncedQuota, hold: Option<Duration>, now: Instant) {
+    pub(crate) async fn observe(
+        &self,
+        quota: AnnouncedQuota,
+        hold: Option<Duration>,
+        now: Instant,
+    ) {
         self.local.observe(quota, hold, now);
         #[cfg(feature = "redis")]
         if let Some((store, _)) = &self.shared
@@ -483,7 +487,11 @@ mod tests {
     async fn retry_after_holds_every_request() {
         let clock = ManualClock::new();
         let rl = RateLimiter::new(RateLimit::per_minute(100), Ceiling::Fixed, clock.now());
-        rl.observe(quota(&HeaderMap::new()), Some(Duration::from_secs(9)), clock.now());
+        rl.observe(
+            quota(&HeaderMap::new()),
+            Some(Duration::from_secs(9)),
+            clock.now(),
+        );
         let other = rl.clone();
         assert_eq!(
             other.acquire(&clock, &clock, None).await,

@@ -22,7 +22,7 @@ pub enum RetryMode {
     /// Retry only when the request provably never reached the server
     /// (connection refused, DNS failure), or the API's rules prove the
     /// server refused it before its handler ran
-    /// ([`Config::resend_refused`](super::Config::resend_refused)): the
+    /// ([`Dialect::refused_before_handler`](super::Dialect::refused_before_handler)): the
     /// default for POST, so a create or a charge is never sent twice by
     /// accident.
     UnsentOnly,

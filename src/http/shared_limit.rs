@@ -22,9 +22,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio::sync::OnceCell;
 
+use super::AnnouncedQuota;
 use super::rate_limit::{Grant, RateLimit, StoreFuture};
 use crate::error::{Error, Result};
-use super::AnnouncedQuota;
 
 /// What a client does when Redis cannot be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -269,8 +269,7 @@ async fn an_undecodable_success_is_applied_keeps_the_body_and_is_looked_up() {
 async fn a_create_refused_before_the_handler_is_resent_without_a_lookup() {
     let server = crate::retry::throttled_post_once().await;
     let clock = ManualClock::new();
-    let config =
-        crate::config(&server, &clock).dialect(crate::retry::RefusesBeforeHandler);
+    let config = crate::config(&server, &clock).dialect(crate::retry::RefusesBeforeHandler);
     let t = billkit::http::Transport::new(config).unwrap();
     let lookups = AtomicU32::new(0);
     let got = t

@@ -432,7 +432,8 @@ async fn a_repeated_page_is_seen_through_echoed_page_metadata() {
             .mount(&server)
             .await;
         let t = transport(&server, &ManualClock::new(), RetryPolicy::none());
-        let list: Paginator<Value> = crate::schemes::paginator(t, Request::<()>::get("/things"), style);
+        let list: Paginator<Value> =
+            crate::schemes::paginator(t, Request::<()>::get("/things"), style);
         let err = list.collect_all().await.unwrap_err();
         match &err {
             Error::Pagination { kind, .. } => {

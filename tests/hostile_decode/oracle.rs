@@ -12,8 +12,8 @@ use std::fmt::Debug;
 use std::sync::OnceLock;
 
 use billkit::error::MAX_RAW_BODY;
-use billkit::http::{Method, StatusCode};
 use billkit::http::{Dialect, GenericDialect};
+use billkit::http::{Method, StatusCode};
 use billkit::{ApiError, ApiErrorBody, Cents, Decimal, Error};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

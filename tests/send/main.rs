@@ -49,8 +49,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use billkit::http::{
-    Cursor, End, ItemKey, ListOrder, ManualClock, PageStyle, Request, Sleeper,
-    TokioSleeper, Transport, Uniqueness,
+    Cursor, End, ItemKey, ListOrder, ManualClock, PageStyle, Request, Sleeper, TokioSleeper,
+    Transport, Uniqueness,
 };
 use billkit::sandbox::{FakeApi, FakeServer, Sandbox, SandboxRequest, SandboxResponse};
 use billkit::{Error, LookupKey, billmora, billpro, billy};
