@@ -70,9 +70,9 @@ pub enum Error {
     /// was not sent again, because nothing proved that doing so could not
     /// make a second record. Look the record up by `key` before creating it
     /// again: it may exist. The key says when the create was first sent
-    /// ([`LookupKey::sent_at`]), so the lookup can start there: for BillPro
-    /// `orders().find_by_invoice_id_since` (and `customers().find_by_email_since`),
-    /// which cannot miss a record however many were created after it.
+    /// ([`LookupKey::sent_at`]), so the lookup can start there: each API's
+    /// `find_by_*_since` lookups cannot miss a record however many were
+    /// created after it.
     #[error(
         "{source}; it may have taken effect: look it up by {key} before sending it again{}",
         sent_note(key)

@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Credentials {
-    /// `Authorization: Bearer <token>` (BillPro, Billmora).
+    /// `Authorization: Bearer <token>`.
     Bearer(SecretString),
-    /// HTTP basic with the key as user name and an empty password (Billy).
+    /// HTTP basic with the key as user name and an empty password.
     BasicKey(SecretString),
 }
 

@@ -32,7 +32,7 @@ pub use dialect::{AnnouncedQuota, Dialect, GenericDialect, PageParts, PageScheme
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
 pub use request::{Body, MAX_PATH_PARAM_LEN, PathParam, Request, RetryMode};
-/// Response headers, as [`RawResponse`] and [`RefusedBeforeHandler`] see them.
+/// Response headers, as [`RawResponse`] and [`Dialect`] see them.
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
 pub use retry::{
@@ -221,9 +221,9 @@ impl Config {
     }
 
     /// The quota an API client starts with when the caller sets none with
-    /// [`rate_limit`](Self::rate_limit) (set by the API's client builder,
-    /// such as Billmora's 60 a minute). The server knows the real quota
-    /// better: its `X-RateLimit-Limit` replaces this one, higher or lower,
+    /// [`rate_limit`](Self::rate_limit) (set by the API's client builder).
+    /// The server knows the real quota better: the limit it announces
+    /// ([`Dialect::announced_quota`]) replaces this one, higher or lower,
     /// for the same window.
     pub fn default_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.default_rate_limit = limit;
@@ -539,14 +539,14 @@ impl Transport {
     ///
     /// The create is sent once (again only if the connection was never
     /// made, or the server refused it before its handler ran: see
-    /// [`Config::resend_refused`]). When its outcome is unknown (a broken connection, a time
+    /// [`Dialect::refused_before_handler`]). When its outcome is unknown (a broken connection, a time
     /// limit or a 5xx after sending), `lookup` is asked for the record the
     /// key names; a record found is returned. `lookup` must not miss a
     /// record that exists (a miss licenses the second record); the key's
     /// [`sent_at`](LookupKey::sent_at), stamped here unless the caller did,
     /// says how old the record can be at most. Then:
     /// - with [`Uniqueness::Enforced`] (the server itself refuses a second
-    ///   record with this key, as Billy does for `external_id`), the create
+    ///   record with this key), the create
     ///   is sent again with the usual backoff; if the server refuses it as
     ///   a duplicate, the first attempt landed and the record is looked up
     ///   and returned;
@@ -960,8 +960,7 @@ impl Transport {
 #[non_exhaustive]
 pub enum Uniqueness {
     /// The server refuses a duplicate key; the function recognises that
-    /// refusal (Billy's 409 `DuplicateExternalIDError`, Laravel's 422 "has
-    /// already been taken").
+    /// refusal (usually [`Error::is_duplicate`], the API's own rule).
     Enforced(fn(&Error) -> bool),
     /// Nothing stops a second record with the same key.
     NotEnforced,
@@ -1139,9 +1138,9 @@ macro_rules! common_builder_methods {
 
         /// A client-side rate limit shared by every clone of the client;
         /// `None` turns it off. A quota set here is only ever lowered by the
-        /// server's `X-RateLimit-Limit`; without one, the API's default
-        /// (Billmora's 60 a minute; BillPro and Billy have none) follows the
-        /// server's announcement up or down.
+        /// server's announced limit; without one, the API's default quota
+        /// (if it has one: see the API's module) follows the server's
+        /// announcement up or down.
         pub fn rate_limit(mut self, limit: ::std::option::Option<$crate::http::RateLimit>) -> Self {
             self.config = self.config.rate_limit(limit);
             self
@@ -1154,8 +1153,8 @@ macro_rules! common_builder_methods {
         /// The quota shared is yours: set it with `rate_limit(Some(...))`.
         /// The same rule holds for every API's builder: without a quota of
         /// your own, `build` fails with [`Error::Config`](crate::Error::Config)
-        /// (an API's default quota, such as Billmora's 60 a minute, is a
-        /// guess the server corrects, and is not shared).
+        /// (an API's default quota is a guess the server corrects, and is
+        /// not shared).
         #[cfg(feature = "redis")]
         pub fn shared_rate_limit(mut self, shared: $crate::http::SharedRateLimit) -> Self {
             self.config = self.config.shared_rate_limit(shared);

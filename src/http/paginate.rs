@@ -68,6 +68,7 @@ pub enum PageStyle {
     /// ends when the page's number reaches the last page's (where the
     /// envelope says), on a page shorter than `per_page` (where it does
     /// not), or on an empty page.
+    // The name checkpoints saved by billkit 0.1 carry.
     #[serde(alias = "Laravel")]
     PageNumberSized {
         /// Items per page to ask for; `None` leaves the server's default.
@@ -263,7 +264,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     }
 
     /// Items per page to ask for. Ignored by lists whose page size the
-    /// server fixes (BillPro's 25); `0` is taken as `1`. After
+    /// server fixes; `0` is taken as `1`. After
     /// [`resume`](Self::resume) the checkpoint's page size stays: asking
     /// for another one makes the walk fail with [`Error::InvalidInput`]
     /// before it sends anything, because the saved position counts in
@@ -316,7 +317,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     }
 
     /// Fetches up to `k` pages at once where the number of pages is known
-    /// up front (Billmora's `meta.last_page`; other lists do not say, and
+    /// up front (a page says which is the last; other lists do not say, and
     /// are fetched one page at a time whatever `k`). Items still come in
     /// order; every request still goes through the rate limiter, and the
     /// page cap still holds. With `k > 1` the walk holds at most
@@ -984,8 +985,8 @@ impl<T> Pages<T> {
         self.yielded
     }
 
-    /// The number of items in the list as the server last said (Billmora's
-    /// `meta.total`); `None` for lists that do not say (BillPro, Billy) or
+    /// The number of items in the list as the server last said (where its
+    /// page envelope says: [`PageParts::total`](super::PageParts)); `None` for lists that do not say or
     /// before the first page. Records created or deleted during the walk
     /// change it.
     pub fn total(&self) -> Option<u64> {
@@ -1275,12 +1276,12 @@ impl<T> Items<T> {
     /// progress bar next to [`total`](Self::total).
     ///
     /// ```no_run
-    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// # async fn run(list: billkit::http::Paginator<serde_json::Value>) -> billkit::Result<()> {
     /// use billkit::TryStreamExt;
-    /// let mut invoices = billmora.invoices().list(&billkit::billmora::InvoiceFilter::new()).stream();
-    /// while let Some(invoice) = invoices.try_next().await? {
-    ///     let total = invoices.total().map_or("?".to_owned(), |n| n.to_string());
-    ///     println!("{}/{total}: {}", invoices.yielded(), invoice.invoice_number);
+    /// let mut items = list.stream();
+    /// while let Some(item) = items.try_next().await? {
+    ///     let total = items.total().map_or("?".to_owned(), |n| n.to_string());
+    ///     println!("{}/{total}: {item}", items.yielded());
     /// }
     /// # Ok(()) }
     /// ```
@@ -1288,8 +1289,8 @@ impl<T> Items<T> {
         self.yielded_before + self.in_page as u64
     }
 
-    /// The number of items in the list as the server last said (Billmora's
-    /// `meta.total`); `None` for lists that do not say (BillPro, Billy) or
+    /// The number of items in the list as the server last said (where its
+    /// page envelope says: [`PageParts::total`](super::PageParts)); `None` for lists that do not say or
     /// before the first page. Records created or deleted during the walk
     /// change it.
     pub fn total(&self) -> Option<u64> {
@@ -1397,7 +1398,7 @@ fn list_query(request: &Request<()>) -> Vec<(String, String)> {
 const PAGING_KEYS: [&str; 4] = ["page", "per_page", "offset", "limit"];
 
 /// The page size the walk asks for (`None`: the server's default), on
-/// lists where the caller chooses it (not BillPro's fixed pages).
+/// lists where the caller chooses it (not pages of a size the server fixes).
 fn page_size(style: PageStyle) -> Option<Option<u32>> {
     match style {
         PageStyle::PageNumberSized { per_page } => Some(per_page),
@@ -1449,7 +1450,7 @@ fn repeat_stops(
 }
 
 /// Whether a page equal to the one before may still be a correct answer:
-/// a list that ends only on an empty page (Billy's plan customers) pages
+/// a list that ends only on an empty page (one the server de-duplicates) pages
 /// over rows and collapses a page's repeated rows into one item, so a
 /// customer with many rows fills several short pages alike. A server that
 /// ignores the offset sends full pages, and a short page ends every other

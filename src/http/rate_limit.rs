@@ -74,7 +74,7 @@ pub(crate) enum Ceiling {
 }
 
 /// The largest quota adopted from a server's announcement: far above any
-/// real one (Billmora allows at most 1,000 a minute), and low enough that
+/// real one (the APIs billkit knows allow at most 1,000 a minute), and low enough that
 /// a hostile `X-RateLimit-Limit` with `X-RateLimit-Remaining: 0` cannot
 /// make the limiter hold millions of grants.
 const MAX_ADOPTED: u32 = 10_000;

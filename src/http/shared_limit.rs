@@ -49,16 +49,17 @@ pub enum StoreFailure {
 ///
 /// ```no_run
 /// # fn demo() -> billkit::Result<()> {
-/// use billkit::http::{RateLimit, SharedRateLimit};
-/// let billmora = billkit::billmora::Client::builder()
-///     .base_url("https://billing.example.com/api/v1")
-///     .token(std::env::var("BILLMORA_API_TOKEN").unwrap_or_default())
-///     .rate_limit(Some(RateLimit::per_minute(60)))
-///     .shared_rate_limit(
-///         SharedRateLimit::redis("redis://127.0.0.1:6379")?
-///             .fingerprint_key(std::env::var("BILLKIT_FINGERPRINT_KEY").unwrap_or_default()),
-///     )
-///     .build()?;
+/// use billkit::http::{Config, Credentials, RateLimit, SharedRateLimit, Transport};
+/// let transport = Transport::new(
+///     Config::new()
+///         .base_url("https://billing.example.com/api/v1")?
+///         .credentials(Credentials::bearer(std::env::var("API_TOKEN").unwrap_or_default()))
+///         .rate_limit(Some(RateLimit::per_minute(60)))
+///         .shared_rate_limit(
+///             SharedRateLimit::redis("redis://127.0.0.1:6379")?
+///                 .fingerprint_key(std::env::var("BILLKIT_FINGERPRINT_KEY").unwrap_or_default()),
+///         ),
+/// )?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -16,16 +16,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrder {
-    /// Smallest sort value first: lists the server appends to (BillPro).
+    /// Smallest sort value first: lists the server appends to.
     Ascending,
-    /// Largest sort value first: newest-first lists (Billmora, Billy).
+    /// Largest sort value first: newest-first lists.
     Descending,
 }
 
 /// An item's place in its list: the value the server sorts by, and the
-/// item's id to tell apart items with the same value (Billmora sorts by
-/// `created_at` alone, to the second, so ties are common and their order
-/// is the database's).
+/// item's id to tell apart items with the same value (a list sorted by a
+/// creation time to the second has many ties, in the database's order).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ItemKey {
     sort: String,
@@ -46,8 +45,8 @@ impl ItemKey {
         ItemKey::times(&[at], id)
     }
 
-    /// A list sorted by several timestamps, the first one first (Billy's
-    /// subscription invoices: period, then creation).
+    /// A list sorted by several timestamps, the first one first (such as a
+    /// period, then creation).
     pub fn times(at: &[DateTime<Utc>], id: impl ToString) -> Self {
         // Fixed-width UTC text compares as the times do.
         let mut sort = String::with_capacity(31 * at.len());
