@@ -35,6 +35,7 @@ pub enum Error {
     /// The request could not be sent or its response could not be read
     /// (connection refused, DNS failure, TLS error, connection reset).
     #[error("{method} {path}: {} after {attempts} attempt(s): {source}", describe_transport(.source))]
+    #[non_exhaustive]
     Transport {
         /// The request's method.
         method: Method,
@@ -52,6 +53,7 @@ pub enum Error {
     #[error(
         "{method} {path}: the {status} answer was cut off after {attempts} attempt(s): {source}"
     )]
+    #[non_exhaustive]
     BodyRead {
         /// The request's method.
         method: Method,
@@ -77,6 +79,7 @@ pub enum Error {
         "{source}; it may have taken effect: look it up by {key} before sending it again{}",
         sent_note(key)
     )]
+    #[non_exhaustive]
     MayHaveLanded {
         /// The merchant key the record can be found by, and when the create
         /// was first sent.
@@ -89,6 +92,7 @@ pub enum Error {
     #[error(
         "{method} {path}: {kind} after {attempts} attempt(s); raise the timeout or try again later"
     )]
+    #[non_exhaustive]
     Timeout {
         /// The request's method.
         method: Method,
@@ -111,6 +115,7 @@ pub enum Error {
         "{method} {path}: not sent: the rate limit allows the next request in {}s, later than this call may wait; try again later",
         wait.as_secs()
     )]
+    #[non_exhaustive]
     RateLimited {
         /// The request's method.
         method: Method,
@@ -135,6 +140,7 @@ pub enum Error {
     #[error(
         "{method} {path}: the {status} response body is larger than the {limit}-byte cap; raise max_response_bytes if the server really sends that much"
     )]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The request's method.
         method: Method,
@@ -148,6 +154,7 @@ pub enum Error {
 
     /// The caller's input was refused before anything was sent.
     #[error("invalid input: {field}: {message}")]
+    #[non_exhaustive]
     InvalidInput {
         /// The field (or parameter) at fault, as the API names it.
         field: String,
@@ -161,6 +168,7 @@ pub enum Error {
 
     /// A list walk was stopped because the server misbehaved.
     #[error("{method} {path}: pagination stopped at {position}: {kind}")]
+    #[non_exhaustive]
     Pagination {
         /// The request's method.
         method: Method,

@@ -56,7 +56,15 @@ pub const USER_AGENT_PREFIX: &str = concat!("billkit/", env!("CARGO_PKG_VERSION"
 ///
 /// Defaults: connect 10 s, each attempt 30 s, the whole call (all attempts
 /// and waits) 120 s.
+///
+/// ```
+/// use std::time::Duration;
+/// let mut limits = billkit::http::Timeouts::default();
+/// limits.attempt = Duration::from_secs(10);
+/// assert_eq!(limits.overall, Some(Duration::from_secs(120)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Establishing a connection.
     pub connect: Duration,
@@ -317,17 +325,29 @@ fn parse_base_url(text: &str) -> Result<Url> {
 /// A response that came back with a success status.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
-    /// The status.
-    pub status: StatusCode,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body as sent.
-    pub body: bytes::Bytes,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: bytes::Bytes,
     pub(crate) method: Method,
     pub(crate) path: String,
 }
 
 impl RawResponse {
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body as sent.
+    pub fn body(&self) -> &bytes::Bytes {
+        &self.body
+    }
+
     /// Decodes the body as `T`, reporting the JSON path of any failure. An
     /// empty body decodes as JSON `null` (so `()` and `Option<_>` accept it).
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {

@@ -9,7 +9,7 @@ use crate::common::{api, client, ok};
 
 fn assert_refused_id<T: std::fmt::Debug>(what: &str, got: Result<T, Error>) {
     match got {
-        Err(Error::InvalidInput { field, message }) => {
+        Err(Error::InvalidInput { field, message, .. }) => {
             assert_eq!(field, "id", "{what}");
             assert!(message.contains("positive"), "{what}: {message}");
         }

@@ -156,16 +156,16 @@ async fn creates_answer_201_and_reads_answer_200() {
         ))
         .await
         .unwrap();
-    assert_eq!(created.status.as_u16(), 201);
+    assert_eq!(created.status().as_u16(), 201);
     assert_eq!(
         created
-            .headers
+            .headers()
             .get("content-type")
             .and_then(|v| v.to_str().ok()),
         Some("application/json")
     );
     let read = t.send(&Request::<()>::get("/products/1")).await.unwrap();
-    assert_eq!(read.status.as_u16(), 200);
+    assert_eq!(read.status().as_u16(), 200);
 }
 
 #[tokio::test]

@@ -328,7 +328,7 @@ async fn resume_refuses_another_page_size() {
             .per_page(10);
         let mut walk = after_resume.clone().stream();
         match walk.next().await {
-            Some(Err(Error::InvalidInput { field, message })) => {
+            Some(Err(Error::InvalidInput { field, message, .. })) => {
                 assert_eq!(field, "per_page");
                 assert!(message.contains("4 items per page"), "{message}");
             }
@@ -367,7 +367,7 @@ async fn resume_refuses_another_page_size() {
         .collect_all()
         .await;
     match refused {
-        Err(Error::InvalidInput { field, message }) => {
+        Err(Error::InvalidInput { field, message, .. }) => {
             assert_eq!(field, "per_page");
             assert!(message.contains("the server's default"), "{message}");
         }
