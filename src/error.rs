@@ -933,6 +933,12 @@ impl std::error::Error for DecodeError {}
 
 impl Error {
     /// Shorthand for [`Error::InvalidInput`].
+    ///
+    /// ```
+    /// let err = billkit::Error::invalid_input("amount", "must be at least 50 cents");
+    /// assert!(err.is_invalid_input());
+    /// assert_eq!(err.to_string(), "invalid input: amount: must be at least 50 cents");
+    /// ```
     pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),
@@ -947,6 +953,19 @@ impl Error {
     /// 5xx, a broken connection or a time limit after sending means
     /// unknown; a success answer that could not be read means it took
     /// effect.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error, Outcome};
+    /// use billkit::http::{Method, StatusCode};
+    /// let refused: Error = ApiError::from_response(
+    ///     Method::POST, "/orders", StatusCode::UNPROCESSABLE_ENTITY, None, b"", None, 1,
+    /// ).into();
+    /// assert_eq!(refused.outcome(), Outcome::NotApplied);
+    /// let lost: Error = ApiError::from_response(
+    ///     Method::POST, "/orders", StatusCode::BAD_GATEWAY, None, b"", None, 1,
+    /// ).into();
+    /// assert_eq!(lost.outcome(), Outcome::Unknown);
+    /// ```
     pub fn outcome(&self) -> Outcome {
         let effectful = |m: &Method| !is_safe_method(m);
         match self {
@@ -980,6 +999,19 @@ impl Error {
 
     /// The merchant key to look the record up by, when a create may have
     /// landed ([`Error::MayHaveLanded`]).
+    ///
+    /// ```no_run
+    /// # async fn run(billpro: billkit::billpro::Client, order: &billkit::billpro::NewSingleOrder) -> billkit::Result<()> {
+    /// match billpro.orders().create_single_order(order).await {
+    ///     Ok(made) => println!("order {}", made.id),
+    ///     Err(err) => match err.lookup_key() {
+    ///         // Look it up by this key (and its sent_at) before sending it again.
+    ///         Some(key) => println!("may have landed: look up {key}"),
+    ///         None => return Err(err),
+    ///     },
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn lookup_key(&self) -> Option<&LookupKey> {
         match self {
             Error::MayHaveLanded { key, .. } => Some(key),
@@ -989,6 +1021,16 @@ impl Error {
 
     /// The id of the record a create made, when it took effect but its
     /// answer could not be decoded ([`DecodeError::record_id`]).
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, new: &billkit::billy::NewCustomer) {
+    /// if let Err(err) = billy.customers().create(new).await {
+    ///     if let Some(id) = err.record_id() {
+    ///         println!("created {id}, but its answer could not be read");
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn record_id(&self) -> Option<&str> {
         match self.innermost() {
             Error::Decode(e) => e.record_id(),
@@ -1005,6 +1047,16 @@ impl Error {
     }
 
     /// The HTTP status, when a response was received.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error, Outcome};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::GET, "/x", StatusCode::SERVICE_UNAVAILABLE, None, b"", None, 1,
+    /// ).into();
+    /// assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    /// assert_eq!(Error::invalid_input("id", "must not be 0").status(), None);
+    /// ```
     pub fn status(&self) -> Option<StatusCode> {
         match self.innermost() {
             Error::Api(e) => Some(e.status),
@@ -1017,6 +1069,15 @@ impl Error {
     }
 
     /// The API error, when the server refused the request.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error, Outcome};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::GET, "/x", StatusCode::NOT_FOUND, None, b"No such thing", None, 1,
+    /// ).into();
+    /// assert_eq!(err.api_error().map(|e| e.raw_body()), Some("No such thing"));
+    /// ```
     pub fn api_error(&self) -> Option<&ApiError> {
         match self.innermost() {
             Error::Api(e) => Some(e),
@@ -1030,6 +1091,19 @@ impl Error {
     /// PUT, DELETE). A create whose [`outcome`](Error::outcome) is unknown
     /// is never retryable: look it up first. The client's own retries have
     /// already been spent when you see this.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error, Outcome};
+    /// use billkit::http::{Method, StatusCode};
+    /// let read: Error = ApiError::from_response(
+    ///     Method::GET, "/x", StatusCode::SERVICE_UNAVAILABLE, None, b"", None, 3,
+    /// ).into();
+    /// assert!(read.is_retryable());
+    /// let create: Error = ApiError::from_response(
+    ///     Method::POST, "/x", StatusCode::SERVICE_UNAVAILABLE, None, b"", None, 1,
+    /// ).into();
+    /// assert!(!create.is_retryable()); // it may have been carried out
+    /// ```
     pub fn is_retryable(&self) -> bool {
         let transient = match self {
             Error::Api(e) => is_retryable_status(e.status),
@@ -1053,11 +1127,19 @@ impl Error {
     }
 
     /// Whether a time limit ended the call.
+    ///
+    /// ```
+    /// assert!(!billkit::Error::invalid_input("id", "must not be 0").is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
     }
 
     /// Whether the caller's input was refused before sending.
+    ///
+    /// ```
+    /// assert!(billkit::Error::invalid_input("id", "must not be 0").is_invalid_input());
+    /// ```
     pub fn is_invalid_input(&self) -> bool {
         matches!(self, Error::InvalidInput { .. })
     }
@@ -1125,6 +1207,16 @@ impl Error {
     ///
     /// Borrowed from the error, except for [`Error::InvalidInput`], whose
     /// one field is put in a map of its own.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error, Outcome};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::POST, "/customers", StatusCode::UNPROCESSABLE_ENTITY, None,
+    ///     br#"{"phone": ["is invalid"]}"#, None, 1,
+    /// ).into();
+    /// assert_eq!(err.validation_errors()["phone"], ["is invalid"]);
+    /// ```
     pub fn validation_errors(&self) -> std::borrow::Cow<'_, BTreeMap<String, Vec<String>>> {
         use std::borrow::Cow;
         match self.innermost() {
@@ -1138,6 +1230,17 @@ impl Error {
 
     /// How long to wait before trying again: the `Retry-After` delay the
     /// server asked for, or the rate-limit wait of [`Error::RateLimited`].
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error, Outcome};
+    /// use billkit::http::{Method, StatusCode};
+    /// use std::time::Duration;
+    /// let err: Error = ApiError::from_response(
+    ///     Method::GET, "/x", StatusCode::TOO_MANY_REQUESTS, None, b"",
+    ///     Some(Duration::from_secs(30)), 3,
+    /// ).into();
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self.innermost() {
             Error::RateLimited { wait, .. } => Some(*wait),
@@ -1146,6 +1249,15 @@ impl Error {
     }
 
     /// How many attempts were made, when a request was sent.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error, Outcome};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::GET, "/x", StatusCode::BAD_GATEWAY, None, b"", None, 3,
+    /// ).into();
+    /// assert_eq!(err.attempts(), Some(3));
+    /// ```
     pub fn attempts(&self) -> Option<u32> {
         match self.innermost() {
             Error::Api(e) => Some(e.attempts),
@@ -1160,6 +1272,15 @@ impl Error {
     }
 
     /// The raw response body, when a response was received.
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error, Outcome};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::GET, "/x", StatusCode::INTERNAL_SERVER_ERROR, None, b"oops", None, 1,
+    /// ).into();
+    /// assert_eq!(err.raw_body(), Some("oops"));
+    /// ```
     pub fn raw_body(&self) -> Option<&str> {
         match self.innermost() {
             Error::Api(e) => Some(&e.raw_body),

@@ -14,7 +14,9 @@ fn due() -> NaiveDate {
 /// Asserts `result` is an invalid-input error about `field`.
 fn refused<T: std::fmt::Debug>(result: billkit::Result<T>, field: &str) {
     match result {
-        Err(Error::InvalidInput { field: f, message, .. }) => {
+        Err(Error::InvalidInput {
+            field: f, message, ..
+        }) => {
             assert_eq!(f, field, "{message}");
             assert!(!message.is_empty());
         }

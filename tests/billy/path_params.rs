@@ -295,7 +295,9 @@ async fn what_cannot_be_a_guid_never_leaves() {
         ]) {
             let err = call(&client, name, value).await.unwrap_err();
             match &err {
-                Error::InvalidInput { field: f, message, .. } => {
+                Error::InvalidInput {
+                    field: f, message, ..
+                } => {
                     assert_eq!(f, field, "{name} {value:?}");
                     // A huge value is not echoed whole.
                     assert!(message.len() < 300, "{name}: {}", message.len());
