@@ -189,7 +189,9 @@ mod tests {
 
     fn check_tk(s: &str) -> Result<(), String> {
         match s.strip_prefix("TK") {
-            Some(rest) if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()) => Ok(()),
+            Some(rest) if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                Ok(())
+            }
             _ => Err(format!("{s:?} is not a TK id")),
         }
     }

@@ -3,9 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Client, Deleted, PAGES, Package, check_int_column, check_one_of, check_opt_text};
+use super::CatalogId;
+use super::checks::{check_int_column, check_one_of, check_opt_text};
+use super::shared;
+use super::{Deleted, PAGES, Package};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// Whether a catalog is shown in the store.
@@ -24,7 +27,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Catalog {
     /// The id.
-    pub id: u64,
+    pub id: CatalogId,
     /// Name.
     pub name: String,
     /// URL slug.
@@ -197,7 +200,7 @@ impl CatalogUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /catalogs`.
     CatalogFilter {
         text {
@@ -212,26 +215,28 @@ super::list_filter! {
 /// The `/catalogs` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Catalogs<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Catalogs<'_> {
+impl<'a> Catalogs<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Catalogs { transport }
+    }
+
     /// Catalogs, newest first (the controller's `latest()` comes before the
     /// model's `sort_order`, `id` scope).
     pub fn list(&self, filter: &CatalogFilter) -> Paginator<Catalog> {
         let request = filter.apply(Request::get("/catalogs"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One catalog with its packages.
-    pub async fn get(&self, id: u64) -> Result<Catalog> {
-        self.client
-            .data(Request::get("/catalogs/{id}").param(id))
-            .await
+    pub async fn get(&self, id: impl Into<CatalogId>) -> Result<Catalog> {
+        shared::data(
+            self.transport,
+            Request::get("/catalogs/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Finds the catalog whose `slug` (unique) is `slug`, ignoring case as
@@ -264,29 +269,34 @@ impl Catalogs<'_> {
     /// the one the first attempt made).
     pub async fn create(&self, catalog: &NewCatalog) -> Result<Catalog> {
         catalog.validate()?;
-        self.client
-            .create_unique(
-                Request::post("/catalogs").json(catalog),
-                crate::LookupKey::new("slug", &catalog.slug),
-                || self.find_by_slug(&catalog.slug),
-            )
-            .await
+        shared::create_unique(
+            self.transport,
+            Request::post("/catalogs").json(catalog),
+            crate::LookupKey::new("slug", &catalog.slug),
+            || self.find_by_slug(&catalog.slug),
+        )
+        .await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &CatalogUpdate) -> Result<Catalog> {
+    pub async fn update(
+        &self,
+        id: impl Into<CatalogId>,
+        update: &CatalogUpdate,
+    ) -> Result<Catalog> {
         update.validate()?;
-        self.client
-            .data(Request::put("/catalogs/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/catalogs/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes a catalog. One that still holds packages cannot be deleted
     /// (`packages.catalog_id` restricts): the server answers 500.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/catalogs/{id}").param(id))
+    pub async fn delete(&self, id: impl Into<CatalogId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/catalogs/{id}").param(id.into()))
             .await
     }
 }

@@ -4,9 +4,12 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Client, Deleted, PAGES, check_int_column, check_one_of, check_range};
+use super::checks::{check_int_column, check_one_of, check_range};
+use super::shared;
+use super::{Deleted, PAGES};
+use super::{PluginId, TldId, TldPriceId};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// Whether a TLD is on sale (`tlds.status`: `visible` or `hidden`).
@@ -28,7 +31,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Tld {
     /// The id.
-    pub id: u64,
+    pub id: TldId,
     /// The TLD as stored, e.g. `com` (the admin UI refuses a leading dot;
     /// the API accepts one).
     pub tld: String,
@@ -36,7 +39,7 @@ pub struct Tld {
     pub status: TldStatus,
     /// The registrar plugin.
     #[serde(default)]
-    pub plugin_id: Option<u64>,
+    pub plugin_id: Option<PluginId>,
     /// Shortest term in years.
     #[serde(with = "crate::lenient::int")]
     pub min_years: u32,
@@ -69,7 +72,7 @@ pub struct Tld {
 #[non_exhaustive]
 pub struct TldPrice {
     /// The id.
-    pub id: u64,
+    pub id: TldPriceId,
     /// ISO currency code.
     pub currency: String,
     /// Registration, per year.
@@ -108,7 +111,7 @@ pub struct NewTld {
     tld: String,
     status: TldStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    plugin_id: Option<u64>,
+    plugin_id: Option<PluginId>,
     min_years: u32,
     max_years: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,8 +142,8 @@ impl NewTld {
     }
 
     /// The registrar plugin.
-    pub fn plugin_id(mut self, v: u64) -> Self {
-        self.plugin_id = Some(v);
+    pub fn plugin_id(mut self, v: impl Into<PluginId>) -> Self {
+        self.plugin_id = Some(v.into());
         self
     }
 
@@ -169,7 +172,7 @@ pub struct TldUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<TldStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    plugin_id: Option<u64>,
+    plugin_id: Option<PluginId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     min_years: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -197,8 +200,8 @@ impl TldUpdate {
     }
 
     /// The registrar plugin.
-    pub fn plugin_id(mut self, v: u64) -> Self {
-        self.plugin_id = Some(v);
+    pub fn plugin_id(mut self, v: impl Into<PluginId>) -> Self {
+        self.plugin_id = Some(v.into());
         self
     }
 
@@ -234,7 +237,7 @@ impl TldUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /tlds`.
     TldFilter {
         text {
@@ -249,24 +252,24 @@ super::list_filter! {
 /// The `/tlds` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Tlds<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Tlds<'_> {
+impl<'a> Tlds<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Tlds { transport }
+    }
+
     /// TLDs, newest first (the controller's `latest()` comes before the
     /// model's `sort_order`, `id` scope).
     pub fn list(&self, filter: &TldFilter) -> Paginator<Tld> {
         let request = filter.apply(Request::get("/tlds"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One TLD with its prices.
-    pub async fn get(&self, id: u64) -> Result<Tld> {
-        self.client.data(Request::get("/tlds/{id}").param(id)).await
+    pub async fn get(&self, id: impl Into<TldId>) -> Result<Tld> {
+        shared::data(self.transport, Request::get("/tlds/{id}").param(id.into())).await
     }
 
     /// Finds the TLD stored as `tld` (compared without regard to case, as
@@ -298,29 +301,30 @@ impl Tlds<'_> {
     /// the one the first attempt made).
     pub async fn create(&self, tld: &NewTld) -> Result<Tld> {
         tld.validate()?;
-        self.client
-            .create_unique(
-                Request::post("/tlds").json(tld),
-                crate::LookupKey::new("tld", &tld.tld),
-                || self.find_by_tld(&tld.tld),
-            )
-            .await
+        shared::create_unique(
+            self.transport,
+            Request::post("/tlds").json(tld),
+            crate::LookupKey::new("tld", &tld.tld),
+            || self.find_by_tld(&tld.tld),
+        )
+        .await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &TldUpdate) -> Result<Tld> {
+    pub async fn update(&self, id: impl Into<TldId>, update: &TldUpdate) -> Result<Tld> {
         update.validate()?;
-        self.client
-            .data(Request::put("/tlds/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/tlds/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes a TLD. A TLD that registrants still use cannot be deleted
     /// (`registrants.tld_id` restricts): the server answers 500.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/tlds/{id}").param(id))
+    pub async fn delete(&self, id: impl Into<TldId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/tlds/{id}").param(id.into()))
             .await
     }
 }

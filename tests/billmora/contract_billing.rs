@@ -10,7 +10,7 @@ use crate::common::*;
 use crate::contract_customers::assert_dana;
 
 fn assert_invoice_55(i: &Invoice) {
-    assert_eq!(i.id, 55);
+    assert_eq!(i.id, 55.into());
     assert_eq!(i.invoice_number, "INV-000055");
     assert_eq!(i.status, InvoiceStatus::Unpaid);
     // Positive lines make the subtotal, negative ones the discount.
@@ -78,10 +78,10 @@ async fn invoices_get_with_items() {
     assert_invoice_55(&inv);
     let items = inv.items.unwrap();
     assert_eq!(items.len(), 3);
-    assert_eq!(items[0].id, 101);
+    assert_eq!(items[0].id, 101.into());
     assert_eq!(
         (items[0].service_id, items[0].registrant_id),
-        (Some(30), None)
+        (Some(30.into()), None)
     );
     assert_eq!(items[0].description, "Starter (20/07/2026 - 20/10/2026)");
     assert_eq!(items[1].quantity, 2);
@@ -89,7 +89,7 @@ async fn invoices_get_with_items() {
     assert_eq!(items[1].amount.to_string(), "25.98");
     assert_eq!(
         (items[1].service_id, items[1].registrant_id),
-        (None, Some(40))
+        (None, Some(40.into()))
     );
     assert_eq!(items[2].unit_price.to_string(), "-5.00");
     assert_eq!(items[2].amount, dec("-5.00"));
@@ -154,7 +154,7 @@ async fn invoices_update_and_mark_paid() {
         .mount(&server)
         .await;
     let c = client(&server);
-    assert_eq!(c.invoices().mark_paid(55).await.unwrap().id, 55);
+    assert_eq!(c.invoices().mark_paid(55).await.unwrap().id, 55.into());
     let update = InvoiceUpdate::new().due_date(NaiveDate::from_ymd_opt(2026, 9, 1).unwrap());
     assert_invoice_55(&c.invoices().update(56, &update).await.unwrap());
     c.invoices().mark_unpaid(57).await.unwrap();
@@ -173,7 +173,7 @@ async fn invoices_delete() {
 }
 
 fn assert_order_77(o: &Order) {
-    assert_eq!(o.id, 77);
+    assert_eq!(o.id, 77.into());
     assert_eq!(o.order_number, "ORD-000077");
     assert_eq!(o.status, OrderStatus::Pending);
     assert_eq!(o.subtotal.to_string(), "42.99");
@@ -251,14 +251,14 @@ async fn orders_get_with_all_relations_and_raw_amounts() {
     let services = o.services.as_ref().unwrap();
     assert_eq!(
         (services[0].id, services[0].status.clone()),
-        (30, ServiceStatus::Pending)
+        (30.into(), ServiceStatus::Pending)
     );
     assert_eq!(services[0].user, None, "nested services carry no user");
     let regs = o.registrants.as_ref().unwrap();
     assert_eq!(regs[0].domain, "borys.com");
     assert_eq!(regs[0].tld, None);
     let invs = o.invoices.as_ref().unwrap();
-    assert_eq!(invs[0].id, 55);
+    assert_eq!(invs[0].id, 55.into());
     assert_eq!(invs[0].amount_due.to_string(), "50.98");
 }
 
@@ -293,7 +293,7 @@ async fn orders_create_always_sends_coupon() {
     let o = client(&server).orders().create(&new).await.unwrap();
     // OrderService's Order::create is not re-read: no tax, no notes; the
     // relations are loaded from the database.
-    assert_eq!((o.id, o.order_number.as_str()), (77, "ORD-000077"));
+    assert_eq!((o.id, o.order_number.as_str()), (77.into(), "ORD-000077"));
     assert_eq!(o.tax, None);
     assert_eq!(o.notes, None);
     assert_eq!(o.total, dec("47.99"));

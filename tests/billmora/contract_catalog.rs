@@ -8,7 +8,7 @@ use wiremock::matchers::body_json;
 use crate::common::*;
 
 fn assert_catalog_3(c: &Catalog) {
-    assert_eq!(c.id, 3);
+    assert_eq!(c.id, 3.into());
     assert_eq!(c.name, "Web Hosting");
     assert_eq!(c.slug, "web-hosting");
     assert_eq!(c.description, "Shared hosting plans");
@@ -19,7 +19,7 @@ fn assert_catalog_3(c: &Catalog) {
 }
 
 fn assert_starter(p: &Package) {
-    assert_eq!(p.id, 7);
+    assert_eq!(p.id, 7.into());
     assert_eq!(p.name, "Starter");
     assert_eq!(p.slug, "starter");
     assert_eq!(p.description, "1 site, 10 GB");
@@ -41,7 +41,7 @@ fn assert_starter(p: &Package) {
 }
 
 fn assert_memory_variant(v: &Variant) {
-    assert_eq!(v.id, 5);
+    assert_eq!(v.id, 5.into());
     assert_eq!(v.name, "Memory");
     assert_eq!(v.code, "memory");
     assert_eq!(v.status, VariantStatus::Visible);
@@ -58,10 +58,10 @@ fn assert_memory_variant(v: &Variant) {
             options[0].name.as_str(),
             options[0].value.as_str()
         ),
-        (51, "2 GB", "2048")
+        (51.into(), "2 GB", "2048")
     );
     let price = &options[0].prices.as_ref().unwrap()[0];
-    assert_eq!(price.id, 511);
+    assert_eq!(price.id, 511.into());
     let usd = &price.rates.as_ref().unwrap()["USD"];
     assert_eq!(usd.price.unwrap().to_string(), "0.00");
     assert_eq!(usd.setup_fee, None);
@@ -102,7 +102,7 @@ async fn packages_list_with_catalog() {
         (Some(1), Some(20))
     );
     assert_eq!(b.auto_provision, Some(true));
-    assert_eq!(b.plugin_id, Some(4));
+    assert_eq!(b.plugin_id, Some(4.into()));
     assert_eq!(
         b.provisioning_config.as_ref().unwrap()["server_group"],
         json!("eu-1")
@@ -121,7 +121,7 @@ async fn packages_get_with_prices_and_variants() {
     assert_starter(&p);
     assert_catalog_3(p.catalog.as_ref().unwrap());
     let price = &p.prices.as_ref().unwrap()[0];
-    assert_eq!(price.id, 21);
+    assert_eq!(price.id, 21.into());
     assert_eq!(price.name, "Monthly");
     assert_eq!(price.price_type, BillingType::Recurring);
     assert_eq!(price.billing_period, Some(BillingPeriod::Monthly));
@@ -168,7 +168,7 @@ async fn packages_create_sends_exact_body() {
     // PackagesController::store: the model as inserted, plus its catalog.
     assert_eq!(
         (p.id, p.name.as_str(), p.slug.as_str()),
-        (8, "Starter", "starter")
+        (8.into(), "Starter", "starter")
     );
     assert_eq!(p.status, Some(PackageStatus::Visible));
     assert_eq!((p.stock, p.per_user_limit), (Some(-1), Some(-1)));
@@ -212,7 +212,7 @@ async fn packages_update_partial() {
             .await
             .unwrap()
             .id,
-        7
+        7.into()
     );
 }
 
@@ -292,7 +292,7 @@ async fn catalogs_create_and_update() {
         .sort_order(1);
     let made = c.catalogs().create(&new).await.unwrap();
     // CatalogsController::store: as inserted, nothing loaded.
-    assert_eq!((made.id, made.slug.as_str()), (4, "web-hosting"));
+    assert_eq!((made.id, made.slug.as_str()), (4.into(), "web-hosting"));
     assert_eq!(made.description, "Shared hosting plans");
     assert_eq!(made.status, Some(CatalogStatus::Visible));
     assert_eq!((made.sort_order, made.icon.clone()), (Some(1), None));
@@ -303,7 +303,7 @@ async fn catalogs_create_and_update() {
         .update(3, &CatalogUpdate::new().status(CatalogStatus::Hidden))
         .await
         .unwrap();
-    assert_eq!(updated.id, 3);
+    assert_eq!(updated.id, 3.into());
 }
 
 #[tokio::test]
@@ -392,7 +392,7 @@ async fn variants_create_update_delete() {
         .update(5, &VariantUpdate::new().is_scalable(false))
         .await
         .unwrap();
-    assert_eq!(v.id, 5);
+    assert_eq!(v.id, 5.into());
     assert_eq!(
         c.variants().delete(5).await.unwrap().message,
         "Variant deleted successfully."

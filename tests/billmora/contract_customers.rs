@@ -9,7 +9,7 @@ use crate::common::*;
 
 /// Every field of the user in `users_show.json`.
 pub fn assert_dana(u: &User) {
-    assert_eq!(u.id, 12);
+    assert_eq!(u.id, 12.into());
     assert_eq!(u.first_name, "Dana");
     assert_eq!(u.last_name, "Borys");
     assert_eq!(u.fullname, "Dana Borys");
@@ -50,7 +50,7 @@ async fn users_list_sends_filters_and_paging() {
     let ola = &page.items[1];
     assert_eq!(
         (ola.id, ola.status.clone()),
-        (13, Some(UserStatus::Inactive))
+        (13.into(), Some(UserStatus::Inactive))
     );
     assert_eq!(ola.email_verified_at, None);
     assert_eq!(ola.auto_credit_payment, Some(true));
@@ -91,7 +91,7 @@ async fn users_create_sends_exact_body() {
     );
     let user = client(&server).users().create(&new).await.unwrap();
     // UsersController::store: the model as inserted, not re-read.
-    assert_eq!(user.id, 14);
+    assert_eq!(user.id, 14.into());
     assert_eq!(user.fullname, "Dana Borys");
     assert_eq!(user.status, Some(UserStatus::Active));
     assert_eq!(user.language.as_deref(), Some("en_US"));
@@ -119,7 +119,7 @@ async fn users_update_sends_only_set_fields() {
         .password("n3w-passphrase");
     assert!(!format!("{update:?}").contains("n3w"));
     let user = client(&server).users().update(12, &update).await.unwrap();
-    assert_eq!(user.id, 12);
+    assert_eq!(user.id, 12.into());
 }
 
 #[tokio::test]
@@ -135,7 +135,7 @@ async fn users_delete_returns_the_message() {
 }
 
 fn assert_service_30(s: &Service) {
-    assert_eq!(s.id, 30);
+    assert_eq!(s.id, 30.into());
     assert_eq!(s.service_number, "SRV-000030");
     assert_eq!(s.status, ServiceStatus::Active);
     assert_eq!(s.name, "Starter - borys.com");
@@ -157,14 +157,14 @@ fn assert_service_30(s: &Service) {
     assert_eq!(s.configuration, None);
     assert_dana(s.user.as_ref().unwrap());
     let pkg = s.package.as_ref().unwrap();
-    assert_eq!((pkg.id, pkg.name.as_str()), (7, "Starter"));
+    assert_eq!((pkg.id, pkg.name.as_str()), (7.into(), "Starter"));
     let scaling = &s.scalings.as_ref().unwrap()[0];
-    assert_eq!(scaling.id, 2);
-    assert_eq!(scaling.service_id, 30);
+    assert_eq!(scaling.id, 2.into());
+    assert_eq!(scaling.service_id, 30.into());
     assert_eq!(scaling.status, ScalingStatus::Failed);
     assert_eq!(
         (scaling.old_package_id, scaling.new_package_id),
-        (Some(7), Some(8))
+        (Some(7.into()), Some(8.into()))
     );
     assert_eq!(scaling.old_price, Some(dec("30.00")));
     assert_eq!(scaling.new_price.unwrap().to_string(), "90.00");
@@ -244,7 +244,7 @@ async fn services_update_partial() {
         .update(30, &update)
         .await
         .unwrap();
-    assert_eq!(s.id, 30);
+    assert_eq!(s.id, 30.into());
 }
 
 #[tokio::test]
@@ -260,7 +260,7 @@ async fn services_delete() {
 }
 
 fn assert_ticket_9(t: &Ticket) {
-    assert_eq!(t.id, 9);
+    assert_eq!(t.id, 9.into());
     assert_eq!(t.ticket_number, "TCK-000009");
     assert_eq!(t.subject, "Cannot reach my site");
     assert_eq!(t.status, TicketStatus::Open);
@@ -318,7 +318,7 @@ async fn tickets_get_with_messages() {
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].message, "borys.com shows a 502 since this morning.");
     assert!(!msgs[0].is_staff_reply);
-    assert_eq!(msgs[0].user.as_ref().map(|u| u.id), Some(12));
+    assert_eq!(msgs[0].user.as_ref().map(|u| u.id), Some(12.into()));
     assert!(msgs[1].is_staff_reply);
     assert_eq!(msgs[1].user, None);
     assert_eq!(msgs[1].created_at.timestamp_subsec_micros(), 0);
@@ -345,7 +345,7 @@ async fn tickets_create() {
     );
     let t = client(&server).tickets().create(&new).await.unwrap();
     // TicketsController::store loads user and messages.user after saving.
-    assert_eq!((t.id, t.ticket_number.as_str()), (10, "TCK-000010"));
+    assert_eq!((t.id, t.ticket_number.as_str()), (10.into(), "TCK-000010"));
     assert_eq!(t.subject, "Cannot reach my site");
     assert_eq!(t.status, TicketStatus::Open);
     assert_eq!(t.priority, TicketPriority::High);
@@ -356,7 +356,7 @@ async fn tickets_create() {
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].message, "borys.com shows a 502 since this morning.");
     assert!(!msgs[0].is_staff_reply);
-    assert_eq!(msgs[0].user.as_ref().map(|u| u.id), Some(12));
+    assert_eq!(msgs[0].user.as_ref().map(|u| u.id), Some(12.into()));
 }
 
 #[tokio::test]
@@ -372,7 +372,7 @@ async fn tickets_update() {
         .status(TicketStatus::Closed)
         .assigned_to(2);
     let t = client(&server).tickets().update(9, &update).await.unwrap();
-    assert_eq!(t.id, 9);
+    assert_eq!(t.id, 9.into());
 }
 
 #[tokio::test]

@@ -9,10 +9,10 @@ use crate::common::*;
 use crate::contract_customers::assert_dana;
 
 fn assert_com(t: &Tld) {
-    assert_eq!(t.id, 2);
+    assert_eq!(t.id, 2.into());
     assert_eq!(t.tld, "com");
     assert_eq!(t.status, TldStatus::Visible);
-    assert_eq!(t.plugin_id, Some(9));
+    assert_eq!(t.plugin_id, Some(9.into()));
     assert_eq!((t.min_years, t.max_years), (1, 10));
     assert_eq!(
         (t.grace_period_days, t.redemption_period_days),
@@ -24,7 +24,7 @@ fn assert_com(t: &Tld) {
 }
 
 fn assert_registrant_40(r: &Registrant) {
-    assert_eq!(r.id, 40);
+    assert_eq!(r.id, 40.into());
     assert_eq!(r.registrant_number, "DOM-000040");
     assert_eq!(r.domain, "borys.com");
     assert_eq!(r.status, RegistrantStatus::Active);
@@ -143,7 +143,7 @@ async fn tlds_list_and_get() {
     let t = client(&server).tlds().get(2).await.unwrap();
     assert_com(&t);
     let p = &t.prices.as_ref().unwrap()[0];
-    assert_eq!((p.id, p.currency.as_str()), (31, "USD"));
+    assert_eq!((p.id, p.currency.as_str()), (31.into(), "USD"));
     assert_eq!(p.register_price.to_string(), "12.99");
     assert_eq!(p.renew_price.to_string(), "14.99");
     assert_eq!(p.transfer_price.to_string(), "9.99");
@@ -177,11 +177,11 @@ async fn tlds_create_update_delete() {
         .unwrap();
     // TldsController::store: as inserted; the columns the API cannot set
     // come back null although the database holds 0.
-    assert_eq!((made.id, made.tld.as_str()), (5, "com"));
+    assert_eq!((made.id, made.tld.as_str()), (5.into(), "com"));
     assert_eq!(made.status, TldStatus::Visible);
     assert_eq!(
         (made.plugin_id, made.min_years, made.max_years),
-        (Some(9), 1, 10)
+        (Some(9.into()), 1, 10)
     );
     assert_eq!(
         (
@@ -226,7 +226,7 @@ async fn domain_check_is_public_and_outside_v1() {
         Some(""),
         "empty unless the registrar failed"
     );
-    assert_eq!(check.tld_id, Some(2));
+    assert_eq!(check.tld_id, Some(2.into()));
     assert!(check.success);
     let req = only_request(&server).await;
     assert!(

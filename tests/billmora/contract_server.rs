@@ -37,7 +37,7 @@ async fn users_create_with_only_required_fields_answers_nulls() {
         ))
         .await
         .unwrap();
-    assert_eq!(user.id, 14);
+    assert_eq!(user.id, 14.into());
     assert_eq!(
         (user.first_name.as_str(), user.last_name.as_str()),
         ("Dana", "Borys")
@@ -66,7 +66,7 @@ async fn invoice_show_with_its_relations_empty() {
         .mount(&server)
         .await;
     let i = client(&server).invoices().get(55).await.unwrap();
-    assert_eq!((i.id, i.invoice_number.as_str()), (55, "INV-000055"));
+    assert_eq!((i.id, i.invoice_number.as_str()), (55.into(), "INV-000055"));
     assert_eq!(i.user, None, "a soft-deleted owner renders as null");
     assert_eq!(i.items, Some(Vec::new()));
     assert_eq!(i.total, dec("50.98"));
@@ -82,7 +82,7 @@ async fn order_show_with_its_relations_empty() {
         .mount(&server)
         .await;
     let o = client(&server).orders().get(77).await.unwrap();
-    assert_eq!((o.id, o.order_number.as_str()), (77, "ORD-000077"));
+    assert_eq!((o.id, o.order_number.as_str()), (77.into(), "ORD-000077"));
     assert_eq!(o.user, None);
     assert_eq!(o.items, Some(Vec::new()));
     assert_eq!(o.services, Some(Vec::new()));
@@ -100,7 +100,7 @@ async fn ticket_show_with_its_relations_empty() {
         .mount(&server)
         .await;
     let t = client(&server).tickets().get(9).await.unwrap();
-    assert_eq!((t.id, t.status.clone()), (9, TicketStatus::Open));
+    assert_eq!((t.id, t.status.clone()), (9.into(), TicketStatus::Open));
     assert_eq!(t.user, None);
     assert_eq!(t.messages, Some(Vec::new()));
 }
@@ -114,7 +114,10 @@ async fn catalog_show_with_no_packages() {
         .mount(&server)
         .await;
     let c = client(&server).catalogs().get(3).await.unwrap();
-    assert_eq!((c.id, c.status.clone()), (3, Some(CatalogStatus::Visible)));
+    assert_eq!(
+        (c.id, c.status.clone()),
+        (3.into(), Some(CatalogStatus::Visible))
+    );
     assert_eq!(c.packages, Some(Vec::new()));
 }
 
@@ -127,9 +130,9 @@ async fn package_show_with_no_prices_or_variants() {
         .mount(&server)
         .await;
     let p = client(&server).packages().get(7).await.unwrap();
-    assert_eq!(p.id, 7);
+    assert_eq!(p.id, 7.into());
     // `packages.catalog_id` restricts deletes: a package always has one.
-    assert_eq!(p.catalog.as_ref().map(|c| c.id), Some(3));
+    assert_eq!(p.catalog.as_ref().map(|c| c.id), Some(3.into()));
     assert_eq!(p.prices, Some(Vec::new()));
     assert_eq!(p.variants, Some(Vec::new()));
 }
@@ -143,7 +146,7 @@ async fn variant_show_with_no_options() {
         .mount(&server)
         .await;
     let v = client(&server).variants().get(5).await.unwrap();
-    assert_eq!((v.id, v.status.clone()), (5, VariantStatus::Visible));
+    assert_eq!((v.id, v.status.clone()), (5.into(), VariantStatus::Visible));
     assert_eq!(v.options, Some(Vec::new()));
 }
 
@@ -156,7 +159,7 @@ async fn tld_show_with_no_prices() {
         .mount(&server)
         .await;
     let t = client(&server).tlds().get(2).await.unwrap();
-    assert_eq!((t.id, t.status.clone()), (2, TldStatus::Visible));
+    assert_eq!((t.id, t.status.clone()), (2.into(), TldStatus::Visible));
     assert_eq!(t.prices, Some(Vec::new()));
 }
 
@@ -169,9 +172,9 @@ async fn registrant_show_of_a_deleted_user() {
         .mount(&server)
         .await;
     let r = client(&server).registrants().get(40).await.unwrap();
-    assert_eq!(r.id, 40);
+    assert_eq!(r.id, 40.into());
     assert_eq!(r.user, None);
-    assert_eq!(r.tld.as_ref().map(|t| t.id), Some(2));
+    assert_eq!(r.tld.as_ref().map(|t| t.id), Some(2.into()));
 }
 
 #[tokio::test]
@@ -346,7 +349,7 @@ async fn find_by_tld_searches_and_keeps_the_exact_tld() {
         .await;
     let c = client(&server);
     let dev = c.tlds().find_by_tld("DEV").await.unwrap().unwrap();
-    assert_eq!((dev.id, dev.tld.as_str()), (4, "dev"));
+    assert_eq!((dev.id, dev.tld.as_str()), (4.into(), "dev"));
     assert_eq!(dev.status, TldStatus::Hidden);
     // `.dev` is another TLD to the server: `dev` does not match it.
     assert_eq!(c.tlds().find_by_tld(".dev").await.unwrap(), None);
@@ -381,7 +384,7 @@ async fn find_by_slug_walks_every_catalog_and_package() {
         .await;
     let c = client(&server);
     let catalog = c.catalogs().find_by_slug("Web-Hosting").await.unwrap();
-    assert_eq!(catalog.map(|c| c.id), Some(3));
+    assert_eq!(catalog.map(|c| c.id), Some(3.into()));
     assert_eq!(c.catalogs().find_by_slug("vps").await.unwrap(), None);
     let package = c
         .packages()
@@ -389,7 +392,7 @@ async fn find_by_slug_walks_every_catalog_and_package() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((package.id, package.slug.as_str()), (8, "business"));
+    assert_eq!((package.id, package.slug.as_str()), (8.into(), "business"));
     let queries: Vec<String> = server
         .received_requests()
         .await

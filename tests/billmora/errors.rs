@@ -56,7 +56,7 @@ async fn unauthenticated_401() {
     assert_eq!(message(&err), "Unauthenticated.");
     assert!(!err.is_retryable());
     assert!(err.is_unauthorized());
-    assert_eq!(missing_ability(&err), None);
+    assert_eq!(err.missing_ability(), None);
 }
 
 #[tokio::test]
@@ -69,7 +69,7 @@ async fn forbidden_403_names_the_missing_ability() {
         |c| async move { c.users().list(&UserFilter::new()).page(1).await },
     )
     .await;
-    assert_eq!(missing_ability(&err).as_deref(), Some("users.view"));
+    assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
     assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
     assert!(!err.is_ip_not_allowed());
     // The token lacks the ability: the token is what to fix.
@@ -90,10 +90,10 @@ async fn forbidden_403_for_an_ip_not_allowed() {
         |c| async move { c.invoices().get(55).await },
     )
     .await;
-    assert!(is_ip_not_allowed(&err));
+    assert!(err.is_ip_not_allowed());
     assert!(err.is_ip_not_allowed());
     assert!(err.is_unauthorized());
-    assert_eq!(missing_ability(&err), None);
+    assert_eq!(err.missing_ability(), None);
 }
 
 #[tokio::test]
@@ -253,7 +253,7 @@ async fn maintenance_503_is_retried_for_reads_then_reported() {
         .build()
         .unwrap();
     let err = c.tlds().get(2).await.unwrap_err();
-    assert!(is_maintenance(&err));
+    assert!(err.is_maintenance());
     assert!(err.is_maintenance());
     assert_eq!(message(&err), "Service Unavailable");
     assert_eq!(err.attempts(), Some(3));

@@ -46,7 +46,7 @@ async fn invoice_paid_in_part(
     client: &billkit::billmora::Client,
     total: &str,
     payments: &[&str],
-) -> u64 {
+) -> billkit::billmora::InvoiceId {
     let invoice = client
         .invoices()
         .create(&NewInvoice::new(SEED_USER_ID, due()).item("Hosting", 1, dec(total)))

@@ -63,8 +63,8 @@ pub fn error_body(bytes: &[u8]) {
         let _ = billkit::billy::error_kind(&err);
         let _ = billkit::billy::error_class(&err);
         let _ = billkit::billy::is_duplicate_external_id(&err);
-        let _ = billkit::billmora::missing_ability(&err);
-        let _ = billkit::billmora::is_ip_not_allowed(&err);
+        let _ = billkit::billmora::BillmoraErrorExt::missing_ability(&err);
+        let _ = billkit::billmora::BillmoraErrorExt::is_ip_not_allowed(&err);
     }
 }
 
