@@ -1,24 +1,14 @@
-//! Contract tests: packages, catalogs, variants.
+//! Contract tests: packages, against `fixtures/billmora/`.
 
+use crate::catalogs::assert_catalog_3;
+use crate::common::*;
+use crate::variants::assert_memory_variant;
 use billkit::billmora::*;
 use serde_json::json;
 use wiremock::MockServer;
 use wiremock::matchers::body_json;
 
-use crate::common::*;
-
-fn assert_catalog_3(c: &Catalog) {
-    assert_eq!(c.id, 3.into());
-    assert_eq!(c.name, "Web Hosting");
-    assert_eq!(c.slug, "web-hosting");
-    assert_eq!(c.description, "Shared hosting plans");
-    assert_eq!(c.icon, None);
-    assert_eq!(c.status, Some(CatalogStatus::Visible));
-    assert_eq!(c.sort_order, Some(1));
-    assert_eq!(c.created_at, ts("2026-06-01T10:00:00Z"));
-}
-
-fn assert_starter(p: &Package) {
+pub fn assert_starter(p: &Package) {
     assert_eq!(p.id, 7.into());
     assert_eq!(p.name, "Starter");
     assert_eq!(p.slug, "starter");
@@ -38,36 +28,6 @@ fn assert_starter(p: &Package) {
         "[] column"
     );
     assert_eq!(p.created_at, ts("2026-06-01T10:02:00Z"));
-}
-
-fn assert_memory_variant(v: &Variant) {
-    assert_eq!(v.id, 5.into());
-    assert_eq!(v.name, "Memory");
-    assert_eq!(v.code, "memory");
-    assert_eq!(v.status, VariantStatus::Visible);
-    assert!(v.is_scalable);
-    assert_eq!(
-        v.updated_at.timestamp_subsec_micros(),
-        0,
-        "MySQL timestamps: whole seconds"
-    );
-    let options = v.options.as_ref().unwrap();
-    assert_eq!(
-        (
-            options[0].id,
-            options[0].name.as_str(),
-            options[0].value.as_str()
-        ),
-        (51.into(), "2 GB", "2048")
-    );
-    let price = &options[0].prices.as_ref().unwrap()[0];
-    assert_eq!(price.id, 511.into());
-    let usd = &price.rates.as_ref().unwrap()["USD"];
-    assert_eq!(usd.price.unwrap().to_string(), "0.00");
-    assert_eq!(usd.setup_fee, None);
-    assert_eq!(usd.enabled, Some(true));
-    let empty = &options[1].prices.as_ref().unwrap()[0];
-    assert_eq!(empty.rates.as_ref().map(|r| r.len()), Some(0), "[] rates");
 }
 
 #[tokio::test]
@@ -231,170 +191,17 @@ async fn packages_delete() {
 }
 
 #[tokio::test]
-async fn catalogs_list() {
+async fn package_show_with_no_prices_or_variants() {
     let server = MockServer::start().await;
-    api("GET", "/catalogs")
-        .respond_with(ok("catalogs_list.json"))
+    api("GET", "/packages/7")
+        .respond_with(ok("packages_show_bare.json"))
         .expect(1)
         .mount(&server)
         .await;
-    let page = client(&server)
-        .catalogs()
-        .list(
-            &CatalogFilter::new()
-                .status(CatalogStatus::Visible)
-                .search("Web"),
-        )
-        .page(1)
-        .await
-        .unwrap();
-    assert_query(&server, "status=visible&search=Web&page=1").await;
-    assert_eq!(page.items.len(), 1);
-    assert_catalog_3(&page.items[0]);
-    assert_eq!(page.items[0].packages, None);
-    assert_eq!(page.total, Some(1));
-}
-
-#[tokio::test]
-async fn catalogs_get_with_packages() {
-    let server = MockServer::start().await;
-    api("GET", "/catalogs/3")
-        .respond_with(ok("catalogs_show.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = client(&server).catalogs().get(3).await.unwrap();
-    assert_catalog_3(&c);
-    assert_starter(&c.packages.as_ref().unwrap()[0]);
-}
-
-#[tokio::test]
-async fn catalogs_create_and_update() {
-    let server = MockServer::start().await;
-    api("POST", "/catalogs")
-        .and(body_json(json!({
-            "name": "Web Hosting", "slug": "web-hosting", "description": "Shared hosting plans",
-            "status": "visible", "sort_order": 1
-        })))
-        .respond_with(created("catalogs_create.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    api("PUT", "/catalogs/3")
-        .and(body_json(json!({"status": "hidden"})))
-        .respond_with(ok("catalogs_show.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = client(&server);
-    let new = NewCatalog::new("Web Hosting", "web-hosting", "Shared hosting plans")
-        .status(CatalogStatus::Visible)
-        .sort_order(1);
-    let made = c.catalogs().create(&new).await.unwrap();
-    // CatalogsController::store: as inserted, nothing loaded.
-    assert_eq!((made.id, made.slug.as_str()), (4.into(), "web-hosting"));
-    assert_eq!(made.description, "Shared hosting plans");
-    assert_eq!(made.status, Some(CatalogStatus::Visible));
-    assert_eq!((made.sort_order, made.icon.clone()), (Some(1), None));
-    assert_eq!(made.packages, None);
-    assert_eq!(made.created_at, ts("2026-07-22T08:15:42.613907Z"));
-    let updated = c
-        .catalogs()
-        .update(3, &CatalogUpdate::new().status(CatalogStatus::Hidden))
-        .await
-        .unwrap();
-    assert_eq!(updated.id, 3.into());
-}
-
-#[tokio::test]
-async fn catalogs_delete() {
-    let server = MockServer::start().await;
-    api("DELETE", "/catalogs/3")
-        .respond_with(ok_json(r#"{"message": "Catalog deleted successfully."}"#))
-        .expect(1)
-        .mount(&server)
-        .await;
-    assert_eq!(
-        client(&server).catalogs().delete(3).await.unwrap().message,
-        "Catalog deleted successfully."
-    );
-}
-
-#[tokio::test]
-async fn variants_list_with_options() {
-    let server = MockServer::start().await;
-    api("GET", "/variants")
-        .respond_with(ok("variants_list.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let page = client(&server)
-        .variants()
-        .list(&VariantFilter::new().search("Mem"))
-        .page(1)
-        .await
-        .unwrap();
-    assert_query(&server, "search=Mem&page=1").await;
-    assert_memory_variant(&page.items[0]);
-    let loc = &page.items[1];
-    assert_eq!(
-        (loc.status.clone(), loc.is_scalable),
-        (VariantStatus::Hidden, false)
-    );
-    assert_eq!(loc.options.as_deref(), Some(&[][..]));
-}
-
-#[tokio::test]
-async fn variants_get() {
-    let server = MockServer::start().await;
-    api("GET", "/variants/5")
-        .respond_with(ok("variants_show.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    assert_memory_variant(&client(&server).variants().get(5).await.unwrap());
-}
-
-#[tokio::test]
-async fn variants_create_update_delete() {
-    let server = MockServer::start().await;
-    api("POST", "/variants")
-        .and(body_json(
-            json!({"name": "Memory", "code": "memory", "status": "visible", "is_scalable": true}),
-        ))
-        // Every current server: `variants.type` is NOT NULL, never set.
-        .respond_with(reply(500, "error_500.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    api("PUT", "/variants/5")
-        .and(body_json(json!({"is_scalable": false})))
-        .respond_with(ok("variants_show.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    api("DELETE", "/variants/5")
-        .respond_with(ok_json(r#"{"message": "Variant deleted successfully."}"#))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = client(&server);
-    let new = NewVariant::new("Memory", "memory")
-        .status(VariantStatus::Visible)
-        .is_scalable(true);
-    let err = c.variants().create(&new).await.unwrap_err();
-    assert_eq!(
-        err.known_server_bug(),
-        Some(KnownServerBug::VariantTypeColumn)
-    );
-    let v = c
-        .variants()
-        .update(5, &VariantUpdate::new().is_scalable(false))
-        .await
-        .unwrap();
-    assert_eq!(v.id, 5.into());
-    assert_eq!(
-        c.variants().delete(5).await.unwrap().message,
-        "Variant deleted successfully."
-    );
+    let p = client(&server).packages().get(7).await.unwrap();
+    assert_eq!(p.id, 7.into());
+    // `packages.catalog_id` restricts deletes: a package always has one.
+    assert_eq!(p.catalog.as_ref().map(|c| c.id), Some(3.into()));
+    assert_eq!(p.prices, Some(Vec::new()));
+    assert_eq!(p.variants, Some(Vec::new()));
 }
