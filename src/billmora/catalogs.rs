@@ -225,12 +225,36 @@ impl<'a> Catalogs<'a> {
 
     /// Catalogs, newest first (the controller's `latest()` comes before the
     /// model's `sort_order`, `id` scope).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let catalogs = client.catalogs().list(&billkit::billmora::CatalogFilter::new()).collect_all().await?;
+    /// println!("{} catalogs", catalogs.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &CatalogFilter) -> Paginator<Catalog> {
         let request = filter.apply(Request::get("/catalogs"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One catalog with its packages.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let catalog = client.catalogs().get(3).await?;
+    /// println!("{}", catalog.name);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<CatalogId>) -> Result<Catalog> {
         shared::data(
             self.transport,
@@ -247,6 +271,19 @@ impl<'a> Catalogs<'a> {
     /// catalogs). Only a deletion during the walk could move a catalog onto
     /// a page already read, and then the unique slug still refuses a second
     /// create.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// if let Some(catalog) = client.catalogs().find_by_slug("web-hosting").await? {
+    ///     println!("catalog {}", catalog.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Catalog>> {
         use futures_util::TryStreamExt;
         let wanted = slug.trim();
@@ -267,6 +304,19 @@ impl<'a> Catalogs<'a> {
     /// unknown outcome the catalog is looked up with [`find_by_slug`](Self::find_by_slug) and
     /// returned if there, else sent again (a refusal as taken then returns
     /// the one the first attempt made).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewCatalog::new("Web Hosting", "web-hosting", "Shared hosting plans");
+    /// let catalog = client.catalogs().create(&new).await?;
+    /// println!("catalog {}", catalog.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, catalog: &NewCatalog) -> Result<Catalog> {
         catalog.validate()?;
         shared::create_unique(
@@ -279,6 +329,18 @@ impl<'a> Catalogs<'a> {
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let catalog = client.catalogs().update(3, &billkit::billmora::CatalogUpdate::new().name("Hosting")).await?;
+    /// println!("{}", catalog.name);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         id: impl Into<CatalogId>,
@@ -294,6 +356,18 @@ impl<'a> Catalogs<'a> {
 
     /// Deletes a catalog. One that still holds packages cannot be deleted
     /// (`packages.catalog_id` restricts): the server answers 500.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.catalogs().delete(3).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<CatalogId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/catalogs/{id}").param(id.into()))

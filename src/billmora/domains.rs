@@ -65,6 +65,18 @@ impl<'a> Domains<'a> {
     /// 422 `{"success": false, "message": ...}`, returned as
     /// [`Error::Api`](crate::Error::Api) whose `message()` holds the reason.
     /// Safe to retry: it changes nothing on the server.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let answer = client.domains().check("example.com").await?;
+    /// println!("{:?}", answer);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn check(&self, domain: &str) -> Result<DomainCheck> {
         let domain = domain.trim();
         crate::validate::text("domain", domain, 255)?;

@@ -321,12 +321,37 @@ impl<'a> Invoices<'a> {
     }
 
     /// Invoices, newest first, each with its user.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let unpaid = billkit::billmora::InvoiceFilter::new().status(billkit::billmora::InvoiceStatus::Unpaid);
+    /// let invoices = client.invoices().list(&unpaid).collect_all().await?;
+    /// println!("{} unpaid", invoices.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &InvoiceFilter) -> Paginator<Invoice> {
         let request = filter.apply(Request::get("/invoices"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One invoice with user and items.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let invoice = client.invoices().get(55).await?;
+    /// println!("{} {}", invoice.total, invoice.currency);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<InvoiceId>) -> Result<Invoice> {
         shared::data(
             self.transport,
@@ -346,12 +371,39 @@ impl<'a> Invoices<'a> {
     /// looked up: when the error's [`outcome`](crate::Error::outcome) is
     /// `Unknown`, check the user's newest invoices (lists are newest first)
     /// before sending again; `NotApplied` means none was made.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let due = chrono::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+    /// let new = billkit::billmora::NewInvoice::new(12, due).item("Hosting, August", 1, billkit::Decimal::new(1000, 2));
+    /// let invoice = client.invoices().create(&new).await?;
+    /// println!("{}", invoice.invoice_number);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
         invoice.validate()?;
         shared::data(self.transport, Request::post("/invoices").json(invoice)).await
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let due = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    /// let invoice = client.invoices().update(55, &billkit::billmora::InvoiceUpdate::new().due_date(due)).await?;
+    /// println!("due {}", invoice.due_day());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         id: impl Into<InvoiceId>,
@@ -375,6 +427,18 @@ impl<'a> Invoices<'a> {
     /// services billed on the invoice's lines are renewed (and unsuspended),
     /// and a `Credit Deposit...` invoice credits the user's wallet.
     /// [`mark_unpaid`](Self::mark_unpaid) undoes none of it.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let invoice = client.invoices().mark_paid(55).await?;
+    /// println!("{:?}", invoice.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn mark_paid(&self, id: impl Into<InvoiceId>) -> Result<Invoice> {
         self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Paid))
             .await
@@ -382,12 +446,36 @@ impl<'a> Invoices<'a> {
 
     /// Marks an invoice unpaid again (`PUT {"status": "unpaid"}`): the
     /// status only.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let invoice = client.invoices().mark_unpaid(55).await?;
+    /// println!("{:?}", invoice.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn mark_unpaid(&self, id: impl Into<InvoiceId>) -> Result<Invoice> {
         self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Unpaid))
             .await
     }
 
     /// Deletes an invoice.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.invoices().delete(55).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<InvoiceId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/invoices/{id}").param(id.into()))

@@ -427,12 +427,36 @@ impl<'a> Orders<'a> {
     }
 
     /// Orders, newest first, each with its user.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let orders = client.orders().list(&billkit::billmora::OrderFilter::new().user_id(12)).collect_all().await?;
+    /// println!("{} orders", orders.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &OrderFilter) -> Paginator<Order> {
         let request = filter.apply(Request::get("/orders"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One order with user, items, services, registrants and invoices.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let order = client.orders().get(77).await?;
+    /// println!("{}", order.order_number);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<OrderId>) -> Result<Order> {
         shared::data(
             self.transport,
@@ -453,6 +477,20 @@ impl<'a> Orders<'a> {
     /// when the error's [`outcome`](crate::Error::outcome) is `Unknown` (it
     /// may have landed), look at the user's newest orders (lists are newest
     /// first) before sending again; `NotApplied` means none was made.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewOrder::new(12, "USD", billkit::billmora::OrderStatus::Pending)
+    ///     .package_item(billkit::billmora::PackageItem::new(7, 21));
+    /// let order = client.orders().create(&new).await?;
+    /// println!("{}", order.order_number);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, order: &NewOrder) -> Result<Order> {
         order.validate()?;
         shared::data(self.transport, Request::post("/orders").json(order)).await
@@ -467,6 +505,19 @@ impl<'a> Orders<'a> {
     /// Server bug (`app/Services/Package/Admin/OrderService.php:463`): the
     /// order's invoice is meant to follow (paid/cancelled/unpaid) but reads
     /// an `invoice` relation that does not exist, so invoices never change.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let done = billkit::billmora::OrderUpdate::new(billkit::billmora::OrderStatus::Completed);
+    /// let order = client.orders().update(77, &done).await?;
+    /// println!("{:?}", order.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(&self, id: impl Into<OrderId>, update: &OrderUpdate) -> Result<Order> {
         update.validate()?;
         shared::data(
@@ -477,6 +528,18 @@ impl<'a> Orders<'a> {
     }
 
     /// Deletes an order.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.orders().delete(77).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<OrderId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/orders/{id}").param(id.into()))

@@ -432,12 +432,36 @@ impl<'a> Packages<'a> {
 
     /// Packages, newest first (the controller's `latest()` comes before the
     /// model's `sort_order`, `id` scope), each with its catalog.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let packages = client.packages().list(&billkit::billmora::PackageFilter::new()).collect_all().await?;
+    /// println!("{} packages", packages.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &PackageFilter) -> Paginator<Package> {
         let request = filter.apply(Request::get("/packages"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One package with catalog, prices and variants.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let package = client.packages().get(7).await?;
+    /// println!("{}", package.name);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<PackageId>) -> Result<Package> {
         shared::data(
             self.transport,
@@ -454,6 +478,19 @@ impl<'a> Packages<'a> {
     /// so it cannot miss one that exists; one page per 100 packages). Only
     /// a deletion during the walk could move a package onto a page already
     /// read, and then the unique slug still refuses a second create.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// if let Some(package) = client.packages().find_by_slug("starter").await? {
+    ///     println!("package {}", package.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Package>> {
         use futures_util::TryStreamExt;
         let wanted = slug.trim();
@@ -474,6 +511,19 @@ impl<'a> Packages<'a> {
     /// unknown outcome the package is looked up with [`find_by_slug`](Self::find_by_slug) and
     /// returned if there, else sent again (a refusal as taken then returns
     /// the one the first attempt made).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewPackage::new(3, "Starter", "starter", "1 site, 10 GB");
+    /// let package = client.packages().create(&new).await?;
+    /// println!("package {}", package.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, package: &NewPackage) -> Result<Package> {
         package.validate()?;
         shared::create_unique(
@@ -486,6 +536,18 @@ impl<'a> Packages<'a> {
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let package = client.packages().update(7, &billkit::billmora::PackageUpdate::new().name("Starter+")).await?;
+    /// println!("{}", package.name);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         id: impl Into<PackageId>,
@@ -501,6 +563,18 @@ impl<'a> Packages<'a> {
 
     /// Deletes a package. One that services still use cannot be deleted
     /// (`services.package_id` restricts): the server answers 500.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.packages().delete(7).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<PackageId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/packages/{id}").param(id.into()))

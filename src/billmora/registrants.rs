@@ -190,12 +190,36 @@ impl<'a> Registrants<'a> {
     }
 
     /// Registered domains, newest first, with user and TLD.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let domains = client.registrants().list(&billkit::billmora::RegistrantFilter::new().user_id(12)).collect_all().await?;
+    /// println!("{} domains", domains.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &RegistrantFilter) -> Paginator<Registrant> {
         let request = filter.apply(Request::get("/registrants"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One registered domain with user and TLD.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let registrant = client.registrants().get(40).await?;
+    /// println!("{}", registrant.domain);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<RegistrantId>) -> Result<Registrant> {
         shared::data(
             self.transport,
@@ -205,6 +229,18 @@ impl<'a> Registrants<'a> {
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let registrant = client.registrants().update(40, &billkit::billmora::RegistrantUpdate::new().auto_renew(true)).await?;
+    /// println!("{:?}", registrant.auto_renew);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         id: impl Into<RegistrantId>,
@@ -221,6 +257,18 @@ impl<'a> Registrants<'a> {
     }
 
     /// Deletes a registered domain record.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.registrants().delete(40).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<RegistrantId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/registrants/{id}").param(id.into()))

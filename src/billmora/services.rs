@@ -258,6 +258,18 @@ impl<'a> Services<'a> {
     /// matches ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)):
     /// the controller eager-loads a `scalings` relation the model lacks.
     /// An empty page still works.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let services = client.services().list(&billkit::billmora::ServiceFilter::new().user_id(12)).collect_all().await?;
+    /// println!("{} services", services.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &ServiceFilter) -> Paginator<Service> {
         let request = filter.apply(Request::get("/services"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
@@ -267,6 +279,18 @@ impl<'a> Services<'a> {
     ///
     /// **Fails on every current Billmora server** with 500
     /// ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let service = client.services().get(30).await?;
+    /// println!("{}", service.service_number);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<ServiceId>) -> Result<Service> {
         shared::data(
             self.transport,
@@ -285,6 +309,19 @@ impl<'a> Services<'a> {
     /// still runs (activating from anything but `suspended` takes one unit
     /// of package stock; terminating or cancelling gives one back;
     /// activating the last pending service of an order completes it).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let update = billkit::billmora::ServiceUpdate::new().status(billkit::billmora::ServiceStatus::Active);
+    /// let service = client.services().update(30, &update).await?;
+    /// println!("{:?}", service.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         id: impl Into<ServiceId>,
@@ -299,6 +336,18 @@ impl<'a> Services<'a> {
     }
 
     /// Deletes a service.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.services().delete(30).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<ServiceId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/services/{id}").param(id.into()))

@@ -243,12 +243,36 @@ impl<'a> Tickets<'a> {
     }
 
     /// Tickets, newest first, each with its user.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let tickets = client.tickets().list(&billkit::billmora::TicketFilter::new().user_id(12)).collect_all().await?;
+    /// println!("{} tickets", tickets.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &TicketFilter) -> Paginator<Ticket> {
         let request = filter.apply(Request::get("/tickets"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One ticket with user and messages.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let ticket = client.tickets().get(9).await?;
+    /// println!("{}", ticket.subject);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<TicketId>) -> Result<Ticket> {
         shared::data(
             self.transport,
@@ -258,12 +282,38 @@ impl<'a> Tickets<'a> {
     }
 
     /// Opens a ticket.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewTicket::new(12, "Site down", "Support", billkit::billmora::TicketPriority::Normal, "Since 09:00.");
+    /// let ticket = client.tickets().create(&new).await?;
+    /// println!("{}", ticket.ticket_number);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, ticket: &NewTicket) -> Result<Ticket> {
         ticket.validate()?;
         shared::data(self.transport, Request::post("/tickets").json(ticket)).await
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let update = billkit::billmora::TicketUpdate::new().priority(billkit::billmora::TicketPriority::Low);
+    /// let ticket = client.tickets().update(9, &update).await?;
+    /// println!("{:?}", ticket.priority);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(&self, id: impl Into<TicketId>, update: &TicketUpdate) -> Result<Ticket> {
         update.validate()?;
         shared::data(
@@ -274,6 +324,18 @@ impl<'a> Tickets<'a> {
     }
 
     /// Deletes a ticket.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.tickets().delete(9).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<TicketId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/tickets/{id}").param(id.into()))

@@ -262,12 +262,36 @@ impl<'a> Tlds<'a> {
 
     /// TLDs, newest first (the controller's `latest()` comes before the
     /// model's `sort_order`, `id` scope).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let tlds = client.tlds().list(&billkit::billmora::TldFilter::new()).collect_all().await?;
+    /// println!("{} TLDs", tlds.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &TldFilter) -> Paginator<Tld> {
         let request = filter.apply(Request::get("/tlds"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One TLD with its prices.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let tld = client.tlds().get(2).await?;
+    /// println!("{}", tld.tld);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<TldId>) -> Result<Tld> {
         shared::data(self.transport, Request::get("/tlds/{id}").param(id.into())).await
     }
@@ -277,6 +301,19 @@ impl<'a> Tlds<'a> {
     /// every matching page one after the other, the exact match kept, so it
     /// cannot miss one that exists (a TLD created meanwhile only pushes the
     /// others later). `com` and `.com` are different TLDs to the server.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// if let Some(tld) = client.tlds().find_by_tld("com").await? {
+    ///     println!("TLD {}", tld.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_tld(&self, tld: &str) -> Result<Option<Tld>> {
         use futures_util::TryStreamExt;
         let wanted = tld.trim();
@@ -299,6 +336,19 @@ impl<'a> Tlds<'a> {
     /// unknown outcome the TLD is looked up with [`find_by_tld`](Self::find_by_tld) and
     /// returned if there, else sent again (a refusal as taken then returns
     /// the one the first attempt made).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewTld::new("com", billkit::billmora::TldStatus::Visible, 1, 10);
+    /// let tld = client.tlds().create(&new).await?;
+    /// println!("TLD {}", tld.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, tld: &NewTld) -> Result<Tld> {
         tld.validate()?;
         shared::create_unique(
@@ -311,6 +361,18 @@ impl<'a> Tlds<'a> {
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let tld = client.tlds().update(2, &billkit::billmora::TldUpdate::new().max_years(5)).await?;
+    /// println!("{}", tld.max_years);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(&self, id: impl Into<TldId>, update: &TldUpdate) -> Result<Tld> {
         update.validate()?;
         shared::data(
@@ -322,6 +384,18 @@ impl<'a> Tlds<'a> {
 
     /// Deletes a TLD. A TLD that registrants still use cannot be deleted
     /// (`registrants.tld_id` restricts): the server answers 500.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.tlds().delete(2).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<TldId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/tlds/{id}").param(id.into()))

@@ -282,12 +282,36 @@ impl<'a> Users<'a> {
     }
 
     /// Users, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let users = client.users().list(&billkit::billmora::UserFilter::new().search("dana")).collect_all().await?;
+    /// println!("{} users", users.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &UserFilter) -> Paginator<User> {
         let request = filter.apply(Request::get("/users"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One user.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let user = client.users().get(12).await?;
+    /// println!("{}", user.email);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<UserId>) -> Result<User> {
         shared::data(self.transport, Request::get("/users/{id}").param(id.into())).await
     }
@@ -301,6 +325,19 @@ impl<'a> Users<'a> {
     /// pushes the others later, never past the walk). A user deleted
     /// through the API is soft-deleted: invisible here, yet its address
     /// still counts as taken for [`create`](Self::create).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// if let Some(user) = client.users().find_by_email("dana@example.com").await? {
+    ///     println!("user {}", user.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_email(&self, email: &str) -> Result<Option<User>> {
         use futures_util::TryStreamExt;
         let wanted = email.trim();
@@ -329,6 +366,19 @@ impl<'a> Users<'a> {
     /// attempt landed and that user is returned. If it still cannot tell
     /// (say the user was soft-deleted meanwhile), the error is
     /// [`Error::MayHaveLanded`](crate::Error::MayHaveLanded) with the email.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewUser::new("Dana", "Borys", "dana@example.com", "s3cret-passw0rd");
+    /// let user = client.users().create(&new).await?;
+    /// println!("user {}", user.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, user: &NewUser) -> Result<User> {
         user.validate()?;
         shared::create_unique(
@@ -341,6 +391,18 @@ impl<'a> Users<'a> {
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let user = client.users().update(12, &billkit::billmora::UserUpdate::new().language("de_DE")).await?;
+    /// println!("{:?}", user.language);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(&self, id: impl Into<UserId>, update: &UserUpdate) -> Result<User> {
         update.validate()?;
         shared::data(
@@ -351,6 +413,18 @@ impl<'a> Users<'a> {
     }
 
     /// Soft-deletes a user (their invoices and orders remain).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.users().delete(12).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<UserId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/users/{id}").param(id.into()))

@@ -198,12 +198,36 @@ impl<'a> Variants<'a> {
     }
 
     /// Variants, newest first (then `sort_order`, id), with options and prices.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let variants = client.variants().list(&billkit::billmora::VariantFilter::new()).collect_all().await?;
+    /// println!("{} variants", variants.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &VariantFilter) -> Paginator<Variant> {
         let request = filter.apply(Request::get("/variants"));
         crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One variant with options and prices.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let variant = client.variants().get(5).await?;
+    /// println!("{}", variant.name);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<VariantId>) -> Result<Variant> {
         shared::data(
             self.transport,
@@ -219,12 +243,36 @@ impl<'a> Variants<'a> {
     /// the `variants.type` column is required and the API cannot set it.
     /// Nothing is saved, so retrying is harmless but useless; create
     /// variants in the admin UI.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let variant = client.variants().create(&billkit::billmora::NewVariant::new("Memory", "memory")).await?;
+    /// println!("variant {}", variant.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, variant: &NewVariant) -> Result<Variant> {
         variant.validate()?;
         shared::data(self.transport, Request::post("/variants").json(variant)).await
     }
 
     /// Changes the fields set in `update`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let variant = client.variants().update(5, &billkit::billmora::VariantUpdate::new().name("RAM")).await?;
+    /// println!("{}", variant.name);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         id: impl Into<VariantId>,
@@ -239,6 +287,18 @@ impl<'a> Variants<'a> {
     }
 
     /// Deletes a variant.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.variants().delete(5).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, id: impl Into<VariantId>) -> Result<Deleted> {
         self.transport
             .execute(Request::delete("/variants/{id}").param(id.into()))
