@@ -60,7 +60,6 @@ pub struct Catalog {
 /// validation lists them as optional: both columns are `NOT NULL` without
 /// a default, so without them it answers 500. `slug` must be unique.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewCatalog {
     name: String,
     slug: String,
@@ -125,7 +124,6 @@ impl NewCatalog {
 
 /// The body of `PUT /catalogs/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct CatalogUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,

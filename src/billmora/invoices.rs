@@ -116,7 +116,6 @@ pub struct InvoiceItem {
 
 /// A line of a new invoice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewInvoiceItem {
     /// Text of the line (at most 255 characters).
     pub description: String,
@@ -141,7 +140,6 @@ impl NewInvoiceItem {
 
 /// The body of `POST /invoices`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewInvoice {
     user_id: UserId,
     due_date: NaiveDate,
@@ -255,7 +253,6 @@ impl NewInvoice {
 
 /// The body of `PUT /invoices/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct InvoiceUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<InvoiceStatus>,

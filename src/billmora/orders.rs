@@ -187,7 +187,6 @@ impl From<Vec<u64>> for VariantChoice {
 
 /// A package line of a new order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct PackageItem {
     package_id: PackageId,
     billing_id: PackagePriceId,
@@ -239,7 +238,6 @@ impl PackageItem {
 
 /// A domain line of a new order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct DomainItem {
     #[serde(rename = "type")]
     item_type: DomainItemType,
@@ -282,7 +280,6 @@ impl DomainItem {
 /// The body of `POST /orders` (needs a `*` token). `coupon` is always sent,
 /// `null` when there is none, as the server expects the key.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewOrder {
     user_id: UserId,
     currency: String,
@@ -381,7 +378,6 @@ impl NewOrder {
 
 /// The body of `PUT /orders/{id}` (needs a `*` token): the new status.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct OrderUpdate {
     status: OrderStatus,
 }

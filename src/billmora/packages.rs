@@ -314,7 +314,6 @@ macro_rules! package_setters {
 /// `slug` and `description` are required here although the server's
 /// validation lists them as optional: without them it answers 500.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewPackage {
     name: String,
     catalog_id: CatalogId,
@@ -353,7 +352,6 @@ impl NewPackage {
 
 /// The body of `PUT /packages/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct PackageUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,

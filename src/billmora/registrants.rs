@@ -103,7 +103,6 @@ const REQUEST_STATUSES: [RegistrantStatus; 6] = [
 
 /// The body of `PUT /registrants/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct RegistrantUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<RegistrantStatus>,

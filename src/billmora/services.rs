@@ -150,7 +150,6 @@ const REQUEST_STATUSES: [ServiceStatus; 5] = [
 
 /// The body of `PUT /services/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct ServiceUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<ServiceStatus>,

@@ -115,7 +115,6 @@ const REQUEST_PRIORITIES: [TicketPriority; 3] = [
 
 /// The body of `POST /tickets`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewTicket {
     user_id: UserId,
     subject: String,
@@ -153,7 +152,6 @@ impl NewTicket {
 
 /// The body of `PUT /tickets/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct TicketUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<TicketStatus>,

@@ -106,7 +106,6 @@ fn check_years(min: Option<u32>, max: Option<u32>) -> Result<()> {
 
 /// The body of `POST /tlds`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewTld {
     tld: String,
     status: TldStatus,
@@ -165,7 +164,6 @@ impl NewTld {
 
 /// The body of `PUT /tlds/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct TldUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     tld: Option<String>,

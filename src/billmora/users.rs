@@ -83,7 +83,6 @@ const REQUEST_STATUSES: [UserStatus; 3] = [
 
 /// The body of `POST /users`.
 #[derive(Clone, Serialize)]
-#[non_exhaustive]
 pub struct NewUser {
     first_name: String,
     last_name: String,
@@ -158,7 +157,6 @@ impl NewUser {
 
 /// The body of `PUT /users/{id}`: only the fields that are set are sent.
 #[derive(Clone, Default, Serialize)]
-#[non_exhaustive]
 pub struct UserUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     first_name: Option<String>,

@@ -77,7 +77,6 @@ pub struct VariantOptionPrice {
 /// optional: the column is `NOT NULL` without a default, so without it the
 /// server answers 500.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewVariant {
     name: String,
     code: String,
@@ -122,7 +121,6 @@ impl NewVariant {
 
 /// The body of `PUT /variants/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct VariantUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,

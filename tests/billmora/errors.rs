@@ -284,3 +284,26 @@ async fn a_strange_success_body_is_a_decode_error() {
     let err = c.users().get(12).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err}");
 }
+
+/// The Billmora trait's method names clash with no other API's: both traits
+/// in scope, each Billmora question still answers by Billmora's rules.
+#[test]
+fn the_error_traits_import_together_without_a_clash() {
+    use billkit::billmora::BillmoraErrorExt;
+    use billkit::billy::BillyErrorExt;
+    let err: Error = billkit::ApiError::from_response(
+        billkit::http::Method::GET,
+        "/api/v1/users",
+        billkit::http::StatusCode::FORBIDDEN,
+        None,
+        br#"{"message": "This token does not have the required permission: users.view"}"#,
+        None,
+        1,
+    )
+    .into();
+    assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
+    assert!(!err.is_ip_not_allowed());
+    assert!(!err.is_maintenance());
+    assert_eq!(err.known_server_bug(), None);
+    assert!(!err.is_duplicate_external_id());
+}

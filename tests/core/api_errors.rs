@@ -3,7 +3,7 @@
 //! about another API's errors (issue 17, item 6).
 #![cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
 
-use billkit::billmora::{self, BillmoraErrorExt, NewUser};
+use billkit::billmora::{BillmoraErrorExt, NewUser};
 use billkit::billy::{
     self, BillyErrorExt, ErrorKind, Frequency, NewPlan, NewSubscription, PlanType,
 };
