@@ -3,9 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Client, Deleted, PAGES, Package, check_int_column, check_one_of, check_opt_text};
+use super::CatalogId;
+use super::checks::{check_int_column, check_one_of, check_opt_text};
+use super::shared;
+use super::{Deleted, PAGES, Package};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// Whether a catalog is shown in the store.
@@ -24,7 +27,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Catalog {
     /// The id.
-    pub id: u64,
+    pub id: CatalogId,
     /// Name.
     pub name: String,
     /// URL slug.
@@ -57,7 +60,6 @@ pub struct Catalog {
 /// validation lists them as optional: both columns are `NOT NULL` without
 /// a default, so without them it answers 500. `slug` must be unique.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewCatalog {
     name: String,
     slug: String,
@@ -122,7 +124,6 @@ impl NewCatalog {
 
 /// The body of `PUT /catalogs/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct CatalogUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
@@ -197,7 +198,7 @@ impl CatalogUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /catalogs`.
     CatalogFilter {
         text {
@@ -212,26 +213,52 @@ super::list_filter! {
 /// The `/catalogs` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Catalogs<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Catalogs<'_> {
+impl<'a> Catalogs<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Catalogs { transport }
+    }
+
     /// Catalogs, newest first (the controller's `latest()` comes before the
     /// model's `sort_order`, `id` scope).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let catalogs = client.catalogs().list(&billkit::billmora::CatalogFilter::new()).collect_all().await?;
+    /// println!("{} catalogs", catalogs.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &CatalogFilter) -> Paginator<Catalog> {
         let request = filter.apply(Request::get("/catalogs"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One catalog with its packages.
-    pub async fn get(&self, id: u64) -> Result<Catalog> {
-        self.client
-            .data(Request::get("/catalogs/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let catalog = client.catalogs().get(3).await?;
+    /// println!("{}", catalog.name);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<CatalogId>) -> Result<Catalog> {
+        shared::data(
+            self.transport,
+            Request::get("/catalogs/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Finds the catalog whose `slug` (unique) is `slug`, ignoring case as
@@ -242,6 +269,19 @@ impl Catalogs<'_> {
     /// catalogs). Only a deletion during the walk could move a catalog onto
     /// a page already read, and then the unique slug still refuses a second
     /// create.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// if let Some(catalog) = client.catalogs().find_by_slug("web-hosting").await? {
+    ///     println!("catalog {}", catalog.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Catalog>> {
         use futures_util::TryStreamExt;
         let wanted = slug.trim();
@@ -262,31 +302,73 @@ impl Catalogs<'_> {
     /// unknown outcome the catalog is looked up with [`find_by_slug`](Self::find_by_slug) and
     /// returned if there, else sent again (a refusal as taken then returns
     /// the one the first attempt made).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewCatalog::new("Web Hosting", "web-hosting", "Shared hosting plans");
+    /// let catalog = client.catalogs().create(&new).await?;
+    /// println!("catalog {}", catalog.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, catalog: &NewCatalog) -> Result<Catalog> {
         catalog.validate()?;
-        self.client
-            .create_unique(
-                Request::post("/catalogs").json(catalog),
-                crate::LookupKey::new("slug", &catalog.slug),
-                || self.find_by_slug(&catalog.slug),
-            )
-            .await
+        shared::create_unique(
+            self.transport,
+            Request::post("/catalogs").json(catalog),
+            crate::LookupKey::new("slug", &catalog.slug),
+            || self.find_by_slug(&catalog.slug),
+        )
+        .await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &CatalogUpdate) -> Result<Catalog> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let catalog = client.catalogs().update(3, &billkit::billmora::CatalogUpdate::new().name("Hosting")).await?;
+    /// println!("{}", catalog.name);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(
+        &self,
+        id: impl Into<CatalogId>,
+        update: &CatalogUpdate,
+    ) -> Result<Catalog> {
         update.validate()?;
-        self.client
-            .data(Request::put("/catalogs/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/catalogs/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes a catalog. One that still holds packages cannot be deleted
     /// (`packages.catalog_id` restricts): the server answers 500.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/catalogs/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.catalogs().delete(3).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<CatalogId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/catalogs/{id}").param(id.into()))
             .await
     }
 }

@@ -4,9 +4,9 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::Client;
+use super::TldId;
 use crate::error::{Error, Result};
-use crate::http::Request;
+use crate::http::{Request, Transport};
 
 /// The answer of a domain check.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -29,7 +29,7 @@ pub struct DomainCheck {
     pub message: Option<String>,
     /// The TLD's id, when the installation sells it.
     #[serde(default)]
-    pub tld_id: Option<u64>,
+    pub tld_id: Option<TldId>,
     /// Whether the check ran.
     #[serde(default)]
     pub success: bool,
@@ -43,10 +43,14 @@ struct CheckBody<'a> {
 /// The domain check endpoint.
 #[derive(Debug, Clone, Copy)]
 pub struct Domains<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Domains<'_> {
+impl<'a> Domains<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Domains { transport }
+    }
+
     /// Checks whether `domain` (e.g. `example.com`) can be registered.
     ///
     /// Server bug (`app/Http/Controllers/Api/DomainsController.php:39,42`):
@@ -61,6 +65,18 @@ impl Domains<'_> {
     /// 422 `{"success": false, "message": ...}`, returned as
     /// [`Error::Api`](crate::Error::Api) whose `message()` holds the reason.
     /// Safe to retry: it changes nothing on the server.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let answer = client.domains().check("example.com").await?;
+    /// println!("{:?}", answer);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn check(&self, domain: &str) -> Result<DomainCheck> {
         let domain = domain.trim();
         crate::validate::text("domain", domain, 255)?;
@@ -77,7 +93,7 @@ impl Domains<'_> {
             .json(&CheckBody { domain })
             .unauthenticated()
             .retry_mode(crate::http::RetryMode::Idempotent);
-        self.client.public.execute(request).await
+        self.transport.execute(request).await
     }
 }
 

@@ -4,12 +4,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Client, Deleted, PAGES, User, check_money_column, check_one_of, check_range,
-    check_timestamp_day,
-};
+use super::checks::{check_money_column, check_one_of, check_range, check_timestamp_day};
+use super::shared;
+use super::{Deleted, PAGES, User};
+use super::{InvoiceId, InvoiceItemId, RegistrantId, ServiceId, UserId};
 use crate::error::{Error, Result};
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// An invoice's payment state.
@@ -31,7 +31,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Invoice {
     /// The id.
-    pub id: u64,
+    pub id: InvoiceId,
     /// The human-facing number.
     pub invoice_number: String,
     /// Payment state.
@@ -94,13 +94,13 @@ impl Invoice {
 #[non_exhaustive]
 pub struct InvoiceItem {
     /// The id.
-    pub id: u64,
+    pub id: InvoiceItemId,
     /// The service billed, if any.
     #[serde(default)]
-    pub service_id: Option<u64>,
+    pub service_id: Option<ServiceId>,
     /// The domain billed, if any.
     #[serde(default)]
-    pub registrant_id: Option<u64>,
+    pub registrant_id: Option<RegistrantId>,
     /// Text of the line.
     pub description: String,
     /// Quantity.
@@ -116,7 +116,6 @@ pub struct InvoiceItem {
 
 /// A line of a new invoice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewInvoiceItem {
     /// Text of the line (at most 255 characters).
     pub description: String,
@@ -141,9 +140,8 @@ impl NewInvoiceItem {
 
 /// The body of `POST /invoices`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewInvoice {
-    user_id: u64,
+    user_id: UserId,
     due_date: NaiveDate,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<InvoiceStatus>,
@@ -159,9 +157,9 @@ pub struct NewInvoice {
 impl NewInvoice {
     /// An invoice for `user_id` due on `due_date` (the server's local date).
     /// Add at least one line with [`item`](Self::item).
-    pub fn new(user_id: u64, due_date: NaiveDate) -> Self {
+    pub fn new(user_id: impl Into<UserId>, due_date: NaiveDate) -> Self {
         NewInvoice {
-            user_id,
+            user_id: user_id.into(),
             due_date,
             status: None,
             currency: None,
@@ -255,7 +253,6 @@ impl NewInvoice {
 
 /// The body of `PUT /invoices/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct InvoiceUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<InvoiceStatus>,
@@ -293,7 +290,7 @@ impl InvoiceUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /invoices`.
     InvoiceFilter {
         text {
@@ -304,7 +301,7 @@ super::list_filter! {
         }
         ids {
             /// Only this user's invoices.
-            user_id: u64,
+            user_id: UserId,
         }
     }
 }
@@ -312,25 +309,52 @@ super::list_filter! {
 /// The `/invoices` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Invoices<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Invoices<'_> {
+impl<'a> Invoices<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Invoices { transport }
+    }
+
     /// Invoices, newest first, each with its user.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let unpaid = billkit::billmora::InvoiceFilter::new().status(billkit::billmora::InvoiceStatus::Unpaid);
+    /// let invoices = client.invoices().list(&unpaid).collect_all().await?;
+    /// println!("{} unpaid", invoices.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &InvoiceFilter) -> Paginator<Invoice> {
         let request = filter.apply(Request::get("/invoices"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One invoice with user and items.
-    pub async fn get(&self, id: u64) -> Result<Invoice> {
-        self.client
-            .data(Request::get("/invoices/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let invoice = client.invoices().get(55).await?;
+    /// println!("{} {}", invoice.total, invoice.currency);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<InvoiceId>) -> Result<Invoice> {
+        shared::data(
+            self.transport,
+            Request::get("/invoices/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Creates an invoice; the server computes the totals: `subtotal` is
@@ -344,19 +368,50 @@ impl Invoices<'_> {
     /// looked up: when the error's [`outcome`](crate::Error::outcome) is
     /// `Unknown`, check the user's newest invoices (lists are newest first)
     /// before sending again; `NotApplied` means none was made.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let due = chrono::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+    /// let new = billkit::billmora::NewInvoice::new(12, due).item("Hosting, August", 1, billkit::Decimal::new(1000, 2));
+    /// let invoice = client.invoices().create(&new).await?;
+    /// println!("{}", invoice.invoice_number);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
         invoice.validate()?;
-        self.client
-            .data(Request::post("/invoices").json(invoice))
-            .await
+        shared::data(self.transport, Request::post("/invoices").json(invoice)).await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &InvoiceUpdate) -> Result<Invoice> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let due = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    /// let invoice = client.invoices().update(55, &billkit::billmora::InvoiceUpdate::new().due_date(due)).await?;
+    /// println!("due {}", invoice.due_day());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(
+        &self,
+        id: impl Into<InvoiceId>,
+        update: &InvoiceUpdate,
+    ) -> Result<Invoice> {
         update.validate()?;
-        self.client
-            .data(Request::put("/invoices/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/invoices/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Marks an invoice paid (`PUT {"status": "paid"}`).
@@ -369,23 +424,58 @@ impl Invoices<'_> {
     /// services billed on the invoice's lines are renewed (and unsuspended),
     /// and a `Credit Deposit...` invoice credits the user's wallet.
     /// [`mark_unpaid`](Self::mark_unpaid) undoes none of it.
-    pub async fn mark_paid(&self, id: u64) -> Result<Invoice> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let invoice = client.invoices().mark_paid(55).await?;
+    /// println!("{:?}", invoice.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mark_paid(&self, id: impl Into<InvoiceId>) -> Result<Invoice> {
         self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Paid))
             .await
     }
 
     /// Marks an invoice unpaid again (`PUT {"status": "unpaid"}`): the
     /// status only.
-    pub async fn mark_unpaid(&self, id: u64) -> Result<Invoice> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let invoice = client.invoices().mark_unpaid(55).await?;
+    /// println!("{:?}", invoice.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn mark_unpaid(&self, id: impl Into<InvoiceId>) -> Result<Invoice> {
         self.update(id, &InvoiceUpdate::new().status(InvoiceStatus::Unpaid))
             .await
     }
 
     /// Deletes an invoice.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/invoices/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.invoices().delete(55).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<InvoiceId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/invoices/{id}").param(id.into()))
             .await
     }
 }

@@ -12,12 +12,15 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::checks::{check_one_of, check_range};
+use super::shared;
 use super::{BillingPeriod, BillingType};
+use super::{Deleted, Invoice, PAGES, Registrant, Service, User};
 use super::{
-    Client, Deleted, Invoice, PAGES, Registrant, Service, User, check_one_of, check_range,
+    OrderId, OrderItemId, PackageId, PackagePriceId, TldId, UserId, VariantId, VariantOptionId,
 };
 use crate::error::{Error, Result};
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// An order's state.
@@ -60,7 +63,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Order {
     /// The id.
-    pub id: u64,
+    pub id: OrderId,
     /// The human-facing number.
     pub order_number: String,
     /// State.
@@ -120,7 +123,7 @@ pub struct Order {
 #[non_exhaustive]
 pub struct OrderItem {
     /// The id.
-    pub id: u64,
+    pub id: OrderItemId,
     /// Package or domain.
     pub item_type: OrderItemType,
     /// Text of the line.
@@ -153,29 +156,40 @@ pub struct OrderItem {
 #[non_exhaustive]
 pub enum VariantChoice {
     /// One option id.
-    One(u64),
+    One(VariantOptionId),
     /// Several option ids (multi-select variants).
-    Many(Vec<u64>),
+    Many(Vec<VariantOptionId>),
+}
+
+impl From<VariantOptionId> for VariantChoice {
+    fn from(v: VariantOptionId) -> Self {
+        VariantChoice::One(v)
+    }
 }
 
 impl From<u64> for VariantChoice {
     fn from(v: u64) -> Self {
-        VariantChoice::One(v)
+        VariantChoice::One(v.into())
+    }
+}
+
+impl From<Vec<VariantOptionId>> for VariantChoice {
+    fn from(v: Vec<VariantOptionId>) -> Self {
+        VariantChoice::Many(v)
     }
 }
 
 impl From<Vec<u64>> for VariantChoice {
     fn from(v: Vec<u64>) -> Self {
-        VariantChoice::Many(v)
+        VariantChoice::Many(v.into_iter().map(VariantOptionId::from).collect())
     }
 }
 
 /// A package line of a new order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct PackageItem {
-    package_id: u64,
-    billing_id: u64,
+    package_id: PackageId,
+    billing_id: PackagePriceId,
     #[serde(skip_serializing_if = "Option::is_none")]
     quantity: Option<u32>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -187,10 +201,10 @@ pub struct PackageItem {
 impl PackageItem {
     /// `package_id` bought at `billing_id`, the id of one of that package's
     /// [prices](super::PackagePrice).
-    pub fn new(package_id: u64, billing_id: u64) -> Self {
+    pub fn new(package_id: impl Into<PackageId>, billing_id: impl Into<PackagePriceId>) -> Self {
         PackageItem {
-            package_id,
-            billing_id,
+            package_id: package_id.into(),
+            billing_id: billing_id.into(),
             quantity: None,
             variant_options: BTreeMap::new(),
             configuration: None,
@@ -205,9 +219,13 @@ impl PackageItem {
 
     /// Chooses option(s) of a variant: `.variant_option(3, 7)` or
     /// `.variant_option(4, vec![8, 9])`.
-    pub fn variant_option(mut self, variant_id: u64, choice: impl Into<VariantChoice>) -> Self {
+    pub fn variant_option(
+        mut self,
+        variant_id: impl Into<VariantId>,
+        choice: impl Into<VariantChoice>,
+    ) -> Self {
         self.variant_options
-            .insert(variant_id.to_string(), choice.into());
+            .insert(variant_id.into().to_string(), choice.into());
         self
     }
 
@@ -220,12 +238,11 @@ impl PackageItem {
 
 /// A domain line of a new order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct DomainItem {
     #[serde(rename = "type")]
     item_type: DomainItemType,
     domain: String,
-    tld_id: u64,
+    tld_id: TldId,
     years: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     epp_code: Option<String>,
@@ -233,11 +250,11 @@ pub struct DomainItem {
 
 impl DomainItem {
     /// Registers `domain` (full name, e.g. `example.com`) for `years`.
-    pub fn register(domain: impl Into<String>, tld_id: u64, years: u32) -> Self {
+    pub fn register(domain: impl Into<String>, tld_id: impl Into<TldId>, years: u32) -> Self {
         DomainItem {
             item_type: DomainItemType::Register,
             domain: domain.into(),
-            tld_id,
+            tld_id: tld_id.into(),
             years,
             epp_code: None,
         }
@@ -246,14 +263,14 @@ impl DomainItem {
     /// Transfers `domain` in with its EPP (authorisation) code.
     pub fn transfer(
         domain: impl Into<String>,
-        tld_id: u64,
+        tld_id: impl Into<TldId>,
         years: u32,
         epp_code: impl Into<String>,
     ) -> Self {
         DomainItem {
             item_type: DomainItemType::Transfer,
             domain: domain.into(),
-            tld_id,
+            tld_id: tld_id.into(),
             years,
             epp_code: Some(epp_code.into()),
         }
@@ -263,9 +280,8 @@ impl DomainItem {
 /// The body of `POST /orders` (needs a `*` token). `coupon` is always sent,
 /// `null` when there is none, as the server expects the key.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewOrder {
-    user_id: u64,
+    user_id: UserId,
     currency: String,
     coupon: Option<String>,
     status: OrderStatus,
@@ -279,9 +295,13 @@ impl NewOrder {
     /// An order for `user_id` in `currency` (which must exist on the
     /// installation) starting in `status`. Add at least one package or
     /// domain line.
-    pub fn new(user_id: u64, currency: impl Into<String>, status: impl Into<OrderStatus>) -> Self {
+    pub fn new(
+        user_id: impl Into<UserId>,
+        currency: impl Into<String>,
+        status: impl Into<OrderStatus>,
+    ) -> Self {
         NewOrder {
-            user_id,
+            user_id: user_id.into(),
             currency: currency.into(),
             coupon: None,
             status: status.into(),
@@ -358,7 +378,6 @@ impl NewOrder {
 
 /// The body of `PUT /orders/{id}` (needs a `*` token): the new status.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct OrderUpdate {
     status: OrderStatus,
 }
@@ -376,7 +395,7 @@ impl OrderUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /orders`.
     OrderFilter {
         text {
@@ -387,7 +406,7 @@ super::list_filter! {
         }
         ids {
             /// Only this user's orders.
-            user_id: u64,
+            user_id: UserId,
         }
     }
 }
@@ -395,25 +414,51 @@ super::list_filter! {
 /// The `/orders` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Orders<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Orders<'_> {
+impl<'a> Orders<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Orders { transport }
+    }
+
     /// Orders, newest first, each with its user.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let orders = client.orders().list(&billkit::billmora::OrderFilter::new().user_id(12)).collect_all().await?;
+    /// println!("{} orders", orders.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &OrderFilter) -> Paginator<Order> {
         let request = filter.apply(Request::get("/orders"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One order with user, items, services, registrants and invoices.
-    pub async fn get(&self, id: u64) -> Result<Order> {
-        self.client
-            .data(Request::get("/orders/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let order = client.orders().get(77).await?;
+    /// println!("{}", order.order_number);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<OrderId>) -> Result<Order> {
+        shared::data(
+            self.transport,
+            Request::get("/orders/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Places an order. **Needs a token with the `*` ability** (the admin
@@ -428,9 +473,23 @@ impl Orders<'_> {
     /// when the error's [`outcome`](crate::Error::outcome) is `Unknown` (it
     /// may have landed), look at the user's newest orders (lists are newest
     /// first) before sending again; `NotApplied` means none was made.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewOrder::new(12, "USD", billkit::billmora::OrderStatus::Pending)
+    ///     .package_item(billkit::billmora::PackageItem::new(7, 21));
+    /// let order = client.orders().create(&new).await?;
+    /// println!("{}", order.order_number);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, order: &NewOrder) -> Result<Order> {
         order.validate()?;
-        self.client.data(Request::post("/orders").json(order)).await
+        shared::data(self.transport, Request::post("/orders").json(order)).await
     }
 
     /// Changes an order's status. **Needs a token with the `*` ability.**
@@ -442,18 +501,44 @@ impl Orders<'_> {
     /// Server bug (`app/Services/Package/Admin/OrderService.php:463`): the
     /// order's invoice is meant to follow (paid/cancelled/unpaid) but reads
     /// an `invoice` relation that does not exist, so invoices never change.
-    pub async fn update(&self, id: u64, update: &OrderUpdate) -> Result<Order> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let done = billkit::billmora::OrderUpdate::new(billkit::billmora::OrderStatus::Completed);
+    /// let order = client.orders().update(77, &done).await?;
+    /// println!("{:?}", order.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(&self, id: impl Into<OrderId>, update: &OrderUpdate) -> Result<Order> {
         update.validate()?;
-        self.client
-            .data(Request::put("/orders/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/orders/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes an order.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/orders/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.orders().delete(77).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<OrderId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/orders/{id}").param(id.into()))
             .await
     }
 }

@@ -8,12 +8,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{
-    Catalog, Client, Deleted, PAGES, Variant, check_int_column, check_one_of, check_opt_text,
-    check_range,
-};
+use super::checks::{check_int_column, check_one_of, check_opt_text, check_range};
+use super::shared;
+use super::{Catalog, Deleted, PAGES, Variant};
+use super::{CatalogId, PackageId, PackagePriceId, PluginId};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// How something is billed.
@@ -69,7 +69,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Package {
     /// The id.
-    pub id: u64,
+    pub id: PackageId,
     /// Name.
     pub name: String,
     /// URL slug.
@@ -108,7 +108,7 @@ pub struct Package {
     pub sort_order: Option<i64>,
     /// The provisioning plugin.
     #[serde(default)]
-    pub plugin_id: Option<u64>,
+    pub plugin_id: Option<PluginId>,
     /// Provisioning configuration (a JSON column).
     #[serde(default, with = "crate::lenient::json_object")]
     pub provisioning_config: Option<Map<String, Value>>,
@@ -133,7 +133,7 @@ pub struct Package {
 #[non_exhaustive]
 pub struct PackagePrice {
     /// The id (`billing_id` when ordering).
-    pub id: u64,
+    pub id: PackagePriceId,
     /// Name, e.g. "Monthly".
     pub name: String,
     /// Free, one-time or recurring.
@@ -200,7 +200,7 @@ struct PackageOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     sort_order: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    plugin_id: Option<u64>,
+    plugin_id: Option<PluginId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     provisioning_config: Option<Map<String, Value>>,
 }
@@ -296,8 +296,8 @@ macro_rules! package_setters {
         }
 
         /// The provisioning plugin.
-        pub fn plugin_id(mut self, v: u64) -> Self {
-            self.options.plugin_id = Some(v);
+        pub fn plugin_id(mut self, v: impl Into<PluginId>) -> Self {
+            self.options.plugin_id = Some(v.into());
             self
         }
 
@@ -314,10 +314,9 @@ macro_rules! package_setters {
 /// `slug` and `description` are required here although the server's
 /// validation lists them as optional: without them it answers 500.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewPackage {
     name: String,
-    catalog_id: u64,
+    catalog_id: CatalogId,
     slug: String,
     description: String,
     #[serde(flatten)]
@@ -327,14 +326,14 @@ pub struct NewPackage {
 impl NewPackage {
     /// A package in `catalog_id`.
     pub fn new(
-        catalog_id: u64,
+        catalog_id: impl Into<CatalogId>,
         name: impl Into<String>,
         slug: impl Into<String>,
         description: impl Into<String>,
     ) -> Self {
         NewPackage {
             name: name.into(),
-            catalog_id,
+            catalog_id: catalog_id.into(),
             slug: slug.into(),
             description: description.into(),
             options: PackageOptions::default(),
@@ -353,12 +352,11 @@ impl NewPackage {
 
 /// The body of `PUT /packages/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct PackageUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    catalog_id: Option<u64>,
+    catalog_id: Option<CatalogId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     slug: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -380,8 +378,8 @@ impl PackageUpdate {
     }
 
     /// Moves the package to another catalog.
-    pub fn catalog_id(mut self, v: u64) -> Self {
-        self.catalog_id = Some(v);
+    pub fn catalog_id(mut self, v: impl Into<CatalogId>) -> Self {
+        self.catalog_id = Some(v.into());
         self
     }
 
@@ -407,7 +405,7 @@ impl PackageUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /packages`.
     PackageFilter {
         text {
@@ -422,26 +420,52 @@ super::list_filter! {
 /// The `/packages` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Packages<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Packages<'_> {
+impl<'a> Packages<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Packages { transport }
+    }
+
     /// Packages, newest first (the controller's `latest()` comes before the
     /// model's `sort_order`, `id` scope), each with its catalog.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let packages = client.packages().list(&billkit::billmora::PackageFilter::new()).collect_all().await?;
+    /// println!("{} packages", packages.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &PackageFilter) -> Paginator<Package> {
         let request = filter.apply(Request::get("/packages"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One package with catalog, prices and variants.
-    pub async fn get(&self, id: u64) -> Result<Package> {
-        self.client
-            .data(Request::get("/packages/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let package = client.packages().get(7).await?;
+    /// println!("{}", package.name);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<PackageId>) -> Result<Package> {
+        shared::data(
+            self.transport,
+            Request::get("/packages/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Finds the package whose `slug` is `slug`, ignoring case. The API
@@ -452,6 +476,19 @@ impl Packages<'_> {
     /// so it cannot miss one that exists; one page per 100 packages). Only
     /// a deletion during the walk could move a package onto a page already
     /// read, and then the unique slug still refuses a second create.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// if let Some(package) = client.packages().find_by_slug("starter").await? {
+    ///     println!("package {}", package.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_slug(&self, slug: &str) -> Result<Option<Package>> {
         use futures_util::TryStreamExt;
         let wanted = slug.trim();
@@ -472,31 +509,73 @@ impl Packages<'_> {
     /// unknown outcome the package is looked up with [`find_by_slug`](Self::find_by_slug) and
     /// returned if there, else sent again (a refusal as taken then returns
     /// the one the first attempt made).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewPackage::new(3, "Starter", "starter", "1 site, 10 GB");
+    /// let package = client.packages().create(&new).await?;
+    /// println!("package {}", package.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, package: &NewPackage) -> Result<Package> {
         package.validate()?;
-        self.client
-            .create_unique(
-                Request::post("/packages").json(package),
-                crate::LookupKey::new("slug", &package.slug),
-                || self.find_by_slug(&package.slug),
-            )
-            .await
+        shared::create_unique(
+            self.transport,
+            Request::post("/packages").json(package),
+            crate::LookupKey::new("slug", &package.slug),
+            || self.find_by_slug(&package.slug),
+        )
+        .await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &PackageUpdate) -> Result<Package> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let package = client.packages().update(7, &billkit::billmora::PackageUpdate::new().name("Starter+")).await?;
+    /// println!("{}", package.name);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(
+        &self,
+        id: impl Into<PackageId>,
+        update: &PackageUpdate,
+    ) -> Result<Package> {
         update.validate()?;
-        self.client
-            .data(Request::put("/packages/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/packages/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes a package. One that services still use cannot be deleted
     /// (`services.package_id` restricts): the server answers 500.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/packages/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.packages().delete(7).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<PackageId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/packages/{id}").param(id.into()))
             .await
     }
 }

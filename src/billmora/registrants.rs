@@ -6,9 +6,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Client, Deleted, DomainItemType, PAGES, Tld, User, check_one_of};
+use super::checks::check_one_of;
+use super::shared;
+use super::{Deleted, DomainItemType, PAGES, Tld, User};
+use super::{RegistrantId, UserId};
 use crate::error::{Error, Result};
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// A registered domain's state.
@@ -39,7 +42,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Registrant {
     /// The id.
-    pub id: u64,
+    pub id: RegistrantId,
     /// The human-facing number.
     pub registrant_number: String,
     /// The full domain name.
@@ -100,7 +103,6 @@ const REQUEST_STATUSES: [RegistrantStatus; 6] = [
 
 /// The body of `PUT /registrants/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct RegistrantUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<RegistrantStatus>,
@@ -153,7 +155,7 @@ impl RegistrantUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /registrants`.
     ///
     /// Server bug (`app/Http/Controllers/Api/RegistrantsController.php:23-24`): `search` is an
@@ -170,7 +172,7 @@ super::list_filter! {
         }
         ids {
             /// Only this user's domains.
-            user_id: u64,
+            user_id: UserId,
         }
     }
 }
@@ -178,40 +180,97 @@ super::list_filter! {
 /// The `/registrants` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Registrants<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Registrants<'_> {
+impl<'a> Registrants<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Registrants { transport }
+    }
+
     /// Registered domains, newest first, with user and TLD.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let domains = client.registrants().list(&billkit::billmora::RegistrantFilter::new().user_id(12)).collect_all().await?;
+    /// println!("{} domains", domains.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &RegistrantFilter) -> Paginator<Registrant> {
         let request = filter.apply(Request::get("/registrants"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One registered domain with user and TLD.
-    pub async fn get(&self, id: u64) -> Result<Registrant> {
-        self.client
-            .data(Request::get("/registrants/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let registrant = client.registrants().get(40).await?;
+    /// println!("{}", registrant.domain);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<RegistrantId>) -> Result<Registrant> {
+        shared::data(
+            self.transport,
+            Request::get("/registrants/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &RegistrantUpdate) -> Result<Registrant> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let registrant = client.registrants().update(40, &billkit::billmora::RegistrantUpdate::new().auto_renew(true)).await?;
+    /// println!("{:?}", registrant.auto_renew);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(
+        &self,
+        id: impl Into<RegistrantId>,
+        update: &RegistrantUpdate,
+    ) -> Result<Registrant> {
         update.validate()?;
-        self.client
-            .data(Request::put("/registrants/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/registrants/{id}")
+                .param(id.into())
+                .json(update),
+        )
+        .await
     }
 
     /// Deletes a registered domain record.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/registrants/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.registrants().delete(40).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<RegistrantId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/registrants/{id}").param(id.into()))
             .await
     }
 }

@@ -5,12 +5,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::checks::{check_one_of, check_opt_text, check_timestamp_day};
+use super::shared;
 use super::{BillingPeriod, BillingType};
-use super::{
-    Client, Deleted, PAGES, Package, User, check_one_of, check_opt_text, check_timestamp_day,
-};
+use super::{Deleted, PAGES, Package, User};
+use super::{PackageId, PluginId, ServiceId, ServiceScalingId, UserId};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// A service's lifecycle state.
@@ -45,7 +46,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Service {
     /// The id.
-    pub id: u64,
+    pub id: ServiceId,
     /// The human-facing number.
     pub service_number: String,
     /// Lifecycle state.
@@ -87,7 +88,7 @@ pub struct Service {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// The provisioning plugin.
     #[serde(default)]
-    pub plugin_id: Option<u64>,
+    pub plugin_id: Option<PluginId>,
     /// Chosen variant options (a JSON column: `null`, `[]` or an object).
     #[serde(default, with = "crate::lenient::json_object")]
     pub variant_selections: Option<Map<String, Value>>,
@@ -114,17 +115,17 @@ pub struct Service {
 #[non_exhaustive]
 pub struct ServiceScaling {
     /// The id.
-    pub id: u64,
+    pub id: ServiceScalingId,
     /// The service.
-    pub service_id: u64,
+    pub service_id: ServiceId,
     /// State of the change.
     pub status: ScalingStatus,
     /// Package before.
     #[serde(default)]
-    pub old_package_id: Option<u64>,
+    pub old_package_id: Option<PackageId>,
     /// Package after.
     #[serde(default)]
-    pub new_package_id: Option<u64>,
+    pub new_package_id: Option<PackageId>,
     /// Price before.
     #[serde(default, with = "crate::money::two_places_opt")]
     pub old_price: Option<Decimal>,
@@ -149,7 +150,6 @@ const REQUEST_STATUSES: [ServiceStatus; 5] = [
 
 /// The body of `PUT /services/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct ServiceUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<ServiceStatus>,
@@ -158,7 +158,7 @@ pub struct ServiceUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     next_due_date: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    plugin_id: Option<u64>,
+    plugin_id: Option<PluginId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     variant_selections: Option<Map<String, Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,8 +190,8 @@ impl ServiceUpdate {
     }
 
     /// New provisioning plugin.
-    pub fn plugin_id(mut self, v: u64) -> Self {
-        self.plugin_id = Some(v);
+    pub fn plugin_id(mut self, v: impl Into<PluginId>) -> Self {
+        self.plugin_id = Some(v.into());
         self
     }
 
@@ -218,7 +218,7 @@ impl ServiceUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /services`.
     ///
     /// Server bug (`app/Http/Controllers/Api/ServicesController.php:23-24`): `search` is an
@@ -235,7 +235,7 @@ super::list_filter! {
         }
         ids {
             /// Only this user's services.
-            user_id: u64,
+            user_id: UserId,
         }
     }
 }
@@ -243,33 +243,59 @@ super::list_filter! {
 /// The `/services` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Services<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Services<'_> {
+impl<'a> Services<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Services { transport }
+    }
+
     /// Services, newest first.
     ///
     /// **Fails on every current Billmora server** as soon as one service
     /// matches ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)):
     /// the controller eager-loads a `scalings` relation the model lacks.
     /// An empty page still works.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let services = client.services().list(&billkit::billmora::ServiceFilter::new().user_id(12)).collect_all().await?;
+    /// println!("{} services", services.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &ServiceFilter) -> Paginator<Service> {
         let request = filter.apply(Request::get("/services"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One service, with user, package and scalings.
     ///
     /// **Fails on every current Billmora server** with 500
     /// ([`KnownServerBug::ServiceScalingsRelation`](super::KnownServerBug::ServiceScalingsRelation)).
-    pub async fn get(&self, id: u64) -> Result<Service> {
-        self.client
-            .data(Request::get("/services/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let service = client.services().get(30).await?;
+    /// println!("{}", service.service_number);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<ServiceId>) -> Result<Service> {
+        shared::data(
+            self.transport,
+            Request::get("/services/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Changes the fields set in `update`.
@@ -282,18 +308,48 @@ impl Services<'_> {
     /// still runs (activating from anything but `suspended` takes one unit
     /// of package stock; terminating or cancelling gives one back;
     /// activating the last pending service of an order completes it).
-    pub async fn update(&self, id: u64, update: &ServiceUpdate) -> Result<Service> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let update = billkit::billmora::ServiceUpdate::new().status(billkit::billmora::ServiceStatus::Active);
+    /// let service = client.services().update(30, &update).await?;
+    /// println!("{:?}", service.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(
+        &self,
+        id: impl Into<ServiceId>,
+        update: &ServiceUpdate,
+    ) -> Result<Service> {
         update.validate()?;
-        self.client
-            .data(Request::put("/services/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/services/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes a service.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/services/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.services().delete(30).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<ServiceId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/services/{id}").param(id.into()))
             .await
     }
 }

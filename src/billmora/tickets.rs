@@ -3,9 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Client, Deleted, PAGES, User, check_one_of, check_opt_text};
+use super::checks::{check_one_of, check_opt_text};
+use super::shared;
+use super::{Deleted, PAGES, User};
+use super::{TicketId, TicketMessageId, UserId};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// A ticket's state (the `tickets.status` column: `open`, `answered`,
@@ -49,7 +52,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Ticket {
     /// The id.
-    pub id: u64,
+    pub id: TicketId,
     /// The human-facing number.
     pub ticket_number: String,
     /// Subject line.
@@ -84,7 +87,7 @@ pub struct Ticket {
 #[non_exhaustive]
 pub struct TicketMessage {
     /// The id.
-    pub id: u64,
+    pub id: TicketMessageId,
     /// The text.
     pub message: String,
     /// Whether staff wrote it.
@@ -112,9 +115,8 @@ const REQUEST_PRIORITIES: [TicketPriority; 3] = [
 
 /// The body of `POST /tickets`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewTicket {
-    user_id: u64,
+    user_id: UserId,
     subject: String,
     department: String,
     priority: TicketPriority,
@@ -125,14 +127,14 @@ impl NewTicket {
     /// A ticket opened for `user_id` with its first message; `priority` is
     /// `low`, `medium` or `high`.
     pub fn new(
-        user_id: u64,
+        user_id: impl Into<UserId>,
         subject: impl Into<String>,
         department: impl Into<String>,
         priority: impl Into<TicketPriority>,
         message: impl Into<String>,
     ) -> Self {
         NewTicket {
-            user_id,
+            user_id: user_id.into(),
             subject: subject.into(),
             department: department.into(),
             priority: priority.into(),
@@ -150,7 +152,6 @@ impl NewTicket {
 
 /// The body of `PUT /tickets/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct TicketUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<TicketStatus>,
@@ -159,7 +160,7 @@ pub struct TicketUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     department: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    assigned_to: Option<u64>,
+    assigned_to: Option<UserId>,
 }
 
 impl TicketUpdate {
@@ -188,8 +189,8 @@ impl TicketUpdate {
     }
 
     /// Assigns the ticket to a staff user.
-    pub fn assigned_to(mut self, staff_user_id: u64) -> Self {
-        self.assigned_to = Some(staff_user_id);
+    pub fn assigned_to(mut self, staff_user_id: impl Into<UserId>) -> Self {
+        self.assigned_to = Some(staff_user_id.into());
         self
     }
 
@@ -204,7 +205,7 @@ impl TicketUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /tickets`.
     ///
     /// Server bug (`app/Http/Controllers/Api/TicketsController.php:25-26`): `search` is an
@@ -223,7 +224,7 @@ super::list_filter! {
         }
         ids {
             /// Only this user's tickets.
-            user_id: u64,
+            user_id: UserId,
         }
     }
 }
@@ -231,48 +232,111 @@ super::list_filter! {
 /// The `/tickets` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Tickets<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Tickets<'_> {
+impl<'a> Tickets<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Tickets { transport }
+    }
+
     /// Tickets, newest first, each with its user.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let tickets = client.tickets().list(&billkit::billmora::TicketFilter::new().user_id(12)).collect_all().await?;
+    /// println!("{} tickets", tickets.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &TicketFilter) -> Paginator<Ticket> {
         let request = filter.apply(Request::get("/tickets"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One ticket with user and messages.
-    pub async fn get(&self, id: u64) -> Result<Ticket> {
-        self.client
-            .data(Request::get("/tickets/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let ticket = client.tickets().get(9).await?;
+    /// println!("{}", ticket.subject);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<TicketId>) -> Result<Ticket> {
+        shared::data(
+            self.transport,
+            Request::get("/tickets/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Opens a ticket.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewTicket::new(12, "Site down", "Support", billkit::billmora::TicketPriority::Normal, "Since 09:00.");
+    /// let ticket = client.tickets().create(&new).await?;
+    /// println!("{}", ticket.ticket_number);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, ticket: &NewTicket) -> Result<Ticket> {
         ticket.validate()?;
-        self.client
-            .data(Request::post("/tickets").json(ticket))
-            .await
+        shared::data(self.transport, Request::post("/tickets").json(ticket)).await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &TicketUpdate) -> Result<Ticket> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let update = billkit::billmora::TicketUpdate::new().priority(billkit::billmora::TicketPriority::Low);
+    /// let ticket = client.tickets().update(9, &update).await?;
+    /// println!("{:?}", ticket.priority);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(&self, id: impl Into<TicketId>, update: &TicketUpdate) -> Result<Ticket> {
         update.validate()?;
-        self.client
-            .data(Request::put("/tickets/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/tickets/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes a ticket.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/tickets/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.tickets().delete(9).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<TicketId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/tickets/{id}").param(id.into()))
             .await
     }
 }

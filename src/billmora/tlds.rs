@@ -4,9 +4,12 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Client, Deleted, PAGES, check_int_column, check_one_of, check_range};
+use super::checks::{check_int_column, check_one_of, check_range};
+use super::shared;
+use super::{Deleted, PAGES};
+use super::{PluginId, TldId, TldPriceId};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// Whether a TLD is on sale (`tlds.status`: `visible` or `hidden`).
@@ -28,7 +31,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Tld {
     /// The id.
-    pub id: u64,
+    pub id: TldId,
     /// The TLD as stored, e.g. `com` (the admin UI refuses a leading dot;
     /// the API accepts one).
     pub tld: String,
@@ -36,7 +39,7 @@ pub struct Tld {
     pub status: TldStatus,
     /// The registrar plugin.
     #[serde(default)]
-    pub plugin_id: Option<u64>,
+    pub plugin_id: Option<PluginId>,
     /// Shortest term in years.
     #[serde(with = "crate::lenient::int")]
     pub min_years: u32,
@@ -69,7 +72,7 @@ pub struct Tld {
 #[non_exhaustive]
 pub struct TldPrice {
     /// The id.
-    pub id: u64,
+    pub id: TldPriceId,
     /// ISO currency code.
     pub currency: String,
     /// Registration, per year.
@@ -103,12 +106,11 @@ fn check_years(min: Option<u32>, max: Option<u32>) -> Result<()> {
 
 /// The body of `POST /tlds`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewTld {
     tld: String,
     status: TldStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    plugin_id: Option<u64>,
+    plugin_id: Option<PluginId>,
     min_years: u32,
     max_years: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,8 +141,8 @@ impl NewTld {
     }
 
     /// The registrar plugin.
-    pub fn plugin_id(mut self, v: u64) -> Self {
-        self.plugin_id = Some(v);
+    pub fn plugin_id(mut self, v: impl Into<PluginId>) -> Self {
+        self.plugin_id = Some(v.into());
         self
     }
 
@@ -162,14 +164,13 @@ impl NewTld {
 
 /// The body of `PUT /tlds/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct TldUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     tld: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<TldStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    plugin_id: Option<u64>,
+    plugin_id: Option<PluginId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     min_years: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -197,8 +198,8 @@ impl TldUpdate {
     }
 
     /// The registrar plugin.
-    pub fn plugin_id(mut self, v: u64) -> Self {
-        self.plugin_id = Some(v);
+    pub fn plugin_id(mut self, v: impl Into<PluginId>) -> Self {
+        self.plugin_id = Some(v.into());
         self
     }
 
@@ -234,7 +235,7 @@ impl TldUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /tlds`.
     TldFilter {
         text {
@@ -249,24 +250,48 @@ super::list_filter! {
 /// The `/tlds` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Tlds<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Tlds<'_> {
+impl<'a> Tlds<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Tlds { transport }
+    }
+
     /// TLDs, newest first (the controller's `latest()` comes before the
     /// model's `sort_order`, `id` scope).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let tlds = client.tlds().list(&billkit::billmora::TldFilter::new()).collect_all().await?;
+    /// println!("{} TLDs", tlds.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &TldFilter) -> Paginator<Tld> {
         let request = filter.apply(Request::get("/tlds"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One TLD with its prices.
-    pub async fn get(&self, id: u64) -> Result<Tld> {
-        self.client.data(Request::get("/tlds/{id}").param(id)).await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let tld = client.tlds().get(2).await?;
+    /// println!("{}", tld.tld);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<TldId>) -> Result<Tld> {
+        shared::data(self.transport, Request::get("/tlds/{id}").param(id.into())).await
     }
 
     /// Finds the TLD stored as `tld` (compared without regard to case, as
@@ -274,6 +299,19 @@ impl Tlds<'_> {
     /// every matching page one after the other, the exact match kept, so it
     /// cannot miss one that exists (a TLD created meanwhile only pushes the
     /// others later). `com` and `.com` are different TLDs to the server.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// if let Some(tld) = client.tlds().find_by_tld("com").await? {
+    ///     println!("TLD {}", tld.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_tld(&self, tld: &str) -> Result<Option<Tld>> {
         use futures_util::TryStreamExt;
         let wanted = tld.trim();
@@ -296,31 +334,69 @@ impl Tlds<'_> {
     /// unknown outcome the TLD is looked up with [`find_by_tld`](Self::find_by_tld) and
     /// returned if there, else sent again (a refusal as taken then returns
     /// the one the first attempt made).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewTld::new("com", billkit::billmora::TldStatus::Visible, 1, 10);
+    /// let tld = client.tlds().create(&new).await?;
+    /// println!("TLD {}", tld.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, tld: &NewTld) -> Result<Tld> {
         tld.validate()?;
-        self.client
-            .create_unique(
-                Request::post("/tlds").json(tld),
-                crate::LookupKey::new("tld", &tld.tld),
-                || self.find_by_tld(&tld.tld),
-            )
-            .await
+        shared::create_unique(
+            self.transport,
+            Request::post("/tlds").json(tld),
+            crate::LookupKey::new("tld", &tld.tld),
+            || self.find_by_tld(&tld.tld),
+        )
+        .await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &TldUpdate) -> Result<Tld> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let tld = client.tlds().update(2, &billkit::billmora::TldUpdate::new().max_years(5)).await?;
+    /// println!("{}", tld.max_years);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(&self, id: impl Into<TldId>, update: &TldUpdate) -> Result<Tld> {
         update.validate()?;
-        self.client
-            .data(Request::put("/tlds/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/tlds/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes a TLD. A TLD that registrants still use cannot be deleted
     /// (`registrants.tld_id` restricts): the server answers 500.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/tlds/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.tlds().delete(2).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<TldId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/tlds/{id}").param(id.into()))
             .await
     }
 }

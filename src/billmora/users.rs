@@ -6,9 +6,12 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::{Client, Deleted, PAGES, check_one_of, check_opt_text, check_password};
+use super::UserId;
+use super::checks::{check_one_of, check_opt_text, check_password};
+use super::shared;
+use super::{Deleted, PAGES};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 
 crate::open_enum! {
     /// A user's account status (the `users.status` column). Requests accept
@@ -37,7 +40,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct User {
     /// The id.
-    pub id: u64,
+    pub id: UserId,
     /// First name.
     pub first_name: String,
     /// Last name.
@@ -80,12 +83,11 @@ const REQUEST_STATUSES: [UserStatus; 3] = [
 
 /// The body of `POST /users`.
 #[derive(Clone, Serialize)]
-#[non_exhaustive]
 pub struct NewUser {
     first_name: String,
     last_name: String,
     email: String,
-    #[serde(serialize_with = "super::serialize_secret")]
+    #[serde(serialize_with = "super::checks::serialize_secret")]
     password: SecretString,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<UserStatus>,
@@ -155,7 +157,6 @@ impl NewUser {
 
 /// The body of `PUT /users/{id}`: only the fields that are set are sent.
 #[derive(Clone, Default, Serialize)]
-#[non_exhaustive]
 pub struct UserUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     first_name: Option<String>,
@@ -165,7 +166,7 @@ pub struct UserUpdate {
     email: Option<String>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "super::serialize_secret_opt"
+        serialize_with = "super::checks::serialize_secret_opt"
     )]
     password: Option<SecretString>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -249,7 +250,7 @@ impl UserUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /users`.
     ///
     /// Server bug (`app/Http/Controllers/Api/UsersController.php:22-25`):
@@ -270,25 +271,47 @@ super::list_filter! {
 /// The `/users` endpoints (abilities `users.view`, `users.create`, ...).
 #[derive(Debug, Clone, Copy)]
 pub struct Users<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Users<'_> {
+impl<'a> Users<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Users { transport }
+    }
+
     /// Users, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let users = client.users().list(&billkit::billmora::UserFilter::new().search("dana")).collect_all().await?;
+    /// println!("{} users", users.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &UserFilter) -> Paginator<User> {
         let request = filter.apply(Request::get("/users"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One user.
-    pub async fn get(&self, id: u64) -> Result<User> {
-        self.client
-            .data(Request::get("/users/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let user = client.users().get(12).await?;
+    /// println!("{}", user.email);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<UserId>) -> Result<User> {
+        shared::data(self.transport, Request::get("/users/{id}").param(id.into())).await
     }
 
     /// Finds the user whose email is `email` (compared without regard to
@@ -300,6 +323,19 @@ impl Users<'_> {
     /// pushes the others later, never past the walk). A user deleted
     /// through the API is soft-deleted: invisible here, yet its address
     /// still counts as taken for [`create`](Self::create).
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// if let Some(user) = client.users().find_by_email("dana@example.com").await? {
+    ///     println!("user {}", user.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_email(&self, email: &str) -> Result<Option<User>> {
         use futures_util::TryStreamExt;
         let wanted = email.trim();
@@ -328,30 +364,68 @@ impl Users<'_> {
     /// attempt landed and that user is returned. If it still cannot tell
     /// (say the user was soft-deleted meanwhile), the error is
     /// [`Error::MayHaveLanded`](crate::Error::MayHaveLanded) with the email.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let new = billkit::billmora::NewUser::new("Dana", "Borys", "dana@example.com", "s3cret-passw0rd");
+    /// let user = client.users().create(&new).await?;
+    /// println!("user {}", user.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, user: &NewUser) -> Result<User> {
         user.validate()?;
-        self.client
-            .create_unique(
-                Request::post("/users").json(user),
-                crate::LookupKey::new("email", &user.email),
-                || self.find_by_email(&user.email),
-            )
-            .await
+        shared::create_unique(
+            self.transport,
+            Request::post("/users").json(user),
+            crate::LookupKey::new("email", &user.email),
+            || self.find_by_email(&user.email),
+        )
+        .await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &UserUpdate) -> Result<User> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let user = client.users().update(12, &billkit::billmora::UserUpdate::new().language("de_DE")).await?;
+    /// println!("{:?}", user.language);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(&self, id: impl Into<UserId>, update: &UserUpdate) -> Result<User> {
         update.validate()?;
-        self.client
-            .data(Request::put("/users/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/users/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Soft-deletes a user (their invoices and orders remain).
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/users/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.users().delete(12).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<UserId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/users/{id}").param(id.into()))
             .await
     }
 }

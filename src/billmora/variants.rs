@@ -3,9 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Client, Deleted, PAGES, Rate, check_one_of, check_opt_text};
+use super::checks::{check_one_of, check_opt_text};
+use super::shared;
+use super::{Deleted, PAGES, Rate};
+use super::{VariantId, VariantOptionId, VariantOptionPriceId};
 use crate::error::Result;
-use crate::http::{Paginator, Request};
+use crate::http::{Paginator, Request, Transport};
 use std::collections::BTreeMap;
 
 crate::open_enum! {
@@ -23,7 +26,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Variant {
     /// The id.
-    pub id: u64,
+    pub id: VariantId,
     /// Name.
     pub name: String,
     /// Machine code.
@@ -46,7 +49,7 @@ pub struct Variant {
 #[non_exhaustive]
 pub struct VariantOption {
     /// The id.
-    pub id: u64,
+    pub id: VariantOptionId,
     /// Display name.
     pub name: String,
     /// Value handed to provisioning.
@@ -62,7 +65,7 @@ pub struct VariantOption {
 #[non_exhaustive]
 pub struct VariantOptionPrice {
     /// The id.
-    pub id: u64,
+    pub id: VariantOptionPriceId,
     /// Amounts per currency code (a JSON column: `null`, `[]` or an object).
     #[serde(default, deserialize_with = "super::de::php_map")]
     pub rates: Option<BTreeMap<String, Rate>>,
@@ -74,7 +77,6 @@ pub struct VariantOptionPrice {
 /// optional: the column is `NOT NULL` without a default, so without it the
 /// server answers 500.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewVariant {
     name: String,
     code: String,
@@ -119,7 +121,6 @@ impl NewVariant {
 
 /// The body of `PUT /variants/{id}`: only the fields that are set are sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct VariantUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
@@ -171,7 +172,7 @@ impl VariantUpdate {
     }
 }
 
-super::list_filter! {
+super::filter::list_filter! {
     /// Filters of `GET /variants`.
     VariantFilter {
         text {
@@ -186,25 +187,51 @@ super::list_filter! {
 /// The `/variants` endpoints.
 #[derive(Debug, Clone, Copy)]
 pub struct Variants<'a> {
-    pub(super) client: &'a Client,
+    transport: &'a Transport,
 }
 
-impl Variants<'_> {
+impl<'a> Variants<'a> {
+    pub(crate) fn new(transport: &'a Transport) -> Self {
+        Variants { transport }
+    }
+
     /// Variants, newest first (then `sort_order`, id), with options and prices.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let variants = client.variants().list(&billkit::billmora::VariantFilter::new()).collect_all().await?;
+    /// println!("{} variants", variants.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, filter: &VariantFilter) -> Paginator<Variant> {
         let request = filter.apply(Request::get("/variants"));
-        crate::http::keyed(Paginator::new(
-            self.client.transport.clone(),
-            request,
-            PAGES,
-        ))
+        crate::http::keyed(Paginator::new(self.transport.clone(), request, PAGES))
     }
 
     /// One variant with options and prices.
-    pub async fn get(&self, id: u64) -> Result<Variant> {
-        self.client
-            .data(Request::get("/variants/{id}").param(id))
-            .await
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let variant = client.variants().get(5).await?;
+    /// println!("{}", variant.name);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get(&self, id: impl Into<VariantId>) -> Result<Variant> {
+        shared::data(
+            self.transport,
+            Request::get("/variants/{id}").param(id.into()),
+        )
+        .await
     }
 
     /// Creates a variant.
@@ -214,26 +241,65 @@ impl Variants<'_> {
     /// the `variants.type` column is required and the API cannot set it.
     /// Nothing is saved, so retrying is harmless but useless; create
     /// variants in the admin UI.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let variant = client.variants().create(&billkit::billmora::NewVariant::new("Memory", "memory")).await?;
+    /// println!("variant {}", variant.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, variant: &NewVariant) -> Result<Variant> {
         variant.validate()?;
-        self.client
-            .data(Request::post("/variants").json(variant))
-            .await
+        shared::data(self.transport, Request::post("/variants").json(variant)).await
     }
 
     /// Changes the fields set in `update`.
-    pub async fn update(&self, id: u64, update: &VariantUpdate) -> Result<Variant> {
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let variant = client.variants().update(5, &billkit::billmora::VariantUpdate::new().name("RAM")).await?;
+    /// println!("{}", variant.name);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(
+        &self,
+        id: impl Into<VariantId>,
+        update: &VariantUpdate,
+    ) -> Result<Variant> {
         update.validate()?;
-        self.client
-            .data(Request::put("/variants/{id}").param(id).json(update))
-            .await
+        shared::data(
+            self.transport,
+            Request::put("/variants/{id}").param(id.into()).json(update),
+        )
+        .await
     }
 
     /// Deletes a variant.
-    pub async fn delete(&self, id: u64) -> Result<Deleted> {
-        self.client
-            .transport
-            .execute(Request::delete("/variants/{id}").param(id))
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let client = billkit::billmora::Client::builder()
+    ///     .base_url("https://billing.example.com")
+    ///     .token("1|TzXyexampletoken")
+    ///     .build()?;
+    /// let deleted = client.variants().delete(5).await?;
+    /// println!("{}", deleted.message);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<VariantId>) -> Result<Deleted> {
+        self.transport
+            .execute(Request::delete("/variants/{id}").param(id.into()))
             .await
     }
 }

@@ -32,8 +32,8 @@ async fn every_base_url_form_reaches_api_v1() {
             .token(TOKEN)
             .build()
             .unwrap();
-        assert_eq!(c.base_url(), format!("{uri}/api/v1"), "{base}");
-        assert_eq!(c.users().get(12).await.unwrap().id, 12, "{base}");
+        assert_eq!(c.base_url().as_str(), format!("{uri}/api/v1"), "{base}");
+        assert_eq!(c.users().get(12).await.unwrap().id, 12.into(), "{base}");
     }
 }
 
@@ -254,7 +254,7 @@ async fn a_429_is_waited_out_and_the_get_retried() {
         .build()
         .unwrap();
     let user = c.users().get(12).await.unwrap();
-    assert_eq!(user.id, 12);
+    assert_eq!(user.id, 12.into());
     assert_eq!(
         clock.elapsed(),
         Duration::from_secs(7),

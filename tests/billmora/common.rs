@@ -92,3 +92,8 @@ pub fn ts(s: &str) -> DateTime<Utc> {
         .expect("timestamp literal")
         .with_timezone(&Utc)
 }
+
+/// A fixture file of `fixtures/billmora/`, parsed.
+pub fn json_fixture(name: &str) -> serde_json::Value {
+    serde_json::from_str(&fixture(name)).unwrap()
+}

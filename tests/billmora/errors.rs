@@ -56,7 +56,7 @@ async fn unauthenticated_401() {
     assert_eq!(message(&err), "Unauthenticated.");
     assert!(!err.is_retryable());
     assert!(err.is_unauthorized());
-    assert_eq!(missing_ability(&err), None);
+    assert_eq!(err.missing_ability(), None);
 }
 
 #[tokio::test]
@@ -69,7 +69,7 @@ async fn forbidden_403_names_the_missing_ability() {
         |c| async move { c.users().list(&UserFilter::new()).page(1).await },
     )
     .await;
-    assert_eq!(missing_ability(&err).as_deref(), Some("users.view"));
+    assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
     assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
     assert!(!err.is_ip_not_allowed());
     // The token lacks the ability: the token is what to fix.
@@ -90,10 +90,10 @@ async fn forbidden_403_for_an_ip_not_allowed() {
         |c| async move { c.invoices().get(55).await },
     )
     .await;
-    assert!(is_ip_not_allowed(&err));
+    assert!(err.is_ip_not_allowed());
     assert!(err.is_ip_not_allowed());
     assert!(err.is_unauthorized());
-    assert_eq!(missing_ability(&err), None);
+    assert_eq!(err.missing_ability(), None);
 }
 
 #[tokio::test]
@@ -253,7 +253,7 @@ async fn maintenance_503_is_retried_for_reads_then_reported() {
         .build()
         .unwrap();
     let err = c.tlds().get(2).await.unwrap_err();
-    assert!(is_maintenance(&err));
+    assert!(err.is_maintenance());
     assert!(err.is_maintenance());
     assert_eq!(message(&err), "Service Unavailable");
     assert_eq!(err.attempts(), Some(3));
@@ -283,4 +283,27 @@ async fn a_strange_success_body_is_a_decode_error() {
     }
     let err = c.users().get(12).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err}");
+}
+
+/// The Billmora trait's method names clash with no other API's: both traits
+/// in scope, each Billmora question still answers by Billmora's rules.
+#[test]
+fn the_error_traits_import_together_without_a_clash() {
+    use billkit::billmora::BillmoraErrorExt;
+    use billkit::billy::BillyErrorExt;
+    let err: Error = billkit::ApiError::from_response(
+        billkit::http::Method::GET,
+        "/api/v1/users",
+        billkit::http::StatusCode::FORBIDDEN,
+        None,
+        br#"{"message": "This token does not have the required permission: users.view"}"#,
+        None,
+        1,
+    )
+    .into();
+    assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
+    assert!(!err.is_ip_not_allowed());
+    assert!(!err.is_maintenance());
+    assert_eq!(err.known_server_bug(), None);
+    assert!(!err.is_duplicate_external_id());
 }

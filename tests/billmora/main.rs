@@ -2,17 +2,21 @@
 //! fixtures in `fixtures/billmora/`, errors, pagination, rate limiting and
 //! input validation.
 
+mod catalogs;
 mod client;
 mod common;
-mod contract_billing;
-mod contract_catalog;
-mod contract_customers;
-mod contract_domains;
-mod contract_server;
+mod domains;
 mod errors;
-mod money;
+mod invoices;
+mod orders;
+mod packages;
 mod pagination;
 mod paths;
+mod registrants;
 mod sandbox;
-mod serialize;
+mod services;
+mod tickets;
+mod tlds;
+mod users;
 mod validation;
+mod variants;

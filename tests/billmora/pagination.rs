@@ -70,7 +70,7 @@ async fn a_walk_keeps_filters_and_per_page_on_every_page() {
         let page = page.unwrap();
         assert_eq!(page.total, Some(5));
         assert_eq!(page.last_page, Some(3));
-        seen.extend(page.items.iter().map(|i| i.id));
+        seen.extend(page.items.iter().map(|i| i.id.get()));
     }
     assert_eq!(seen, vec![10, 9, 8, 7, 6]);
     let reqs = server.received_requests().await.unwrap();
@@ -102,7 +102,10 @@ async fn stream_collects_every_item_lazily() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(all.iter().map(|i| i.id).collect::<Vec<_>>(), vec![3, 2, 1]);
+    assert_eq!(
+        all.iter().map(|i| i.id.get()).collect::<Vec<_>>(),
+        vec![3, 2, 1]
+    );
     assert_eq!(all[0].total, dec("50.98"));
 }
 

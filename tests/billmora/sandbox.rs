@@ -335,7 +335,7 @@ async fn abilities_are_enforced() {
     );
     let err = client.users().get(SEED_USER_ID).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
-    assert_eq!(missing_ability(&err).as_deref(), Some("users.view"));
+    assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
     let order = NewOrder::new(SEED_USER_ID, "USD", OrderStatus::Pending)
         .package_item(PackageItem::new(SEED_PACKAGE_ID, SEED_MONTHLY_PRICE_ID));
     let err = client.orders().create(&order).await.unwrap_err();
@@ -416,7 +416,7 @@ async fn ip_allow_lists_and_the_webhook_route() {
         .build()
         .unwrap();
     let err = client.tlds().get(SEED_TLD_ID).await.unwrap_err();
-    assert!(is_ip_not_allowed(&err), "{err}");
+    assert!(err.is_ip_not_allowed(), "{err}");
     let allowed = sandbox.add_ip_restricted_token(&["tlds.view"], &["127.0.0.1"]);
     let client = Client::builder()
         .base_url(sandbox.base_url())

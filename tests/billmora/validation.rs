@@ -162,7 +162,7 @@ async fn nothing_invalid_reaches_the_server() {
         c.orders()
             .create(
                 &NewOrder::new(12, "USD", OrderStatus::Pending)
-                    .package_item(pkg().variant_option(5, Vec::new())),
+                    .package_item(pkg().variant_option(5, Vec::<u64>::new())),
             )
             .await,
         "package_items.0.variant_options.5",

@@ -3,7 +3,7 @@
 //! about another API's errors (issue 17, item 6).
 #![cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
 
-use billkit::billmora::{self, BillmoraErrorExt, NewUser};
+use billkit::billmora::{BillmoraErrorExt, NewUser};
 use billkit::billy::{
     self, BillyErrorExt, ErrorKind, Frequency, NewPlan, NewSubscription, PlanType,
 };
@@ -24,11 +24,10 @@ fn no_billmora_or_billy_answer(err: &Error) {
 }
 
 fn no_billmora_answer(err: &Error) {
-    assert_eq!(billmora::missing_ability(err), None, "{err}");
-    assert!(!billmora::is_ip_not_allowed(err));
-    assert!(!billmora::is_maintenance(err));
-    assert_eq!(billmora::known_server_bug(err), None);
-    assert_eq!(err.missing_ability(), None);
+    assert_eq!(err.missing_ability(), None, "{err}");
+    assert!(!err.is_ip_not_allowed());
+    assert!(!err.is_maintenance());
+    assert_eq!(err.known_server_bug(), None);
 }
 
 fn no_billy_answer(err: &Error) {

@@ -73,8 +73,8 @@ fn error_body_in<D: Dialect + Copy>(bytes: &[u8], dialect: D) {
         let _ = billkit::billy::error_kind(&err);
         let _ = billkit::billy::error_class(&err);
         let _ = billkit::billy::is_duplicate_external_id(&err);
-        let _ = billkit::billmora::missing_ability(&err);
-        let _ = billkit::billmora::is_ip_not_allowed(&err);
+        let _ = billkit::billmora::BillmoraErrorExt::missing_ability(&err);
+        let _ = billkit::billmora::BillmoraErrorExt::is_ip_not_allowed(&err);
     }
 }
 

@@ -363,7 +363,7 @@ async fn billmora_users_are_never_duplicated_and_errors_tell_the_truth() {
         results.push((email, got));
     }
     tokio::time::sleep(LATE * 2).await;
-    let mut by_email: HashMap<String, Vec<u64>> = HashMap::new();
+    let mut by_email: HashMap<String, Vec<billkit::billmora::UserId>> = HashMap::new();
     let all = client
         .users()
         .list(&UserFilter::new())

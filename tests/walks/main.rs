@@ -221,7 +221,7 @@ mod billmora {
             }),
             delete: Some(Box::new(move |id| {
                 Box::pin(async move {
-                    c.users().delete(id.parse().unwrap()).await.unwrap();
+                    c.users().delete(id.parse::<u64>().unwrap()).await.unwrap();
                 })
             })),
             id: |u| u.id.to_string(),
@@ -247,7 +247,10 @@ mod billmora {
             }),
             delete: Some(Box::new(move |id| {
                 Box::pin(async move {
-                    c.tickets().delete(id.parse().unwrap()).await.unwrap();
+                    c.tickets()
+                        .delete(id.parse::<u64>().unwrap())
+                        .await
+                        .unwrap();
                 })
             })),
             id: |t| t.id.to_string(),
@@ -271,7 +274,10 @@ mod billmora {
             }),
             delete: Some(Box::new(move |id| {
                 Box::pin(async move {
-                    c.invoices().delete(id.parse().unwrap()).await.unwrap();
+                    c.invoices()
+                        .delete(id.parse::<u64>().unwrap())
+                        .await
+                        .unwrap();
                 })
             })),
             id: |i| i.id.to_string(),
@@ -292,7 +298,7 @@ mod billmora {
                 Box::pin(async move {
                     // The seeded TLDs are referenced by prices: Billmora
                     // refuses to delete them (500) and they stay listed.
-                    let _ = c.tlds().delete(id.parse().unwrap()).await;
+                    let _ = c.tlds().delete(id.parse::<u64>().unwrap()).await;
                 })
             })),
             id: |t| t.id.to_string(),

@@ -14,7 +14,7 @@ impl BillmoraSandbox {
     /// status nor its `updated_at`. `false` when there is no such invoice.
     ///
     /// ```no_run
-    /// # async fn run(sandbox: billkit::sandbox::billmora::BillmoraSandbox, invoice_id: u64) -> billkit::Result<()> {
+    /// # async fn run(sandbox: billkit::sandbox::billmora::BillmoraSandbox, invoice_id: billkit::billmora::InvoiceId) -> billkit::Result<()> {
     /// // An invoice of 0.30 paid 0.10: the server says 0.19999999999999998,
     /// // billkit reads 0.20.
     /// assert!(sandbox.record_payment(invoice_id, billkit::Decimal::new(10, 2)));
@@ -22,7 +22,12 @@ impl BillmoraSandbox {
     /// assert_eq!(invoice.amount_due, billkit::Decimal::new(20, 2));
     /// # Ok(()) }
     /// ```
-    pub fn record_payment(&self, invoice_id: u64, amount: Decimal) -> bool {
+    pub fn record_payment(
+        &self,
+        invoice_id: impl Into<crate::billmora::InvoiceId>,
+        amount: Decimal,
+    ) -> bool {
+        let invoice_id = invoice_id.into().get();
         let mut s = lock(&self.state);
         let Some(invoice) = s.table_mut(Kind::Invoice).get_mut(&invoice_id) else {
             return false;

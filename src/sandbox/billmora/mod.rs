@@ -103,35 +103,37 @@ mod users;
 mod variants;
 
 /// The seeded user's id.
-pub const SEED_USER_ID: u64 = 1;
+pub const SEED_USER_ID: crate::billmora::UserId = crate::billmora::UserId::new(1);
 /// The seeded catalog's id (`Web Hosting`).
-pub const SEED_CATALOG_ID: u64 = 1;
+pub const SEED_CATALOG_ID: crate::billmora::CatalogId = crate::billmora::CatalogId::new(1);
 /// The seeded package's id (`Starter`).
-pub const SEED_PACKAGE_ID: u64 = 1;
+pub const SEED_PACKAGE_ID: crate::billmora::PackageId = crate::billmora::PackageId::new(1);
 /// The seeded package's monthly price id (USD 10.00 + 5.00 setup; EUR 9.50),
 /// the `billing_id` of an order line.
-pub const SEED_MONTHLY_PRICE_ID: u64 = 1;
+pub const SEED_MONTHLY_PRICE_ID: crate::billmora::PackagePriceId =
+    crate::billmora::PackagePriceId::new(1);
 /// The seeded package's yearly price id (USD 100.00).
-pub const SEED_YEARLY_PRICE_ID: u64 = 2;
+pub const SEED_YEARLY_PRICE_ID: crate::billmora::PackagePriceId =
+    crate::billmora::PackagePriceId::new(2);
 /// The seeded variant's id (`Memory`).
-pub const SEED_VARIANT_ID: u64 = 1;
+pub const SEED_VARIANT_ID: crate::billmora::VariantId = crate::billmora::VariantId::new(1);
 /// The seeded unpaid invoice's id (USD 10.00, for [`SEED_USER_ID`]).
-pub const SEED_INVOICE_ID: u64 = 1;
+pub const SEED_INVOICE_ID: crate::billmora::InvoiceId = crate::billmora::InvoiceId::new(1);
 /// The seeded TLD's id (`com`, USD 12.99 a year; stored without a dot as
 /// the admin UI stores it, so the domain check never finds it).
-pub const SEED_TLD_ID: u64 = 1;
+pub const SEED_TLD_ID: crate::billmora::TldId = crate::billmora::TldId::new(1);
 /// A second seeded TLD, stored as `.net` (with the dot, as the API allows):
 /// the one the public domain check can find.
-pub const SEED_DOTTED_TLD_ID: u64 = 2;
+pub const SEED_DOTTED_TLD_ID: crate::billmora::TldId = crate::billmora::TldId::new(2);
 /// The seeded order's id (pending: one `Starter` monthly service, the
 /// domain `borys.net` and their invoice).
-pub const SEED_ORDER_ID: u64 = 1;
+pub const SEED_ORDER_ID: crate::billmora::OrderId = crate::billmora::OrderId::new(1);
 /// The seeded order's service.
-pub const SEED_SERVICE_ID: u64 = 1;
+pub const SEED_SERVICE_ID: crate::billmora::ServiceId = crate::billmora::ServiceId::new(1);
 /// The seeded order's invoice.
-pub const SEED_ORDER_INVOICE_ID: u64 = 2;
+pub const SEED_ORDER_INVOICE_ID: crate::billmora::InvoiceId = crate::billmora::InvoiceId::new(2);
 /// The seeded order's domain (`borys.net`, pending).
-pub const SEED_REGISTRANT_ID: u64 = 1;
+pub const SEED_REGISTRANT_ID: crate::billmora::RegistrantId = crate::billmora::RegistrantId::new(1);
 /// The quota of a token unless changed: 60 requests per minute.
 pub const DEFAULT_RATE_LIMIT: u32 = 60;
 
@@ -583,7 +585,7 @@ impl State {
                 .to_string(),
         );
         s.add_invoice(
-            Some(SEED_USER_ID),
+            Some(SEED_USER_ID.get()),
             None,
             "USD",
             "unpaid",
