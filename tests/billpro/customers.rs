@@ -1,7 +1,7 @@
 //! Customers: create, get, list, update, and their error bodies.
 
 use billkit::billpro::{
-    Address, AddressUpdate, CustomerUpdate, NewCustomer, Organisation, is_not_found,
+    Address, AddressUpdate, BillProErrorExt, CustomerUpdate, NewCustomer, Organisation,
 };
 use billkit::{ApiErrorBody, Error};
 use serde_json::json;
@@ -105,7 +105,7 @@ async fn create_with_an_invalid_phone_is_a_422_field_map() {
         err.validation_errors()["phone"],
         vec!["is invalid".to_string()]
     );
-    assert!(!is_not_found(&err));
+    assert!(!err.is_record_not_found());
     assert!(!err.is_retryable());
 }
 
@@ -162,7 +162,7 @@ async fn not_found_answered_as_422_is_recognised() {
         .await;
     let err = client.customers().get(999).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
-    assert!(is_not_found(&err), "{err}");
+    assert!(err.is_record_not_found(), "{err}");
     // The method answers by BillPro's rules too.
     assert!(err.is_not_found(), "{err}");
     assert_eq!(err.api_error().unwrap().message(), Some("Record not found"));
@@ -212,7 +212,7 @@ async fn list_walks_pages_and_reads_lenient_fields() {
 }
 
 #[tokio::test]
-async fn list_by_customer_id_filters_on_the_merchant_id() {
+async fn find_by_customer_id_filters_on_the_merchant_id() {
     let (server, client) = setup().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/customers"))
@@ -228,13 +228,11 @@ async fn list_by_customer_id_filters_on_the_merchant_id() {
         .await;
     let found = client
         .customers()
-        .list_by_customer_id("C7Q2M9X4KD")
-        .unwrap()
-        .collect_all()
+        .find_by_customer_id("C7Q2M9X4KD")
         .await
-        .unwrap();
-    assert_eq!(found.len(), 1);
-    assert_fixture_customer(&found[0]);
+        .unwrap()
+        .expect("the customer the server sent");
+    assert_fixture_customer(&found);
 }
 
 #[tokio::test]
@@ -366,7 +364,7 @@ async fn invalid_customers_are_refused_before_sending() {
         "phone",
     );
     assert_invalid(&c.get(0).await.unwrap_err(), "id");
-    assert_invalid(&c.list_by_customer_id("").unwrap_err(), "customer_id");
+    assert_invalid(&c.find_by_customer_id("").await.unwrap_err(), "customer_id");
     assert!(matches!(
         c.create(&base().phone("x")).await.unwrap_err(),
         Error::InvalidInput { .. }

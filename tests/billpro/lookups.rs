@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use billkit::billpro::{
-    Client, Customer, NewCustomer, NewSingleOrder, Order, OrderLine, PurchaseType, Since,
+    Client, Customer, NewCustomer, NewSingleOrder, Order, OrderLine, ProductFilter, PurchaseType,
+    Since,
 };
 use billkit::error::PaginationErrorKind;
 use billkit::http::{ManualClock, RetryPolicy};
@@ -293,7 +294,7 @@ async fn the_measured_double_charge_does_not_happen() {
         .unwrap();
     let product = client
         .products()
-        .list()
+        .list(&ProductFilter::new())
         .collect_all()
         .await
         .unwrap()

@@ -2,8 +2,9 @@
 
 use billkit::ApiErrorBody;
 use billkit::billpro::{
-    NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, Order, OrderLine,
-    OrderSource, OrderStatus, PaymentChannel, PurchaseType, Schedule, ScheduleUnit,
+    BillProErrorExt, NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder,
+    Order, OrderLine, OrderSource, OrderStatus, PaymentChannel, PurchaseType, Schedule,
+    ScheduleUnit,
 };
 use billkit::http::{ManualClock, RetryPolicy};
 use serde_json::json;
@@ -226,7 +227,7 @@ async fn create_order_with_bad_data_is_a_400_bad_request() {
         }
     );
     assert_eq!(err.api_error().unwrap().message(), Some("Bad Request"));
-    assert!(!billkit::billpro::is_not_found(&err));
+    assert!(!err.is_record_not_found());
 }
 
 #[tokio::test]

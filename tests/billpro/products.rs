@@ -1,7 +1,7 @@
 //! Products: list (paged), filter, get.
 
 use billkit::TryStreamExt;
-use billkit::billpro::{ProductStatus, PurchaseType, ScheduleUnit};
+use billkit::billpro::{ProductFilter, ProductStatus, PurchaseType, ScheduleUnit};
 use serde_json::json;
 use wiremock::Mock;
 use wiremock::matchers::{header, method, path};
@@ -31,7 +31,12 @@ async fn list_reads_the_seed_example_verbatim() {
         .mount(&server)
         .await;
 
-    let products = client.products().list().collect_all().await.unwrap();
+    let products = client
+        .products()
+        .list(&ProductFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(products.len(), 1);
     let p = &products[0];
     assert_eq!(p.id.get(), 1);
@@ -92,7 +97,7 @@ async fn list_reads_the_seed_example_verbatim() {
 }
 
 #[tokio::test]
-async fn list_by_product_id_keeps_the_filter_on_the_query() {
+async fn list_with_a_product_id_filter_keeps_it_on_the_query() {
     let (server, client) = setup().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/products"))
@@ -108,8 +113,7 @@ async fn list_by_product_id_keeps_the_filter_on_the_query() {
         .await;
     let found = client
         .products()
-        .list_by_product_id("E2824181D8")
-        .unwrap()
+        .list(&ProductFilter::new().product_id("E2824181D8"))
         .collect_all()
         .await
         .unwrap();
@@ -156,7 +160,12 @@ async fn pages_mix_string_and_number_money_exactly() {
         .expect(1)
         .mount(&server)
         .await;
-    let items = client.products().list().collect_all().await.unwrap();
+    let items = client
+        .products()
+        .list(&ProductFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     let prices: Vec<String> = items.iter().map(|p| p.price.to_string()).collect();
     // Fixture: 20 (number), 19.990 (number), "10" (string).
     assert_eq!(prices, ["20", "19.990", "10"]);
@@ -190,7 +199,7 @@ async fn three_full_pages_and_a_short_one_make_exactly_four_requests() {
     }
     let all: Vec<_> = client
         .products()
-        .list()
+        .list(&ProductFilter::new())
         .stream()
         .try_collect()
         .await
@@ -218,7 +227,12 @@ async fn an_exactly_full_last_page_costs_one_more_request_that_returns_empty() {
             .mount(&server)
             .await;
     }
-    let all = client.products().list().collect_all().await.unwrap();
+    let all = client
+        .products()
+        .list(&ProductFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(all.len(), 50);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
@@ -233,7 +247,7 @@ async fn the_stream_is_lazy() {
         .expect(1)
         .mount(&server)
         .await;
-    let mut stream = client.products().list().stream();
+    let mut stream = client.products().list(&ProductFilter::new()).stream();
     let first = stream.try_next().await.unwrap().unwrap();
     assert_eq!(first.id.get(), 1101);
     drop(stream);
@@ -246,7 +260,12 @@ async fn invalid_input_is_refused_before_sending() {
     expect_no_request(&server).await;
     assert_invalid(&client.products().get(0).await.unwrap_err(), "id");
     assert_invalid(
-        &client.products().list_by_product_id(" ").unwrap_err(),
+        &client
+            .products()
+            .list(&ProductFilter::new().product_id(" "))
+            .collect_all()
+            .await
+            .unwrap_err(),
         "product_id",
     );
 }

@@ -3,10 +3,10 @@
 //! paging, profiles, state rules).
 
 use billkit::billpro::{
-    Address, AddressUpdate, Client, CustomerUpdate, NewCustomer, NewInstalmentOrder,
-    NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, OrderLine, OrderStatus, Product,
-    PurchaseType, Schedule, ScheduleUnit, ScheduledPaymentStatus, ScheduledPaymentUpdate,
-    TargetStatus, is_not_found,
+    Address, AddressUpdate, BillProErrorExt, Client, CustomerUpdate, NewCustomer,
+    NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, OrderLine,
+    OrderStatus, Product, ProductFilter, PurchaseType, Schedule, ScheduleUnit,
+    ScheduledPaymentStatus, ScheduledPaymentUpdate, TargetStatus,
 };
 use billkit::http::{Request, RetryPolicy};
 use billkit::sandbox::billpro::{BillProSandbox, SEEDED_PRODUCTS};
@@ -43,7 +43,7 @@ fn dana() -> NewCustomer {
 async fn product_of(client: &Client, kind: PurchaseType) -> Product {
     let all: Vec<Product> = client
         .products()
-        .list()
+        .list(&ProductFilter::new())
         .stream()
         .try_collect()
         .await
@@ -77,7 +77,7 @@ async fn the_first_steps_workflow_runs_against_the_sandbox() {
     // List products.
     let products: Vec<Product> = client
         .products()
-        .list()
+        .list(&ProductFilter::new())
         .stream()
         .try_collect()
         .await
@@ -117,7 +117,6 @@ async fn the_first_steps_workflow_runs_against_the_sandbox() {
     let payments = client
         .scheduled_payments()
         .list_for_order(order.id)
-        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -176,15 +175,30 @@ async fn product_one_is_the_guides_example_and_pages_hold_25() {
         serde_json::from_str(&crate::common::fixture("products_seed_example.json")).unwrap();
     assert_eq!(p, seed[0]);
     let before = sandbox.server().requests_served();
-    let page1 = client.products().list().page(1).await.unwrap();
+    let page1 = client
+        .products()
+        .list(&ProductFilter::new())
+        .page(1)
+        .await
+        .unwrap();
     assert_eq!(page1.items.len(), 25);
     assert!(!page1.is_last());
-    let page2 = client.products().list().page(2).await.unwrap();
+    let page2 = client
+        .products()
+        .list(&ProductFilter::new())
+        .page(2)
+        .await
+        .unwrap();
     assert_eq!(page2.items.len(), SEEDED_PRODUCTS - 25);
     assert!(page2.is_last());
     assert_eq!(sandbox.server().requests_served() - before, 2);
     // A walk makes exactly those two requests.
-    let all = client.products().list().collect_all().await.unwrap();
+    let all = client
+        .products()
+        .list(&ProductFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(all.len(), SEEDED_PRODUCTS);
     assert_eq!(sandbox.server().requests_served() - before, 4);
     for kind in [
@@ -197,8 +211,7 @@ async fn product_one_is_the_guides_example_and_pages_hold_25() {
     }
     let filtered = client
         .products()
-        .list_by_product_id("E2824181D8")
-        .unwrap()
+        .list(&ProductFilter::new().product_id("E2824181D8"))
         .collect_all()
         .await
         .unwrap();
@@ -223,9 +236,21 @@ async fn profiles_and_tokens() {
     );
     // The other profile has its own catalogue.
     let other = client_with(&sandbox, sandbox.token(), Some(6));
-    let products = other.products().list().collect_all().await.unwrap();
+    let products = other
+        .products()
+        .list(&ProductFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(products.len(), 3);
-    assert!(is_not_found(&other.products().get(1).await.unwrap_err()));
+    assert!(
+        other
+            .products()
+            .get(1)
+            .await
+            .unwrap_err()
+            .is_record_not_found()
+    );
     // A profile the token cannot reach, an unknown token.
     let err = client_with(&sandbox, sandbox.token(), Some(7))
         .products()
@@ -283,7 +308,7 @@ async fn customer_validation_is_a_422_field_map() {
     // Not found is a 422.
     let err = client.customers().get(424242).await.unwrap_err();
     assert_eq!(status(&err), 422);
-    assert!(is_not_found(&err));
+    assert!(err.is_record_not_found());
 }
 
 #[tokio::test]
@@ -301,13 +326,11 @@ async fn customers_list_filter_and_update_removes_addresses_not_resent() {
     );
     let found = client
         .customers()
-        .list_by_customer_id(&dana.customer_id)
-        .unwrap()
-        .collect_all()
+        .find_by_customer_id(&dana.customer_id)
         .await
-        .unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].id, dana.id);
+        .unwrap()
+        .expect("dana, by her merchant id");
+    assert_eq!(found.id, dana.id);
 
     // Keeping the addresses keeps them.
     let kept = client
@@ -477,7 +500,6 @@ async fn subscriptions_pause_resume_and_cancel_by_the_rules() {
     let payments = client
         .scheduled_payments()
         .list_for_order(order.id)
-        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -580,12 +602,7 @@ async fn scheduled_payment_updates_follow_the_documented_rules() {
         .unwrap();
     sandbox.complete_checkout(order.id.get());
     let sp = client.scheduled_payments();
-    let payments = sp
-        .list_for_order(order.id)
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap();
+    let payments = sp.list_for_order(order.id).collect_all().await.unwrap();
     assert_eq!(payments.len(), 3);
     let (first, second, last) = (&payments[0], &payments[1], &payments[2]);
 
@@ -681,7 +698,7 @@ async fn scheduled_payment_updates_follow_the_documented_rules() {
     let fields = raw.validation_errors();
     assert_eq!(fields["status"], ["is invalid"]);
     assert_eq!(fields["amount"], ["is invalid"]);
-    assert!(is_not_found(&sp.get(1).await.unwrap_err()));
+    assert!(sp.get(1).await.unwrap_err().is_record_not_found());
 }
 
 #[tokio::test]
@@ -754,7 +771,12 @@ async fn unknown_paths_bad_pages_and_faults_never_break_the_sandbox() {
             .unwrap_err();
         assert_eq!(status(&err), 400, "{path}: {err}");
     }
-    let page9 = client.products().list().page(9).await.unwrap();
+    let page9 = client
+        .products()
+        .list(&ProductFilter::new())
+        .page(9)
+        .await
+        .unwrap();
     assert!(page9.items.is_empty());
     // Injected faults come from the core server; a GET recovers by retrying.
     sandbox.server().faults().fail_next(1, 503);

@@ -3,7 +3,8 @@
 //! examples aimed at the real order routes hit them.
 
 use billkit::billpro::{
-    CustomerId, NewCustomer, NewSingleOrder, Order, OrderLine, OrderStatus, PurchaseType,
+    CustomerId, NewCustomer, NewSingleOrder, Order, OrderLine, OrderStatus, ProductFilter,
+    PurchaseType,
 };
 use billkit::sandbox::billpro::*;
 use billkit::{Outcome, TryStreamExt};
@@ -30,7 +31,7 @@ async fn the_seeded_products_are_as_documented() {
     let client = sandbox.client().unwrap();
     let products = client
         .products()
-        .list()
+        .list(&ProductFilter::new())
         .stream()
         .try_collect::<Vec<_>>()
         .await

@@ -59,7 +59,7 @@ pub fn error_body(bytes: &[u8]) {
         );
         let _ = err.validation_errors();
         let _ = err.is_retryable();
-        let _ = billkit::billpro::is_not_found(&err);
+        let _ = billkit::billpro::BillProErrorExt::is_record_not_found(&err);
         let _ = billkit::billy::error_kind(&err);
         let _ = billkit::billy::error_class(&err);
         let _ = billkit::billy::is_duplicate_external_id(&err);
