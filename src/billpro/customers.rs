@@ -235,7 +235,6 @@ impl Address {
 
 /// A new customer for [`Customers::create`], sent as `{"customer": {…}}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewCustomer {
     first_name: String,
     last_name: String,
@@ -356,7 +355,6 @@ pub enum AddressUpdate {
 /// except addresses, which BillPro removes unless resent; both constructors
 /// make you decide about them.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct CustomerUpdate {
     first_name: Option<String>,
     last_name: Option<String>,

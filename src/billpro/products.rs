@@ -121,7 +121,6 @@ pub struct Adjustment {
 /// Which products [`Products::list`] returns: all of them
 /// ([`ProductFilter::new`]), or those with one merchant code.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
 pub struct ProductFilter {
     product_id: Option<String>,
 }

@@ -146,7 +146,6 @@ pub enum TargetStatus {
 /// A change to a scheduled payment for [`ScheduledPayments::update`], sent
 /// as `{"scheduled_payment": {…}}`. Only the fields set are sent.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
 pub struct ScheduledPaymentUpdate {
     status: Option<TargetStatus>,
     scheduled_date: Option<NaiveDate>,

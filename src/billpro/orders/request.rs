@@ -61,7 +61,6 @@ pub(crate) fn check_unit(field: &str, unit: &ScheduleUnit) -> Result<()> {
 /// product allows it, a quantity and amounts of your own. Amounts are sent
 /// as decimal strings (`"20.00"`) so they arrive exact.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct OrderLine {
     product_id: ProductId,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -242,7 +241,6 @@ fn one_line<S: Serializer>(line: &OrderLine, s: S) -> std::result::Result<S::Ok,
 
 /// A new single-payment order for [`Orders::create_single_order`](super::Orders::create_single_order).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewSingleOrder {
     #[serde(flatten)]
     pub(super) common: OrderCommon,
@@ -291,7 +289,6 @@ impl NewSingleOrder {
 /// A new instalment order for [`Orders::create_instalment_order`](super::Orders::create_instalment_order): an
 /// optional initial payment, then `split_number` scheduled payments.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewInstalmentOrder {
     #[serde(flatten)]
     pub(super) common: OrderCommon,
@@ -362,7 +359,6 @@ impl NewInstalmentOrder {
 /// A new subscription order for [`Orders::create_subscription_order`](super::Orders::create_subscription_order). A
 /// `start_date` in the future gives a trial until then.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewSubscriptionOrder {
     #[serde(flatten)]
     pub(super) common: OrderCommon,
@@ -442,7 +438,6 @@ impl NewSubscriptionOrder {
 /// A new metered order for [`Orders::create_metered_order`](super::Orders::create_metered_order). An initial
 /// amount of 0 makes a card pre-authorisation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewMeteredOrder {
     #[serde(flatten)]
     pub(super) common: OrderCommon,
