@@ -149,7 +149,12 @@ mod app {
         sandbox.register_listener(url.clone(), key);
         println!("listening on {url}, registered with the BillPro sandbox");
 
-        let products: Vec<_> = client.products().list().stream().try_collect().await?;
+        let products: Vec<_> = client
+            .products()
+            .list(&billkit::billpro::ProductFilter::new())
+            .stream()
+            .try_collect()
+            .await?;
         let product = products
             .iter()
             .find(|p| p.product_type == PurchaseType::SinglePayment)

@@ -70,7 +70,12 @@ async fn run(client: &Client) -> Result<(), Box<dyn Error>> {
     );
 
     // 2. The products (created in the BillPro UI; the API cannot create them).
-    let products: Vec<Product> = client.products().list().stream().try_collect().await?;
+    let products: Vec<Product> = client
+        .products()
+        .list(&billkit::billpro::ProductFilter::new())
+        .stream()
+        .try_collect()
+        .await?;
     println!("{} products:", products.len());
     for p in products.iter().take(5) {
         println!(
@@ -129,7 +134,7 @@ async fn run(client: &Client) -> Result<(), Box<dyn Error>> {
     // 5. Its scheduled payments.
     let payments = client
         .scheduled_payments()
-        .list_for_order(order.id)?
+        .list_for_order(order.id)
         .collect_all()
         .await?;
     println!("{} scheduled payment(s)", payments.len());

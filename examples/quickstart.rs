@@ -89,7 +89,12 @@ async fn run() -> Result<(), Box<dyn Error>> {
     );
 
     println!("\n2. Products (created in the BillPro UI; walked 25 per page)");
-    let products: Vec<Product> = client.products().list().stream().try_collect().await?;
+    let products: Vec<Product> = client
+        .products()
+        .list(&billkit::billpro::ProductFilter::new())
+        .stream()
+        .try_collect()
+        .await?;
     println!("   {} products", products.len());
     for kind in [
         PurchaseType::SinglePayment,
@@ -152,7 +157,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
             println!("\n5. Its scheduled payments");
             let payments = client
                 .scheduled_payments()
-                .list_for_order(order.id)?
+                .list_for_order(order.id)
                 .collect_all()
                 .await?;
             for p in &payments {
@@ -186,7 +191,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         if after.order_type == PurchaseType::Instalment {
             let payments = client
                 .scheduled_payments()
-                .list_for_order(after.id)?
+                .list_for_order(after.id)
                 .collect_all()
                 .await?;
             let states: Vec<String> = payments.iter().map(|p| p.status.to_string()).collect();

@@ -61,7 +61,12 @@ async fn run() -> Result<(), Box<dyn Error>> {
     );
 
     if check {
-        let products = billpro.client()?.products().list().page(1).await?;
+        let products = billpro
+            .client()?
+            .products()
+            .list(&billkit::billpro::ProductFilter::new())
+            .page(1)
+            .await?;
         let users = billkit::billmora::Client::builder()
             .base_url(billmora.base_url())
             .token(billmora.token())

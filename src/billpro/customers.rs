@@ -6,6 +6,7 @@
 //! them as they are) or [`CustomerUpdate::new`] (decide each one).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::orders::{Listed, Lookup, Since};
@@ -234,7 +235,6 @@ impl Address {
 
 /// A new customer for [`Customers::create`], sent as `{"customer": {…}}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct NewCustomer {
     first_name: String,
     last_name: String,
@@ -306,7 +306,7 @@ impl NewCustomer {
     }
 
     /// Checks the customer before sending.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         crate::validate::not_blank("first_name", &self.first_name)?;
         crate::validate::not_blank("last_name", &self.last_name)?;
         crate::validate::email("email", &self.email)?;
@@ -355,7 +355,6 @@ pub enum AddressUpdate {
 /// except addresses, which BillPro removes unless resent; both constructors
 /// make you decide about them.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct CustomerUpdate {
     first_name: Option<String>,
     last_name: Option<String>,
@@ -445,7 +444,7 @@ impl CustomerUpdate {
     }
 
     /// Checks the update before sending.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if let Some(v) = &self.first_name {
             crate::validate::not_blank("first_name", v)?;
         }
@@ -544,6 +543,18 @@ impl<'a> Customers<'a> {
     /// the customer again. It is not sent again unless the retry policy
     /// opts in
     /// ([`RetryPolicy::resend_unconfirmed_after`](crate::http::RetryPolicy::resend_unconfirmed_after)).
+    ///
+    /// ```no_run
+    /// use billkit::billpro::{Client, NewCustomer};
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let new = NewCustomer::new("Dana", "Borys", "dana@example.com").phone("+447700900123");
+    /// let customer = billpro.customers().create(&new).await?;
+    /// println!("created {} ({})", customer.id, customer.customer_id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, customer: &NewCustomer) -> Result<Customer> {
         customer.validate()?;
         // Noted before the first send: the customer, if made, is no older.
@@ -585,6 +596,18 @@ impl<'a> Customers<'a> {
     /// [`find_by_email_since`](Self::find_by_email_since) with the error's
     /// [`LookupKey::sent_at`]: it reads only the pages that can hold a
     /// customer that new.
+    ///
+    /// ```no_run
+    /// use billkit::billpro::Client;
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// if let Some(customer) = billpro.customers().find_by_email("dana@example.com").await? {
+    ///     println!("dana is customer {}", customer.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn find_by_email(&self, email: &str) -> Result<Option<Customer>> {
         crate::validate::not_blank("email", email)?;
         let matches = |c: &Customer| same_text(&c.email, email);
@@ -637,6 +660,17 @@ impl<'a> Customers<'a> {
     }
 
     /// One customer by system id (`GET /customers/{id}`).
+    ///
+    /// ```no_run
+    /// use billkit::billpro::Client;
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let customer = billpro.customers().get(42).await?;
+    /// println!("{} {}", customer.first_name, customer.last_name);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<CustomerId>) -> Result<Customer> {
         let id = id.into();
         check_id("id", id.get())?;
@@ -646,26 +680,71 @@ impl<'a> Customers<'a> {
     }
 
     /// All customers, walked lazily 25 per page (`GET /customers?page=N`).
+    ///
+    /// ```no_run
+    /// use billkit::TryStreamExt;
+    /// use billkit::billpro::Client;
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let mut customers = billpro.customers().list().stream();
+    /// while let Some(customer) = customers.try_next().await? {
+    ///     println!("{} {}", customer.id, customer.email);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> Paginator<Customer> {
         paginate(self.transport, Request::<()>::get("/customers"))
     }
 
-    /// The customers with merchant customer id `customer_id`
-    /// (`GET /customers?customer_id=…&page=N`).
-    pub fn list_by_customer_id(
-        &self,
-        customer_id: impl Into<String>,
-    ) -> Result<Paginator<Customer>> {
-        let customer_id = customer_id.into();
-        crate::validate::not_blank("customer_id", &customer_id)?;
-        Ok(paginate(
+    /// The customer whose merchant customer id is `customer_id`
+    /// (`GET /customers?customer_id=…&page=N`). BillPro generates that id,
+    /// one per customer, and filters on it, so one request finds it; a
+    /// server that ignored the filter would have every page read, so the
+    /// answer cannot miss either way. A blank id is refused before sending.
+    ///
+    /// ```no_run
+    /// use billkit::billpro::Client;
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// if let Some(customer) = billpro.customers().find_by_customer_id("C7Q2M9X4KD").await? {
+    ///     println!("system id {}", customer.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn find_by_customer_id(&self, customer_id: &str) -> Result<Option<Customer>> {
+        crate::validate::not_blank("customer_id", customer_id)?;
+        let mut customers = paginate::<Customer>(
             self.transport,
-            Request::<()>::get("/customers").query("customer_id", customer_id),
-        ))
+            Request::<()>::get("/customers").query("customer_id", customer_id.to_owned()),
+        )
+        .stream();
+        while let Some(customer) = customers.try_next().await? {
+            if customer.customer_id == customer_id {
+                return Ok(Some(customer));
+            }
+        }
+        Ok(None)
     }
 
     /// Changes a customer (`PUT /customers/{id}`, body `{"customer": {…}}`).
     /// The addresses `update` sets are resent; the others are removed.
+    ///
+    /// ```no_run
+    /// use billkit::billpro::{Client, CustomerUpdate};
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let customer = billpro.customers().get(42).await?;
+    /// let update = CustomerUpdate::keeping_addresses_of(&customer).phone("+447700900456");
+    /// let customer = billpro.customers().update(customer.id, &update).await?;
+    /// println!("{:?}", customer.phone);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         id: impl Into<CustomerId>,

@@ -15,7 +15,9 @@
 //! then added to the query of every request.
 //!
 //! ```no_run
-//! use billkit::billpro::{Client, Environment, NewCustomer, NewSingleOrder, OrderLine};
+//! use billkit::billpro::{
+//!     Client, Environment, NewCustomer, NewSingleOrder, OrderLine, ProductFilter,
+//! };
 //! use billkit::TryStreamExt;
 //!
 //! # async fn run() -> billkit::Result<()> {
@@ -30,7 +32,7 @@
 //!     .create(&NewCustomer::new("Dana", "Borys", "dana@example.com").phone("+447700900123"))
 //!     .await?;
 //!
-//! let mut products = billpro.products().list().stream();
+//! let mut products = billpro.products().list(&ProductFilter::new()).stream();
 //! while let Some(product) = products.try_next().await? {
 //!     println!("{} {} {}", product.product_id, product.price, product.currency);
 //! }
@@ -49,7 +51,7 @@
 //! Errors: order creation refuses bad input with 400 `{"error": "Bad Request"}`,
 //! customer validation with 422 and a field map (`{"phone": ["is invalid"]}`,
 //! see [`Error::validation_errors`]), and a missing entity may be answered
-//! with 422 instead of 404 (see [`is_not_found`]). A missing or unknown
+//! with 422 instead of 404 (see [`BillProErrorExt::is_record_not_found`]). A missing or unknown
 //! token is 401 ([`Error::is_unauthorized`]).
 //!
 //! Rate limits: BillPro documents none, and its server is closed, so
@@ -61,22 +63,19 @@
 //! (an order by its `invoice_id`). Reads answered 429 are retried after
 //! the wait as usual.
 
-use std::fmt;
-
 use secrecy::SecretString;
-use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{ApiError, Error, Result};
 use crate::http::{Config, Credentials, Paginator, Request, Transport};
 
-pub mod customers;
+mod customers;
 mod dialect;
 #[cfg(feature = "billpro-notifications")]
 pub mod notifications;
-pub mod orders;
-pub mod products;
-pub mod scheduled_payments;
+mod orders;
+mod products;
+mod scheduled_payments;
 mod walk;
 
 pub use customers::{
@@ -89,7 +88,9 @@ pub use orders::{
     OrderCustomer, OrderLine, OrderProduct, OrderSource, OrderStatus, Orders, PaymentChannel,
     Schedule, Since,
 };
-pub use products::{Adjustment, Product, ProductStatus, Products, PurchaseType, ScheduleUnit};
+pub use products::{
+    Adjustment, Product, ProductFilter, ProductStatus, Products, PurchaseType, ScheduleUnit,
+};
 pub use scheduled_payments::{
     ScheduledPayment, ScheduledPaymentStatus, ScheduledPaymentUpdate, ScheduledPayments,
     TargetStatus,
@@ -118,70 +119,21 @@ impl Environment {
     }
 }
 
-macro_rules! id_type {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        ///
-        /// Built from a `u64` (`7.into()`); read from a JSON number or a
-        /// number in a string.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(pub u64);
-
-        impl $name {
-            /// The numeric id.
-            pub const fn get(self) -> u64 {
-                self.0
-            }
-        }
-
-        impl From<u64> for $name {
-            fn from(id: u64) -> Self {
-                $name(id)
-            }
-        }
-
-        impl From<$name> for u64 {
-            fn from(id: $name) -> Self {
-                id.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-
-        impl crate::http::PathParam for $name {
-            fn to_segment(&self) -> std::result::Result<String, String> {
-                self.0.to_segment()
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                crate::lenient::int::deserialize(d).map($name)
-            }
-        }
-    };
-}
-
-id_type! {
+crate::id::int_id! {
     /// A customer's system id (`id` in the customer object, `customer_id`
     /// in orders) — not the merchant's 10-character `customer_id` string.
     CustomerId
 }
-id_type! {
+crate::id::int_id! {
     /// A product's system id (`id` in the product object, `product_id` in
     /// order lines) — not the merchant's `product_id` string.
     ProductId
 }
-id_type! {
+crate::id::int_id! {
     /// An order's system id.
     OrderId
 }
-id_type! {
+crate::id::int_id! {
     /// A scheduled payment's system id.
     ScheduledPaymentId
 }
@@ -197,19 +149,48 @@ pub(crate) fn check_id(field: &str, id: u64) -> Result<()> {
     Ok(())
 }
 
-/// Whether `err` means "no such entity": the same as
-/// [`Error::is_not_found`], which answers by BillPro's rules for errors from
-/// a BillPro client (a 404, a 422 to a `GET`, or a 422 "Record not found");
-/// `false` for an error from a Billmora or Billy client, which BillPro's
-/// rules say nothing about.
-pub fn is_not_found(err: &Error) -> bool {
-    let other_api = err
-        .api_error()
-        .is_some_and(|api| !matches!(api.api(), "BillPro" | "HTTP"));
-    !other_api && err.is_not_found()
+/// The answer inside `err` when BillPro's rules apply to it: it came from
+/// a BillPro client (or from no particular API); `None` for an error a
+/// Billmora or Billy client returned, which BillPro's rules say nothing
+/// about. The one place that asks which API answered.
+fn own_api_error(err: &Error) -> Option<&ApiError> {
+    err.api_error()
+        .filter(|api| matches!(api.api(), "BillPro" | "HTTP"))
 }
 
-/// Builds a [`Client`].
+/// What only BillPro's errors tell, as methods on [`Error`]: import the
+/// trait (`use billkit::billpro::BillProErrorExt;`) to call them. It can be
+/// imported beside the other APIs' error traits: no method name is shared.
+pub trait BillProErrorExt {
+    /// Whether BillPro said there is no such record: a 404, a 422 to a
+    /// `GET`, or a 422 "Record not found" (BillPro answers a missing
+    /// entity either way). The same as [`Error::is_not_found`] for an error
+    /// from a BillPro client; `false` for an error from a Billmora or Billy
+    /// client, which BillPro's rules say nothing about.
+    ///
+    /// ```no_run
+    /// use billkit::billpro::{BillProErrorExt, Client};
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// match billpro.customers().get(7).await {
+    ///     Ok(customer) => println!("{}", customer.email),
+    ///     Err(e) if e.is_record_not_found() => println!("no customer 7"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn is_record_not_found(&self) -> bool;
+}
+
+impl BillProErrorExt for Error {
+    fn is_record_not_found(&self) -> bool {
+        own_api_error(self).is_some() && self.is_not_found()
+    }
+}
+
+/// Builds a [`Client`]: [`ClientBuilder::new`] or [`Client::builder`].
 #[derive(Debug, Default)]
 pub struct ClientBuilder {
     config: Config,
@@ -219,10 +200,17 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder with no token yet and every setting at its default; the
+    /// same as [`Client::builder`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// The API token of the integration user (sent as
-    /// `Authorization: Bearer …`). Required.
-    pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(SecretString::from(token.into()));
+    /// `Authorization: Bearer …`), kept as a secret so it never shows in
+    /// `Debug` output. Required.
+    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
+        self.token = Some(token.into());
         self
     }
 
@@ -237,8 +225,8 @@ impl ClientBuilder {
     /// Talks to another host, e.g. `https://test.bill.pro/api/v1` or a
     /// local sandbox. Include the `/api/v1` prefix. Replaces an earlier
     /// [`environment`](Self::environment).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+    pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
+        self.base_url = Some(url.as_ref().to_owned());
         self
     }
 
@@ -290,7 +278,7 @@ pub struct Client {
 impl Client {
     /// Starts building a client.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
+        ClientBuilder::new()
     }
 
     /// The API base URL.

@@ -118,6 +118,35 @@ pub struct Adjustment {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+/// Which products [`Products::list`] returns: all of them
+/// ([`ProductFilter::new`]), or those with one merchant code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductFilter {
+    product_id: Option<String>,
+}
+
+impl ProductFilter {
+    /// No filter: every product.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only the products whose merchant code is `product_id` (sent as
+    /// `?product_id=…`); the merchant chooses the codes, so several
+    /// products may share one.
+    pub fn product_id(mut self, product_id: impl Into<String>) -> Self {
+        self.product_id = Some(product_id.into());
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        match &self.product_id {
+            Some(code) => crate::validate::not_blank("product_id", code),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The products endpoints, from [`Client::products`](super::Client::products).
 ///
 /// Products cannot be created, changed or deleted through the API: create
@@ -132,23 +161,47 @@ impl<'a> Products<'a> {
         Products { transport }
     }
 
-    /// All products, walked lazily 25 per page (`GET /products?page=N`).
-    pub fn list(&self) -> Paginator<Product> {
-        paginate(self.transport, Request::<()>::get("/products"))
-    }
-
-    /// The products whose merchant code is `product_id`
-    /// (`GET /products?product_id=…&page=N`).
-    pub fn list_by_product_id(&self, product_id: impl Into<String>) -> Result<Paginator<Product>> {
-        let product_id = product_id.into();
-        crate::validate::not_blank("product_id", &product_id)?;
-        Ok(paginate(
-            self.transport,
-            Request::<()>::get("/products").query("product_id", product_id),
-        ))
+    /// The products `filter` lets through, walked lazily 25 per page
+    /// (`GET /products?page=N`, with `product_id=…` when the filter names
+    /// a merchant code). A blank code fails the walk's first poll, before
+    /// anything is sent.
+    ///
+    /// ```no_run
+    /// use billkit::TryStreamExt;
+    /// use billkit::billpro::{Client, ProductFilter};
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let filter = ProductFilter::new().product_id("E2824181D8");
+    /// let products: Vec<_> = billpro.products().list(&filter).stream().try_collect().await?;
+    /// println!("{} products", products.len());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list(&self, filter: &ProductFilter) -> Paginator<Product> {
+        let mut request = Request::<()>::get("/products");
+        if let Some(code) = &filter.product_id {
+            request = request.query("product_id", code);
+        }
+        let list = paginate(self.transport, request);
+        match filter.validate() {
+            Ok(()) => list,
+            Err(e) => list.refuse(e),
+        }
     }
 
     /// One product by system id (`GET /products/{id}`).
+    ///
+    /// ```no_run
+    /// use billkit::billpro::Client;
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let product = billpro.products().get(7).await?;
+    /// println!("{} costs {} {}", product.product_id, product.price, product.currency);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<ProductId>) -> Result<Product> {
         let id = id.into();
         check_id("id", id.get())?;

@@ -146,7 +146,6 @@ pub enum TargetStatus {
 /// A change to a scheduled payment for [`ScheduledPayments::update`], sent
 /// as `{"scheduled_payment": {…}}`. Only the fields set are sent.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
 pub struct ScheduledPaymentUpdate {
     status: Option<TargetStatus>,
     scheduled_date: Option<NaiveDate>,
@@ -187,7 +186,7 @@ impl ScheduledPaymentUpdate {
     }
 
     /// Checks the change itself (not the payment's status) before sending.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.status.is_none()
             && self.scheduled_date.is_none()
             && self.amount.is_none()
@@ -219,7 +218,7 @@ impl ScheduledPaymentUpdate {
     }
 
     /// Checks the change against the payment as it is now.
-    pub fn check_against(&self, current: &ScheduledPayment) -> Result<()> {
+    pub(crate) fn check_against(&self, current: &ScheduledPayment) -> Result<()> {
         if !current.status.is_updatable() {
             return Err(Error::invalid_input(
                 "status",
@@ -293,25 +292,62 @@ impl<'a> ScheduledPayments<'a> {
 
     /// Every scheduled payment, walked lazily 25 per page
     /// (`GET /scheduled_payments?page=N`).
+    ///
+    /// ```no_run
+    /// use billkit::billpro::Client;
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let payments = billpro.scheduled_payments().list().collect_all().await?;
+    /// println!("{} scheduled payments", payments.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> Paginator<ScheduledPayment> {
         paginate(self.transport, Request::<()>::get(LIST_ALL))
     }
 
     /// The scheduled payments of one order
     /// (`GET /orders/{order_id}/scheduled_payments?page=N`).
-    pub fn list_for_order(
-        &self,
-        order_id: impl Into<OrderId>,
-    ) -> Result<Paginator<ScheduledPayment>> {
+    ///
+    /// Order id 0 fails the walk's first poll, before anything is sent.
+    ///
+    /// ```no_run
+    /// use billkit::billpro::Client;
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let payments = billpro.scheduled_payments().list_for_order(12).collect_all().await?;
+    /// for payment in payments {
+    ///     println!("{:?}: {} ({})", payment.scheduled_date, payment.amount, payment.status);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_for_order(&self, order_id: impl Into<OrderId>) -> Paginator<ScheduledPayment> {
         let order_id = order_id.into();
-        check_id("order_id", order_id.get())?;
-        Ok(paginate(
+        let list = paginate(
             self.transport,
             Request::<()>::get(LIST_FOR_ORDER).param(order_id),
-        ))
+        );
+        match check_id("order_id", order_id.get()) {
+            Ok(()) => list,
+            Err(e) => list.refuse(e),
+        }
     }
 
     /// One scheduled payment (`GET /scheduled_payments/{id}`).
+    ///
+    /// ```no_run
+    /// use billkit::billpro::Client;
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let payment = billpro.scheduled_payments().get(31).await?;
+    /// println!("{} is {}", payment.amount, payment.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self, id: impl Into<ScheduledPaymentId>) -> Result<ScheduledPayment> {
         let id = id.into();
         check_id("id", id.get())?;
@@ -321,6 +357,18 @@ impl<'a> ScheduledPayments<'a> {
     /// Changes a scheduled payment (`PUT /scheduled_payments/{id}`, body
     /// `{"scheduled_payment": {…}}`). Reads the payment first and refuses,
     /// without sending the change, when its status does not allow it.
+    ///
+    /// ```no_run
+    /// use billkit::billpro::{Client, ScheduledPaymentStatus, ScheduledPaymentUpdate, TargetStatus};
+    ///
+    /// # async fn run() -> billkit::Result<()> {
+    /// let billpro = Client::builder().token("token").build()?;
+    /// let skip = ScheduledPaymentUpdate::new().status(TargetStatus::Skipped);
+    /// let payment = billpro.scheduled_payments().update(31, &skip).await?;
+    /// assert_eq!(payment.status, ScheduledPaymentStatus::Skipped);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(
         &self,
         id: impl Into<ScheduledPaymentId>,

@@ -236,7 +236,6 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     /// A list that refuses its input: every walk, page and fetch of it
     /// fails with `err` (an [`Error::InvalidInput`]) before anything is
     /// sent. Lets a list method return a [`Paginator`] whatever its input.
-    #[allow(dead_code)]
     pub(crate) fn refuse(mut self, err: Error) -> Self {
         if let Error::InvalidInput { field, message } = err {
             self.invalid = Some((field, message));

@@ -1,7 +1,7 @@
 //! The client: environments, base URL, token, profile id, secrecy.
 
 use billkit::Error;
-use billkit::billpro::{Client, Environment};
+use billkit::billpro::{Client, Environment, ProductFilter};
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
 
@@ -101,7 +101,7 @@ async fn without_a_profile_id_the_query_holds_only_the_page() {
     assert!(
         client
             .products()
-            .list()
+            .list(&ProductFilter::new())
             .collect_all()
             .await
             .unwrap()

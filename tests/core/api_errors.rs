@@ -4,6 +4,7 @@
 #![cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
 
 use billkit::billmora::{BillmoraErrorExt, NewUser};
+use billkit::billpro::BillProErrorExt;
 use billkit::billy::{
     self, BillyErrorExt, ErrorKind, Frequency, NewPlan, NewSubscription, PlanType,
 };
@@ -45,7 +46,12 @@ async fn billpro_401_is_unauthorized_and_no_other_apis_helper_claims_it() {
         .profile_id(sandbox.profile_id())
         .build()
         .unwrap();
-    let err = stranger.products().list().page(1).await.unwrap_err();
+    let err = stranger
+        .products()
+        .list(&billkit::billpro::ProductFilter::new())
+        .page(1)
+        .await
+        .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert!(err.is_unauthorized());
     // The case: Billy's classifier used to answer `Some(Other)`.
@@ -54,7 +60,7 @@ async fn billpro_401_is_unauthorized_and_no_other_apis_helper_claims_it() {
     // A refusal of the data is not one of the credential.
     let client = sandbox.client().unwrap();
     let err = client.customers().get(999_999).await.unwrap_err();
-    assert!(billpro::is_not_found(&err));
+    assert!(err.is_record_not_found());
     assert!(!err.is_unauthorized());
     no_billmora_or_billy_answer(&err);
 }
@@ -116,7 +122,7 @@ async fn billmora_401_and_both_token_403s_are_unauthorized() {
     assert!(err.is_not_found());
     assert!(!err.is_unauthorized());
     // BillPro's reading of a 404 is BillPro's: it says nothing here.
-    assert!(!billpro::is_not_found(&err));
+    assert!(!err.is_record_not_found());
     no_billy_answer(&err);
 }
 
@@ -172,7 +178,7 @@ async fn billy_403_for_a_bad_key_is_unauthorized_but_a_foreign_plan_is_not() {
     // Billy's 404 is not BillPro's to read.
     let err = client.plans().get("PLnope").await.unwrap_err();
     assert!(err.is_not_found());
-    assert!(!billpro::is_not_found(&err));
+    assert!(!err.is_record_not_found());
     assert!(!err.is_unauthorized());
     no_billmora_answer(&err);
 }
@@ -182,6 +188,6 @@ async fn billy_403_for_a_bad_key_is_unauthorized_but_a_foreign_plan_is_not() {
 fn errors_without_an_answer_are_claimed_by_no_helper() {
     let err = Error::invalid_input("amount", "must be positive");
     assert!(!err.is_unauthorized());
-    assert!(!billpro::is_not_found(&err));
+    assert!(!err.is_record_not_found());
     no_billmora_or_billy_answer(&err);
 }

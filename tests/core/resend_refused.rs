@@ -221,7 +221,12 @@ async fn a_billpro_read_answered_429_is_still_retried_after_the_wait() {
     sandbox.faults().on("GET", "/products").throttle(1, 4);
     let served = sandbox.server().requests_served();
 
-    let page = client.products().list().page(1).await.unwrap();
+    let page = client
+        .products()
+        .list(&billkit::billpro::ProductFilter::new())
+        .page(1)
+        .await
+        .unwrap();
 
     assert!(!page.items.is_empty());
     assert_eq!(sandbox.server().requests_served() - served, 2);

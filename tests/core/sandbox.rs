@@ -393,7 +393,7 @@ async fn the_combined_sandbox_serves_each_api_with_working_credentials() {
         .client()
         .unwrap()
         .products()
-        .list()
+        .list(&billkit::billpro::ProductFilter::new())
         .page(1)
         .await
         .unwrap();

@@ -69,7 +69,7 @@ fn error_body_in<D: Dialect + Copy>(bytes: &[u8], dialect: D) {
         );
         let _ = err.validation_errors();
         let _ = err.is_retryable();
-        let _ = billkit::billpro::is_not_found(&err);
+        let _ = billkit::billpro::BillProErrorExt::is_record_not_found(&err);
         let _ = billkit::billy::error_kind(&err);
         let _ = billkit::billy::error_class(&err);
         let _ = billkit::billy::is_duplicate_external_id(&err);

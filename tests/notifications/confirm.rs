@@ -63,9 +63,9 @@ async fn order_id_in_custom_parameters_is_confirmed_with_get_order() {
         OrderKey::SystemId,
     );
     let p = payment(r#","customParameters":{"order_id":"501"}"#, "000.000.000");
-    assert_eq!(locator.locate(&p).unwrap(), OrderRef::Id(OrderId(501)));
+    assert_eq!(locator.locate(&p).unwrap(), OrderRef::Id(OrderId::new(501)));
     let c = locator.confirm(&client(&server), &p).await.unwrap();
-    assert_eq!(c.order.id, OrderId(501));
+    assert_eq!(c.order.id, OrderId::new(501));
     assert_eq!(c.order.status, OrderStatus::Complete);
     assert_eq!(c.verdict, OrderVerdict::Paid);
     assert!(c.notified_approved && c.agrees());

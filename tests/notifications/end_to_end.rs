@@ -119,7 +119,6 @@ async fn scheduled_payments_notify_when_collected_and_when_declined() {
     let payments = client
         .scheduled_payments()
         .list_for_order(order.id)
-        .unwrap()
         .collect_all()
         .await
         .unwrap();

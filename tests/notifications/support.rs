@@ -169,7 +169,7 @@ pub async fn setup(locator: OrderLocator, faults: Faults) -> (BillProSandbox, Cl
 pub async fn product(client: &Client, kind: PurchaseType) -> Product {
     let all: Vec<Product> = client
         .products()
-        .list()
+        .list(&billkit::billpro::ProductFilter::new())
         .stream()
         .try_collect()
         .await

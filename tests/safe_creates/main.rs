@@ -122,7 +122,7 @@ async fn billpro_orders_are_never_duplicated_and_errors_tell_the_truth() {
         .unwrap();
     let product = client
         .products()
-        .list()
+        .list(&billkit::billpro::ProductFilter::new())
         .collect_all()
         .await
         .unwrap()

@@ -123,7 +123,7 @@ fn billpro_futures(
     // customers.rs
     assert_send(&client.customers().create(new_customer));
     assert_send(&client.customers().get(1));
-    assert_send(&client.customers().get(billpro::CustomerId(1)));
+    assert_send(&client.customers().get(billpro::CustomerId::new(1)));
     assert_send(&client.customers().update(1, customer_update));
     assert_send(&client.customers().find_by_email("a@example.com"));
     assert_send(
@@ -131,8 +131,8 @@ fn billpro_futures(
             .customers()
             .find_by_email_since("a@example.com", chrono::Utc::now()),
     );
+    assert_send(&client.customers().find_by_customer_id("C-1"));
     paginator!(client.customers().list());
-    paginator!(client.customers().list_by_customer_id("C-1").unwrap());
 
     // orders.rs
     assert_send(&client.orders().create_single_order(single));
@@ -154,14 +154,18 @@ fn billpro_futures(
 
     // products.rs
     assert_send(&client.products().get(1));
-    paginator!(client.products().list());
-    paginator!(client.products().list_by_product_id("P-1").unwrap());
+    paginator!(client.products().list(&billpro::ProductFilter::new()));
+    paginator!(
+        client
+            .products()
+            .list(&billpro::ProductFilter::new().product_id("P-1"))
+    );
 
     // scheduled_payments.rs
     assert_send(&client.scheduled_payments().get(1));
     assert_send(&client.scheduled_payments().update(1, payment_update));
     paginator!(client.scheduled_payments().list());
-    paginator!(client.scheduled_payments().list_for_order(1).unwrap());
+    paginator!(client.scheduled_payments().list_for_order(1));
 
     // The usual way to spawn a call: move a clone of the client in.
     let c = client.clone();
@@ -547,27 +551,26 @@ fn public_futures_and_streams_are_send() {
 const INVENTORY: &[&str] = &[
     // BillPro
     "src/billpro/customers.rs: create",
+    "src/billpro/customers.rs: find_by_customer_id",
     "src/billpro/customers.rs: find_by_email",
     "src/billpro/customers.rs: find_by_email_since",
     "src/billpro/customers.rs: get",
     "src/billpro/customers.rs: list",
-    "src/billpro/customers.rs: list_by_customer_id",
     "src/billpro/customers.rs: update",
-    "src/billpro/orders.rs: cancel",
-    "src/billpro/orders.rs: create_instalment_order",
-    "src/billpro/orders.rs: create_metered_order",
-    "src/billpro/orders.rs: create_single_order",
-    "src/billpro/orders.rs: create_subscription_order",
-    "src/billpro/orders.rs: find_by_invoice_id",
-    "src/billpro/orders.rs: find_by_invoice_id_since",
-    "src/billpro/orders.rs: get",
-    "src/billpro/orders.rs: list",
-    "src/billpro/orders.rs: pause",
-    "src/billpro/orders.rs: renew_checkout",
-    "src/billpro/orders.rs: resume",
+    "src/billpro/orders/mod.rs: cancel",
+    "src/billpro/orders/mod.rs: create_instalment_order",
+    "src/billpro/orders/mod.rs: create_metered_order",
+    "src/billpro/orders/mod.rs: create_single_order",
+    "src/billpro/orders/mod.rs: create_subscription_order",
+    "src/billpro/orders/mod.rs: find_by_invoice_id",
+    "src/billpro/orders/mod.rs: find_by_invoice_id_since",
+    "src/billpro/orders/mod.rs: get",
+    "src/billpro/orders/mod.rs: list",
+    "src/billpro/orders/mod.rs: pause",
+    "src/billpro/orders/mod.rs: renew_checkout",
+    "src/billpro/orders/mod.rs: resume",
     "src/billpro/products.rs: get",
     "src/billpro/products.rs: list",
-    "src/billpro/products.rs: list_by_product_id",
     "src/billpro/scheduled_payments.rs: get",
     "src/billpro/scheduled_payments.rs: list",
     "src/billpro/scheduled_payments.rs: list_for_order",
@@ -677,7 +680,7 @@ const INVENTORY: &[&str] = &[
     "src/http/paginate.rs: stream",
     // Sandbox
     "src/sandbox/billmora/mod.rs: start",
-    "src/sandbox/billpro.rs: start",
+    "src/sandbox/billpro/mod.rs: start",
     "src/sandbox/billy/mod.rs: start",
     "src/sandbox/mod.rs: start",
     "src/sandbox/mod.rs: start",

@@ -151,7 +151,12 @@ mod billpro {
         exactly_once(&customers, 60, 12, 1).await;
 
         let product = {
-            let all: Vec<_> = c.products().list().collect_all().await.unwrap();
+            let all: Vec<_> = c
+                .products()
+                .list(&billkit::billpro::ProductFilter::new())
+                .collect_all()
+                .await
+                .unwrap();
             all.into_iter()
                 .find(|p| p.product_type == PurchaseType::SinglePayment)
                 .unwrap()

@@ -70,7 +70,7 @@ impl OrderLocator {
             })?;
         match self.key {
             OrderKey::SystemId => match value.parse::<u64>() {
-                Ok(id) if id > 0 => Ok(OrderRef::Id(OrderId(id))),
+                Ok(id) if id > 0 => Ok(OrderRef::Id(OrderId::new(id))),
                 _ => Err(ConfirmError::BadOrderReference {
                     field: self.field.clone(),
                 }),

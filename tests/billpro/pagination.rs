@@ -1,4 +1,6 @@
-//! Lookups after a create of unknown outcome, attacked: the record sits
+//! Walking BillPro's pages (bare arrays of 25, `?page=N`, until a short
+//! or empty page), in `walks`; and lookups after a create of unknown
+//! outcome, attacked: the record sits
 //! anywhere in a long list, many records were created after it, the list
 //! runs oldest first, newest first or in no order, records are added while
 //! the lookup reads, and the server misbehaves. A lookup that returns
@@ -9,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use billkit::billpro::{
-    Client, Customer, NewCustomer, NewSingleOrder, Order, OrderLine, PurchaseType, Since,
+    Client, Customer, NewCustomer, NewSingleOrder, Order, OrderLine, ProductFilter, PurchaseType,
+    Since,
 };
 use billkit::error::PaginationErrorKind;
 use billkit::http::{ManualClock, RetryPolicy};
@@ -20,6 +23,130 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::common::{assert_invalid, client, expect_no_request};
+
+/// Walks of a plain list: exact requests, exact values, laziness.
+mod walks {
+    use crate::common::*;
+    use billkit::TryStreamExt;
+    use billkit::billpro::{ProductFilter, PurchaseType, ScheduleUnit};
+
+    use wiremock::Mock;
+    use wiremock::matchers::{header, method, path};
+
+    fn page_query(page: &str) -> ExactQuery {
+        query(&[("page", page), ("profile_id", "5")])
+    }
+
+    /// The full-page fixture with its ids moved (`10xx` → `<prefix>xx`), so
+    /// consecutive pages differ.
+    fn full_page(prefix: &str) -> String {
+        fixture("products_page_full.json").replace("\"id\":10", &format!("\"id\":{prefix}"))
+    }
+
+    #[tokio::test]
+    async fn pages_mix_string_and_number_money_exactly() {
+        let (server, client) = setup().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/products"))
+            .and(page_query("1"))
+            .respond_with(json(200, fixture("products_page_short.json")))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let items = client
+            .products()
+            .list(&ProductFilter::new())
+            .collect_all()
+            .await
+            .unwrap();
+        let prices: Vec<String> = items.iter().map(|p| p.price.to_string()).collect();
+        // Fixture: 20 (number), 19.990 (number), "10" (string).
+        assert_eq!(prices, ["20", "19.990", "10"]);
+        assert_eq!(items[0].product_type, PurchaseType::Instalment);
+        assert_eq!(items[0].tax, None);
+        assert_eq!(
+            items[1].tax.as_ref().unwrap().percentage.to_string(),
+            "21.00"
+        );
+        assert_eq!(items[2].discount.as_ref().unwrap().name, "Discount 5%");
+        assert_eq!(items[2].scheduled_unit, Some(ScheduleUnit::Week));
+    }
+
+    #[tokio::test]
+    async fn three_full_pages_and_a_short_one_make_exactly_four_requests() {
+        let (server, client) = setup().await;
+        for (page, body) in [
+            ("1", full_page("11")),
+            ("2", full_page("12")),
+            ("3", full_page("13")),
+            ("4", fixture("products_page_short.json")),
+        ] {
+            Mock::given(method("GET"))
+                .and(path("/api/v1/products"))
+                .and(page_query(page))
+                .and(header("authorization", BEARER))
+                .respond_with(json(200, body))
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+        let all: Vec<_> = client
+            .products()
+            .list(&ProductFilter::new())
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3 * 25 + 3);
+        assert_eq!(all[0].id.get(), 1101);
+        assert_eq!(all[25].id.get(), 1201);
+        assert_eq!(all[77].id.get(), 4003);
+        assert_eq!(server.received_requests().await.unwrap().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn an_exactly_full_last_page_costs_one_more_request_that_returns_empty() {
+        let (server, client) = setup().await;
+        for (page, body) in [
+            ("1", full_page("11")),
+            ("2", full_page("12")),
+            ("3", "[]".to_string()),
+        ] {
+            Mock::given(method("GET"))
+                .and(path("/api/v1/products"))
+                .and(page_query(page))
+                .respond_with(json(200, body))
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+        let all = client
+            .products()
+            .list(&ProductFilter::new())
+            .collect_all()
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 50);
+        assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn the_stream_is_lazy() {
+        let (server, client) = setup().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/products"))
+            .and(page_query("1"))
+            .respond_with(json(200, full_page("11")))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut stream = client.products().list(&ProductFilter::new()).stream();
+        let first = stream.try_next().await.unwrap().unwrap();
+        assert_eq!(first.id.get(), 1101);
+        drop(stream);
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    }
+}
 
 // ---------------------------------------------------------------------------
 // A BillPro list served from memory.
@@ -293,7 +420,7 @@ async fn the_measured_double_charge_does_not_happen() {
         .unwrap();
     let product = client
         .products()
-        .list()
+        .list(&ProductFilter::new())
         .collect_all()
         .await
         .unwrap()
