@@ -412,15 +412,19 @@ fn requests() {
             },
         );
     }
-    if selected("request billmora invoices().get") {
-        let body = serde_json::to_vec(&serde_json::json!({ "data": billmora_invoice() })).unwrap();
-        let server = serve(canned(body), Duration::ZERO);
+    let billmora_server = |handler: Handler| {
+        let server = serve(handler, Duration::ZERO);
         let billmora = billkit::billmora::Client::builder()
             .token("secret-token")
             .base_url(&server.url)
             .rate_limit(None)
             .build()
             .unwrap();
+        (server, billmora)
+    };
+    if selected("request billmora invoices().get") {
+        let body = serde_json::to_vec(&serde_json::json!({ "data": billmora_invoice() })).unwrap();
+        let (server, billmora) = billmora_server(canned(body));
         let url = format!("{}/api/v1/invoices/55", server.url);
         versus(
             "request billmora invoices().get",
@@ -520,13 +524,7 @@ fn requests() {
                 ))
             })
             .collect();
-        let server = serve(paged(pages), Duration::ZERO);
-        let billmora = billkit::billmora::Client::builder()
-            .token("secret-token")
-            .base_url(&server.url)
-            .rate_limit(None)
-            .build()
-            .unwrap();
+        let (server, billmora) = billmora_server(paged(pages));
         let url = format!("{}/api/v1/invoices", server.url);
         let every = billkit::billmora::InvoiceFilter::new();
         versus(
