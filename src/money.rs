@@ -1130,9 +1130,10 @@ mod tests {
             .to_string()
     }
 
-    /// The `amount_due` values a real Billmora server sent for partly paid
-    /// invoices (`shared/recordings/billmora-7799ffac`), and the plain ones
-    /// beside them, read as the cents they stand for.
+    /// The `amount_due` values a real Billmora server (commit 7799ffac, PHP
+    /// 8.2, MariaDB 10.11, recorded 2026-12-03) sent for partly paid
+    /// invoices, and the plain ones beside them, read as the cents they
+    /// stand for.
     #[test]
     fn recorded_float_amounts_read_as_their_cents() {
         for (sent, cents) in [
