@@ -45,8 +45,8 @@
 //! ## Dates and times
 //!
 //! Models use [chrono] 0.4's `DateTime<Utc>` and `NaiveDate`; the types the
-//! API takes and returns are re-exported in [`chrono`](crate::chrono), so you
-//! need not depend on chrono to name them.
+//! API takes and returns are re-exported in [`chrono`], so you need not
+//! depend on chrono to name them.
 //!
 //! [chrono]: https://docs.rs/chrono/0.4
 #![warn(missing_docs)]
