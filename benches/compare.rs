@@ -325,6 +325,17 @@ fn bare_get(client: &reqwest::Client, url: &str, auth: &str) -> reqwest::Request
     }
 }
 
+/// The body of a bare GET, fetched as a user would.
+async fn bare_body(client: &reqwest::Client, url: &str, auth: &str) -> bytes::Bytes {
+    bare_get(client, url, auth)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+}
+
 /// billkit (`ours`) against the bare request (`bare`), `n` requests each,
 /// interleaved, over several rounds.
 fn versus<A, B, FA, FB>(name: &str, target_note: &str, n: usize, mut ours: A, mut bare: B)
@@ -539,13 +550,7 @@ fn requests() {
             },
             || async {
                 for p in 1..=2 {
-                    let body = bare_get(&client, &format!("{url}?page={p}"), "bearer")
-                        .send()
-                        .await
-                        .unwrap()
-                        .bytes()
-                        .await
-                        .unwrap();
+                    let body = bare_body(&client, &format!("{url}?page={p}"), "bearer").await;
                     black_box(
                         serde_json::from_slice::<LaravelPage<billkit::billmora::Invoice>>(&body)
                             .unwrap(),
