@@ -2,29 +2,16 @@
 //! bodies. Run with `cargo bench`.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use serde::Deserialize;
 
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Product {
-    id: u64,
-    #[serde(with = "billkit::money::decimal")]
-    price: billkit::Decimal,
-    #[serde(with = "billkit::lenient::int")]
-    scheduled_interval: u32,
-    #[serde(with = "billkit::lenient::timestamp")]
-    created_at: chrono::DateTime<chrono::Utc>,
-}
-
-fn page_of_25() -> String {
-    let one = r#"{"id":1,"price":"44.99","scheduled_interval":"1","created_at":"2024-02-12T15:12:37.314Z"}"#;
-    format!("[{}]", vec![one; 25].join(","))
-}
+/// A full BillPro product page (25 items, BillPro's page size): exact
+/// amounts, an interval sent as a string, timestamps with a fraction.
+const PAGE_OF_25: &str = include_str!("../fixtures/billpro/products_page_full.json");
 
 fn bench(c: &mut Criterion) {
-    let page = page_of_25();
     c.bench_function("decode a 25-item page with exact amounts", |b| {
-        b.iter(|| serde_json::from_str::<Vec<Product>>(black_box(&page)).unwrap())
+        b.iter(|| {
+            serde_json::from_str::<Vec<billkit::billpro::Product>>(black_box(PAGE_OF_25)).unwrap()
+        })
     });
     c.bench_function("parse a decimal amount", |b| {
         b.iter(|| billkit::money::parse_decimal(black_box("1234567.8912345678")).unwrap())

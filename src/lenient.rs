@@ -1,13 +1,15 @@
-//! Serde helpers for the quirks the real servers have.
+//! Serde helpers for the quirks the real servers have. Private: the API
+//! modules use them on their models, and users see only the typed fields,
+//! so these can change without a breaking release.
 //!
 //! - [`int`] / [`int_opt`]: integers sent as numbers or as strings (`"1"`).
 //! - [`int_from_str_or_num`]: the same, fixed to `i64`.
 //! - [`string`] / [`string_opt`]: a string that is sometimes sent as a number.
-//! - [`dmy_date`] / [`dmy_date_opt`]: dates written `DD/MM/YYYY`.
+//! - [`dmy_date_opt`]: dates written `DD/MM/YYYY`.
 //! - [`timestamp`] / [`timestamp_opt`]: RFC 3339 with or without a fraction,
 //!   with `Z` or an offset, always read into UTC.
 //! - [`json_object`]: a JSON column that may be `null`, `[]` or an object.
-//! - [`open_enum!`](crate::open_enum): enums that keep unknown values.
+//! - `open_enum!`: enums that keep unknown values.
 
 use std::fmt::Display;
 use std::marker::PhantomData;
@@ -52,11 +54,11 @@ where
 /// An integer of any width sent as a number or as a string (`"1"`).
 ///
 /// Use with `#[serde(with = "crate::lenient::int")]`; written back as a number.
-pub mod int {
+pub(crate) mod int {
     use super::*;
 
     /// Deserializes a JSON integer or an integer in a string.
-    pub fn deserialize<'de, D, T>(d: D) -> Result<T, D::Error>
+    pub(crate) fn deserialize<'de, D, T>(d: D) -> Result<T, D::Error>
     where
         D: Deserializer<'de>,
         T: TryFrom<i64> + TryFrom<u64> + FromStr,
@@ -66,7 +68,10 @@ pub mod int {
     }
 
     /// Serializes the integer as a JSON number.
-    pub fn serialize<S: Serializer, T: serde::Serialize>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer, T: serde::Serialize>(
+        v: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         v.serialize(s)
     }
 }
@@ -74,11 +79,11 @@ pub mod int {
 /// An optional integer sent as a number, a string, `null`, `""` or not at all.
 ///
 /// Use with `#[serde(default, with = "crate::lenient::int_opt")]`.
-pub mod int_opt {
+pub(crate) mod int_opt {
     use super::*;
 
     /// Deserializes `null`, `""`, a JSON integer or an integer in a string.
-    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    pub(crate) fn deserialize<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
     where
         D: Deserializer<'de>,
         T: TryFrom<i64> + TryFrom<u64> + FromStr,
@@ -161,7 +166,7 @@ pub mod int_opt {
     }
 
     /// Serializes `Some` as a JSON number and `None` as `null`.
-    pub fn serialize<S: Serializer, T: serde::Serialize>(
+    pub(crate) fn serialize<S: Serializer, T: serde::Serialize>(
         v: &Option<T>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -171,11 +176,11 @@ pub mod int_opt {
 
 /// An `i64` sent as a number or a string; the adapter behind
 /// [`Cents`](crate::Cents).
-pub mod int_from_str_or_num {
+pub(crate) mod int_from_str_or_num {
     use super::*;
 
     /// Deserializes a JSON integer or an integer in a string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         super::int::deserialize(d)
     }
 }
@@ -211,26 +216,26 @@ impl Visitor<'_> for StringVisitor {
 }
 
 /// A string that some servers send as a number (`"42"` or `42` → `"42"`).
-pub mod string {
+pub(crate) mod string {
     use super::*;
 
     /// Deserializes a JSON string, integer or boolean as a string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         d.deserialize_any(StringVisitor)
     }
 
     /// Serializes the string as is.
-    pub fn serialize<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(v)
     }
 }
 
 /// An optional [`string`]: `null` and absence are `None`.
-pub mod string_opt {
+pub(crate) mod string_opt {
     use super::*;
 
     /// Deserializes `null`, a JSON string, integer or boolean.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         struct Opt;
         impl<'de> Visitor<'de> for Opt {
             type Value = Option<String>;
@@ -251,7 +256,7 @@ pub mod string_opt {
     }
 
     /// Serializes `Some` as a string and `None` as `null`.
-    pub fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
         match v {
             Some(v) => s.serialize_str(v),
             None => s.serialize_none(),
@@ -260,40 +265,21 @@ pub mod string_opt {
 }
 
 /// Parses a `DD/MM/YYYY` date (`"12/05/1995"` is 12 May 1995).
-pub fn parse_dmy(text: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_dmy(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y")
         .map_err(|e| format!("`{text}` is not a DD/MM/YYYY date: {e}"))
-}
-
-/// Formats a date as `DD/MM/YYYY`.
-pub fn format_dmy(date: NaiveDate) -> String {
-    date.format("%d/%m/%Y").to_string()
-}
-
-/// A date written `DD/MM/YYYY`, read and written in that form.
-pub mod dmy_date {
-    use super::*;
-
-    /// Deserializes a `DD/MM/YYYY` string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_dmy(&s).map_err(de::Error::custom)
-    }
-
-    /// Serializes the date as `DD/MM/YYYY`.
-    pub fn serialize<S: Serializer>(v: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&v.format("%d/%m/%Y"))
-    }
 }
 
 /// An optional `DD/MM/YYYY` date: `null`, `""` and absence are `None`.
 ///
 /// Use with `#[serde(default, with = "crate::lenient::dmy_date_opt")]`.
-pub mod dmy_date_opt {
+pub(crate) mod dmy_date_opt {
     use super::*;
 
     /// Deserializes `null`, `""` or a `DD/MM/YYYY` string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<NaiveDate>, D::Error> {
         match Option::<String>::deserialize(d)? {
             None => Ok(None),
             Some(s) if s.trim().is_empty() => Ok(None),
@@ -302,7 +288,7 @@ pub mod dmy_date_opt {
     }
 
     /// Serializes `Some` as `DD/MM/YYYY` and `None` as `null`.
-    pub fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
         match v {
             Some(v) => s.collect_str(&v.format("%d/%m/%Y")),
             None => s.serialize_none(),
@@ -359,7 +345,7 @@ impl<'de, T, F: FnOnce(&str) -> Result<Option<T>, String>> Visitor<'de> for OptS
 
 /// Parses an RFC 3339 timestamp with or without a fraction and with `Z` or
 /// an offset, into UTC.
-pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("`{text}` is not an RFC 3339 timestamp: {e}"))
@@ -367,17 +353,17 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
 
 /// An RFC 3339 timestamp read into UTC (`2024-02-12T15:12:37.314Z`,
 /// `2014-02-08T08:22:10.629000+00:00`, `2030-01-31T18:00:00+00:00`).
-pub mod timestamp {
+pub(crate) mod timestamp {
     use super::*;
 
     /// Deserializes an RFC 3339 string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         d.deserialize_str(StrWith(|s: &str| parse_timestamp(s)))
     }
 
     /// Serializes as RFC 3339 in UTC with `Z` and as many fraction digits as
     /// needed (none, 3, 6 or 9).
-    pub fn serialize<S: Serializer>(v: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&v.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
     }
 }
@@ -385,11 +371,13 @@ pub mod timestamp {
 /// An optional RFC 3339 timestamp: `null`, `""` and absence are `None`.
 ///
 /// Use with `#[serde(default, with = "crate::lenient::timestamp_opt")]`.
-pub mod timestamp_opt {
+pub(crate) mod timestamp_opt {
     use super::*;
 
     /// Deserializes `null`, `""` or an RFC 3339 string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
         d.deserialize_option(OptStrWith(|s: &str| {
             if s.trim().is_empty() {
                 Ok(None)
@@ -400,7 +388,10 @@ pub mod timestamp_opt {
     }
 
     /// Serializes `Some` as RFC 3339 and `None` as `null`.
-    pub fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        v: &Option<DateTime<Utc>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match v {
             Some(v) => super::timestamp::serialize(v, s),
             None => s.serialize_none(),
@@ -412,12 +403,12 @@ pub mod timestamp_opt {
 /// an object. `null` and absence are `None`; `[]` is an empty map.
 ///
 /// Use with `#[serde(default, with = "crate::lenient::json_object")]`.
-pub mod json_object {
+pub(crate) mod json_object {
     use super::*;
     use serde_json::{Map, Value};
 
     /// Deserializes `null`, `[]` or an object; a non-empty array is an error.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<Map<String, Value>>, D::Error> {
         match Option::<Value>::deserialize(d)? {
@@ -431,7 +422,7 @@ pub mod json_object {
     }
 
     /// Serializes `Some` as an object and `None` as `null`.
-    pub fn serialize<S: Serializer>(
+    pub(crate) fn serialize<S: Serializer>(
         v: &Option<Map<String, Value>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -440,30 +431,26 @@ pub mod json_object {
 }
 
 /// Declares an open enum: known wire values get their own variant, anything
-/// else is kept in `Unknown(String)` instead of failing the parse.
+/// else is kept in `Unknown(String)` instead of failing the parse, so a value
+/// a server adds later never breaks a decode.
 ///
-/// ```
-/// billkit::open_enum! {
+/// ```text
+/// crate::open_enum! {
 ///     /// What a plan does.
 ///     pub enum PlanType {
 ///         /// Charges the customer.
 ///         Debit => "debit",
 ///         /// Pays the customer out.
-///         Credit => "credit",
+///         Credit => "credit" | "credt",
 ///     }
 /// }
-/// let t: PlanType = serde_json::from_str("\"debit\"").unwrap();
-/// assert_eq!(t, PlanType::Debit);
-/// let u: PlanType = serde_json::from_str("\"barter\"").unwrap();
-/// assert_eq!(u, PlanType::Unknown("barter".into()));
-/// assert_eq!(u.as_str(), "barter");
-/// assert_eq!(serde_json::to_string(&PlanType::Credit).unwrap(), "\"credit\"");
 /// ```
 ///
-/// Extra spellings accepted on input may follow the wire value with `|`
-/// (`Subscription => "subscription" | "subscripton"`); output always uses
-/// the first.
-#[macro_export]
+/// Extra spellings accepted on input may follow the wire value with `|`;
+/// output always uses the first. The generated enum is public to users
+/// (`#[non_exhaustive]`, `as_str`, `KNOWN`, `is_unknown`, `FromStr`,
+/// `Display`, serde); the macro itself is crate-private, so its shape can
+/// change without a breaking release. The unit tests below show it at work.
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -561,6 +548,8 @@ macro_rules! open_enum {
     };
 }
 
+pub(crate) use open_enum;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -615,23 +604,29 @@ mod tests {
     fn dmy_dates() {
         #[derive(Deserialize, Serialize)]
         struct D {
-            #[serde(with = "dmy_date")]
-            a: NaiveDate,
+            #[serde(default, with = "dmy_date_opt")]
+            a: Option<NaiveDate>,
             #[serde(default, with = "dmy_date_opt")]
             b: Option<NaiveDate>,
         }
         let v: D = serde_json::from_str(r#"{"a":"12/05/1995","b":null}"#).unwrap();
-        assert_eq!(v.a, NaiveDate::from_ymd_opt(1995, 5, 12).unwrap());
+        assert_eq!(v.a, NaiveDate::from_ymd_opt(1995, 5, 12));
         assert_eq!(v.b, None);
         assert_eq!(
             serde_json::to_string(&v).unwrap(),
             r#"{"a":"12/05/1995","b":null}"#
         );
+        let v: D = serde_json::from_str(r#"{"a":"","b":" 03/01/2026 "}"#).unwrap();
+        assert_eq!(v.a, None);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"a":null,"b":"03/01/2026"}"#
+        );
         assert!(serde_json::from_str::<D>(r#"{"a":"1995-05-12"}"#).is_err());
         assert!(serde_json::from_str::<D>(r#"{"a":"31/02/2020"}"#).is_err());
         assert_eq!(
-            format_dmy(NaiveDate::from_ymd_opt(2026, 1, 3).unwrap()),
-            "03/01/2026"
+            parse_dmy("03/01/2026"),
+            Ok(NaiveDate::from_ymd_opt(2026, 1, 3).unwrap())
         );
     }
 
@@ -707,8 +702,19 @@ mod tests {
         let k: Kind = serde_json::from_str(r#""barter""#).unwrap();
         assert_eq!(k, Kind::Unknown("barter".into()));
         assert!(k.is_unknown());
+        assert_eq!(k.as_str(), "barter");
         assert_eq!(serde_json::to_string(&k).unwrap(), r#""barter""#);
-        assert_eq!(Kind::KNOWN.len(), 2);
+        assert_eq!(
+            serde_json::from_str::<Kind>(r#""single_payment""#).unwrap(),
+            Kind::Single
+        );
+        assert_eq!(
+            serde_json::to_string(&Kind::Single).unwrap(),
+            r#""single_payment""#
+        );
+        assert_eq!("subscripton".parse::<Kind>(), Ok(Kind::Subscription));
+        assert_eq!(Kind::from("x"), Kind::Unknown("x".into()));
+        assert_eq!(Kind::KNOWN, &[Kind::Single, Kind::Subscription]);
         assert_eq!(Kind::Single.to_string(), "single_payment");
         assert!(serde_json::from_str::<Kind>("3").is_err());
     }

@@ -327,6 +327,22 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
 }
 
 /// Serde adapter for a required decimal amount (string or number in, string out).
+///
+/// ```
+/// use billkit::Decimal;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Deserialize, Serialize)]
+/// struct Price {
+///     #[serde(with = "billkit::money::decimal")]
+///     amount: Decimal,
+/// }
+/// // A JSON number keeps its exact digits; it is written back as a string.
+/// let p: Price = serde_json::from_str(r#"{"amount": 19.990}"#).unwrap();
+/// assert_eq!(p.amount.to_string(), "19.990");
+/// assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"amount":"19.990"}"#);
+/// assert!(serde_json::from_str::<Price>(r#"{"amount": null}"#).is_err());
+/// ```
 pub mod decimal {
     use super::*;
 
@@ -344,7 +360,22 @@ pub mod decimal {
 
 /// Serde adapter for an optional decimal amount; `null` and absence are `None`.
 ///
-/// Use with `#[serde(default, with = "crate::money::decimal_opt")]`.
+/// Use with `#[serde(default, with = "billkit::money::decimal_opt")]`.
+///
+/// ```
+/// use billkit::Decimal;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Fee {
+///     #[serde(default, with = "billkit::money::decimal_opt")]
+///     deposit: Option<Decimal>,
+/// }
+/// let f: Fee = serde_json::from_str(r#"{"deposit": "5.50"}"#).unwrap();
+/// assert_eq!(f.deposit, Some(Decimal::new(550, 2)));
+/// assert_eq!(serde_json::from_str::<Fee>(r#"{"deposit": null}"#).unwrap().deposit, None);
+/// assert_eq!(serde_json::from_str::<Fee>("{}").unwrap().deposit, None);
+/// ```
 pub mod decimal_opt {
     use super::*;
 
@@ -365,6 +396,20 @@ pub mod decimal_opt {
 
 /// Serde adapter that writes a decimal as a JSON number with its exact
 /// digits (`20.00` stays `20.00`), and reads a string or number.
+///
+/// ```
+/// use billkit::Decimal;
+/// use serde::Serialize;
+///
+/// #[derive(Serialize)]
+/// struct Line {
+///     #[serde(with = "billkit::money::decimal_number")]
+///     price: Decimal,
+/// }
+/// // Never through f64: the digits are written as they are.
+/// let line = Line { price: Decimal::new(2000, 2) };
+/// assert_eq!(serde_json::to_string(&line).unwrap(), r#"{"price":20.00}"#);
+/// ```
 pub mod decimal_number {
     use super::*;
 
@@ -381,6 +426,21 @@ pub mod decimal_number {
 }
 
 /// Serde adapter for an optional decimal written as a JSON number.
+///
+/// ```
+/// use billkit::Decimal;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Deserialize, Serialize)]
+/// struct Line {
+///     #[serde(default, with = "billkit::money::decimal_number_opt")]
+///     discount: Option<Decimal>,
+/// }
+/// let line: Line = serde_json::from_str(r#"{"discount": "1.50"}"#).unwrap();
+/// assert_eq!(serde_json::to_string(&line).unwrap(), r#"{"discount":1.50}"#);
+/// let none = Line { discount: None };
+/// assert_eq!(serde_json::to_string(&none).unwrap(), r#"{"discount":null}"#);
+/// ```
 pub mod decimal_number_opt {
     use super::*;
 
@@ -416,6 +476,17 @@ pub mod decimal_number_opt {
 /// of a two-place amount is read as that amount (no Billmora column can
 /// hold such a value anyway), and float noise on amounts of 2³² and more
 /// may exceed the bound, which is then refused, never guessed.
+///
+/// ```
+/// use billkit::Decimal;
+/// use billkit::money::{FLOAT_ERROR, parse_two_places};
+///
+/// assert_eq!(FLOAT_ERROR, Decimal::new(1, 6));
+/// // Within a millionth of 0.20: float noise, read as 0.20.
+/// assert_eq!(parse_two_places("0.2000009").unwrap(), Decimal::new(20, 2));
+/// // A millionth off: a real extra place, refused.
+/// assert!(parse_two_places("0.200001").is_err());
+/// ```
 pub const FLOAT_ERROR: Decimal = Decimal::from_parts(1, 0, 0, false, 6);
 
 /// Reads the text of a Billmora amount (a JSON number's digits or a
@@ -496,6 +567,15 @@ fn too_large(v: Decimal) -> String {
 /// (within [`FLOAT_ERROR`] of a two-place value) is rounded off as
 /// [`parse_two_places`] does; any other value is kept exactly, with at
 /// least two places (`12.5` → `12.50`, `12.555` stays `12.555`).
+///
+/// ```
+/// use billkit::money::parse_at_least_two_places;
+///
+/// assert_eq!(parse_at_least_two_places("12.5").unwrap().to_string(), "12.50");
+/// assert_eq!(parse_at_least_two_places("12.555").unwrap().to_string(), "12.555");
+/// assert_eq!(parse_at_least_two_places("0.19999999999999998").unwrap().to_string(), "0.20");
+/// assert!(parse_at_least_two_places("twelve").is_err());
+/// ```
 pub fn parse_at_least_two_places(text: &str) -> Result<Decimal, String> {
     let exact = parse_decimal(text)?;
     match near_two_places(exact) {
@@ -526,6 +606,24 @@ fn two_places_for_writing<E: serde::ser::Error>(v: &Decimal) -> Result<Decimal, 
 /// Serde adapter for a required Billmora column amount: read with
 /// [`parse_two_places`] (string or number), written as a string with two
 /// places (`"10.00"`).
+///
+/// ```
+/// use billkit::Decimal;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Deserialize, Serialize)]
+/// struct Invoice {
+///     #[serde(with = "billkit::money::two_places")]
+///     amount_due: Decimal,
+/// }
+/// // PHP float noise is removed; the result always has two places.
+/// let inv: Invoice = serde_json::from_str(r#"{"amount_due": 0.19999999999999998}"#).unwrap();
+/// assert_eq!(serde_json::to_string(&inv).unwrap(), r#"{"amount_due":"0.20"}"#);
+/// assert!(serde_json::from_str::<Invoice>(r#"{"amount_due": 0.123}"#).is_err());
+/// // More than two places is refused on the way out too, never rounded.
+/// let bad = Invoice { amount_due: Decimal::new(1234, 3) };
+/// assert!(serde_json::to_string(&bad).is_err());
+/// ```
 pub mod two_places {
     use super::*;
 
@@ -544,7 +642,21 @@ pub mod two_places {
 /// Serde adapter for an optional Billmora column amount; `null` and
 /// absence are `None`.
 ///
-/// Use with `#[serde(default, with = "crate::money::two_places_opt")]`.
+/// Use with `#[serde(default, with = "billkit::money::two_places_opt")]`.
+///
+/// ```
+/// use billkit::Decimal;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Order {
+///     #[serde(default, with = "billkit::money::two_places_opt")]
+///     tax: Option<Decimal>,
+/// }
+/// let o: Order = serde_json::from_str(r#"{"tax": "10"}"#).unwrap();
+/// assert_eq!(o.tax.unwrap().to_string(), "10.00");
+/// assert_eq!(serde_json::from_str::<Order>(r#"{"tax": null}"#).unwrap().tax, None);
+/// ```
 pub mod two_places_opt {
     use super::*;
 
@@ -565,6 +677,19 @@ pub mod two_places_opt {
 /// Serde adapter for a Billmora amount sent as a JSON number (a request
 /// body's `unit_price`): written with two places (`20.00`), never through
 /// `f64`; a value with more places is an error.
+///
+/// ```
+/// use billkit::Decimal;
+/// use serde::Serialize;
+///
+/// #[derive(Serialize)]
+/// struct NewItem {
+///     #[serde(with = "billkit::money::two_places_number")]
+///     unit_price: Decimal,
+/// }
+/// let item = NewItem { unit_price: Decimal::new(20, 0) };
+/// assert_eq!(serde_json::to_string(&item).unwrap(), r#"{"unit_price":20.00}"#);
+/// ```
 pub mod two_places_number {
     use super::*;
 
@@ -582,6 +707,21 @@ pub mod two_places_number {
 /// Serde adapter for an optional Billmora amount that no two-place column
 /// bounds (see [`parse_at_least_two_places`]); written as a string with at
 /// least two places.
+///
+/// ```
+/// use billkit::Decimal;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Deserialize, Serialize)]
+/// struct Rate {
+///     #[serde(default, with = "billkit::money::at_least_two_places_opt")]
+///     rate: Option<Decimal>,
+/// }
+/// let r: Rate = serde_json::from_str(r#"{"rate": 0.0125}"#).unwrap();
+/// assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"rate":"0.0125"}"#);
+/// let r: Rate = serde_json::from_str(r#"{"rate": 3}"#).unwrap();
+/// assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"rate":"3.00"}"#);
+/// ```
 pub mod at_least_two_places_opt {
     use super::*;
 
@@ -615,31 +755,69 @@ pub mod at_least_two_places_opt {
 /// assert_eq!(fee.get(), 1_000);
 /// assert_eq!(fee.to_string(), "1000");
 /// assert_eq!(fee.to_decimal().to_string(), "10.00");
+/// // On the wire: a JSON integer out, an integer or an integer string in.
+/// assert_eq!(serde_json::to_string(&fee).unwrap(), "1000");
+/// assert_eq!(serde_json::from_str::<Cents>(r#""500""#).unwrap(), Cents::new(500));
+/// assert!(serde_json::from_str::<Cents>("5.5").is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Cents(i64);
 
 impl Cents {
     /// Zero cents.
+    ///
+    /// ```
+    /// use billkit::Cents;
+    /// assert_eq!(Cents::ZERO, Cents::default());
+    /// assert_eq!(Cents::ZERO.get(), 0);
+    /// ```
     pub const ZERO: Cents = Cents(0);
 
-    /// Wraps a number of cents.
+    /// Wraps a number of cents (negative for a credit or a discount).
+    ///
+    /// ```
+    /// use billkit::Cents;
+    /// let discount = Cents::new(-250);
+    /// assert_eq!(discount.get(), -250);
+    /// assert_eq!(Cents::from(-250), discount);
+    /// ```
     pub const fn new(cents: i64) -> Self {
         Cents(cents)
     }
 
     /// The number of cents.
+    ///
+    /// ```
+    /// use billkit::Cents;
+    /// assert_eq!(Cents::new(1_999).get(), 1_999);
+    /// assert_eq!(i64::from(Cents::new(1_999)), 1_999);
+    /// ```
     pub const fn get(self) -> i64 {
         self.0
     }
 
     /// The amount in whole units with two decimal places (`1000` → `10.00`).
+    ///
+    /// ```
+    /// use billkit::{Cents, Decimal};
+    /// assert_eq!(Cents::new(1_000).to_decimal(), Decimal::new(1000, 2));
+    /// assert_eq!(Cents::new(-5).to_decimal().to_string(), "-0.05");
+    /// ```
     pub fn to_decimal(self) -> Decimal {
         Decimal::new(self.0, 2)
     }
 
     /// Converts an exact decimal amount of whole units to cents; `None` when
-    /// it has more than two decimal places or does not fit.
+    /// it has more than two decimal places or does not fit, so a fraction
+    /// of a cent is never rounded away.
+    ///
+    /// ```
+    /// use billkit::{Cents, Decimal};
+    /// assert_eq!(Cents::from_decimal(Decimal::new(1999, 2)), Some(Cents::new(1_999)));
+    /// assert_eq!(Cents::from_decimal(Decimal::new(5, 0)), Some(Cents::new(500)));
+    /// assert_eq!(Cents::from_decimal(Decimal::new(12345, 3)), None); // 12.345
+    /// assert_eq!(Cents::from_decimal(Decimal::MAX), None);
+    /// ```
     pub fn from_decimal(amount: Decimal) -> Option<Self> {
         let scaled = amount.checked_mul(Decimal::ONE_HUNDRED)?;
         if scaled.fract() != Decimal::ZERO {
@@ -952,9 +1130,10 @@ mod tests {
             .to_string()
     }
 
-    /// The `amount_due` values a real Billmora server sent for partly paid
-    /// invoices (`shared/recordings/billmora-7799ffac`), and the plain ones
-    /// beside them, read as the cents they stand for.
+    /// The `amount_due` values a real Billmora server (commit 7799ffac, PHP
+    /// 8.2, MariaDB 10.11, recorded 2026-12-03) sent for partly paid
+    /// invoices, and the plain ones beside them, read as the cents they
+    /// stand for.
     #[test]
     fn recorded_float_amounts_read_as_their_cents() {
         for (sent, cents) in [

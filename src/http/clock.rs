@@ -1,5 +1,9 @@
 //! Injectable time and randomness, so retry and rate-limit behaviour can be
 //! tested instantly and deterministically.
+//!
+//! The traits and the real implementations are always public (inject your
+//! own clock or sleeper); [`ManualClock`], which only tests need, is behind
+//! the `test-util` feature so it is not part of the stable surface.
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -75,7 +79,8 @@ impl Jitter for NoJitter {
 }
 
 /// A clock that only moves when told to, and a sleeper that moves it instead
-/// of waiting: every sleep returns at once and is recorded.
+/// of waiting: every sleep returns at once and is recorded. Needs the
+/// `test-util` feature.
 ///
 /// ```
 /// use std::time::Duration;
@@ -91,11 +96,13 @@ impl Jitter for NoJitter {
 /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 /// # }
 /// ```
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     inner: std::sync::Arc<std::sync::Mutex<ManualState>>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug)]
 struct ManualState {
     start: Instant,
@@ -104,6 +111,7 @@ struct ManualState {
     sleeps: Vec<Duration>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     /// A clock starting at the real current time.
     pub fn new() -> Self {
@@ -142,12 +150,14 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Default for ManualClock {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         let s = self.state();
@@ -159,6 +169,7 @@ impl Clock for ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Sleeper for ManualClock {
     fn sleep(&self, duration: Duration) -> SleepFuture {
         {

@@ -24,9 +24,10 @@ use tracing::Instrument;
 use url::Url;
 
 pub use auth::{Credentials, is_loopback};
+#[cfg(any(test, feature = "test-util"))]
+pub use clock::ManualClock;
 pub use clock::{
-    Clock, Jitter, ManualClock, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock,
-    TokioSleeper,
+    Clock, Jitter, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock, TokioSleeper,
 };
 pub use dialect::{AnnouncedQuota, Dialect, GenericDialect, PageParts, PageScheme, header_number};
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
@@ -300,7 +301,9 @@ impl Config {
     }
 
     /// A [`ManualClock`] as clock and sleeper, and no jitter: retries and
-    /// rate-limit waits happen at once and can be inspected.
+    /// rate-limit waits happen at once and can be inspected. Needs the
+    /// `test-util` feature.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn manual_time(self, clock: &ManualClock) -> Self {
         self.clock(Arc::new(clock.clone()))
             .sleeper(Arc::new(clock.clone()))
@@ -1216,7 +1219,9 @@ macro_rules! common_builder_methods {
         }
 
         /// Uses `clock` as clock and sleeper with no jitter, so retries and
-        /// rate-limit waits happen at once (for tests).
+        /// rate-limit waits happen at once (for tests; needs the `test-util`
+        /// feature).
+        #[cfg(any(test, feature = "test-util"))]
         pub fn manual_time(mut self, clock: &$crate::http::ManualClock) -> Self {
             self.config = self.config.manual_time(clock);
             self

@@ -483,24 +483,16 @@ struct Data<T> {
     data: T,
 }
 
-/// Billmora's list page (`{"data": [...], "meta": {...}}`).
+/// Billmora's list page (`{"data": [...], "meta": {...}}`). The page
+/// numbers in `meta` are read by the SDK's private integer-or-string
+/// decoder, which the models below (`Package`, `Tld`, `Service`, ...)
+/// attack through their own fields; here `meta` only has to be skipped.
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct LaravelPage<T> {
     data: Vec<T>,
     #[serde(default)]
-    meta: Option<LaravelMeta>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct LaravelMeta {
-    #[serde(default, with = "billkit::lenient::int_opt")]
-    current_page: Option<u64>,
-    #[serde(default, with = "billkit::lenient::int_opt")]
-    last_page: Option<u64>,
-    #[serde(default, with = "billkit::lenient::int_opt")]
-    total: Option<u64>,
+    meta: Option<serde::de::IgnoredAny>,
 }
 
 /// Billy's list page (`{"items": [...], "limit": 20, "offset": 0}`).
