@@ -9,12 +9,13 @@
 //!
 //! ```no_run
 //! # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
-//! use billkit::billy::{InvoiceStatus, NewAdjustment, NewInvoice, NewItem};
+//! use billkit::billy::{CustomerGuid, InvoiceStatus, NewAdjustment, NewInvoice, NewItem};
 //! use billkit::Cents;
+//! let customer = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
 //! let invoice = billy
 //!     .invoices()
 //!     .create(
-//!         &NewInvoice::new("CU4NheTMcQqXgmAtg1aGTJPK", Cents::new(1_000))
+//!         &NewInvoice::new(&customer, Cents::new(1_000))
 //!             .external_id("order-42") // makes the create safe to recover after a network failure
 //!             .appears_on_statement_as("FooBar Hosting")
 //!             .item(NewItem::new("Hosting Service A", Cents::new(1_000)).quantity(1))
@@ -32,7 +33,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Transaction, TransactionType};
+use super::{CustomerGuid, InvoiceGuid, PlanGuid, SubscriptionGuid, TransactionType};
 use crate::Cents;
 use crate::error::{Error, LookupKey, Result};
 use crate::http::{Paginator, Request, Transport, Uniqueness};
@@ -106,14 +107,14 @@ pub enum InvoiceKind {
     /// A one-off invoice created for a customer.
     Customer {
         /// The customer billed.
-        customer_guid: String,
+        customer_guid: CustomerGuid,
         /// The caller's own id, unique per customer.
         external_id: Option<String>,
     },
     /// An invoice filed by a subscription (it has no `customer_guid`).
     Subscription {
         /// The subscription that filed it.
-        subscription_guid: String,
+        subscription_guid: SubscriptionGuid,
         /// The period it bills for.
         scheduled_at: DateTime<Utc>,
     },
@@ -123,11 +124,11 @@ pub enum InvoiceKind {
         /// The `invoice_type` as sent.
         invoice_type: String,
         /// `customer_guid`, if sent.
-        customer_guid: Option<String>,
+        customer_guid: Option<CustomerGuid>,
         /// `external_id`, if sent.
         external_id: Option<String>,
         /// `subscription_guid`, if sent.
-        subscription_guid: Option<String>,
+        subscription_guid: Option<SubscriptionGuid>,
         /// `scheduled_at`, if sent.
         scheduled_at: Option<DateTime<Utc>>,
     },
@@ -143,7 +144,7 @@ pub enum InvoiceKind {
 #[non_exhaustive]
 pub struct Invoice {
     /// The invoice's GUID (`IV...`).
-    pub guid: String,
+    pub guid: InvoiceGuid,
     /// Customer or subscription invoice, with the fields of that kind.
     pub kind: InvoiceKind,
     /// Charge (`debit`) or payout (`credit`).
@@ -184,10 +185,10 @@ impl Invoice {
 
     /// The customer billed, for customer invoices (subscription invoices
     /// do not say).
-    pub fn customer_guid(&self) -> Option<&str> {
+    pub fn customer_guid(&self) -> Option<&CustomerGuid> {
         match &self.kind {
             InvoiceKind::Customer { customer_guid, .. } => Some(customer_guid),
-            InvoiceKind::Unknown { customer_guid, .. } => customer_guid.as_deref(),
+            InvoiceKind::Unknown { customer_guid, .. } => customer_guid.as_ref(),
             InvoiceKind::Subscription { .. } => None,
         }
     }
@@ -202,14 +203,14 @@ impl Invoice {
     }
 
     /// The subscription that filed a subscription invoice.
-    pub fn subscription_guid(&self) -> Option<&str> {
+    pub fn subscription_guid(&self) -> Option<&SubscriptionGuid> {
         match &self.kind {
             InvoiceKind::Subscription {
                 subscription_guid, ..
             } => Some(subscription_guid),
             InvoiceKind::Unknown {
                 subscription_guid, ..
-            } => subscription_guid.as_deref(),
+            } => subscription_guid.as_ref(),
             InvoiceKind::Customer { .. } => None,
         }
     }
@@ -229,7 +230,7 @@ impl Invoice {
 /// then checked and split by `invoice_type`.
 #[derive(Deserialize, Serialize)]
 struct RawInvoice {
-    guid: String,
+    guid: InvoiceGuid,
     invoice_type: InvoiceType,
     transaction_type: TransactionType,
     status: InvoiceStatus,
@@ -251,11 +252,11 @@ struct RawInvoice {
     #[serde(with = "crate::lenient::timestamp")]
     updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    customer_guid: Option<String>,
+    customer_guid: Option<CustomerGuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     external_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    subscription_guid: Option<String>,
+    subscription_guid: Option<SubscriptionGuid>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -435,7 +436,7 @@ impl NewAdjustment {
 /// A one-off invoice to create for a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInvoice {
-    customer_guid: String,
+    customer_guid: CustomerGuid,
     amount: Cents,
     funding_instrument_uri: Option<String>,
     title: Option<String>,
@@ -447,9 +448,9 @@ pub struct NewInvoice {
 
 impl NewInvoice {
     /// An invoice of `amount` cents (0 or more) for `customer_guid`.
-    pub fn new(customer_guid: impl Into<String>, amount: impl Into<Cents>) -> Self {
+    pub fn new(customer_guid: &CustomerGuid, amount: impl Into<Cents>) -> Self {
         NewInvoice {
-            customer_guid: customer_guid.into(),
+            customer_guid: customer_guid.clone(),
             amount: amount.into(),
             funding_instrument_uri: None,
             title: None,
@@ -514,10 +515,15 @@ impl NewInvoice {
 
     /// Checks the request as Billy would, what would crash it (every item
     /// needs a name, and has an amount by construction) and what it would
-    /// wrongly accept: a customer GUID of the wrong shape, an effective
-    /// amount (amount plus adjustments) below zero.
-    pub fn validate(&self) -> Result<()> {
-        super::check_guid("customer_guid", &self.customer_guid, "CU")?;
+    /// wrongly accept: a customer GUID of the wrong shape (one read from a
+    /// server is taken as sent), an effective amount (amount plus
+    /// adjustments) below zero.
+    pub(crate) fn validate(&self) -> Result<()> {
+        super::recheck(
+            "customer_guid",
+            self.customer_guid.as_str(),
+            super::check_customer_guid,
+        )?;
         super::check_not_negative("amount", self.amount)?;
         self.check_effective_amount()?;
         if let Some(uri) = &self.funding_instrument_uri {
@@ -579,9 +585,9 @@ impl NewInvoice {
 
     /// The form fields sent, in order, with Billy's real item and
     /// adjustment keys.
-    pub fn form(&self) -> Vec<(String, String)> {
+    pub(crate) fn form(&self) -> Vec<(String, String)> {
         let mut form = vec![
-            ("customer_guid".to_owned(), self.customer_guid.clone()),
+            ("customer_guid".to_owned(), self.customer_guid.to_string()),
             ("amount".to_owned(), self.amount.to_string()),
         ];
         let mut opt = |key: &str, value: &Option<String>| {
@@ -621,6 +627,37 @@ impl NewInvoice {
     }
 }
 
+/// Which invoices [`Invoices::list`] returns: all of them
+/// (`InvoiceFilter::new()`), or those with your `external_id`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceFilter {
+    external_id: Option<String>,
+}
+
+impl InvoiceFilter {
+    /// No filter: every invoice of the company.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only the invoices with this `external_id` (one per customer at
+    /// most). An empty id is refused (Billy would list all).
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// The request for the list, or why it is refused.
+    fn request(&self) -> Result<Request<()>> {
+        let mut request = Request::get("/v1/invoices");
+        if let Some(id) = &self.external_id {
+            crate::validate::not_blank("external_id", id)?;
+            request = request.query("external_id", id);
+        }
+        Ok(request)
+    }
+}
+
 // ---- endpoints ----
 
 /// Invoice endpoints; from [`Client::invoices`](super::Client::invoices).
@@ -647,68 +684,184 @@ impl<'a> Invoices<'a> {
     ///   first attempt landed and that invoice is returned. If it still
     ///   cannot tell, the error is
     ///   [`Error::MayHaveLanded`] with the key:
-    ///   look it up with [`list_by_external_id`](Self::list_by_external_id)
+    ///   look it up with [`find_by_external_id`](Self::find_by_external_id)
     ///   (Billy filters by it, so the lookup cannot miss the invoice however
     ///   many were created after it).
     /// - Without one it is sent once; an unknown outcome is reported as
     ///   [`Outcome::Unknown`](crate::Outcome::Unknown), and only the
     ///   customer's invoice list can tell whether it landed.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::{CustomerGuid, NewInvoice};
+    /// use billkit::Cents;
+    /// let customer = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
+    /// let invoice = billy
+    ///     .invoices()
+    ///     .create(&NewInvoice::new(&customer, Cents::new(1_000)).external_id("order-42"))
+    ///     .await?;
+    /// println!("{} is {}", invoice.guid, invoice.status);
+    /// # Ok(()) }
+    /// ```
     pub async fn create(&self, invoice: &NewInvoice) -> Result<Invoice> {
         invoice.validate()?;
         let request = Request::post("/v1/invoices").form(invoice.form());
         let Some(external_id) = invoice.external_id.as_deref() else {
             return self.transport.execute(request).await;
         };
-        let customer = invoice.customer_guid.as_str();
+        let customer = &invoice.customer_guid;
         self.transport
             .execute_create(
                 request,
                 LookupKey::new("external_id", external_id),
-                Uniqueness::Enforced(super::is_duplicate_external_id),
-                || self.find(customer, external_id),
+                Uniqueness::Enforced(<Error as super::BillyErrorExt>::is_duplicate_external_id),
+                || self.find_by_external_id(customer, external_id),
             )
             .await
     }
 
-    async fn find(&self, customer_guid: &str, external_id: &str) -> Result<Option<Invoice>> {
-        let all = self.list_by_external_id(external_id)?.collect_all().await?;
-        Ok(all.into_iter().find(|i| {
-            i.customer_guid() == Some(customer_guid) && i.external_id() == Some(external_id)
-        }))
+    /// The customer's invoice with your `external_id`, if there is one
+    /// (`GET /v1/invoices?external_id=...`, every page, then the one of this
+    /// customer). It cannot miss: Billy filters on the id, and an id is
+    /// unique per customer. An empty id is refused before anything is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::CustomerGuid;
+    /// let customer = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
+    /// match billy.invoices().find_by_external_id(&customer, "order-42").await? {
+    ///     Some(invoice) => println!("already invoiced: {}", invoice.guid),
+    ///     None => println!("not invoiced yet"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn find_by_external_id(
+        &self,
+        customer: &CustomerGuid,
+        external_id: &str,
+    ) -> Result<Option<Invoice>> {
+        crate::validate::not_blank("external_id", external_id)?;
+        let all = self
+            .list(&InvoiceFilter::new().external_id(external_id))
+            .collect_all()
+            .await?;
+        Ok(all
+            .into_iter()
+            .find(|i| i.customer_guid() == Some(customer) && i.external_id() == Some(external_id)))
     }
 
     /// `GET /v1/invoices/{guid}`.
-    pub async fn get(&self, guid: &str) -> Result<Invoice> {
-        check(guid)?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::InvoiceGuid;
+    /// let invoice = billy.invoices().get(&InvoiceGuid::new("IV4gVtDyP3CD9zQyv8AtPwx5")?).await?;
+    /// println!("{} cents, {}", invoice.effective_amount, invoice.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, guid: &InvoiceGuid) -> Result<Invoice> {
         self.transport
             .execute(Request::get("/v1/invoices/{guid}").param(guid))
             .await
     }
 
-    /// `GET /v1/invoices`, newest first.
-    pub fn list(&self) -> Paginator<Invoice> {
-        super::list(self.transport, Request::get("/v1/invoices"))
+    /// `GET /v1/invoices[?external_id=...]`, newest first. A filter with an
+    /// empty id fails the walk's first poll, before anything is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::InvoiceFilter;
+    /// let all = billy.invoices().list(&InvoiceFilter::new()).collect_all().await?;
+    /// let tagged = billy
+    ///     .invoices()
+    ///     .list(&InvoiceFilter::new().external_id("order-42"))
+    ///     .collect_all()
+    ///     .await?;
+    /// # let _ = (all, tagged);
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self, filter: &InvoiceFilter) -> Paginator<Invoice> {
+        match filter.request() {
+            Ok(request) => super::list(self.transport, request),
+            Err(err) => super::list(self.transport, Request::get("/v1/invoices")).refuse(err),
+        }
     }
 
-    /// `GET /v1/invoices?external_id=...`: the invoices with your id (one
-    /// per customer at most). An empty id is refused (it would list all).
-    pub fn list_by_external_id(&self, external_id: &str) -> Result<Paginator<Invoice>> {
-        crate::validate::not_blank("external_id", external_id)?;
-        Ok(super::list(
+    /// `GET /v1/customers/{guid}/invoices`: the customer's one-off invoices
+    /// (subscription invoices are listed under the subscription), newest
+    /// first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::CustomerGuid;
+    /// let customer = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
+    /// let invoices = billy.invoices().list_for_customer(&customer).collect_all().await?;
+    /// # let _ = invoices;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_customer(&self, customer: &CustomerGuid) -> Paginator<Invoice> {
+        super::list(
             self.transport,
-            Request::get("/v1/invoices").query("external_id", external_id),
+            Request::get("/v1/customers/{guid}/invoices").param(customer),
+        )
+    }
+
+    /// `GET /v1/subscriptions/{guid}/invoices`: the invoices the
+    /// subscription filed, latest period first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::SubscriptionGuid;
+    /// let sub = SubscriptionGuid::new("SU4ST39srWVLGbiTg174QyfF")?;
+    /// let invoices = billy.invoices().list_for_subscription(&sub).collect_all().await?;
+    /// # let _ = invoices;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_subscription(&self, subscription: &SubscriptionGuid) -> Paginator<Invoice> {
+        super::walk::latest_period_first(super::list(
+            self.transport,
+            Request::get("/v1/subscriptions/{guid}/invoices").param(subscription),
+        ))
+    }
+
+    /// `GET /v1/plans/{guid}/invoices`: the invoices of the plan's
+    /// subscriptions, latest period first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::PlanGuid;
+    /// let plan = PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw")?;
+    /// let invoices = billy.invoices().list_for_plan(&plan).collect_all().await?;
+    /// # let _ = invoices;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_plan(&self, plan: &PlanGuid) -> Paginator<Invoice> {
+        super::walk::latest_period_first(super::list(
+            self.transport,
+            Request::get("/v1/plans/{guid}/invoices").param(plan),
         ))
     }
 
     /// `PUT /v1/invoices/{guid}` with `funding_instrument_uri`: sets what
     /// pays a `staged` or `failed` invoice and charges it at once. A settled
     /// or canceled invoice answers 400.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::InvoiceGuid;
+    /// let guid = InvoiceGuid::new("IV4gVtDyP3CD9zQyv8AtPwx5")?;
+    /// let invoice = billy
+    ///     .invoices()
+    ///     .update_funding_instrument(&guid, "/v1/marketplaces/TEST-MP/cards/CC1")
+    ///     .await?;
+    /// println!("{}", invoice.status);
+    /// # Ok(()) }
+    /// ```
     pub async fn update_funding_instrument(
         &self,
-        guid: &str,
+        guid: &InvoiceGuid,
         funding_instrument_uri: &str,
     ) -> Result<Invoice> {
-        check(guid)?;
         crate::validate::not_blank("funding_instrument_uri", funding_instrument_uri)?;
         self.transport
             .execute(
@@ -722,11 +875,20 @@ impl<'a> Invoices<'a> {
     /// `POST /v1/invoices/{guid}/refund`: refunds `amount` cents (0 or
     /// more) of a settled invoice; all refunds together may not exceed its
     /// effective amount. Returns the invoice; the refund is among its
-    /// [`transactions`](Invoices::transactions). Never retried once it may
-    /// have reached the server.
-    pub async fn refund(&self, guid: &str, amount: impl Into<Cents>) -> Result<Invoice> {
+    /// transactions ([`Transactions::list_for_invoice`](super::Transactions::list_for_invoice)).
+    /// Never retried once it may have reached the server.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::InvoiceGuid;
+    /// use billkit::Cents;
+    /// let guid = InvoiceGuid::new("IV4gVtDyP3CD9zQyv8AtPwx5")?;
+    /// let invoice = billy.invoices().refund(&guid, Cents::new(250)).await?;
+    /// # let _ = invoice;
+    /// # Ok(()) }
+    /// ```
+    pub async fn refund(&self, guid: &InvoiceGuid, amount: impl Into<Cents>) -> Result<Invoice> {
         let amount = amount.into();
-        check(guid)?;
         super::check_not_negative("amount", amount)?;
         self.transport
             .execute(
@@ -739,24 +901,18 @@ impl<'a> Invoices<'a> {
 
     /// `POST /v1/invoices/{guid}/cancel`: cancels a `staged`, `processing`
     /// or `failed` invoice.
-    pub async fn cancel(&self, guid: &str) -> Result<Invoice> {
-        check(guid)?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::InvoiceGuid;
+    /// let guid = InvoiceGuid::new("IV4gVtDyP3CD9zQyv8AtPwx5")?;
+    /// let invoice = billy.invoices().cancel(&guid).await?;
+    /// println!("{}", invoice.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn cancel(&self, guid: &InvoiceGuid) -> Result<Invoice> {
         self.transport
             .execute(Request::post("/v1/invoices/{guid}/cancel").param(guid))
             .await
     }
-
-    /// `GET /v1/invoices/{guid}/transactions`: its charges and refunds.
-    pub fn transactions(&self, guid: &str) -> Result<Paginator<Transaction>> {
-        check(guid)?;
-        Ok(super::list(
-            self.transport,
-            Request::get("/v1/invoices/{guid}/transactions").param(guid),
-        ))
-    }
-}
-
-/// Refuses what cannot be an invoice GUID (`IV...`).
-fn check(guid: &str) -> Result<()> {
-    super::check_guid("guid", guid, "IV")
 }

@@ -144,7 +144,7 @@ async fn get_company() {
         .await;
     let company = client
         .companies()
-        .get("CP4MXZG4ThUdbLpiX8e9Yx3j")
+        .get(&cp_id("CP4MXZG4ThUdbLpiX8e9Yx3j"))
         .await
         .unwrap();
     assert_eq!(company.guid, "CP4MXZG4ThUdbLpiX8e9Yx3j");
@@ -187,7 +187,7 @@ async fn every_request_asks_for_json() {
         .await;
     client
         .plans()
-        .get("PL4RHCKW7GsGMjpcozHveQuw")
+        .get(&pl_id("PL4RHCKW7GsGMjpcozHveQuw"))
         .await
         .unwrap();
 }

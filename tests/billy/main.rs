@@ -6,7 +6,7 @@ mod customers;
 mod errors;
 mod invoices;
 mod pagination;
-mod path_params;
+mod paths;
 mod plans;
 mod sandbox;
 mod subscriptions;
@@ -17,8 +17,10 @@ use std::str::FromStr;
 
 use billkit::Cents;
 use billkit::billy::{
-    Client, Customer, Frequency, Invoice, InvoiceKind, InvoiceStatus, Plan, PlanType, SubmitStatus,
-    Subscription, Transaction, TransactionStatus, TransactionType,
+    BillyErrorExt, Client, CompanyGuid, Customer, CustomerFilter, CustomerGuid, Frequency, Invoice,
+    InvoiceFilter, InvoiceGuid, InvoiceKind, InvoiceStatus, Plan, PlanGuid, PlanType, SubmitStatus,
+    Subscription, SubscriptionGuid, Transaction, TransactionGuid, TransactionStatus,
+    TransactionType,
 };
 use billkit::http::ManualClock;
 use chrono::{DateTime, Utc};
@@ -65,6 +67,36 @@ pub async fn setup() -> (MockServer, Client) {
         .build()
         .unwrap();
     (server, client)
+}
+
+/// A checked company GUID (test input; panics on a typo in the test).
+pub fn cp_id(s: &str) -> CompanyGuid {
+    CompanyGuid::new(s).unwrap()
+}
+
+/// A checked customer GUID.
+pub fn cu_id(s: &str) -> CustomerGuid {
+    CustomerGuid::new(s).unwrap()
+}
+
+/// A checked plan GUID.
+pub fn pl_id(s: &str) -> PlanGuid {
+    PlanGuid::new(s).unwrap()
+}
+
+/// A checked subscription GUID.
+pub fn su_id(s: &str) -> SubscriptionGuid {
+    SubscriptionGuid::new(s).unwrap()
+}
+
+/// A checked invoice GUID.
+pub fn iv_id(s: &str) -> InvoiceGuid {
+    InvoiceGuid::new(s).unwrap()
+}
+
+/// A checked transaction GUID.
+pub fn tx_id(s: &str) -> TransactionGuid {
+    TransactionGuid::new(s).unwrap()
 }
 
 pub fn ts(s: &str) -> DateTime<Utc> {
@@ -136,11 +168,11 @@ pub fn assert_seed_invoice(i: &Invoice, funding: Option<&str>) {
     assert_eq!(
         i.kind,
         InvoiceKind::Customer {
-            customer_guid: "CU4NheTMcQqXgmAtg1aGTJPK".into(),
+            customer_guid: cu_id("CU4NheTMcQqXgmAtg1aGTJPK"),
             external_id: None
         }
     );
-    assert_eq!(i.customer_guid(), Some("CU4NheTMcQqXgmAtg1aGTJPK"));
+    assert_eq!(i.customer_guid(), Some(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK")));
     assert_eq!(i.subscription_guid(), None);
     assert_eq!(i.transaction_type, TransactionType::Debit);
     let status = if funding.is_some() {
@@ -186,7 +218,7 @@ pub fn assert_seed_subscription_invoice(inv: &Invoice) {
     assert_eq!(
         inv.kind,
         InvoiceKind::Subscription {
-            subscription_guid: "SU4ST39srWVLGbiTg174QyfF".into(),
+            subscription_guid: su_id("SU4ST39srWVLGbiTg174QyfF"),
             scheduled_at: ts("2026-11-29T22:39:47.505691+00:00"),
         }
     );

@@ -60,9 +60,9 @@ pub fn error_body(bytes: &[u8]) {
         let _ = err.validation_errors();
         let _ = err.is_retryable();
         let _ = billkit::billpro::is_not_found(&err);
-        let _ = billkit::billy::error_kind(&err);
-        let _ = billkit::billy::error_class(&err);
-        let _ = billkit::billy::is_duplicate_external_id(&err);
+        let _ = billkit::billy::BillyErrorExt::error_kind(&err);
+        let _ = billkit::billy::BillyErrorExt::error_class(&err);
+        let _ = billkit::billy::BillyErrorExt::is_duplicate_external_id(&err);
         let _ = billkit::billmora::missing_ability(&err);
         let _ = billkit::billmora::is_ip_not_allowed(&err);
     }
