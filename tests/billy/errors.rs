@@ -187,3 +187,19 @@ fn input_errors_have_no_kind() {
     assert!(!err.is_duplicate_external_id());
     assert_eq!(err.validation_errors().len(), 1);
 }
+
+/// The API traits import together: no method name is shared, so each call
+/// below resolves (a clash would not compile). BillPro has no trait on this
+/// branch yet.
+#[test]
+fn every_api_error_trait_imports_together() {
+    #[cfg(feature = "billmora")]
+    use billkit::billmora::BillmoraErrorExt;
+    use billkit::billy::BillyErrorExt;
+    let err = billkit::Error::invalid_input("guid", "not a GUID");
+    assert_eq!(err.error_kind(), None);
+    assert_eq!(err.error_class(), None);
+    assert!(!err.is_duplicate_external_id());
+    #[cfg(feature = "billmora")]
+    assert_eq!(err.missing_ability(), None);
+}

@@ -499,3 +499,35 @@ async fn a_refused_create_is_not_looked_up() {
     assert!(err.is_duplicate_external_id(), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn find_by_external_id_reads_the_filtered_list_and_picks_the_customers_invoice() {
+    let (server, client) = setup().await;
+    authed("GET", "/v1/invoices")
+        .and(query_param("external_id", "order-42"))
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "20"))
+        .respond_with(json("invoice_list_external_id.json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let invoices = client.invoices();
+    let found = invoices
+        .find_by_external_id(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"), "order-42")
+        .await
+        .unwrap();
+    assert_order_42(&found.unwrap(), InvoiceStatus::Staged);
+    // Another customer's invoice with the same id is not this customer's.
+    let other = invoices
+        .find_by_external_id(&cu_id("CU1111111111111111111111"), "order-42")
+        .await
+        .unwrap();
+    assert_eq!(other, None);
+    // A blank id is refused before anything is sent (2 requests so far).
+    let err = invoices
+        .find_by_external_id(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"), " ")
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
