@@ -250,7 +250,16 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts building a client.
+    /// Starts building a client (the same as [`ClientBuilder::new`]).
+    ///
+    /// ```
+    /// let billy = billkit::billy::Client::builder()
+    ///     .base_url("https://billy.example.com")
+    ///     .api_key("5MyxREWaEymNWunpGseySVGBZkTWDW57FUXsyTo2WtGC")
+    ///     .build()?;
+    /// # let _ = billy;
+    /// # Ok::<(), billkit::Error>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -287,6 +296,15 @@ impl Client {
     }
 
     /// The server root every request goes under (`<base>/v1/...`).
+    ///
+    /// ```
+    /// let billy = billkit::billy::Client::builder()
+    ///     .base_url("https://example.com/billy")
+    ///     .api_key("5MyxREWaEymNWunpGseySVGBZkTWDW57FUXsyTo2WtGC")
+    ///     .build()?;
+    /// assert_eq!(billy.base_url().path(), "/billy");
+    /// # Ok::<(), billkit::Error>(())
+    /// ```
     pub fn base_url(&self) -> &url::Url {
         self.transport.base_url()
     }
@@ -311,32 +329,77 @@ impl Client {
     }
 
     /// Companies: get.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let company = billy.companies().get(&billkit::billy::CompanyGuid::new("CP4MXZG4ThUdbLpiX8e9Yx3j")?).await?;
+    /// # let _ = company;
+    /// # Ok(()) }
+    /// ```
     pub fn companies(&self) -> Companies<'_> {
         Companies::new(&self.transport)
     }
 
-    /// Customers: create, get, delete, list and their sub-lists.
+    /// Customers: create, get, delete, list, and the customers of a plan.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let customers = billy.customers().list(&Default::default()).collect_all().await?;
+    /// # let _ = customers;
+    /// # Ok(()) }
+    /// ```
     pub fn customers(&self) -> Customers<'_> {
         Customers::new(&self.transport)
     }
 
-    /// Plans: create, get, delete, list and their sub-lists.
+    /// Plans: create, get, delete, list.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let plans = billy.plans().list().collect_all().await?;
+    /// # let _ = plans;
+    /// # Ok(()) }
+    /// ```
     pub fn plans(&self) -> Plans<'_> {
         Plans::new(&self.transport)
     }
 
-    /// Subscriptions: create, get, cancel, list and their sub-lists.
+    /// Subscriptions: create, get, cancel, list, and those of a customer or a
+    /// plan.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let subs = billy.subscriptions().list().collect_all().await?;
+    /// # let _ = subs;
+    /// # Ok(()) }
+    /// ```
     pub fn subscriptions(&self) -> Subscriptions<'_> {
         Subscriptions::new(&self.transport)
     }
 
-    /// Invoices: create, get, list, update the funding instrument, refund,
-    /// cancel and their transactions.
+    /// Invoices: create, find by `external_id`, get, list (all, or those of a
+    /// customer, subscription or plan), update the funding instrument,
+    /// refund, cancel.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let invoices = billy.invoices().list(&Default::default()).collect_all().await?;
+    /// # let _ = invoices;
+    /// # Ok(()) }
+    /// ```
     pub fn invoices(&self) -> Invoices<'_> {
         Invoices::new(&self.transport)
     }
 
-    /// Transactions: get and list.
+    /// Transactions: get, list (all, or those of a customer, plan,
+    /// subscription or invoice).
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let txs = billy.transactions().list().collect_all().await?;
+    /// # let _ = txs;
+    /// # Ok(()) }
+    /// ```
     pub fn transactions(&self) -> Transactions<'_> {
         Transactions::new(&self.transport)
     }
