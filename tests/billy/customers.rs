@@ -101,7 +101,7 @@ async fn list() {
 }
 
 #[tokio::test]
-async fn list_by_processor_uri_keeps_the_filter() {
+async fn list_filtered_by_processor_uri_keeps_the_filter() {
     let (server, client) = setup().await;
     authed("GET", "/v1/customers")
         .and(query_param(

@@ -100,7 +100,7 @@ async fn zero_amount_invoice_is_allowed() {
 }
 
 #[tokio::test]
-async fn get_list_and_list_by_external_id() {
+async fn get_list_and_list_filtered_by_external_id() {
     let (server, client) = setup().await;
     authed("GET", "/v1/invoices/IV4gVtDyP3CD9zQyv8AtPwx5")
         .respond_with(json("invoice_get.json"))
