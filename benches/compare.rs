@@ -468,18 +468,14 @@ fn requests() {
     if selected("request billy invoices().get") {
         let (server, billy) = billy_server(serde_json::to_vec(&billy_invoice()).unwrap());
         let url = format!("{}/v1/invoices/IV4gVtDyP3CD9zQyv8AtPwx5", server.url);
+        let guid = billkit::billy::InvoiceGuid::new("IV4gVtDyP3CD9zQyv8AtPwx5").unwrap();
+        let guid = &guid;
         versus(
             "request billy invoices().get",
             "(bare: Value)",
             n,
             || async {
-                black_box(
-                    billy
-                        .invoices()
-                        .get("IV4gVtDyP3CD9zQyv8AtPwx5")
-                        .await
-                        .unwrap(),
-                );
+                black_box(billy.invoices().get(guid).await.unwrap());
             },
             || async {
                 let body = bare_get(&client, &url, "basic")
@@ -505,7 +501,15 @@ fn requests() {
             "(bare: Value)",
             n / 5,
             || async {
-                black_box(billy.invoices().list().per_page(100).page(1).await.unwrap());
+                black_box(
+                    billy
+                        .invoices()
+                        .list(&billkit::billy::InvoiceFilter::new())
+                        .per_page(100)
+                        .page(1)
+                        .await
+                        .unwrap(),
+                );
             },
             || async {
                 let body = bare_get(&client, &url, "basic")
@@ -759,10 +763,8 @@ fn decoding() {
             &mut [
                 ("typed", &mut || {
                     black_box(
-                        serde_json::from_slice::<ItemsPage<billkit::billy::invoices::Invoice>>(
-                            &body,
-                        )
-                        .unwrap(),
+                        serde_json::from_slice::<ItemsPage<billkit::billy::Invoice>>(&body)
+                            .unwrap(),
                     );
                 }),
                 ("Value", &mut || {

@@ -12,7 +12,7 @@
 //! ```
 
 use billkit::billy::{
-    self, Client, Frequency, NewAdjustment, NewCustomer, NewInvoice, NewItem, NewPlan,
+    BillyErrorExt, Client, Frequency, NewAdjustment, NewCustomer, NewInvoice, NewItem, NewPlan,
     NewSubscription, PlanType,
 };
 use billkit::sandbox::billy::BillySandbox;
@@ -123,8 +123,8 @@ async fn run() -> Result<()> {
     );
 
     let invoices = client
-        .subscriptions()
-        .invoices(&subscription.guid)?
+        .invoices()
+        .list_for_subscription(&subscription.guid)
         .collect_all()
         .await?;
     println!("5. The subscription's invoices:");
@@ -177,8 +177,8 @@ async fn run() -> Result<()> {
         refunded.guid
     );
     let transactions = client
-        .invoices()
-        .transactions(&invoice.guid)?
+        .transactions()
+        .list_for_invoice(&invoice.guid)
         .collect_all()
         .await?;
     for tx in &transactions {
@@ -199,7 +199,7 @@ async fn run() -> Result<()> {
         )
         .await
     {
-        Err(e) if billy::is_duplicate_external_id(&e) => {
+        Err(e) if e.is_duplicate_external_id() => {
             println!("8. A second invoice with the same external_id was refused, as it should be")
         }
         Err(e) => return Err(e.into()),

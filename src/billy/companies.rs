@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Client, ClientBuilder};
+use super::{Client, ClientBuilder, CompanyGuid};
 use crate::error::Result;
 use crate::http::{Request, Transport};
 
@@ -38,7 +38,7 @@ use crate::http::{Request, Transport};
 #[non_exhaustive]
 pub struct Company {
     /// The company's GUID (`CP...`).
-    pub guid: String,
+    pub guid: CompanyGuid,
     /// The API key for every other call.
     #[serde(deserialize_with = "super::deserialize_secret")]
     pub api_key: SecretString,
@@ -85,22 +85,60 @@ impl RegisteredCompany {
     }
 
     /// The company's new API key. Save it: Billy cannot show it again.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// use billkit::ExposeSecret;
+    /// let registered = billkit::billy::Client::register_company(
+    ///     "https://billy.example.com",
+    ///     "ef13dce2093b11e388de026ba7d31e6f",
+    /// )
+    /// .await?;
+    /// std::fs::write("billy.key", registered.api_key().expose_secret()).ok();
+    /// # Ok(()) }
+    /// ```
     pub fn api_key(&self) -> &SecretString {
         &self.company.api_key
     }
 
     /// A client for this company, with the base URL and settings the
     /// registration used.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let registered = billkit::billy::Client::register_company(
+    ///     "https://billy.example.com",
+    ///     "ef13dce2093b11e388de026ba7d31e6f",
+    /// )
+    /// .await?;
+    /// let billy = registered.client()?;
+    /// let company = billy.companies().get(&registered.company.guid).await?;
+    /// # let _ = company;
+    /// # Ok(()) }
+    /// ```
     pub fn client(&self) -> Result<Client> {
         self.client_builder().build()
     }
 
     /// A builder already holding the base URL, settings and API key, to
     /// change settings before building.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let registered = billkit::billy::Client::register_company(
+    ///     "https://billy.example.com",
+    ///     "ef13dce2093b11e388de026ba7d31e6f",
+    /// )
+    /// .await?;
+    /// let billy = registered
+    ///     .client_builder()
+    ///     .attempt_timeout(std::time::Duration::from_secs(5))
+    ///     .build()?;
+    /// # let _ = billy;
+    /// # Ok(()) }
+    /// ```
     pub fn client_builder(&self) -> ClientBuilder {
-        self.builder
-            .clone()
-            .api_key_secret(self.company.api_key.clone())
+        self.builder.clone().api_key(self.company.api_key.clone())
     }
 }
 
@@ -127,8 +165,15 @@ impl<'a> Companies<'a> {
 
     /// `GET /v1/companies/{guid}`: the company the key belongs to (another
     /// company's GUID answers 403).
-    pub async fn get(&self, guid: &str) -> Result<Company> {
-        super::check_guid("guid", guid, "CP")?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::CompanyGuid;
+    /// let company = billy.companies().get(&CompanyGuid::new("CP4MXZG4ThUdbLpiX8e9Yx3j")?).await?;
+    /// println!("created {}", company.created_at);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, guid: &CompanyGuid) -> Result<Company> {
         self.transport
             .execute(Request::get("/v1/companies/{guid}").param(guid))
             .await

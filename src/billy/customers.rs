@@ -3,13 +3,17 @@
 //!
 //! ```no_run
 //! # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
-//! use billkit::billy::NewCustomer;
+//! use billkit::billy::{CustomerFilter, NewCustomer};
 //! let customer = billy
 //!     .customers()
 //!     .create(&NewCustomer::new().processor_uri("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"))
 //!     .await?;
-//! let same = billy.customers().list_by_processor_uri("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr")?.collect_all().await?;
-//! let invoices = billy.customers().invoices(&customer.guid)?.collect_all().await?;
+//! let same = billy
+//!     .customers()
+//!     .list(&CustomerFilter::new().processor_uri("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"))
+//!     .collect_all()
+//!     .await?;
+//! let invoices = billy.invoices().list_for_customer(&customer.guid).collect_all().await?;
 //! # let _ = (same, invoices);
 //! # Ok(()) }
 //! ```
@@ -17,7 +21,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Invoice, Subscription, Transaction};
+use super::{CompanyGuid, CustomerGuid, PlanCustomers, PlanGuid};
 use crate::error::Result;
 use crate::http::{Paginator, Request, Transport};
 
@@ -28,9 +32,9 @@ use crate::http::{Paginator, Request, Transport};
 #[non_exhaustive]
 pub struct Customer {
     /// The customer's GUID (`CU...`).
-    pub guid: String,
+    pub guid: CustomerGuid,
     /// The company the customer belongs to.
-    pub company_guid: String,
+    pub company_guid: CompanyGuid,
     /// The Balanced customer this one maps to, once there is one.
     #[serde(default)]
     pub processor_uri: Option<String>,
@@ -66,7 +70,7 @@ impl NewCustomer {
     }
 
     /// Checks the request as Billy would.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if let Some(uri) = &self.processor_uri {
             crate::validate::not_blank("processor_uri", uri)?;
         }
@@ -74,12 +78,43 @@ impl NewCustomer {
     }
 
     /// The form fields sent, in order.
-    pub fn form(&self) -> Vec<(String, String)> {
+    pub(crate) fn form(&self) -> Vec<(String, String)> {
         let mut form = Vec::new();
         if let Some(uri) = &self.processor_uri {
             form.push(("processor_uri".to_owned(), uri.clone()));
         }
         form
+    }
+}
+
+/// Which customers [`Customers::list`] returns: all of them
+/// (`CustomerFilter::new()`), or those mapped to one Balanced customer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerFilter {
+    processor_uri: Option<String>,
+}
+
+impl CustomerFilter {
+    /// No filter: every customer of the company.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only the customers mapped to this Balanced customer. An empty URI is
+    /// refused (Billy would list everyone).
+    pub fn processor_uri(mut self, uri: impl Into<String>) -> Self {
+        self.processor_uri = Some(uri.into());
+        self
+    }
+
+    /// The request for the list, or why it is refused.
+    fn request(&self) -> Result<Request<()>> {
+        let mut request = Request::get("/v1/customers");
+        if let Some(uri) = &self.processor_uri {
+            crate::validate::not_blank("processor_uri", uri)?;
+            request = request.query("processor_uri", uri);
+        }
+        Ok(request)
     }
 }
 
@@ -98,6 +133,14 @@ impl<'a> Customers<'a> {
 
     /// `POST /v1/customers`. Never retried once it may have reached the
     /// server.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::NewCustomer;
+    /// let customer = billy.customers().create(&NewCustomer::new()).await?;
+    /// println!("created {}", customer.guid);
+    /// # Ok(()) }
+    /// ```
     pub async fn create(&self, customer: &NewCustomer) -> Result<Customer> {
         customer.validate()?;
         self.transport
@@ -106,8 +149,16 @@ impl<'a> Customers<'a> {
     }
 
     /// `GET /v1/customers/{guid}`.
-    pub async fn get(&self, guid: &str) -> Result<Customer> {
-        check(guid)?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::CustomerGuid;
+    /// let guid = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
+    /// let customer = billy.customers().get(&guid).await?;
+    /// println!("deleted: {}", customer.deleted);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, guid: &CustomerGuid) -> Result<Customer> {
         self.transport
             .execute(Request::get("/v1/customers/{guid}").param(guid))
             .await
@@ -115,59 +166,61 @@ impl<'a> Customers<'a> {
 
     /// `DELETE /v1/customers/{guid}`: a soft delete; the customer comes back
     /// with `deleted: true`. Deleting twice answers 400.
-    pub async fn delete(&self, guid: &str) -> Result<Customer> {
-        check(guid)?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::CustomerGuid;
+    /// let guid = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
+    /// let customer = billy.customers().delete(&guid).await?;
+    /// assert!(customer.deleted);
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self, guid: &CustomerGuid) -> Result<Customer> {
         self.transport
             .execute(Request::delete("/v1/customers/{guid}").param(guid))
             .await
     }
 
-    /// `GET /v1/customers`, newest first.
-    pub fn list(&self) -> Paginator<Customer> {
-        super::list(self.transport, Request::get("/v1/customers"))
+    /// `GET /v1/customers[?processor_uri=...]`, newest first. A filter with
+    /// an empty URI fails the walk's first poll, before anything is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::CustomerFilter;
+    /// let all = billy.customers().list(&CustomerFilter::new()).collect_all().await?;
+    /// let mapped = billy
+    ///     .customers()
+    ///     .list(&CustomerFilter::new().processor_uri("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"))
+    ///     .collect_all()
+    ///     .await?;
+    /// # let _ = (all, mapped);
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self, filter: &CustomerFilter) -> Paginator<Customer> {
+        match filter.request() {
+            Ok(request) => super::list(self.transport, request),
+            Err(err) => super::list(self.transport, Request::get("/v1/customers")).refuse(err),
+        }
     }
 
-    /// `GET /v1/customers?processor_uri=...`: the customers mapped to a
-    /// Balanced customer. An empty URI is refused (it would list everyone).
-    pub fn list_by_processor_uri(&self, processor_uri: &str) -> Result<Paginator<Customer>> {
-        crate::validate::not_blank("processor_uri", processor_uri)?;
-        Ok(super::list(
-            self.transport,
-            Request::get("/v1/customers").query("processor_uri", processor_uri),
-        ))
+    /// `GET /v1/plans/{guid}/customers`: the customers subscribed to the
+    /// plan, each once.
+    ///
+    /// Billy pages this list over one row per *subscription* and removes
+    /// duplicates only within a page, so a customer with several
+    /// subscriptions comes back on several pages, and a short page does not
+    /// prove the end. The walk therefore stops only on an empty page and
+    /// skips customers it has already yielded.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::PlanGuid;
+    /// let plan = PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw")?;
+    /// let customers = billy.customers().list_for_plan(&plan).collect_all().await?;
+    /// # let _ = customers;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_plan(&self, plan: &PlanGuid) -> PlanCustomers {
+        super::plans::plan_customers(self.transport, plan)
     }
-
-    /// `GET /v1/customers/{guid}/invoices`: the customer's one-off invoices
-    /// (subscription invoices are listed under the subscription).
-    pub fn invoices(&self, guid: &str) -> Result<Paginator<Invoice>> {
-        check(guid)?;
-        Ok(super::list(
-            self.transport,
-            Request::get("/v1/customers/{guid}/invoices").param(guid),
-        ))
-    }
-
-    /// `GET /v1/customers/{guid}/subscriptions`.
-    pub fn subscriptions(&self, guid: &str) -> Result<Paginator<Subscription>> {
-        check(guid)?;
-        Ok(super::list(
-            self.transport,
-            Request::get("/v1/customers/{guid}/subscriptions").param(guid),
-        ))
-    }
-
-    /// `GET /v1/customers/{guid}/transactions`: transactions of the
-    /// customer's one-off invoices.
-    pub fn transactions(&self, guid: &str) -> Result<Paginator<Transaction>> {
-        check(guid)?;
-        Ok(super::list(
-            self.transport,
-            Request::get("/v1/customers/{guid}/transactions").param(guid),
-        ))
-    }
-}
-
-/// Refuses what cannot be a customer GUID (`CU...`).
-fn check(guid: &str) -> Result<()> {
-    super::check_guid("guid", guid, "CU")
 }

@@ -120,7 +120,7 @@ impl PageScheme for BillyPages {
     }
 }
 
-const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
+pub(crate) const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
 
 /// Parses Billy's validation page: `There are errors in following
 /// parameters: <ul><li>amount:<ul><li>This field is required.</li></ul></li></ul>`

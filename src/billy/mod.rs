@@ -15,12 +15,13 @@
 //! integer US cents ([`Cents`](crate::Cents)), and what the server would
 //! refuse or crash on is refused before anything is sent
 //! ([`Error::InvalidInput`]) — and so is what it would wrongly accept: a
-//! GUID of the wrong shape or kind ([`is_guid`]: `CU` customer, `PL` plan,
-//! ..., then up to 22 base58 characters), an invoice whose adjustments take
-//! it below zero (Billy would record a succeeded debit of a negative
-//! amount). Lists are lazy [`Paginator`]s over `offset`/`limit`; the lists
-//! under a record return `Result<Paginator>` because the GUID is checked
-//! first.
+//! GUID of the wrong shape or kind (each kind is a type checked when
+//! built: [`CustomerGuid`] `CU…`, [`PlanGuid`] `PL…`, ..., then up to 22
+//! base58 characters), an invoice whose adjustments take it below zero
+//! (Billy would record a succeeded debit of a negative amount). Lists are
+//! lazy [`Paginator`]s over `offset`/`limit`; a list under a record is
+//! `list_for_<parent>` on the listed resource's handler
+//! ([`Invoices::list_for_customer`], ...).
 //!
 //! ```no_run
 //! # async fn run() -> billkit::Result<()> {
@@ -60,7 +61,8 @@
 //! (plain text) for an unknown record, 400 as a plain-text or HTML form
 //! report ("There are errors in following parameters", whose fields
 //! [`Error::validation_errors`] returns), 400/409 as JSON `{error_class, error_message}`
-//! ([`ErrorKind`], [`is_duplicate_external_id`]) and 500 when it crashes.
+//! ([`BillyErrorExt::error_kind`], [`BillyErrorExt::is_duplicate_external_id`])
+//! and 500 when it crashes.
 //!
 //! Billy never answers 429: version 1.1.3 has no rate limiting at all (no
 //! middleware, tween or view in `balanced/billy` counts requests, and
@@ -70,13 +72,13 @@
 //! message says so, and what to do is yours to decide. Give the client no
 //! quota unless your deployment has one.
 
-pub mod companies;
-pub mod customers;
+mod companies;
+mod customers;
 mod dialect;
-pub mod invoices;
-pub mod plans;
-pub mod subscriptions;
-pub mod transactions;
+mod invoices;
+mod plans;
+mod subscriptions;
+mod transactions;
 mod walk;
 
 use chrono::{DateTime, Utc};
@@ -87,11 +89,11 @@ use crate::error::{ApiErrorBody, Error, Result};
 use crate::http::{Config, Credentials, End, Paginator, Request, Transport};
 
 pub use companies::{Companies, Company, RegisteredCompany};
-pub use customers::{Customer, Customers, NewCustomer};
+pub use customers::{Customer, CustomerFilter, Customers, NewCustomer};
 pub use dialect::BillyDialect;
 pub use invoices::{
-    Adjustment, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, InvoiceType, Invoices,
-    NewAdjustment, NewInvoice, NewItem,
+    Adjustment, Invoice, InvoiceFilter, InvoiceItem, InvoiceKind, InvoiceStatus, InvoiceType,
+    Invoices, NewAdjustment, NewInvoice, NewItem,
 };
 pub use plans::{Frequency, NewPlan, Plan, PlanCustomers, PlanType, Plans, UniqueCustomers};
 pub use subscriptions::{NewSubscription, Subscription, Subscriptions};
@@ -122,6 +124,15 @@ pub const TITLE_MAX_CHARS: usize = 128;
 /// Required: [`base_url`](ClientBuilder::base_url) and
 /// [`api_key`](ClientBuilder::api_key). The shared settings (timeouts,
 /// retries, rate limit, ...) come from the core.
+///
+/// ```
+/// let billy = billkit::billy::ClientBuilder::new()
+///     .base_url("https://billy.example.com")
+///     .api_key("5MyxREWaEymNWunpGseySVGBZkTWDW57FUXsyTo2WtGC")
+///     .build()?;
+/// assert_eq!(billy.base_url().as_str(), "https://billy.example.com/");
+/// # Ok::<(), billkit::Error>(())
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct ClientBuilder {
     config: Config,
@@ -130,24 +141,24 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// The company's API key (sent as the HTTP basic user name with an
-    /// empty password).
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::from(key.into()));
-        self
+    /// A builder with nothing set (the same as [`Client::builder`]).
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// The same, from a key already held as a secret.
-    pub fn api_key_secret(mut self, key: SecretString) -> Self {
-        self.api_key = Some(key);
+    /// The company's API key (sent as the HTTP basic user name with an
+    /// empty password). Takes a `&str`, a `String` or a key already held
+    /// as a [`SecretString`]; it is kept as a secret either way.
+    pub fn api_key(mut self, key: impl Into<SecretString>) -> Self {
+        self.api_key = Some(key.into());
         self
     }
 
     /// The server's root URL, e.g. `https://billy.example.com` (or with a
     /// path prefix if the server is mounted under one). Requests go to
     /// `<base>/v1/...`, so do not include `/v1` yourself.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+    pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
+        self.base_url = Some(url.as_ref().to_owned());
         self
     }
 
@@ -187,6 +198,19 @@ impl ClientBuilder {
     /// Registers a company with this builder's base URL and settings (no
     /// API key is needed or sent) and returns it with its new key. See
     /// [`Client::register_company`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// use std::time::Duration;
+    /// let registered = billkit::billy::Client::builder()
+    ///     .base_url("https://billy.example.com")
+    ///     .attempt_timeout(Duration::from_secs(10))
+    ///     .register_company("ef13dce2093b11e388de026ba7d31e6f")
+    ///     .await?;
+    /// let billy = registered.client()?;
+    /// # let _ = billy;
+    /// # Ok(()) }
+    /// ```
     pub async fn register_company(
         self,
         processor_key: impl Into<String>,
@@ -228,7 +252,16 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts building a client.
+    /// Starts building a client (the same as [`ClientBuilder::new`]).
+    ///
+    /// ```
+    /// let billy = billkit::billy::Client::builder()
+    ///     .base_url("https://billy.example.com")
+    ///     .api_key("5MyxREWaEymNWunpGseySVGBZkTWDW57FUXsyTo2WtGC")
+    ///     .build()?;
+    /// # let _ = billy;
+    /// # Ok::<(), billkit::Error>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -243,8 +276,19 @@ impl Client {
     ///
     /// The request is a POST: it is never retried once it may have reached
     /// the server, so one call registers at most one company.
+    ///
+    /// ```no_run
+    /// # async fn run() -> billkit::Result<()> {
+    /// let registered = billkit::billy::Client::register_company(
+    ///     "https://billy.example.com",
+    ///     "ef13dce2093b11e388de026ba7d31e6f",
+    /// )
+    /// .await?;
+    /// println!("company {}", registered.company.guid);
+    /// # Ok(()) }
+    /// ```
     pub async fn register_company(
-        base_url: impl Into<String>,
+        base_url: impl AsRef<str>,
         processor_key: impl Into<String>,
     ) -> Result<RegisteredCompany> {
         Client::builder()
@@ -253,12 +297,33 @@ impl Client {
             .await
     }
 
+    /// The server root every request goes under (`<base>/v1/...`).
+    ///
+    /// ```
+    /// let billy = billkit::billy::Client::builder()
+    ///     .base_url("https://example.com/billy")
+    ///     .api_key("5MyxREWaEymNWunpGseySVGBZkTWDW57FUXsyTo2WtGC")
+    ///     .build()?;
+    /// assert_eq!(billy.base_url().path(), "/billy");
+    /// # Ok::<(), billkit::Error>(())
+    /// ```
+    pub fn base_url(&self) -> &url::Url {
+        self.transport.base_url()
+    }
+
     /// The transport under this client, for requests billkit does not cover.
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
 
     /// The server's self-description (`GET /`, no key needed).
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let info = billy.server_info().await?;
+    /// println!("{} {}", info.server, info.version);
+    /// # Ok(()) }
+    /// ```
     pub async fn server_info(&self) -> Result<ServerInfo> {
         self.transport
             .execute(Request::get("/").unauthenticated())
@@ -266,32 +331,77 @@ impl Client {
     }
 
     /// Companies: get.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let company = billy.companies().get(&billkit::billy::CompanyGuid::new("CP4MXZG4ThUdbLpiX8e9Yx3j")?).await?;
+    /// # let _ = company;
+    /// # Ok(()) }
+    /// ```
     pub fn companies(&self) -> Companies<'_> {
         Companies::new(&self.transport)
     }
 
-    /// Customers: create, get, delete, list and their sub-lists.
+    /// Customers: create, get, delete, list, and the customers of a plan.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let customers = billy.customers().list(&Default::default()).collect_all().await?;
+    /// # let _ = customers;
+    /// # Ok(()) }
+    /// ```
     pub fn customers(&self) -> Customers<'_> {
         Customers::new(&self.transport)
     }
 
-    /// Plans: create, get, delete, list and their sub-lists.
+    /// Plans: create, get, delete, list.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let plans = billy.plans().list().collect_all().await?;
+    /// # let _ = plans;
+    /// # Ok(()) }
+    /// ```
     pub fn plans(&self) -> Plans<'_> {
         Plans::new(&self.transport)
     }
 
-    /// Subscriptions: create, get, cancel, list and their sub-lists.
+    /// Subscriptions: create, get, cancel, list, and those of a customer or a
+    /// plan.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let subs = billy.subscriptions().list().collect_all().await?;
+    /// # let _ = subs;
+    /// # Ok(()) }
+    /// ```
     pub fn subscriptions(&self) -> Subscriptions<'_> {
         Subscriptions::new(&self.transport)
     }
 
-    /// Invoices: create, get, list, update the funding instrument, refund,
-    /// cancel and their transactions.
+    /// Invoices: create, find by `external_id`, get, list (all, or those of a
+    /// customer, subscription or plan), update the funding instrument,
+    /// refund, cancel.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let invoices = billy.invoices().list(&Default::default()).collect_all().await?;
+    /// # let _ = invoices;
+    /// # Ok(()) }
+    /// ```
     pub fn invoices(&self) -> Invoices<'_> {
         Invoices::new(&self.transport)
     }
 
-    /// Transactions: get and list.
+    /// Transactions: get, list (all, or those of a customer, plan,
+    /// subscription or invoice).
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let txs = billy.transactions().list().collect_all().await?;
+    /// # let _ = txs;
+    /// # Ok(()) }
+    /// ```
     pub fn transactions(&self) -> Transactions<'_> {
         Transactions::new(&self.transport)
     }
@@ -315,7 +425,7 @@ pub struct ServerInfo {
     pub last_transaction_created_at: Option<DateTime<Utc>>,
 }
 
-/// What kind of refusal a Billy error is (see [`error_kind`]).
+/// What kind of refusal a Billy error is (see [`BillyErrorExt::error_kind`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -348,92 +458,112 @@ pub enum ErrorKind {
     Other,
 }
 
-/// Classifies a Billy error; `None` when no response was received (input
-/// refused, transport failure, timeout, ...) and for an error from a
-/// BillPro or Billmora client, which Billy's rules say nothing about.
-pub fn error_kind(err: &Error) -> Option<ErrorKind> {
-    let api = billy_api_error(err)?;
-    let status = api.status().as_u16();
-    if is_duplicate_external_id(err) {
-        return Some(ErrorKind::DuplicateExternalId);
-    }
-    Some(match (status, api.body()) {
-        (403, _) => ErrorKind::Forbidden,
-        (404, _) => ErrorKind::NotFound,
-        (
-            _,
-            ApiErrorBody::Classed {
-                error_class,
-                error_message,
+/// Billy's own questions about an [`Error`], as methods; import the trait
+/// to use them. Each answers `None` or `false` for an error that no Billy
+/// server answered (input refused, transport failure, an error from a
+/// BillPro or Billmora client).
+pub trait BillyErrorExt {
+    /// Classifies a Billy refusal; `None` when no response was received
+    /// (input refused, transport failure, timeout, ...) and for an error
+    /// from a BillPro or Billmora client, which Billy's rules say nothing
+    /// about.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, guid: billkit::billy::SubscriptionGuid) {
+    /// use billkit::billy::{BillyErrorExt, ErrorKind};
+    /// match billy.subscriptions().cancel(&guid).await {
+    ///     Ok(sub) => println!("canceled {}", sub.guid),
+    ///     Err(e) if e.error_kind() == Some(ErrorKind::BadRequest) => println!("already canceled"),
+    ///     Err(e) => eprintln!("{e}"),
+    /// }
+    /// # }
+    /// ```
+    fn error_kind(&self) -> Option<ErrorKind>;
+
+    /// The `error_class` of a JSON Billy error (e.g. `InvalidOperationError`).
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, guid: billkit::billy::InvoiceGuid) {
+    /// use billkit::billy::BillyErrorExt;
+    /// if let Err(e) = billy.invoices().cancel(&guid).await {
+    ///     println!("{}", e.error_class().unwrap_or("no error class"));
+    /// }
+    /// # }
+    /// ```
+    fn error_class(&self) -> Option<&str>;
+
+    /// Whether this is Billy's refusal of a second invoice with the same
+    /// `external_id` for a customer (409, or the `DuplicateExternalIDError`
+    /// class on any status).
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, invoice: billkit::billy::NewInvoice) -> billkit::Result<()> {
+    /// use billkit::billy::BillyErrorExt;
+    /// match billy.invoices().create(&invoice).await {
+    ///     Ok(created) => println!("created {}", created.guid),
+    ///     Err(e) if e.is_duplicate_external_id() => println!("already invoiced"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn is_duplicate_external_id(&self) -> bool;
+}
+
+impl BillyErrorExt for Error {
+    fn error_kind(&self) -> Option<ErrorKind> {
+        let api = own_api_error(self)?;
+        let status = api.status().as_u16();
+        if self.is_duplicate_external_id() {
+            return Some(ErrorKind::DuplicateExternalId);
+        }
+        Some(match (status, api.body()) {
+            (403, _) => ErrorKind::Forbidden,
+            (404, _) => ErrorKind::NotFound,
+            (
+                _,
+                ApiErrorBody::Classed {
+                    error_class,
+                    error_message,
+                },
+            ) => ErrorKind::Operation {
+                error_class: error_class.clone(),
+                error_message: error_message.clone(),
             },
-        ) => ErrorKind::Operation {
-            error_class: error_class.clone(),
-            error_message: error_message.clone(),
-        },
-        (400, ApiErrorBody::FormErrors { .. }) => ErrorKind::Validation,
-        (400, _) if api.raw_body().contains(FORM_ERRORS_MARK) => ErrorKind::Validation,
-        (400, _) => ErrorKind::BadRequest,
-        (500..=599, _) => ErrorKind::Server,
-        _ => ErrorKind::Other,
-    })
-}
-
-/// Whether `err` is Billy's refusal of a second invoice with the same
-/// `external_id` for a customer (409, or the `DuplicateExternalIDError`
-/// class on any status).
-pub fn is_duplicate_external_id(err: &Error) -> bool {
-    let Some(api) = billy_api_error(err) else {
-        return false;
-    };
-    if let ApiErrorBody::Classed { error_class, .. } = api.body()
-        && error_class.eq_ignore_ascii_case("DuplicateExternalIDError")
-    {
-        return true;
+            (400, ApiErrorBody::FormErrors { .. }) => ErrorKind::Validation,
+            (400, _) if api.raw_body().contains(dialect::FORM_ERRORS_MARK) => ErrorKind::Validation,
+            (400, _) => ErrorKind::BadRequest,
+            (500..=599, _) => ErrorKind::Server,
+            _ => ErrorKind::Other,
+        })
     }
-    api.status().as_u16() == 409
-}
 
-/// The `error_class` of a JSON Billy error (e.g. `InvalidOperationError`).
-pub fn error_class(err: &Error) -> Option<&str> {
-    match billy_api_error(err)?.body() {
-        ApiErrorBody::Classed { error_class, .. } => Some(error_class),
-        _ => None,
+    fn error_class(&self) -> Option<&str> {
+        match own_api_error(self)?.body() {
+            ApiErrorBody::Classed { error_class, .. } => Some(error_class),
+            _ => None,
+        }
+    }
+
+    fn is_duplicate_external_id(&self) -> bool {
+        let Some(api) = own_api_error(self) else {
+            return false;
+        };
+        if let ApiErrorBody::Classed { error_class, .. } = api.body()
+            && error_class.eq_ignore_ascii_case("DuplicateExternalIDError")
+        {
+            return true;
+        }
+        api.status().as_u16() == 409
     }
 }
 
 /// The server's refusal, unless it came from another API's client. An
 /// error of no known API (built by hand, or from a bare [`Transport`]) is
-/// read by Billy's rules.
-fn billy_api_error(err: &Error) -> Option<&crate::ApiError> {
+/// read by Billy's rules. The one place that asks which API answered.
+fn own_api_error(err: &Error) -> Option<&crate::ApiError> {
     err.api_error()
         .filter(|api| matches!(api.api(), "Billy" | "HTTP"))
 }
-
-/// Billy-specific questions about an [`Error`], as methods (the same
-/// answers as the functions of this module; `None` or `false` for an error
-/// from a BillPro or Billmora client).
-pub trait BillyErrorExt {
-    /// See [`error_kind`].
-    fn billy_error_kind(&self) -> Option<ErrorKind>;
-    /// See [`error_class`].
-    fn billy_error_class(&self) -> Option<&str>;
-    /// See [`is_duplicate_external_id`].
-    fn is_duplicate_external_id(&self) -> bool;
-}
-
-impl BillyErrorExt for Error {
-    fn billy_error_kind(&self) -> Option<ErrorKind> {
-        error_kind(self)
-    }
-    fn billy_error_class(&self) -> Option<&str> {
-        error_class(self)
-    }
-    fn is_duplicate_external_id(&self) -> bool {
-        is_duplicate_external_id(self)
-    }
-}
-
-const FORM_ERRORS_MARK: &str = "There are errors in following parameters";
 
 // ---- shared helpers for the resource modules ----
 
@@ -461,9 +591,10 @@ const BASE58: &str = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz
 
 /// Whether `value` has the shape of a Billy GUID with `prefix`: the two
 /// letters Billy puts before every id of that kind (`CP` company, `CU`
-/// customer, `PL` plan, `SU` subscription, `IV` invoice, `TX` transaction)
-/// and 1 to 22 base58 characters (`CU4NheTMcQqXgmAtg1aGTJPK`).
-pub fn is_guid(value: &str, prefix: &str) -> bool {
+/// customer, `PL` plan, `SU` subscription, `IV` invoice, `TX` transaction,
+/// `TF` transaction failure) and 1 to 22 base58 characters
+/// (`CU4NheTMcQqXgmAtg1aGTJPK`).
+fn is_guid(value: &str, prefix: &str) -> bool {
     value.strip_prefix(prefix).is_some_and(|body| {
         !body.is_empty()
             && body.len() <= GUID_MAX_BODY_CHARS
@@ -471,9 +602,10 @@ pub fn is_guid(value: &str, prefix: &str) -> bool {
     })
 }
 
-/// Refuses a value that cannot be a Billy GUID of the `prefix` kind, before
-/// it goes into a path or a form (and so before anything is sent).
-pub(crate) fn check_guid(field: &str, value: &str, prefix: &str) -> Result<()> {
+/// Says what is wrong with a value that cannot be a Billy GUID of the
+/// `prefix` kind; the id types refuse it when built, and again before it
+/// goes into a path.
+fn check_guid(value: &str, prefix: &str) -> std::result::Result<(), String> {
     if is_guid(value, prefix) {
         return Ok(());
     }
@@ -484,12 +616,134 @@ pub(crate) fn check_guid(field: &str, value: &str, prefix: &str) -> Result<()> {
     } else {
         ""
     };
-    Err(Error::invalid_input(
-        field,
-        format!(
-            "{shown:?}{more} is not a Billy GUID: `{prefix}` then 1 to {GUID_MAX_BODY_CHARS} base58 characters, like `{prefix}4NheTMcQqXgmAtg1aGTJPK`"
-        ),
+    Err(format!(
+        "{shown:?}{more} is not a Billy GUID: `{prefix}` then 1 to {GUID_MAX_BODY_CHARS} base58 characters, like `{prefix}4NheTMcQqXgmAtg1aGTJPK`"
     ))
+}
+
+fn check_company_guid(value: &str) -> std::result::Result<(), String> {
+    check_guid(value, "CP")
+}
+
+pub(crate) fn check_customer_guid(value: &str) -> std::result::Result<(), String> {
+    check_guid(value, "CU")
+}
+
+pub(crate) fn check_plan_guid(value: &str) -> std::result::Result<(), String> {
+    check_guid(value, "PL")
+}
+
+fn check_subscription_guid(value: &str) -> std::result::Result<(), String> {
+    check_guid(value, "SU")
+}
+
+fn check_invoice_guid(value: &str) -> std::result::Result<(), String> {
+    check_guid(value, "IV")
+}
+
+fn check_transaction_guid(value: &str) -> std::result::Result<(), String> {
+    check_guid(value, "TX")
+}
+
+fn check_failure_guid(value: &str) -> std::result::Result<(), String> {
+    check_guid(value, "TF")
+}
+
+crate::id::string_id! {
+    /// A company's GUID: `CP` then 1 to 22 base58 characters
+    /// (`CP4MXZG4ThUdbLpiX8e9Yx3j`), checked when built.
+    ///
+    /// ```
+    /// use billkit::billy::CompanyGuid;
+    /// assert!(CompanyGuid::new("CP4MXZG4ThUdbLpiX8e9Yx3j").is_ok());
+    /// assert!(CompanyGuid::new("CU4NheTMcQqXgmAtg1aGTJPK").is_err());
+    /// ```
+    CompanyGuid, field = "company_guid", check = check_company_guid
+}
+
+crate::id::string_id! {
+    /// A customer's GUID: `CU` then 1 to 22 base58 characters
+    /// (`CU4NheTMcQqXgmAtg1aGTJPK`), checked when built.
+    ///
+    /// ```
+    /// use billkit::billy::CustomerGuid;
+    /// let guid: CustomerGuid = "CU4NheTMcQqXgmAtg1aGTJPK".parse()?;
+    /// assert_eq!(guid.as_str(), "CU4NheTMcQqXgmAtg1aGTJPK");
+    /// assert!(CustomerGuid::new("PL4RHCKW7GsGMjpcozHveQuw").is_err());
+    /// # Ok::<(), billkit::Error>(())
+    /// ```
+    CustomerGuid, field = "customer_guid", check = check_customer_guid
+}
+
+crate::id::string_id! {
+    /// A plan's GUID: `PL` then 1 to 22 base58 characters
+    /// (`PL4RHCKW7GsGMjpcozHveQuw`), checked when built.
+    ///
+    /// ```
+    /// use billkit::billy::PlanGuid;
+    /// assert!(PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw").is_ok());
+    /// assert!(PlanGuid::new("PL0").is_err()); // `0` is not base58
+    /// ```
+    PlanGuid, field = "plan_guid", check = check_plan_guid
+}
+
+crate::id::string_id! {
+    /// A subscription's GUID: `SU` then 1 to 22 base58 characters
+    /// (`SU4ST39srWVLGbiTg174QyfF`), checked when built.
+    ///
+    /// ```
+    /// use billkit::billy::SubscriptionGuid;
+    /// assert!(SubscriptionGuid::new("SU4ST39srWVLGbiTg174QyfF").is_ok());
+    /// assert!(SubscriptionGuid::new("SU").is_err());
+    /// ```
+    SubscriptionGuid, field = "subscription_guid", check = check_subscription_guid
+}
+
+crate::id::string_id! {
+    /// An invoice's GUID: `IV` then 1 to 22 base58 characters
+    /// (`IV4gVtDyP3CD9zQyv8AtPwx5`), checked when built.
+    ///
+    /// ```
+    /// use billkit::billy::InvoiceGuid;
+    /// assert!(InvoiceGuid::new("IV4gVtDyP3CD9zQyv8AtPwx5").is_ok());
+    /// assert!(InvoiceGuid::new("IV/../x").is_err());
+    /// ```
+    InvoiceGuid, field = "invoice_guid", check = check_invoice_guid
+}
+
+crate::id::string_id! {
+    /// A transaction's GUID: `TX` then 1 to 22 base58 characters
+    /// (`TX4SVWm156bBTSY17KJKW88y`), checked when built.
+    ///
+    /// ```
+    /// use billkit::billy::TransactionGuid;
+    /// assert!(TransactionGuid::new("TX4SVWm156bBTSY17KJKW88y").is_ok());
+    /// assert!(TransactionGuid::new("tx4SVWm156bBTSY17KJKW88y").is_err());
+    /// ```
+    TransactionGuid, field = "transaction_guid", check = check_transaction_guid
+}
+
+crate::id::string_id! {
+    /// A transaction failure's GUID: `TF` then 1 to 22 base58 characters,
+    /// checked when built. Billy has no endpoint for failures; they come
+    /// inside a [`Transaction`].
+    ///
+    /// ```
+    /// use billkit::billy::FailureGuid;
+    /// assert!(FailureGuid::new("TF4SVWm156bBTSY17KJKW88y").is_ok());
+    /// ```
+    FailureGuid, field = "failure_guid", check = check_failure_guid
+}
+
+/// Checks again an id that may have come from a server (ids read from a
+/// server are taken as sent) before it goes into a form, so a request body
+/// never carries what cannot be a GUID of its kind.
+pub(crate) fn recheck(
+    field: &str,
+    value: &str,
+    check: fn(&str) -> std::result::Result<(), String>,
+) -> Result<()> {
+    check(value).map_err(|message| Error::invalid_input(field, message))
 }
 
 /// Refuses an amount under Billy's 50-cent minimum.

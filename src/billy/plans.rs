@@ -10,7 +10,7 @@
 //!     .create(&NewPlan::new(PlanType::Debit, Frequency::Weekly, Cents::new(500)).interval(2))
 //!     .await?;
 //! // Each subscribed customer once, although Billy repeats them across pages.
-//! let customers = billy.plans().customers(&plan.guid)?.collect_all().await?;
+//! let customers = billy.customers().list_for_plan(&plan.guid).collect_all().await?;
 //! # let _ = customers;
 //! # Ok(()) }
 //! ```
@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 
-use super::{Customer, Invoice, Subscription, Transaction};
+use super::{CompanyGuid, Customer, CustomerGuid, PlanGuid};
 use crate::Cents;
 use crate::error::{Error, Result};
 use crate::http::{Cursor, End, Items, Paginator, Request, Transport};
@@ -59,9 +59,9 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct Plan {
     /// The plan's GUID (`PL...`).
-    pub guid: String,
+    pub guid: PlanGuid,
     /// The company the plan belongs to.
-    pub company_guid: String,
+    pub company_guid: CompanyGuid,
     /// Charge or payout.
     pub plan_type: PlanType,
     /// The billing period's unit.
@@ -112,7 +112,7 @@ impl NewPlan {
 
     /// Checks the request as Billy would: amount at least 50 cents,
     /// interval at least 1, a known plan type and frequency.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.plan_type.is_unknown() {
             return Err(Error::invalid_input(
                 "plan_type",
@@ -139,7 +139,7 @@ impl NewPlan {
     }
 
     /// The form fields sent, in order.
-    pub fn form(&self) -> Vec<(String, String)> {
+    pub(crate) fn form(&self) -> Vec<(String, String)> {
         let mut form = vec![
             ("plan_type".to_owned(), self.plan_type.to_string()),
             ("frequency".to_owned(), self.frequency.to_string()),
@@ -166,6 +166,18 @@ impl<'a> Plans<'a> {
     }
 
     /// `POST /v1/plans`. Never retried once it may have reached the server.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::{Frequency, NewPlan, PlanType};
+    /// use billkit::Cents;
+    /// let plan = billy
+    ///     .plans()
+    ///     .create(&NewPlan::new(PlanType::Debit, Frequency::Monthly, Cents::new(500)))
+    ///     .await?;
+    /// println!("created {}", plan.guid);
+    /// # Ok(()) }
+    /// ```
     pub async fn create(&self, plan: &NewPlan) -> Result<Plan> {
         plan.validate()?;
         self.transport
@@ -174,8 +186,15 @@ impl<'a> Plans<'a> {
     }
 
     /// `GET /v1/plans/{guid}`.
-    pub async fn get(&self, guid: &str) -> Result<Plan> {
-        check(guid)?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::PlanGuid;
+    /// let plan = billy.plans().get(&PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw")?).await?;
+    /// println!("{} cents every {} {}", plan.amount, plan.interval, plan.frequency);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, guid: &PlanGuid) -> Result<Plan> {
         self.transport
             .execute(Request::get("/v1/plans/{guid}").param(guid))
             .await
@@ -183,74 +202,51 @@ impl<'a> Plans<'a> {
 
     /// `DELETE /v1/plans/{guid}`: a soft delete (`deleted: true`); existing
     /// subscriptions go on.
-    pub async fn delete(&self, guid: &str) -> Result<Plan> {
-        check(guid)?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::PlanGuid;
+    /// let plan = billy.plans().delete(&PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw")?).await?;
+    /// assert!(plan.deleted);
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self, guid: &PlanGuid) -> Result<Plan> {
         self.transport
             .execute(Request::delete("/v1/plans/{guid}").param(guid))
             .await
     }
 
     /// `GET /v1/plans`, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let plans = billy.plans().list().collect_all().await?;
+    /// println!("{} plans", plans.len());
+    /// # Ok(()) }
+    /// ```
     pub fn list(&self) -> Paginator<Plan> {
         super::list(self.transport, Request::get("/v1/plans"))
     }
+}
 
-    /// `GET /v1/plans/{guid}/customers`: the customers subscribed to the
-    /// plan, each once.
-    ///
-    /// Billy pages this list over one row per *subscription* and removes
-    /// duplicates only within a page, so a customer with several
-    /// subscriptions comes back on several pages, and a short page does not
-    /// prove the end. The walk therefore stops only on an empty page and
-    /// skips customers it has already yielded.
-    pub fn customers(&self, guid: &str) -> Result<PlanCustomers> {
-        check(guid)?;
-        Ok(PlanCustomers {
-            paginator: crate::http::keyed(Paginator::new(
-                self.transport.clone(),
-                Request::<()>::get("/v1/plans/{guid}/customers").param(guid),
-                super::dialect::BillyPages {
-                    limit: super::DEFAULT_LIMIT,
-                    end: End::EmptyPage,
-                },
-            )),
-        })
-    }
-
-    /// `GET /v1/plans/{guid}/subscriptions`.
-    pub fn subscriptions(&self, guid: &str) -> Result<Paginator<Subscription>> {
-        check(guid)?;
-        Ok(super::list(
-            self.transport,
-            Request::get("/v1/plans/{guid}/subscriptions").param(guid),
-        ))
-    }
-
-    /// `GET /v1/plans/{guid}/invoices`: invoices of the plan's subscriptions.
-    pub fn invoices(&self, guid: &str) -> Result<Paginator<Invoice>> {
-        check(guid)?;
-        Ok(super::walk::latest_period_first(super::list(
-            self.transport,
-            Request::get("/v1/plans/{guid}/invoices").param(guid),
-        )))
-    }
-
-    /// `GET /v1/plans/{guid}/transactions`.
-    pub fn transactions(&self, guid: &str) -> Result<Paginator<Transaction>> {
-        check(guid)?;
-        Ok(super::list(
-            self.transport,
-            Request::get("/v1/plans/{guid}/transactions").param(guid),
-        ))
+/// The walk of [`Customers::list_for_plan`](super::Customers::list_for_plan):
+/// it stops only on an empty page, because Billy pages over subscriptions
+/// and a short page does not prove the end.
+pub(crate) fn plan_customers(transport: &Transport, guid: &PlanGuid) -> PlanCustomers {
+    PlanCustomers {
+        paginator: crate::http::keyed(Paginator::new(
+            transport.clone(),
+            Request::<()>::get("/v1/plans/{guid}/customers").param(guid),
+            super::dialect::BillyPages {
+                limit: super::DEFAULT_LIMIT,
+                end: End::EmptyPage,
+            },
+        )),
     }
 }
 
-/// Refuses what cannot be a plan GUID (`PL...`).
-fn check(guid: &str) -> Result<()> {
-    super::check_guid("guid", guid, "PL")
-}
-
-/// The customers of a plan, from [`Plans::customers`]: a walk that yields
+/// The customers of a plan, from
+/// [`Customers::list_for_plan`](super::Customers::list_for_plan): a walk that yields
 /// each customer once although Billy repeats them across pages.
 #[derive(Debug, Clone)]
 pub struct PlanCustomers {
@@ -306,7 +302,7 @@ impl PlanCustomers {
 #[derive(Debug)]
 pub struct UniqueCustomers {
     items: Items<Customer>,
-    seen: HashSet<String>,
+    seen: HashSet<CustomerGuid>,
 }
 
 impl UniqueCustomers {

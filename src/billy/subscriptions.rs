@@ -2,19 +2,21 @@
 //!
 //! ```no_run
 //! # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
-//! use billkit::billy::NewSubscription;
+//! use billkit::billy::{CustomerGuid, NewSubscription, PlanGuid};
 //! use billkit::Cents;
 //! use chrono::{TimeZone, Utc};
+//! let plan = PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw")?;
+//! let customer = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
 //! let sub = billy
 //!     .subscriptions()
 //!     .create(
-//!         &NewSubscription::new("PL4RHCKW7GsGMjpcozHveQuw", "CU4NheTMcQqXgmAtg1aGTJPK")
+//!         &NewSubscription::new(&plan, &customer)
 //!             .amount(Cents::new(450)) // a discount on the plan's amount
 //!             .started_at(Utc.with_ymd_and_hms(2030, 1, 31, 18, 0, 0).unwrap())
 //!             .appears_on_statement_as("FooBar Hosting"),
 //!     )
 //!     .await?;
-//! let invoices = billy.subscriptions().invoices(&sub.guid)?.collect_all().await?;
+//! let invoices = billy.invoices().list_for_subscription(&sub.guid).collect_all().await?;
 //! billy.subscriptions().cancel(&sub.guid).await?;
 //! # let _ = invoices;
 //! # Ok(()) }
@@ -23,7 +25,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Invoice, Transaction};
+use super::{CustomerGuid, PlanGuid, SubscriptionGuid};
 use crate::Cents;
 use crate::error::Result;
 use crate::http::{Paginator, Request, Transport};
@@ -35,11 +37,11 @@ use crate::http::{Paginator, Request, Transport};
 #[non_exhaustive]
 pub struct Subscription {
     /// The subscription's GUID (`SU...`).
-    pub guid: String,
+    pub guid: SubscriptionGuid,
     /// The subscribed customer.
-    pub customer_guid: String,
+    pub customer_guid: CustomerGuid,
     /// The plan.
-    pub plan_guid: String,
+    pub plan_guid: PlanGuid,
     /// The amount overriding the plan's, if one was given.
     #[serde(default)]
     pub amount: Option<Cents>,
@@ -82,8 +84,8 @@ pub struct Subscription {
 /// once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSubscription {
-    plan_guid: String,
-    customer_guid: String,
+    plan_guid: PlanGuid,
+    customer_guid: CustomerGuid,
     funding_instrument_uri: Option<String>,
     amount: Option<Cents>,
     started_at: Option<DateTime<Utc>>,
@@ -92,10 +94,10 @@ pub struct NewSubscription {
 
 impl NewSubscription {
     /// Subscribes `customer_guid` to `plan_guid`.
-    pub fn new(plan_guid: impl Into<String>, customer_guid: impl Into<String>) -> Self {
+    pub fn new(plan_guid: &PlanGuid, customer_guid: &CustomerGuid) -> Self {
         NewSubscription {
-            plan_guid: plan_guid.into(),
-            customer_guid: customer_guid.into(),
+            plan_guid: plan_guid.clone(),
+            customer_guid: customer_guid.clone(),
             funding_instrument_uri: None,
             amount: None,
             started_at: None,
@@ -132,9 +134,13 @@ impl NewSubscription {
     }
 
     /// Checks the request as Billy would.
-    pub fn validate(&self) -> Result<()> {
-        super::check_guid("plan_guid", &self.plan_guid, "PL")?;
-        super::check_guid("customer_guid", &self.customer_guid, "CU")?;
+    pub(crate) fn validate(&self) -> Result<()> {
+        super::recheck("plan_guid", self.plan_guid.as_str(), super::check_plan_guid)?;
+        super::recheck(
+            "customer_guid",
+            self.customer_guid.as_str(),
+            super::check_customer_guid,
+        )?;
         if let Some(uri) = &self.funding_instrument_uri {
             crate::validate::not_blank("funding_instrument_uri", uri)?;
         }
@@ -148,10 +154,10 @@ impl NewSubscription {
     }
 
     /// The form fields sent, in order.
-    pub fn form(&self) -> Vec<(String, String)> {
+    pub(crate) fn form(&self) -> Vec<(String, String)> {
         let mut form = vec![
-            ("plan_guid".to_owned(), self.plan_guid.clone()),
-            ("customer_guid".to_owned(), self.customer_guid.clone()),
+            ("plan_guid".to_owned(), self.plan_guid.to_string()),
+            ("customer_guid".to_owned(), self.customer_guid.to_string()),
         ];
         if let Some(uri) = &self.funding_instrument_uri {
             form.push(("funding_instrument_uri".to_owned(), uri.clone()));
@@ -193,8 +199,17 @@ impl<'a> Subscriptions<'a> {
     /// 5xx) means it may exist. Billy does not refuse a second subscription
     /// with the same `external_id`, so the client cannot check for you: list
     /// the customer's subscriptions
-    /// ([`Customers::subscriptions`](super::customers::Customers::subscriptions))
-    /// before subscribing again.
+    /// ([`Subscriptions::list_for_customer`]) before subscribing again.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::{CustomerGuid, NewSubscription, PlanGuid};
+    /// let plan = PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw")?;
+    /// let customer = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
+    /// let sub = billy.subscriptions().create(&NewSubscription::new(&plan, &customer)).await?;
+    /// println!("next invoice at {}", sub.next_invoice_at);
+    /// # Ok(()) }
+    /// ```
     pub async fn create(&self, subscription: &NewSubscription) -> Result<Subscription> {
         subscription.validate()?;
         self.transport
@@ -203,8 +218,16 @@ impl<'a> Subscriptions<'a> {
     }
 
     /// `GET /v1/subscriptions/{guid}`.
-    pub async fn get(&self, guid: &str) -> Result<Subscription> {
-        check(guid)?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::SubscriptionGuid;
+    /// let guid = SubscriptionGuid::new("SU4ST39srWVLGbiTg174QyfF")?;
+    /// let sub = billy.subscriptions().get(&guid).await?;
+    /// println!("{} invoices so far", sub.invoice_count);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, guid: &SubscriptionGuid) -> Result<Subscription> {
         self.transport
             .execute(Request::get("/v1/subscriptions/{guid}").param(guid))
             .await
@@ -212,38 +235,66 @@ impl<'a> Subscriptions<'a> {
 
     /// `POST /v1/subscriptions/{guid}/cancel`: no further invoices; nothing
     /// is refunded. Canceling twice answers 400.
-    pub async fn cancel(&self, guid: &str) -> Result<Subscription> {
-        check(guid)?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::SubscriptionGuid;
+    /// let guid = SubscriptionGuid::new("SU4ST39srWVLGbiTg174QyfF")?;
+    /// let sub = billy.subscriptions().cancel(&guid).await?;
+    /// assert!(sub.canceled);
+    /// # Ok(()) }
+    /// ```
+    pub async fn cancel(&self, guid: &SubscriptionGuid) -> Result<Subscription> {
         self.transport
             .execute(Request::post("/v1/subscriptions/{guid}/cancel").param(guid))
             .await
     }
 
     /// `GET /v1/subscriptions`, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let subs = billy.subscriptions().list().collect_all().await?;
+    /// println!("{} active", subs.iter().filter(|s| !s.canceled).count());
+    /// # Ok(()) }
+    /// ```
     pub fn list(&self) -> Paginator<Subscription> {
         super::list(self.transport, Request::get("/v1/subscriptions"))
     }
 
-    /// `GET /v1/subscriptions/{guid}/invoices`.
-    pub fn invoices(&self, guid: &str) -> Result<Paginator<Invoice>> {
-        check(guid)?;
-        Ok(super::walk::latest_period_first(super::list(
+    /// `GET /v1/customers/{guid}/subscriptions`: the customer's
+    /// subscriptions, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::CustomerGuid;
+    /// let customer = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
+    /// let subs = billy.subscriptions().list_for_customer(&customer).collect_all().await?;
+    /// # let _ = subs;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_customer(&self, customer: &CustomerGuid) -> Paginator<Subscription> {
+        super::list(
             self.transport,
-            Request::get("/v1/subscriptions/{guid}/invoices").param(guid),
-        )))
+            Request::get("/v1/customers/{guid}/subscriptions").param(customer),
+        )
     }
 
-    /// `GET /v1/subscriptions/{guid}/transactions`.
-    pub fn transactions(&self, guid: &str) -> Result<Paginator<Transaction>> {
-        check(guid)?;
-        Ok(super::list(
+    /// `GET /v1/plans/{guid}/subscriptions`: the plan's subscriptions,
+    /// newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::PlanGuid;
+    /// let plan = PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw")?;
+    /// let subs = billy.subscriptions().list_for_plan(&plan).collect_all().await?;
+    /// # let _ = subs;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_plan(&self, plan: &PlanGuid) -> Paginator<Subscription> {
+        super::list(
             self.transport,
-            Request::get("/v1/subscriptions/{guid}/transactions").param(guid),
-        ))
+            Request::get("/v1/plans/{guid}/subscriptions").param(plan),
+        )
     }
-}
-
-/// Refuses what cannot be a subscription GUID (`SU...`).
-fn check(guid: &str) -> Result<()> {
-    super::check_guid("guid", guid, "SU")
 }

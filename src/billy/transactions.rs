@@ -3,8 +3,8 @@
 //!
 //! ```no_run
 //! # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
-//! use billkit::billy::TransactionStatus;
-//! let tx = billy.transactions().get("TX4SVWm156bBTSY17KJKW88y").await?;
+//! use billkit::billy::{TransactionGuid, TransactionStatus};
+//! let tx = billy.transactions().get(&TransactionGuid::new("TX4SVWm156bBTSY17KJKW88y")?).await?;
 //! match &tx.status {
 //!     Some(TransactionStatus::Succeeded) => println!("paid {} cents", tx.amount),
 //!     None => println!("not processed yet ({})", tx.submit_status),
@@ -16,6 +16,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::{CustomerGuid, FailureGuid, InvoiceGuid, PlanGuid, SubscriptionGuid, TransactionGuid};
 use crate::Cents;
 use crate::error::Result;
 use crate::http::{Paginator, Request, Transport};
@@ -69,7 +70,7 @@ crate::open_enum! {
 #[non_exhaustive]
 pub struct TransactionFailure {
     /// The failure's GUID (`TF...`).
-    pub guid: String,
+    pub guid: FailureGuid,
     /// The processor's message.
     #[serde(default)]
     pub error_message: Option<String>,
@@ -89,9 +90,9 @@ pub struct TransactionFailure {
 #[non_exhaustive]
 pub struct Transaction {
     /// The transaction's GUID (`TX...`).
-    pub guid: String,
+    pub guid: TransactionGuid,
     /// The invoice it belongs to.
-    pub invoice_guid: String,
+    pub invoice_guid: InvoiceGuid,
     /// Charge, payout, refund or reversal.
     pub transaction_type: TransactionType,
     /// Where Billy is in submitting it.
@@ -139,15 +140,97 @@ impl<'a> Transactions<'a> {
     }
 
     /// `GET /v1/transactions/{guid}`.
-    pub async fn get(&self, guid: &str) -> Result<Transaction> {
-        super::check_guid("guid", guid, "TX")?;
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::TransactionGuid;
+    /// let tx = billy.transactions().get(&TransactionGuid::new("TX4SVWm156bBTSY17KJKW88y")?).await?;
+    /// println!("{} cents, {}", tx.amount, tx.submit_status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, guid: &TransactionGuid) -> Result<Transaction> {
         self.transport
             .execute(Request::get("/v1/transactions/{guid}").param(guid))
             .await
     }
 
     /// `GET /v1/transactions`, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// let txs = billy.transactions().list().collect_all().await?;
+    /// println!("{} transactions", txs.len());
+    /// # Ok(()) }
+    /// ```
     pub fn list(&self) -> Paginator<Transaction> {
         super::list(self.transport, Request::get("/v1/transactions"))
+    }
+
+    /// `GET /v1/customers/{guid}/transactions`: the transactions of the customer's one-off invoices, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::CustomerGuid;
+    /// let customer = CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK")?;
+    /// let txs = billy.transactions().list_for_customer(&customer).collect_all().await?;
+    /// # let _ = txs;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_customer(&self, customer: &CustomerGuid) -> Paginator<Transaction> {
+        super::list(
+            self.transport,
+            Request::get("/v1/customers/{guid}/transactions").param(customer),
+        )
+    }
+
+    /// `GET /v1/plans/{guid}/transactions`: the transactions of the plan's subscriptions, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::PlanGuid;
+    /// let plan = PlanGuid::new("PL4RHCKW7GsGMjpcozHveQuw")?;
+    /// let txs = billy.transactions().list_for_plan(&plan).collect_all().await?;
+    /// # let _ = txs;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_plan(&self, plan: &PlanGuid) -> Paginator<Transaction> {
+        super::list(
+            self.transport,
+            Request::get("/v1/plans/{guid}/transactions").param(plan),
+        )
+    }
+
+    /// `GET /v1/subscriptions/{guid}/transactions`: the transactions of the subscription's invoices, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::SubscriptionGuid;
+    /// let subscription = SubscriptionGuid::new("SU4ST39srWVLGbiTg174QyfF")?;
+    /// let txs = billy.transactions().list_for_subscription(&subscription).collect_all().await?;
+    /// # let _ = txs;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_subscription(&self, subscription: &SubscriptionGuid) -> Paginator<Transaction> {
+        super::list(
+            self.transport,
+            Request::get("/v1/subscriptions/{guid}/transactions").param(subscription),
+        )
+    }
+
+    /// `GET /v1/invoices/{guid}/transactions`: the invoice's charges and refunds, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// use billkit::billy::InvoiceGuid;
+    /// let invoice = InvoiceGuid::new("IV4gVtDyP3CD9zQyv8AtPwx5")?;
+    /// let txs = billy.transactions().list_for_invoice(&invoice).collect_all().await?;
+    /// # let _ = txs;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_for_invoice(&self, invoice: &InvoiceGuid) -> Paginator<Transaction> {
+        super::list(
+            self.transport,
+            Request::get("/v1/invoices/{guid}/transactions").param(invoice),
+        )
     }
 }

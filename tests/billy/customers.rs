@@ -67,14 +67,14 @@ async fn get_and_delete() {
         .await;
     let cu = client
         .customers()
-        .get("CU4NheTMcQqXgmAtg1aGTJPK")
+        .get(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"))
         .await
         .unwrap();
     assert_seed_customer(&cu, false);
     // A soft delete; Billy leaves `updated_at` as it was.
     let cu = client
         .customers()
-        .delete("CURGJN3rG3Fozkpg3ueXu76z")
+        .delete(&cu_id("CURGJN3rG3Fozkpg3ueXu76z"))
         .await
         .unwrap();
     assert_bare_customer(&cu, true, "2026-11-29T22:39:47.328659+00:00");
@@ -90,13 +90,18 @@ async fn list() {
         .expect(1)
         .mount(&server)
         .await;
-    let all = client.customers().list().collect_all().await.unwrap();
+    let all = client
+        .customers()
+        .list(&CustomerFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(all.len(), 1);
     assert_seed_customer(&all[0], false);
 }
 
 #[tokio::test]
-async fn list_by_processor_uri_keeps_the_filter() {
+async fn list_filtered_by_processor_uri_keeps_the_filter() {
     let (server, client) = setup().await;
     authed("GET", "/v1/customers")
         .and(query_param(
@@ -111,8 +116,7 @@ async fn list_by_processor_uri_keeps_the_filter() {
         .await;
     let all = client
         .customers()
-        .list_by_processor_uri("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr")
-        .unwrap()
+        .list(&CustomerFilter::new().processor_uri("/v1/customers/CUCChwFzuMRlBGgoBwjRgqr"))
         .collect_all()
         .await
         .unwrap();
@@ -120,7 +124,9 @@ async fn list_by_processor_uri_keeps_the_filter() {
     assert!(
         client
             .customers()
-            .list_by_processor_uri("")
+            .list(&CustomerFilter::new().processor_uri(""))
+            .collect_all()
+            .await
             .unwrap_err()
             .is_invalid_input()
     );
@@ -141,11 +147,10 @@ async fn sub_lists() {
         .mount(&server)
         .await;
     }
-    let customers = client.customers();
     // The customer's one-off invoices, newest first.
-    let invoices = customers
-        .invoices("CU4NheTMcQqXgmAtg1aGTJPK")
-        .unwrap()
+    let invoices = client
+        .invoices()
+        .list_for_customer(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"))
         .collect_all()
         .await
         .unwrap();
@@ -194,9 +199,9 @@ async fn sub_lists() {
         ]
     );
     assert_seed_invoice(&invoices[7], Some(CARD));
-    let subs = customers
-        .subscriptions("CU4NheTMcQqXgmAtg1aGTJPK")
-        .unwrap()
+    let subs = client
+        .subscriptions()
+        .list_for_customer(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"))
         .collect_all()
         .await
         .unwrap();
@@ -204,9 +209,9 @@ async fn sub_lists() {
     assert_eq!(subs[0].guid, "SU5LKCkL2zsVbB8ekbD3CHuV");
     assert_seed_subscription(&subs[1], true);
     // Transactions of the one-off invoices only (not the subscription's).
-    let txs = customers
-        .transactions("CU4NheTMcQqXgmAtg1aGTJPK")
-        .unwrap()
+    let txs = client
+        .transactions()
+        .list_for_customer(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"))
         .collect_all()
         .await
         .unwrap();

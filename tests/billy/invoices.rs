@@ -17,7 +17,7 @@ const SEED_FORM: &str = "customer_guid=CU4NheTMcQqXgmAtg1aGTJPK&amount=1000\
 &adjustment_amount1=-100&adjustment_reason1=Coupon+discount";
 
 fn seed_invoice() -> NewInvoice {
-    NewInvoice::new("CU4NheTMcQqXgmAtg1aGTJPK", c(1000))
+    NewInvoice::new(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"), c(1000))
         .appears_on_statement_as("FooBar Hosting")
         .item(NewItem::new("Hosting Service A", c(1000)))
         .adjustment(NewAdjustment::new(c(-100)).reason("Coupon discount"))
@@ -59,7 +59,7 @@ async fn create_with_every_field_numbers_items_and_adjustments_in_order() {
         .expect(1)
         .mount(&server)
         .await;
-    let new = NewInvoice::new("CU4NheTMcQqXgmAtg1aGTJPK", c(4000))
+    let new = NewInvoice::new(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"), c(4000))
         .funding_instrument_uri(CARD)
         .title("November & hosting")
         .external_id("order-42")
@@ -94,13 +94,13 @@ async fn zero_amount_invoice_is_allowed() {
         .await;
     client
         .invoices()
-        .create(&NewInvoice::new("CU4NheTMcQqXgmAtg1aGTJPK", c(0)))
+        .create(&NewInvoice::new(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"), c(0)))
         .await
         .unwrap();
 }
 
 #[tokio::test]
-async fn get_list_and_list_by_external_id() {
+async fn get_list_and_list_filtered_by_external_id() {
     let (server, client) = setup().await;
     authed("GET", "/v1/invoices/IV4gVtDyP3CD9zQyv8AtPwx5")
         .respond_with(json("invoice_get.json"))
@@ -126,13 +126,19 @@ async fn get_list_and_list_by_external_id() {
     assert_seed_invoice(
         &client
             .invoices()
-            .get("IV4gVtDyP3CD9zQyv8AtPwx5")
+            .get(&iv_id("IV4gVtDyP3CD9zQyv8AtPwx5"))
             .await
             .unwrap(),
         None,
     );
     // The newest three: a staged one, the negative wart, one of amount 0.
-    let page = client.invoices().list().per_page(3).page(1).await.unwrap();
+    let page = client
+        .invoices()
+        .list(&InvoiceFilter::new())
+        .per_page(3)
+        .page(1)
+        .await
+        .unwrap();
     let got: Vec<_> = page
         .items
         .iter()
@@ -163,8 +169,7 @@ async fn get_list_and_list_by_external_id() {
     );
     let found = client
         .invoices()
-        .list_by_external_id("order-42")
-        .unwrap()
+        .list(&InvoiceFilter::new().external_id("order-42"))
         .collect_all()
         .await
         .unwrap();
@@ -173,7 +178,9 @@ async fn get_list_and_list_by_external_id() {
     assert!(
         client
             .invoices()
-            .list_by_external_id(" ")
+            .list(&InvoiceFilter::new().external_id(" "))
+            .collect_all()
+            .await
             .unwrap_err()
             .is_invalid_input()
     );
@@ -193,7 +200,7 @@ async fn update_funding_instrument_is_a_form_put() {
         .await;
     let inv = client
         .invoices()
-        .update_funding_instrument("IV4gVtDyP3CD9zQyv8AtPwx5", CARD)
+        .update_funding_instrument(&iv_id("IV4gVtDyP3CD9zQyv8AtPwx5"), CARD)
         .await
         .unwrap();
     assert_seed_invoice(&inv, Some(CARD));
@@ -217,13 +224,13 @@ async fn refund_and_cancel() {
     // Billy answers a refund with the invoice, unchanged.
     let inv = client
         .invoices()
-        .refund("IV4gVtDyP3CD9zQyv8AtPwx5", c(300))
+        .refund(&iv_id("IV4gVtDyP3CD9zQyv8AtPwx5"), c(300))
         .await
         .unwrap();
     assert_seed_invoice(&inv, Some(CARD));
     let inv = client
         .invoices()
-        .cancel("IVXtHbG7aFr2YELzXB8FdHcq")
+        .cancel(&iv_id("IVXtHbG7aFr2YELzXB8FdHcq"))
         .await
         .unwrap();
     assert_order_42(&inv, InvoiceStatus::Canceled);
@@ -235,7 +242,7 @@ fn assert_order_42(i: &Invoice, status: InvoiceStatus) {
     assert_eq!(
         i.kind,
         InvoiceKind::Customer {
-            customer_guid: "CU4NheTMcQqXgmAtg1aGTJPK".into(),
+            customer_guid: cu_id("CU4NheTMcQqXgmAtg1aGTJPK"),
             external_id: Some("order-42".into()),
         }
     );
@@ -285,9 +292,8 @@ async fn transactions_of_an_invoice() {
         .mount(&server)
         .await;
     let txs = client
-        .invoices()
-        .transactions("IV4gVtDyP3CD9zQyv8AtPwx5")
-        .unwrap()
+        .transactions()
+        .list_for_invoice(&iv_id("IV4gVtDyP3CD9zQyv8AtPwx5"))
         .collect_all()
         .await
         .unwrap();
@@ -329,7 +335,7 @@ async fn subscription_invoice_has_no_customer_guid() {
         .await;
     let inv = client
         .invoices()
-        .get("IV4SUGxQ3hu2ZB6FU5NXNj4u")
+        .get(&iv_id("IV4SUGxQ3hu2ZB6FU5NXNj4u"))
         .await
         .unwrap();
     assert_seed_subscription_invoice(&inv);
@@ -348,7 +354,7 @@ fn unknown_invoice_types_and_statuses_are_kept() {
         inv.kind,
         InvoiceKind::Unknown {
             invoice_type: "payout".into(),
-            customer_guid: Some("CU4NheTMcQqXgmAtg1aGTJPK".into()),
+            customer_guid: Some(cu_id("CU4NheTMcQqXgmAtg1aGTJPK")),
             external_id: None,
             subscription_guid: None,
             scheduled_at: None,
@@ -356,7 +362,10 @@ fn unknown_invoice_types_and_statuses_are_kept() {
     );
     assert_eq!(inv.status, InvoiceStatus::Unknown("on_hold".into()));
     assert_eq!(inv.transaction_type, TransactionType::Credit);
-    assert_eq!(inv.customer_guid(), Some("CU4NheTMcQqXgmAtg1aGTJPK"));
+    assert_eq!(
+        inv.customer_guid(),
+        Some(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"))
+    );
 }
 
 #[test]
@@ -386,7 +395,7 @@ async fn a_broken_invoice_is_a_decode_error_not_a_panic() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
         .mount(&server)
         .await;
-    let err = client.invoices().get("IV1").await.unwrap_err();
+    let err = client.invoices().get(&iv_id("IV1")).await.unwrap_err();
     let Error::Decode(d) = &err else {
         panic!("{err:?}")
     };
@@ -396,7 +405,7 @@ async fn a_broken_invoice_is_a_decode_error_not_a_panic() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
         .mount(&server)
         .await;
-    let err = client.invoices().get("IV2").await.unwrap_err();
+    let err = client.invoices().get(&iv_id("IV2")).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
 
@@ -487,6 +496,38 @@ async fn a_refused_create_is_not_looked_up() {
         .create(&seed_invoice().external_id("order-42"))
         .await
         .unwrap_err();
-    assert!(billkit::billy::is_duplicate_external_id(&err), "{err}");
+    assert!(err.is_duplicate_external_id(), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn find_by_external_id_reads_the_filtered_list_and_picks_the_customers_invoice() {
+    let (server, client) = setup().await;
+    authed("GET", "/v1/invoices")
+        .and(query_param("external_id", "order-42"))
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "20"))
+        .respond_with(json("invoice_list_external_id.json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let invoices = client.invoices();
+    let found = invoices
+        .find_by_external_id(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"), "order-42")
+        .await
+        .unwrap();
+    assert_order_42(&found.unwrap(), InvoiceStatus::Staged);
+    // Another customer's invoice with the same id is not this customer's.
+    let other = invoices
+        .find_by_external_id(&cu_id("CU1111111111111111111111"), "order-42")
+        .await
+        .unwrap();
+    assert_eq!(other, None);
+    // A blank id is refused before anything is sent (2 requests so far).
+    let err = invoices
+        .find_by_external_id(&cu_id("CU4NheTMcQqXgmAtg1aGTJPK"), " ")
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }

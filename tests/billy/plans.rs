@@ -65,7 +65,7 @@ async fn get_delete_list() {
     assert_seed_plan(
         &client
             .plans()
-            .get("PL4RHCKW7GsGMjpcozHveQuw")
+            .get(&pl_id("PL4RHCKW7GsGMjpcozHveQuw"))
             .await
             .unwrap(),
         false,
@@ -73,7 +73,7 @@ async fn get_delete_list() {
     // A soft delete: the plan comes back deleted, `updated_at` unchanged.
     let deleted = client
         .plans()
-        .delete("PLMA5HXUD3utQKXoLazzupQs")
+        .delete(&pl_id("PLMA5HXUD3utQKXoLazzupQs"))
         .await
         .unwrap();
     assert_credit_plan(&deleted);
@@ -109,10 +109,9 @@ async fn sub_lists() {
             .mount(&server)
             .await;
     }
-    let plans = client.plans();
-    let subs = plans
-        .subscriptions("PL4RHCKW7GsGMjpcozHveQuw")
-        .unwrap()
+    let subs = client
+        .subscriptions()
+        .list_for_plan(&pl_id("PL4RHCKW7GsGMjpcozHveQuw"))
         .collect_all()
         .await
         .unwrap();
@@ -120,17 +119,17 @@ async fn sub_lists() {
     assert_eq!(subs[0].guid, "SU5LKCkL2zsVbB8ekbD3CHuV");
     assert_eq!(subs[0].amount, Some(c(450)));
     assert_seed_subscription(&subs[1], true);
-    let invoices = plans
-        .invoices("PL4RHCKW7GsGMjpcozHveQuw")
-        .unwrap()
+    let invoices = client
+        .invoices()
+        .list_for_plan(&pl_id("PL4RHCKW7GsGMjpcozHveQuw"))
         .collect_all()
         .await
         .unwrap();
     assert_eq!(invoices.len(), 1);
     assert_seed_subscription_invoice(&invoices[0]);
-    let txs = plans
-        .transactions("PL4RHCKW7GsGMjpcozHveQuw")
-        .unwrap()
+    let txs = client
+        .transactions()
+        .list_for_plan(&pl_id("PL4RHCKW7GsGMjpcozHveQuw"))
         .collect_all()
         .await
         .unwrap();
@@ -155,9 +154,8 @@ async fn customers_of_a_plan_come_once_although_billy_repeats_them() {
     }
     let walk = || {
         client
-            .plans()
-            .customers("PLbsxKM3cJGxmHB1Rm4qp3sN")
-            .unwrap()
+            .customers()
+            .list_for_plan(&pl_id("PLbsxKM3cJGxmHB1Rm4qp3sN"))
             .per_page(2)
     };
     let all = walk().collect_all().await.unwrap();

@@ -23,7 +23,8 @@ async fn start() -> (BillySandbox, Client) {
 }
 
 fn kind(err: &Error) -> ErrorKind {
-    billy::error_kind(err).unwrap_or_else(|| panic!("no response: {err:?}"))
+    err.error_kind()
+        .unwrap_or_else(|| panic!("no response: {err:?}"))
 }
 
 async fn plan(client: &Client) -> billy::Plan {
@@ -79,7 +80,7 @@ async fn the_example_workflow_runs_through_the_client() {
     let registered = Client::register_company(sandbox.base_url(), sandbox.processor_key())
         .await
         .unwrap();
-    assert!(registered.company.guid.starts_with("CP"));
+    assert!(registered.company.guid.as_str().starts_with("CP"));
     assert_ne!(registered.api_key().expose_secret(), sandbox.api_key());
     let client = registered.client().unwrap();
     let company = client
@@ -108,16 +109,15 @@ async fn the_example_workflow_runs_through_the_client() {
     assert!(sub.next_invoice_at > sub.started_at);
 
     let invoices = client
-        .subscriptions()
-        .invoices(&sub.guid)
-        .unwrap()
+        .invoices()
+        .list_for_subscription(&sub.guid)
         .collect_all()
         .await
         .unwrap();
     assert_eq!(invoices.len(), 1);
     let first = &invoices[0];
     assert_eq!(first.status, InvoiceStatus::Settled);
-    assert_eq!(first.subscription_guid(), Some(sub.guid.as_str()));
+    assert_eq!(first.subscription_guid(), Some(&sub.guid));
     assert_eq!(first.customer_guid(), None);
     assert_eq!(first.scheduled_at(), Some(sub.started_at));
     assert_eq!(first.effective_amount, c(500));
@@ -165,9 +165,8 @@ async fn the_example_workflow_runs_through_the_client() {
     let refunded = client.invoices().refund(&inv.guid, c(300)).await.unwrap();
     assert_eq!(refunded.guid, inv.guid);
     let txs = client
-        .invoices()
-        .transactions(&inv.guid)
-        .unwrap()
+        .transactions()
+        .list_for_invoice(&inv.guid)
         .collect_all()
         .await
         .unwrap();
@@ -189,7 +188,7 @@ async fn the_example_workflow_runs_through_the_client() {
         .refund(&inv.guid, c(601))
         .await
         .unwrap_err();
-    assert_eq!(billy::error_class(&err), Some("InvalidOperationError"));
+    assert_eq!(err.error_class(), Some("InvalidOperationError"));
     client.invoices().refund(&inv.guid, c(600)).await.unwrap();
 
     // A second invoice with the same external_id for the customer: 409.
@@ -198,12 +197,11 @@ async fn the_example_workflow_runs_through_the_client() {
         .create(&NewInvoice::new(&cu.guid, c(100)).external_id("order-1"))
         .await
         .unwrap_err();
-    assert!(billy::is_duplicate_external_id(&err), "{err}");
+    assert!(err.is_duplicate_external_id(), "{err}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
     let found = client
         .invoices()
-        .list_by_external_id("order-1")
-        .unwrap()
+        .list(&InvoiceFilter::new().external_id("order-1"))
         .collect_all()
         .await
         .unwrap();
@@ -212,26 +210,23 @@ async fn the_example_workflow_runs_through_the_client() {
 
     // The customer's lists: one-off invoices only, its subscription.
     let mine = client
-        .customers()
-        .invoices(&cu.guid)
-        .unwrap()
+        .invoices()
+        .list_for_customer(&cu.guid)
         .collect_all()
         .await
         .unwrap();
     assert_eq!(mine.len(), 1);
     let subs = client
-        .customers()
-        .subscriptions(&cu.guid)
-        .unwrap()
+        .subscriptions()
+        .list_for_customer(&cu.guid)
         .collect_all()
         .await
         .unwrap();
     assert_eq!(subs[0].guid, sub.guid);
     assert_eq!(
         client
-            .customers()
-            .transactions(&cu.guid)
-            .unwrap()
+            .transactions()
+            .list_for_customer(&cu.guid)
             .collect_all()
             .await
             .unwrap()
@@ -240,9 +235,8 @@ async fn the_example_workflow_runs_through_the_client() {
     );
     assert_eq!(
         client
-            .plans()
-            .invoices(&plan.guid)
-            .unwrap()
+            .invoices()
+            .list_for_plan(&plan.guid)
             .collect_all()
             .await
             .unwrap()
@@ -251,20 +245,8 @@ async fn the_example_workflow_runs_through_the_client() {
     );
     assert_eq!(
         client
-            .plans()
-            .transactions(&plan.guid)
-            .unwrap()
-            .collect_all()
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        client
-            .plans()
-            .subscriptions(&plan.guid)
-            .unwrap()
+            .transactions()
+            .list_for_plan(&plan.guid)
             .collect_all()
             .await
             .unwrap()
@@ -274,8 +256,17 @@ async fn the_example_workflow_runs_through_the_client() {
     assert_eq!(
         client
             .subscriptions()
-            .transactions(&sub.guid)
+            .list_for_plan(&plan.guid)
+            .collect_all()
+            .await
             .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        client
+            .transactions()
+            .list_for_subscription(&sub.guid)
             .collect_all()
             .await
             .unwrap()
@@ -347,7 +338,7 @@ async fn keys_403_unknown_records_and_paths_404() {
         .unwrap_err();
     assert_eq!(kind(&err), ErrorKind::Forbidden);
 
-    let err = client.plans().get("PLxxx").await.unwrap_err();
+    let err = client.plans().get(&pl_id("PLxxx")).await.unwrap_err();
     assert_eq!(kind(&err), ErrorKind::NotFound);
     assert!(err.raw_body().unwrap().contains("No such plan PLxxx"));
     let (status, ct, _) = raw(
@@ -609,16 +600,16 @@ async fn invoice_settle_update_cancel_rules() {
         .unwrap();
     assert_eq!(staged.status, InvoiceStatus::Staged);
     assert!(
-        invoices
-            .transactions(&staged.guid)
-            .unwrap()
+        client
+            .transactions()
+            .list_for_invoice(&staged.guid)
             .collect_all()
             .await
             .unwrap()
             .is_empty()
     );
     let err = invoices.refund(&staged.guid, c(100)).await.unwrap_err();
-    assert_eq!(billy::error_class(&err), Some("InvalidOperationError"));
+    assert_eq!(err.error_class(), Some("InvalidOperationError"));
     let paid = invoices
         .update_funding_instrument(&staged.guid, CARD)
         .await
@@ -626,9 +617,9 @@ async fn invoice_settle_update_cancel_rules() {
     assert_eq!(paid.status, InvoiceStatus::Settled);
     assert_eq!(paid.funding_instrument_uri.as_deref(), Some(CARD));
     assert_eq!(
-        invoices
-            .transactions(&staged.guid)
-            .unwrap()
+        client
+            .transactions()
+            .list_for_invoice(&staged.guid)
             .collect_all()
             .await
             .unwrap()[0]
@@ -650,9 +641,9 @@ async fn invoice_settle_update_cancel_rules() {
         .unwrap();
     assert_eq!(zero.status, InvoiceStatus::Settled);
     assert!(
-        invoices
-            .transactions(&zero.guid)
-            .unwrap()
+        client
+            .transactions()
+            .list_for_invoice(&zero.guid)
             .collect_all()
             .await
             .unwrap()
@@ -666,9 +657,9 @@ async fn invoice_settle_update_cancel_rules() {
         .await
         .unwrap();
     assert_eq!(failed.status, InvoiceStatus::Processing);
-    let tx = &invoices
-        .transactions(&failed.guid)
-        .unwrap()
+    let tx = &client
+        .transactions()
+        .list_for_invoice(&failed.guid)
         .collect_all()
         .await
         .unwrap()[0];
@@ -713,7 +704,7 @@ async fn invoice_settle_update_cancel_rules() {
         .unwrap_err();
     assert_eq!(kind(&err), ErrorKind::BadRequest);
     let err = invoices
-        .create(&NewInvoice::new("CUnope", c(100)))
+        .create(&NewInvoice::new(&cu_id("CUnope"), c(100)))
         .await
         .unwrap_err();
     assert_eq!(kind(&err), ErrorKind::Validation);
@@ -741,9 +732,8 @@ async fn subscription_start_and_cancel_rules() {
     assert_eq!(sub.started_at.timestamp_micros(), later.timestamp_micros());
     assert!(
         client
-            .subscriptions()
-            .invoices(&sub.guid)
-            .unwrap()
+            .invoices()
+            .list_for_subscription(&sub.guid)
             .collect_all()
             .await
             .unwrap()
@@ -760,9 +750,8 @@ async fn subscription_start_and_cancel_rules() {
     assert_eq!(first.invoice_count, 1);
     assert!(first.next_invoice_at > later + Duration::days(27));
     let invoices = client
-        .subscriptions()
-        .invoices(&sub.guid)
-        .unwrap()
+        .invoices()
+        .list_for_subscription(&sub.guid)
         .collect_all()
         .await
         .unwrap();
@@ -815,9 +804,8 @@ async fn subscription_start_and_cancel_rules() {
         .unwrap();
     assert_eq!(now_sub.invoice_count, 1);
     let inv = &client
-        .subscriptions()
-        .invoices(&now_sub.guid)
-        .unwrap()
+        .invoices()
+        .list_for_subscription(&now_sub.guid)
         .collect_all()
         .await
         .unwrap()[0];
@@ -849,11 +837,22 @@ async fn lists_are_newest_first_and_paged() {
     for _ in 0..23 {
         made.push(customer(&client).await.guid);
     }
-    let all = client.customers().list().collect_all().await.unwrap();
-    let got: Vec<String> = all.iter().map(|c| c.guid.clone()).collect();
+    let all = client
+        .customers()
+        .list(&CustomerFilter::new())
+        .collect_all()
+        .await
+        .unwrap();
+    let got: Vec<CustomerGuid> = all.iter().map(|c| c.guid.clone()).collect();
     made.reverse();
     assert_eq!(got, made);
-    let page = client.customers().list().per_page(5).page(2).await.unwrap();
+    let page = client
+        .customers()
+        .list(&CustomerFilter::new())
+        .per_page(5)
+        .page(2)
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 5);
     assert_eq!(page.items[0].guid, made[5]);
     let (_, _, body) = raw(
@@ -883,8 +882,7 @@ async fn lists_are_newest_first_and_paged() {
         .unwrap();
     let found = client
         .customers()
-        .list_by_processor_uri("/v1/customers/CUbalanced")
-        .unwrap()
+        .list(&CustomerFilter::new().processor_uri("/v1/customers/CUbalanced"))
         .collect_all()
         .await
         .unwrap();
@@ -932,16 +930,15 @@ async fn plan_customers_repeat_across_pages_and_the_walk_removes_them() {
     assert_eq!(
         pages,
         [
-            vec![b.guid.clone()],
-            vec![b.guid.clone(), a.guid.clone()],
-            vec![a.guid.clone()],
+            vec![b.guid.to_string()],
+            vec![b.guid.to_string(), a.guid.to_string()],
+            vec![a.guid.to_string()],
             vec![],
         ]
     );
     let all = client
-        .plans()
-        .customers(&p.guid)
-        .unwrap()
+        .customers()
+        .list_for_plan(&p.guid)
         .per_page(2)
         .collect_all()
         .await
@@ -1042,7 +1039,7 @@ async fn faults_are_injected_by_the_core() {
     assert!(
         client
             .customers()
-            .list()
+            .list(&CustomerFilter::new())
             .collect_all()
             .await
             .unwrap()
@@ -1084,11 +1081,10 @@ async fn money_warts_of_the_real_server_are_kept() {
             &Value::from(-300)
         )
     );
-    let guid = v["guid"].as_str().unwrap().to_owned();
+    let guid = iv_id(v["guid"].as_str().unwrap());
     let txs = client
-        .invoices()
-        .transactions(&guid)
-        .unwrap()
+        .transactions()
+        .list_for_invoice(&guid)
         .collect_all()
         .await
         .unwrap();
@@ -1110,9 +1106,8 @@ async fn money_warts_of_the_real_server_are_kept() {
         .unwrap();
     client.invoices().cancel(&other.guid).await.unwrap();
     let tx = &client
-        .invoices()
-        .transactions(&retrying.guid)
-        .unwrap()
+        .transactions()
+        .list_for_invoice(&retrying.guid)
         .collect_all()
         .await
         .unwrap()[0];
@@ -1128,7 +1123,7 @@ async fn money_warts_of_the_real_server_are_kept() {
         .create(&NewInvoice::new(&cu.guid, c(100)).funding_instrument_uri("/v1/cards/CCINVALID"))
         .await
         .unwrap_err();
-    assert_eq!(billy::error_class(&err), Some("InvalidFundingInstrument"));
+    assert_eq!(err.error_class(), Some("InvalidFundingInstrument"));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
 }
 
@@ -1163,6 +1158,6 @@ async fn duplicate_external_id_answers_as_the_real_server() {
     assert_eq!(
         body,
         fixture("error_409_duplicate_external_id.json")
-            .replace("CU4NheTMcQqXgmAtg1aGTJPK", &cu.guid)
+            .replace("CU4NheTMcQqXgmAtg1aGTJPK", cu.guid.as_str())
     );
 }

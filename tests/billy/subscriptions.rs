@@ -21,8 +21,8 @@ async fn create_with_only_plan_and_customer() {
     let sub = client
         .subscriptions()
         .create(&NewSubscription::new(
-            "PL4RHCKW7GsGMjpcozHveQuw",
-            "CU4NheTMcQqXgmAtg1aGTJPK",
+            &pl_id("PL4RHCKW7GsGMjpcozHveQuw"),
+            &cu_id("CU4NheTMcQqXgmAtg1aGTJPK"),
         ))
         .await
         .unwrap();
@@ -45,10 +45,13 @@ async fn create_with_everything_sends_started_at_with_time_and_offset() {
     let sub = client
         .subscriptions()
         .create(
-            &NewSubscription::new("PL4RHCKW7GsGMjpcozHveQuw", "CU4NheTMcQqXgmAtg1aGTJPK")
-                .amount(c(450))
-                .started_at(Utc.with_ymd_and_hms(2026, 12, 29, 22, 39, 47).unwrap())
-                .appears_on_statement_as("FooBar Hosting"),
+            &NewSubscription::new(
+                &pl_id("PL4RHCKW7GsGMjpcozHveQuw"),
+                &cu_id("CU4NheTMcQqXgmAtg1aGTJPK"),
+            )
+            .amount(c(450))
+            .started_at(Utc.with_ymd_and_hms(2026, 12, 29, 22, 39, 47).unwrap())
+            .appears_on_statement_as("FooBar Hosting"),
         )
         .await
         .unwrap();
@@ -87,7 +90,7 @@ async fn started_at_in_another_offset_is_sent_in_utc_with_microseconds() {
         DateTime::parse_from_rfc3339("2030-01-31T18:00:00.654086+02:00").unwrap();
     client
         .subscriptions()
-        .create(&NewSubscription::new("PL1", "CU1").started_at(at))
+        .create(&NewSubscription::new(&pl_id("PL1"), &cu_id("CU1")).started_at(at))
         .await
         .unwrap();
 }
@@ -114,9 +117,15 @@ async fn get_cancel_list() {
         .mount(&server)
         .await;
     let subs = client.subscriptions();
-    assert_seed_subscription(&subs.get("SU4ST39srWVLGbiTg174QyfF").await.unwrap(), false);
     assert_seed_subscription(
-        &subs.cancel("SU4ST39srWVLGbiTg174QyfF").await.unwrap(),
+        &subs.get(&su_id("SU4ST39srWVLGbiTg174QyfF")).await.unwrap(),
+        false,
+    );
+    assert_seed_subscription(
+        &subs
+            .cancel(&su_id("SU4ST39srWVLGbiTg174QyfF"))
+            .await
+            .unwrap(),
         true,
     );
     // Newest first: the one starting later, then the seed's.
@@ -146,18 +155,17 @@ async fn sub_lists() {
     .expect(1)
     .mount(&server)
     .await;
-    let subs = client.subscriptions();
-    let invoices = subs
-        .invoices("SU4ST39srWVLGbiTg174QyfF")
-        .unwrap()
+    let invoices = client
+        .invoices()
+        .list_for_subscription(&su_id("SU4ST39srWVLGbiTg174QyfF"))
         .collect_all()
         .await
         .unwrap();
     assert_eq!(invoices.len(), 1);
     assert_seed_subscription_invoice(&invoices[0]);
-    let txs = subs
-        .transactions("SU4ST39srWVLGbiTg174QyfF")
-        .unwrap()
+    let txs = client
+        .transactions()
+        .list_for_subscription(&su_id("SU4ST39srWVLGbiTg174QyfF"))
         .collect_all()
         .await
         .unwrap();

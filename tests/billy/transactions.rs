@@ -23,7 +23,7 @@ async fn get_and_list() {
     assert_seed_transaction(
         &client
             .transactions()
-            .get("TX4SVWm156bBTSY17KJKW88y")
+            .get(&tx_id("TX4SVWm156bBTSY17KJKW88y"))
             .await
             .unwrap(),
     );
@@ -73,7 +73,7 @@ async fn a_retrying_transaction_has_null_status_and_typed_failures() {
         .await;
     let t = client
         .transactions()
-        .get("TX5kWXdZ8UL2fXfvMYdNLHkd")
+        .get(&tx_id("TX5kWXdZ8UL2fXfvMYdNLHkd"))
         .await
         .unwrap();
     assert_eq!(t.status, None);

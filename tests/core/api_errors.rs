@@ -17,10 +17,9 @@ use billkit::{Cents, Error, billpro};
 /// Billmora's and Billy's helpers about an error from another API: none
 /// of them claims it.
 fn no_billmora_or_billy_answer(err: &Error) {
-    assert_eq!(billy::error_kind(err), None, "{err}");
-    assert_eq!(billy::error_class(err), None);
-    assert!(!billy::is_duplicate_external_id(err));
-    assert_eq!(err.billy_error_kind(), None);
+    assert_eq!(err.error_kind(), None, "{err}");
+    assert_eq!(err.error_class(), None);
+    assert!(!err.is_duplicate_external_id());
     no_billmora_answer(err);
 }
 
@@ -32,9 +31,9 @@ fn no_billmora_answer(err: &Error) {
 }
 
 fn no_billy_answer(err: &Error) {
-    assert_eq!(billy::error_kind(err), None, "{err}");
-    assert_eq!(billy::error_class(err), None);
-    assert!(!billy::is_duplicate_external_id(err));
+    assert_eq!(err.error_kind(), None, "{err}");
+    assert_eq!(err.error_class(), None);
+    assert!(!err.is_duplicate_external_id());
 }
 
 #[tokio::test]
@@ -138,7 +137,7 @@ async fn billy_403_for_a_bad_key_is_unauthorized_but_a_foreign_plan_is_not() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert!(err.raw_body().unwrap().contains("failed permission check"));
     assert!(err.is_unauthorized());
-    assert_eq!(err.billy_error_kind(), Some(ErrorKind::Forbidden));
+    assert_eq!(err.error_kind(), Some(ErrorKind::Forbidden));
     no_billmora_answer(&err);
 
     // A valid key naming another company's plan: Billy's view check.
@@ -176,7 +175,11 @@ async fn billy_403_for_a_bad_key_is_unauthorized_but_a_foreign_plan_is_not() {
     assert!(!err.is_unauthorized());
 
     // Billy's 404 is not BillPro's to read.
-    let err = client.plans().get("PLnope").await.unwrap_err();
+    let err = client
+        .plans()
+        .get(&billy::PlanGuid::new("PLnope").unwrap())
+        .await
+        .unwrap_err();
     assert!(err.is_not_found());
     assert!(!err.is_record_not_found());
     assert!(!err.is_unauthorized());

@@ -70,9 +70,9 @@ fn error_body_in<D: Dialect + Copy>(bytes: &[u8], dialect: D) {
         let _ = err.validation_errors();
         let _ = err.is_retryable();
         let _ = billkit::billpro::BillProErrorExt::is_record_not_found(&err);
-        let _ = billkit::billy::error_kind(&err);
-        let _ = billkit::billy::error_class(&err);
-        let _ = billkit::billy::is_duplicate_external_id(&err);
+        let _ = billkit::billy::BillyErrorExt::error_kind(&err);
+        let _ = billkit::billy::BillyErrorExt::error_class(&err);
+        let _ = billkit::billy::BillyErrorExt::is_duplicate_external_id(&err);
         let _ = billkit::billmora::BillmoraErrorExt::missing_ability(&err);
         let _ = billkit::billmora::BillmoraErrorExt::is_ip_not_allowed(&err);
     }

@@ -292,9 +292,8 @@ async fn billy_invoices_are_never_duplicated_and_errors_tell_the_truth() {
     tokio::time::sleep(LATE * 2).await;
     let mut by_external: HashMap<String, Vec<String>> = HashMap::new();
     let all: Vec<_> = client
-        .customers()
-        .invoices(&customer.guid)
-        .unwrap()
+        .invoices()
+        .list_for_customer(&customer.guid)
         .stream()
         .try_collect()
         .await
@@ -304,7 +303,7 @@ async fn billy_invoices_are_never_duplicated_and_errors_tell_the_truth() {
             by_external
                 .entry(x.to_owned())
                 .or_default()
-                .push(i.guid.clone());
+                .push(i.guid.to_string());
         }
     }
     counts.duplicates = by_external.values().filter(|v| v.len() > 1).count();
@@ -315,7 +314,7 @@ async fn billy_invoices_are_never_duplicated_and_errors_tell_the_truth() {
         match got {
             Ok(invoice) => {
                 counts.ok += 1;
-                if held != [invoice.guid.clone()] {
+                if held != [invoice.guid.to_string()] {
                     counts.false_outcomes += 1;
                 }
             }

@@ -313,7 +313,7 @@ fn billmora_futures(
 }
 
 // ---------------------------------------------------------------------------
-// Billy: 19 async methods, 17 paginators.
+// Billy: 20 async methods, 17 paginators.
 
 fn billy_futures(
     client: &billy::Client,
@@ -333,60 +333,72 @@ fn billy_futures(
     ));
     assert_send(&client.server_info());
 
+    let cp = billy::CompanyGuid::new("CP1").unwrap();
+    let cu = billy::CustomerGuid::new("CU1").unwrap();
+    let pl = billy::PlanGuid::new("PL1").unwrap();
+    let su = billy::SubscriptionGuid::new("SU1").unwrap();
+    let iv = billy::InvoiceGuid::new("IV1").unwrap();
+    let tx = billy::TransactionGuid::new("TX1").unwrap();
+
     // companies.rs
-    assert_send(&client.companies().get("CP1"));
+    assert_send(&client.companies().get(&cp));
 
     // customers.rs
     assert_send(&client.customers().create(new_customer));
-    assert_send(&client.customers().get("CU1"));
-    assert_send(&client.customers().delete("CU1"));
-    paginator!(client.customers().list());
-    paginator!(client.customers().list_by_processor_uri("/cus/1").unwrap());
-    paginator!(client.customers().invoices("CU1").unwrap());
-    paginator!(client.customers().subscriptions("CU1").unwrap());
-    paginator!(client.customers().transactions("CU1").unwrap());
+    assert_send(&client.customers().get(&cu));
+    assert_send(&client.customers().delete(&cu));
+    paginator!(client.customers().list(&billy::CustomerFilter::new()));
+    paginator!(
+        client
+            .customers()
+            .list(&billy::CustomerFilter::new().processor_uri("/cus/1"))
+    );
+    // A walk that yields each customer once: its own stream and collector.
+    let customers = client.customers().list_for_plan(&pl);
+    assert_send_sync_static(&customers);
+    spawnable_stream(client.customers().list_for_plan(&pl).stream());
+    paginator!(customers.paginator().clone());
+    spawnable(customers.collect_all());
 
     // invoices.rs — `create` holds its "looked up" flag across the checked
     // create's awaits; it must be `Sync` (an `AtomicBool`, not a `Cell`).
     assert_send(&client.invoices().create(new_invoice));
-    assert_send(&client.invoices().get("IV1"));
-    assert_send(
-        &client
+    assert_send(&client.invoices().find_by_external_id(&cu, "ext-1"));
+    assert_send(&client.invoices().get(&iv));
+    assert_send(&client.invoices().update_funding_instrument(&iv, "/cards/1"));
+    assert_send(&client.invoices().refund(&iv, 100));
+    assert_send(&client.invoices().cancel(&iv));
+    paginator!(client.invoices().list(&billy::InvoiceFilter::new()));
+    paginator!(
+        client
             .invoices()
-            .update_funding_instrument("IV1", "/cards/1"),
+            .list(&billy::InvoiceFilter::new().external_id("ext-1"))
     );
-    assert_send(&client.invoices().refund("IV1", 100));
-    assert_send(&client.invoices().cancel("IV1"));
-    paginator!(client.invoices().list());
-    paginator!(client.invoices().list_by_external_id("ext-1").unwrap());
-    paginator!(client.invoices().transactions("IV1").unwrap());
+    paginator!(client.invoices().list_for_customer(&cu));
+    paginator!(client.invoices().list_for_plan(&pl));
+    paginator!(client.invoices().list_for_subscription(&su));
 
     // plans.rs
     assert_send(&client.plans().create(new_plan));
-    assert_send(&client.plans().get("PL1"));
-    assert_send(&client.plans().delete("PL1"));
+    assert_send(&client.plans().get(&pl));
+    assert_send(&client.plans().delete(&pl));
     paginator!(client.plans().list());
-    // A walk that yields each customer once: its own stream and collector.
-    let customers = client.plans().customers("PL1").unwrap();
-    assert_send_sync_static(&customers);
-    spawnable_stream(client.plans().customers("PL1").unwrap().stream());
-    paginator!(customers.paginator().clone());
-    spawnable(customers.collect_all());
-    paginator!(client.plans().subscriptions("PL1").unwrap());
-    paginator!(client.plans().invoices("PL1").unwrap());
-    paginator!(client.plans().transactions("PL1").unwrap());
 
     // subscriptions.rs
     assert_send(&client.subscriptions().create(new_subscription));
-    assert_send(&client.subscriptions().get("SU1"));
-    assert_send(&client.subscriptions().cancel("SU1"));
+    assert_send(&client.subscriptions().get(&su));
+    assert_send(&client.subscriptions().cancel(&su));
     paginator!(client.subscriptions().list());
-    paginator!(client.subscriptions().invoices("SU1").unwrap());
-    paginator!(client.subscriptions().transactions("SU1").unwrap());
+    paginator!(client.subscriptions().list_for_customer(&cu));
+    paginator!(client.subscriptions().list_for_plan(&pl));
 
     // transactions.rs
-    assert_send(&client.transactions().get("TR1"));
+    assert_send(&client.transactions().get(&tx));
     paginator!(client.transactions().list());
+    paginator!(client.transactions().list_for_customer(&cu));
+    paginator!(client.transactions().list_for_plan(&pl));
+    paginator!(client.transactions().list_for_subscription(&su));
+    paginator!(client.transactions().list_for_invoice(&iv));
 
     // The usual way to spawn a call: move a clone of the client in.
     let (c, new_invoice) = (client.clone(), new_invoice.clone());
@@ -636,39 +648,38 @@ const INVENTORY: &[&str] = &[
     "src/billy/customers.rs: create",
     "src/billy/customers.rs: delete",
     "src/billy/customers.rs: get",
-    "src/billy/customers.rs: invoices",
     "src/billy/customers.rs: list",
-    "src/billy/customers.rs: list_by_processor_uri",
-    "src/billy/customers.rs: subscriptions",
-    "src/billy/customers.rs: transactions",
-    "src/billy/invoices.rs: cancel",
-    "src/billy/invoices.rs: create",
-    "src/billy/invoices.rs: get",
-    "src/billy/invoices.rs: list",
-    "src/billy/invoices.rs: list_by_external_id",
-    "src/billy/invoices.rs: refund",
-    "src/billy/invoices.rs: transactions",
-    "src/billy/invoices.rs: update_funding_instrument",
+    "src/billy/invoices/mod.rs: cancel",
+    "src/billy/invoices/mod.rs: create",
+    "src/billy/invoices/mod.rs: find_by_external_id",
+    "src/billy/invoices/mod.rs: get",
+    "src/billy/invoices/mod.rs: list",
+    "src/billy/invoices/mod.rs: list_for_customer",
+    "src/billy/invoices/mod.rs: list_for_plan",
+    "src/billy/invoices/mod.rs: list_for_subscription",
+    "src/billy/invoices/mod.rs: refund",
+    "src/billy/invoices/mod.rs: update_funding_instrument",
     "src/billy/mod.rs: register_company",
     "src/billy/mod.rs: register_company",
     "src/billy/mod.rs: server_info",
-    "src/billy/plans.rs: create",
     "src/billy/plans.rs: collect_all",
-    "src/billy/plans.rs: paginator",
+    "src/billy/plans.rs: create",
     "src/billy/plans.rs: delete",
     "src/billy/plans.rs: get",
-    "src/billy/plans.rs: invoices",
     "src/billy/plans.rs: list",
-    "src/billy/plans.rs: subscriptions",
-    "src/billy/plans.rs: transactions",
+    "src/billy/plans.rs: paginator",
     "src/billy/subscriptions.rs: cancel",
     "src/billy/subscriptions.rs: create",
     "src/billy/subscriptions.rs: get",
-    "src/billy/subscriptions.rs: invoices",
     "src/billy/subscriptions.rs: list",
-    "src/billy/subscriptions.rs: transactions",
+    "src/billy/subscriptions.rs: list_for_customer",
+    "src/billy/subscriptions.rs: list_for_plan",
     "src/billy/transactions.rs: get",
     "src/billy/transactions.rs: list",
+    "src/billy/transactions.rs: list_for_customer",
+    "src/billy/transactions.rs: list_for_invoice",
+    "src/billy/transactions.rs: list_for_plan",
+    "src/billy/transactions.rs: list_for_subscription",
     // Core
     "src/http/mod.rs: execute",
     "src/http/mod.rs: execute_create",

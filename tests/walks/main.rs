@@ -344,8 +344,9 @@ mod billmora {
 
 mod billy {
     use billkit::billy::{
-        Client, Customer, Frequency, Invoice, NewCustomer, NewInvoice, NewPlan, NewSubscription,
-        Plan, PlanType, Subscription, Transaction,
+        Client, Customer, CustomerFilter, CustomerGuid, Frequency, Invoice, InvoiceFilter,
+        NewCustomer, NewInvoice, NewPlan, NewSubscription, Plan, PlanGuid, PlanType, Subscription,
+        Transaction,
     };
 
     use super::*;
@@ -359,7 +360,7 @@ mod billy {
         c.customers().create(&NewCustomer::new()).await.unwrap()
     }
 
-    async fn subscribe(c: &Client, plan: &str, customer: &str) -> Subscription {
+    async fn subscribe(c: &Client, plan: &PlanGuid, customer: &CustomerGuid) -> Subscription {
         let new = NewSubscription::new(plan, customer).funding_instrument_uri(CARD);
         c.subscriptions().create(&new).await.unwrap()
     }
@@ -371,10 +372,12 @@ mod billy {
         let c = &client;
         let customers = Live::<Customer> {
             name: "billy customers",
-            list: Box::new(move || c.customers().list()),
-            create: Box::new(move |_| Box::pin(async move { new_customer(c).await.guid })),
+            list: Box::new(move || c.customers().list(&CustomerFilter::new())),
+            create: Box::new(move |_| {
+                Box::pin(async move { new_customer(c).await.guid.to_string() })
+            }),
             delete: None,
-            id: |c| c.guid.clone(),
+            id: |c| c.guid.to_string(),
             sizes: &[2, 5, 20],
         };
         exactly_once(&customers, 30, 15, 7).await;
@@ -382,9 +385,9 @@ mod billy {
         let plans = Live::<Plan> {
             name: "billy plans",
             list: Box::new(move || c.plans().list()),
-            create: Box::new(move |_| Box::pin(async move { plan(c).await.guid })),
+            create: Box::new(move |_| Box::pin(async move { plan(c).await.guid.to_string() })),
             delete: None,
-            id: |p| p.guid.clone(),
+            id: |p| p.guid.to_string(),
             sizes: &[3, 7],
         };
         exactly_once(&plans, 20, 10, 8).await;
@@ -393,16 +396,15 @@ mod billy {
         let payer = &payer;
         let invoices = Live::<Invoice> {
             name: "billy invoices",
-            list: Box::new(move || c.invoices().list()),
+            list: Box::new(move || c.invoices().list(&InvoiceFilter::new())),
             create: Box::new(move |_| {
                 Box::pin(async move {
-                    let new = NewInvoice::new(payer.clone(), Cents::new(700))
-                        .funding_instrument_uri(CARD);
-                    c.invoices().create(&new).await.unwrap().guid
+                    let new = NewInvoice::new(payer, Cents::new(700)).funding_instrument_uri(CARD);
+                    c.invoices().create(&new).await.unwrap().guid.to_string()
                 })
             }),
             delete: None,
-            id: |i| i.guid.clone(),
+            id: |i| i.guid.to_string(),
             sizes: &[2, 6],
         };
         exactly_once(&invoices, 20, 10, 9).await;
@@ -413,16 +415,15 @@ mod billy {
             list: Box::new(move || c.transactions().list()),
             create: Box::new(move |_| {
                 Box::pin(async move {
-                    let new = NewInvoice::new(payer.clone(), Cents::new(300))
-                        .funding_instrument_uri(CARD);
+                    let new = NewInvoice::new(payer, Cents::new(300)).funding_instrument_uri(CARD);
                     let invoice = c.invoices().create(&new).await.unwrap();
-                    let txs = c.invoices().transactions(&invoice.guid).unwrap();
+                    let txs = c.transactions().list_for_invoice(&invoice.guid);
                     let txs: Vec<Transaction> = txs.collect_all().await.unwrap();
-                    txs[0].guid.clone()
+                    txs[0].guid.to_string()
                 })
             }),
             delete: None,
-            id: |t| t.guid.clone(),
+            id: |t| t.guid.to_string(),
             sizes: &[4],
         };
         exactly_once(&transactions, 0, 8, 10).await;
@@ -432,32 +433,32 @@ mod billy {
         let monthly = &monthly;
         let subscriptions = Live::<Subscription> {
             name: "billy plan subscriptions",
-            list: Box::new(move || c.plans().subscriptions(monthly).unwrap()),
+            list: Box::new(move || c.subscriptions().list_for_plan(monthly)),
             create: Box::new(move |_| {
                 Box::pin(async move {
                     let who = new_customer(c).await;
-                    subscribe(c, monthly, &who.guid).await.guid
+                    subscribe(c, monthly, &who.guid).await.guid.to_string()
                 })
             }),
             delete: None,
-            id: |s| s.guid.clone(),
+            id: |s| s.guid.to_string(),
             sizes: &[3, 5],
         };
         exactly_once(&subscriptions, 15, 8, 11).await;
         let plan_invoices = Live::<Invoice> {
             name: "billy plan invoices",
-            list: Box::new(move || c.plans().invoices(monthly).unwrap()),
+            list: Box::new(move || c.invoices().list_for_plan(monthly)),
             create: Box::new(move |_| {
                 Box::pin(async move {
                     let who = new_customer(c).await;
                     let sub = subscribe(c, monthly, &who.guid).await;
-                    let of_sub = c.subscriptions().invoices(&sub.guid).unwrap();
+                    let of_sub = c.invoices().list_for_subscription(&sub.guid);
                     let first: Vec<Invoice> = of_sub.collect_all().await.unwrap();
-                    first[0].guid.clone()
+                    first[0].guid.to_string()
                 })
             }),
             delete: None,
-            id: |i| i.guid.clone(),
+            id: |i| i.guid.to_string(),
             sizes: &[3, 5],
         };
         exactly_once(&plan_invoices, 0, 8, 12).await;
@@ -468,18 +469,18 @@ mod billy {
         let shared = &shared;
         let plan_customers = Live::<Customer> {
             name: "billy plan customers",
-            list: Box::new(move || c.plans().customers(shared).unwrap().paginator().clone()),
+            list: Box::new(move || c.customers().list_for_plan(shared).paginator().clone()),
             create: Box::new(move |n| {
                 Box::pin(async move {
                     let who = new_customer(c).await;
                     for _ in 0..=n % 3 {
                         subscribe(c, shared, &who.guid).await;
                     }
-                    who.guid
+                    who.guid.to_string()
                 })
             }),
             delete: None,
-            id: |c| c.guid.clone(),
+            id: |c| c.guid.to_string(),
             sizes: &[2, 3],
         };
         exactly_once(&plan_customers, 12, 12, 13).await;
@@ -501,9 +502,9 @@ mod billy {
         for _ in 0..4 {
             subscribe(&client, &plan.guid, &a.guid).await;
         }
-        let customers = client.plans().customers(&plan.guid).unwrap().per_page(2);
+        let customers = client.customers().list_for_plan(&plan.guid).per_page(2);
         let raw = customers.paginator().clone();
-        let pages: Vec<Vec<String>> = {
+        let pages: Vec<Vec<CustomerGuid>> = {
             let mut out = Vec::new();
             for offset in [0, 2, 4, 6] {
                 let page = raw
@@ -525,7 +526,7 @@ mod billy {
             "the sandbox answers as real Billy does"
         );
         let before = sandbox.server().requests_served();
-        let all: Vec<String> = raw
+        let all: Vec<CustomerGuid> = raw
             .clone()
             .stream()
             .map_ok(|c| c.guid)
@@ -534,7 +535,7 @@ mod billy {
             .unwrap();
         assert_eq!(all, vec![b.guid.clone(), a.guid.clone()]);
         assert_eq!(sandbox.server().requests_served() - before, 4);
-        let unique: Vec<String> = customers
+        let unique: Vec<CustomerGuid> = customers
             .stream()
             .map_ok(|c| c.guid)
             .try_collect()
@@ -548,7 +549,7 @@ mod billy {
             subscribe(&client, &plan.guid, &a.guid).await;
         }
         let before = sandbox.server().requests_served();
-        let all: Vec<String> = raw.stream().map_ok(|c| c.guid).try_collect().await.unwrap();
+        let all: Vec<CustomerGuid> = raw.stream().map_ok(|c| c.guid).try_collect().await.unwrap();
         assert_eq!(all, vec![b.guid, a.guid]);
         assert_eq!(sandbox.server().requests_served() - before, 5);
     }
@@ -579,8 +580,8 @@ mod billy {
             .retry(RetryPolicy::none())
             .build()
             .unwrap();
-        let plan = format!("PL{}", "1".repeat(20));
-        let customers = client.plans().customers(&plan).unwrap().per_page(2);
+        let plan = PlanGuid::new(format!("PL{}", "1".repeat(20))).unwrap();
+        let customers = client.customers().list_for_plan(&plan).per_page(2);
         assert!(matches!(
             customers.paginator().style(),
             PageStyle::OffsetLimit {

@@ -86,7 +86,7 @@ pub struct BillySandbox {
     server: FakeServer,
     state: Arc<Mutex<State>>,
     api_key: String,
-    company_guid: String,
+    company_guid: crate::billy::CompanyGuid,
 }
 
 impl fmt::Debug for BillySandbox {
@@ -108,7 +108,10 @@ impl BillySandbox {
         let mut state = State::default();
         let company = state.new_company(PROCESSOR_KEY, Utc::now());
         let api_key = company.api_key.clone();
-        let company_guid = company.guid.clone();
+        // Made by `new_guid`, so always a valid GUID; a failure here is a
+        // bug in the fake, reported rather than panicked on.
+        let company_guid =
+            crate::billy::CompanyGuid::new(company.guid.clone()).map_err(std::io::Error::other)?;
         state.companies.push(company);
         let state = Arc::new(Mutex::new(state));
         let server = FakeServer::start(BillyFake {
@@ -134,7 +137,7 @@ impl BillySandbox {
     }
 
     /// The seeded company's GUID.
-    pub fn company_guid(&self) -> String {
+    pub fn company_guid(&self) -> crate::billy::CompanyGuid {
         self.company_guid.clone()
     }
 

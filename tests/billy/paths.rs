@@ -2,7 +2,10 @@
 //! one of the right kind; a real GUID goes out as one path segment.
 
 use billkit::Error;
-use billkit::billy::{Client, NewInvoice, NewSubscription};
+use billkit::billy::{
+    Client, CompanyGuid, CustomerGuid, InvoiceGuid, NewInvoice, NewSubscription, PlanGuid,
+    SubscriptionGuid, TransactionGuid,
+};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -20,21 +23,21 @@ const ENDPOINTS: &[(&str, &str, &str, &str, &str)] = &[
         "guid",
     ),
     (
-        "customers.invoices",
+        "invoices.list_for_customer",
         "GET",
         "/v1/customers/{g}/invoices",
         "CU",
         "guid",
     ),
     (
-        "customers.subscriptions",
+        "subscriptions.list_for_customer",
         "GET",
         "/v1/customers/{g}/subscriptions",
         "CU",
         "guid",
     ),
     (
-        "customers.transactions",
+        "transactions.list_for_customer",
         "GET",
         "/v1/customers/{g}/transactions",
         "CU",
@@ -43,28 +46,28 @@ const ENDPOINTS: &[(&str, &str, &str, &str, &str)] = &[
     ("plans.get", "GET", "/v1/plans/{g}", "PL", "guid"),
     ("plans.delete", "DELETE", "/v1/plans/{g}", "PL", "guid"),
     (
-        "plans.customers",
+        "customers.list_for_plan",
         "GET",
         "/v1/plans/{g}/customers",
         "PL",
         "guid",
     ),
     (
-        "plans.subscriptions",
+        "subscriptions.list_for_plan",
         "GET",
         "/v1/plans/{g}/subscriptions",
         "PL",
         "guid",
     ),
     (
-        "plans.invoices",
+        "invoices.list_for_plan",
         "GET",
         "/v1/plans/{g}/invoices",
         "PL",
         "guid",
     ),
     (
-        "plans.transactions",
+        "transactions.list_for_plan",
         "GET",
         "/v1/plans/{g}/transactions",
         "PL",
@@ -85,14 +88,14 @@ const ENDPOINTS: &[(&str, &str, &str, &str, &str)] = &[
         "guid",
     ),
     (
-        "subscriptions.invoices",
+        "invoices.list_for_subscription",
         "GET",
         "/v1/subscriptions/{g}/invoices",
         "SU",
         "guid",
     ),
     (
-        "subscriptions.transactions",
+        "transactions.list_for_subscription",
         "GET",
         "/v1/subscriptions/{g}/transactions",
         "SU",
@@ -121,7 +124,7 @@ const ENDPOINTS: &[(&str, &str, &str, &str, &str)] = &[
         "guid",
     ),
     (
-        "invoices.transactions",
+        "transactions.list_for_invoice",
         "GET",
         "/v1/invoices/{g}/transactions",
         "IV",
@@ -162,90 +165,132 @@ fn valid(prefix: &str) -> String {
     format!("{prefix}4NheTMcQqXgmAtg1aGTJPK")
 }
 
-/// Calls endpoint `name` with `g` where its GUID goes.
+/// An id as a server would send it: taken as sent, unchecked.
+fn sent<T: serde::de::DeserializeOwned>(g: &str) -> T {
+    serde_json::from_value(serde_json::Value::String(g.to_owned())).unwrap()
+}
+
+/// Builds the id of kind `prefix` from `value` as a caller would, returning
+/// the field a refusal names.
+fn build(prefix: &str, value: &str) -> Result<(), Error> {
+    match prefix {
+        "CP" => CompanyGuid::new(value).map(drop),
+        "CU" => CustomerGuid::new(value).map(drop),
+        "PL" => PlanGuid::new(value).map(drop),
+        "SU" => SubscriptionGuid::new(value).map(drop),
+        "IV" => InvoiceGuid::new(value).map(drop),
+        "TX" => TransactionGuid::new(value).map(drop),
+        other => panic!("no GUID kind {other}"),
+    }
+}
+
+/// The field a caller's refusal names for each kind.
+fn kind_field(prefix: &str) -> &'static str {
+    match prefix {
+        "CP" => "company_guid",
+        "CU" => "customer_guid",
+        "PL" => "plan_guid",
+        "SU" => "subscription_guid",
+        "IV" => "invoice_guid",
+        "TX" => "transaction_guid",
+        other => panic!("no GUID kind {other}"),
+    }
+}
+
+/// Calls endpoint `name` with `g`, as a server sent it, where its GUID goes.
 async fn call(client: &Client, name: &str, g: &str) -> Result<(), Error> {
-    let cu = valid("CU");
-    let pl = valid("PL");
+    let cu = CustomerGuid::new(valid("CU"))?;
+    let pl = PlanGuid::new(valid("PL"))?;
     match name {
-        "companies.get" => client.companies().get(g).await.map(drop),
-        "customers.get" => client.customers().get(g).await.map(drop),
-        "customers.delete" => client.customers().delete(g).await.map(drop),
-        "customers.invoices" => client
-            .customers()
-            .invoices(g)?
+        "companies.get" => client.companies().get(&sent(g)).await.map(drop),
+        "customers.get" => client.customers().get(&sent(g)).await.map(drop),
+        "customers.delete" => client.customers().delete(&sent(g)).await.map(drop),
+        "invoices.list_for_customer" => client
+            .invoices()
+            .list_for_customer(&sent(g))
             .collect_all()
             .await
             .map(drop),
-        "customers.subscriptions" => client
-            .customers()
-            .subscriptions(g)?
-            .collect_all()
-            .await
-            .map(drop),
-        "customers.transactions" => client
-            .customers()
-            .transactions(g)?
-            .collect_all()
-            .await
-            .map(drop),
-        "plans.get" => client.plans().get(g).await.map(drop),
-        "plans.delete" => client.plans().delete(g).await.map(drop),
-        "plans.customers" => client.plans().customers(g)?.collect_all().await.map(drop),
-        "plans.subscriptions" => client
-            .plans()
-            .subscriptions(g)?
-            .collect_all()
-            .await
-            .map(drop),
-        "plans.invoices" => client.plans().invoices(g)?.collect_all().await.map(drop),
-        "plans.transactions" => client
-            .plans()
-            .transactions(g)?
-            .collect_all()
-            .await
-            .map(drop),
-        "subscriptions.get" => client.subscriptions().get(g).await.map(drop),
-        "subscriptions.cancel" => client.subscriptions().cancel(g).await.map(drop),
-        "subscriptions.invoices" => client
+        "subscriptions.list_for_customer" => client
             .subscriptions()
-            .invoices(g)?
+            .list_for_customer(&sent(g))
             .collect_all()
             .await
             .map(drop),
-        "subscriptions.transactions" => client
+        "transactions.list_for_customer" => client
+            .transactions()
+            .list_for_customer(&sent(g))
+            .collect_all()
+            .await
+            .map(drop),
+        "plans.get" => client.plans().get(&sent(g)).await.map(drop),
+        "plans.delete" => client.plans().delete(&sent(g)).await.map(drop),
+        "customers.list_for_plan" => client
+            .customers()
+            .list_for_plan(&sent(g))
+            .collect_all()
+            .await
+            .map(drop),
+        "subscriptions.list_for_plan" => client
             .subscriptions()
-            .transactions(g)?
+            .list_for_plan(&sent(g))
             .collect_all()
             .await
             .map(drop),
-        "invoices.get" => client.invoices().get(g).await.map(drop),
+        "invoices.list_for_plan" => client
+            .invoices()
+            .list_for_plan(&sent(g))
+            .collect_all()
+            .await
+            .map(drop),
+        "transactions.list_for_plan" => client
+            .transactions()
+            .list_for_plan(&sent(g))
+            .collect_all()
+            .await
+            .map(drop),
+        "subscriptions.get" => client.subscriptions().get(&sent(g)).await.map(drop),
+        "subscriptions.cancel" => client.subscriptions().cancel(&sent(g)).await.map(drop),
+        "invoices.list_for_subscription" => client
+            .invoices()
+            .list_for_subscription(&sent(g))
+            .collect_all()
+            .await
+            .map(drop),
+        "transactions.list_for_subscription" => client
+            .transactions()
+            .list_for_subscription(&sent(g))
+            .collect_all()
+            .await
+            .map(drop),
+        "invoices.get" => client.invoices().get(&sent(g)).await.map(drop),
         "invoices.update_funding_instrument" => client
             .invoices()
-            .update_funding_instrument(g, CARD)
+            .update_funding_instrument(&sent(g), CARD)
             .await
             .map(drop),
-        "invoices.refund" => client.invoices().refund(g, c(100)).await.map(drop),
-        "invoices.cancel" => client.invoices().cancel(g).await.map(drop),
-        "invoices.transactions" => client
-            .invoices()
-            .transactions(g)?
+        "invoices.refund" => client.invoices().refund(&sent(g), c(100)).await.map(drop),
+        "invoices.cancel" => client.invoices().cancel(&sent(g)).await.map(drop),
+        "transactions.list_for_invoice" => client
+            .transactions()
+            .list_for_invoice(&sent(g))
             .collect_all()
             .await
             .map(drop),
-        "transactions.get" => client.transactions().get(g).await.map(drop),
+        "transactions.get" => client.transactions().get(&sent(g)).await.map(drop),
         "subscriptions.create(plan)" => client
             .subscriptions()
-            .create(&NewSubscription::new(g, cu))
+            .create(&NewSubscription::new(&sent(g), &cu))
             .await
             .map(drop),
         "subscriptions.create(customer)" => client
             .subscriptions()
-            .create(&NewSubscription::new(pl, g))
+            .create(&NewSubscription::new(&pl, &sent(g)))
             .await
             .map(drop),
         "invoices.create(customer)" => client
             .invoices()
-            .create(&NewInvoice::new(g, c(100)))
+            .create(&NewInvoice::new(&sent(g), c(100)))
             .await
             .map(drop),
         other => panic!("no endpoint {other}"),
@@ -255,10 +300,7 @@ async fn call(client: &Client, name: &str, g: &str) -> Result<(), Error> {
 /// What the server answers a valid call with.
 fn answer(name: &str) -> ResponseTemplate {
     let body = match name.split('.').next().unwrap_or("") {
-        _ if ["invoices", "subscriptions", "transactions", "customers"]
-            .iter()
-            .any(|s| name.ends_with(&format!(".{s}"))) =>
-        {
+        _ if name.contains(".list_for_") => {
             return ResponseTemplate::new(200).set_body_raw(
                 r#"{"items": [], "limit": 20, "offset": 0}"#,
                 "application/json",
@@ -293,6 +335,18 @@ async fn what_cannot_be_a_guid_never_leaves() {
             format!("{prefix}/../v1/plans").as_str(),
             format!("{prefix}4NheTMcQq%2F").as_str(),
         ]) {
+            // A caller cannot build such an id at all...
+            let err = build(prefix, value).unwrap_err();
+            match &err {
+                Error::InvalidInput {
+                    field: f, message, ..
+                } => {
+                    assert_eq!(f, kind_field(prefix), "{name} {value:?}");
+                    assert!(message.len() < 300, "{name}: {}", message.len());
+                }
+                other => panic!("{name} {value:?}: {other:?}"),
+            }
+            // ...and one a server sent is refused before it goes out again.
             let err = call(&client, name, value).await.unwrap_err();
             match &err {
                 Error::InvalidInput {
@@ -345,11 +399,10 @@ async fn a_real_guid_goes_out_as_expected() {
 
 #[test]
 fn the_guid_shape_is_billys() {
-    use billkit::billy::is_guid;
     // Billy's make_guid: prefix + base58 of a UUID's 16 bytes (1 to 22 chars).
-    assert!(is_guid("CU4NheTMcQqXgmAtg1aGTJPK", "CU"));
-    assert!(is_guid("TX1", "TX"));
-    assert!(!is_guid("CU4NheTMcQqXgmAtg1aGTJPK", "PL"));
+    assert!(CustomerGuid::new("CU4NheTMcQqXgmAtg1aGTJPK").is_ok());
+    assert!(TransactionGuid::new("TX1").is_ok());
+    assert!(PlanGuid::new("CU4NheTMcQqXgmAtg1aGTJPK").is_err());
     for bad in [
         "CU",
         "CU0",
@@ -360,6 +413,13 @@ fn the_guid_shape_is_billys() {
         "cu4Nhe",
         "CU4NheTMcQqXgmAtg1aGTJPKx",
     ] {
-        assert!(!is_guid(bad, "CU"), "{bad}");
+        let err = CustomerGuid::new(bad).unwrap_err();
+        assert!(err.is_invalid_input(), "{bad}");
+        // Today's message: what is wrong and what a GUID looks like.
+        assert!(
+            err.to_string()
+                .contains("is not a Billy GUID: `CU` then 1 to 22 base58 characters"),
+            "{err}"
+        );
     }
 }
