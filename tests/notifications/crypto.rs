@@ -6,8 +6,8 @@ use billkit::billpro::notifications::{
 };
 use billkit::sandbox::HeaderMap;
 
-/// The gateway integration page's example, as in
-/// `../shared/api/billpro-notifications.md`.
+/// The gateway integration page's example (BillPro's payment-gateway
+/// documentation, verified against its encryption).
 pub const KEY: &str = "000102030405060708090A0B0C0D0E0F000102030405060708090A0B0C0D0E0F";
 pub const IV: &str = "3D575574536D450F71AC76D8";
 pub const TAG: &str = "19FDD068C6F383C173D3A906F7BD1D83";
