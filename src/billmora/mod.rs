@@ -346,66 +346,157 @@ impl Client {
     }
 
     /// The API base URL (`{installation}/api/v1`).
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// assert!(billmora.base_url().as_str().ends_with("/api/v1"));
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> &Url {
         self.transport.base_url()
     }
 
     /// The shared transport, for requests this module does not cover.
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// // A request this crate does not describe, with the client's auth and retries.
+    /// let raw = billmora.transport().send(&billkit::http::Request::<()>::get("/users")).await?;
+    /// println!("{}", raw.status());
+    /// # Ok(()) }
+    /// ```
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
 
     /// Users.
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let user = billmora.users().get(1).await?;
+    /// # let _ = user;
+    /// # Ok(()) }
+    /// ```
     pub fn users(&self) -> Users<'_> {
         Users::new(&self.transport)
     }
 
     /// Services (no create: services come from orders).
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let service = billmora.services().get(1).await?;
+    /// # let _ = service;
+    /// # Ok(()) }
+    /// ```
     pub fn services(&self) -> Services<'_> {
         Services::new(&self.transport)
     }
 
     /// Invoices.
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let invoice = billmora.invoices().get(1).await?;
+    /// # let _ = invoice;
+    /// # Ok(()) }
+    /// ```
     pub fn invoices(&self) -> Invoices<'_> {
         Invoices::new(&self.transport)
     }
 
     /// Orders (create and update need a `*` token).
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let order = billmora.orders().get(1).await?;
+    /// # let _ = order;
+    /// # Ok(()) }
+    /// ```
     pub fn orders(&self) -> Orders<'_> {
         Orders::new(&self.transport)
     }
 
     /// Support tickets.
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let ticket = billmora.tickets().get(1).await?;
+    /// # let _ = ticket;
+    /// # Ok(()) }
+    /// ```
     pub fn tickets(&self) -> Tickets<'_> {
         Tickets::new(&self.transport)
     }
 
     /// Packages (products).
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let package = billmora.packages().get(1).await?;
+    /// # let _ = package;
+    /// # Ok(()) }
+    /// ```
     pub fn packages(&self) -> Packages<'_> {
         Packages::new(&self.transport)
     }
 
     /// Catalogs (package groups).
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let catalog = billmora.catalogs().get(1).await?;
+    /// # let _ = catalog;
+    /// # Ok(()) }
+    /// ```
     pub fn catalogs(&self) -> Catalogs<'_> {
         Catalogs::new(&self.transport)
     }
 
     /// Variants (configurable options).
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let variant = billmora.variants().get(1).await?;
+    /// # let _ = variant;
+    /// # Ok(()) }
+    /// ```
     pub fn variants(&self) -> Variants<'_> {
         Variants::new(&self.transport)
     }
 
     /// Registrants (registered domains; no create: they come from orders).
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let registrant = billmora.registrants().get(1).await?;
+    /// # let _ = registrant;
+    /// # Ok(()) }
+    /// ```
     pub fn registrants(&self) -> Registrants<'_> {
         Registrants::new(&self.transport)
     }
 
     /// Top-level domains on sale.
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let tld = billmora.tlds().get(1).await?;
+    /// # let _ = tld;
+    /// # Ok(()) }
+    /// ```
     pub fn tlds(&self) -> Tlds<'_> {
         Tlds::new(&self.transport)
     }
 
     /// The public domain-availability check.
+    ///
+    /// ```no_run
+    /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+    /// let check = billmora.domains().check("example.com").await?;
+    /// # let _ = check;
+    /// # Ok(()) }
+    /// ```
     pub fn domains(&self) -> Domains<'_> {
         Domains::new(&self.public)
     }

@@ -282,6 +282,12 @@ impl Client {
     }
 
     /// The API base URL.
+    ///
+    /// ```no_run
+    /// # async fn run(billpro: billkit::billpro::Client) -> billkit::Result<()> {
+    /// assert!(billpro.base_url().as_str().ends_with("/api/v1"));
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> &Url {
         self.transport.base_url()
     }
@@ -292,27 +298,63 @@ impl Client {
     }
 
     /// The shared transport, for requests this module does not describe.
+    ///
+    /// ```no_run
+    /// # async fn run(billpro: billkit::billpro::Client) -> billkit::Result<()> {
+    /// // A request this crate does not describe, with the client's auth and retries.
+    /// let raw = billpro.transport().send(&billkit::http::Request::<()>::get("/products")).await?;
+    /// println!("{}", raw.status());
+    /// # Ok(()) }
+    /// ```
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
 
     /// Customers: create, get, list, update.
+    ///
+    /// ```no_run
+    /// # async fn run(billpro: billkit::billpro::Client) -> billkit::Result<()> {
+    /// let customer = billpro.customers().get(7).await?;
+    /// println!("{} {}", customer.first_name, customer.last_name);
+    /// # Ok(()) }
+    /// ```
     pub fn customers(&self) -> Customers<'_> {
         Customers::new(&self.transport)
     }
 
     /// Products: list and get (products cannot be created through the API).
+    ///
+    /// ```no_run
+    /// # async fn run(billpro: billkit::billpro::Client) -> billkit::Result<()> {
+    /// let product = billpro.products().get(10).await?;
+    /// println!("{} {}", product.price, product.currency);
+    /// # Ok(()) }
+    /// ```
     pub fn products(&self) -> Products<'_> {
         Products::new(&self.transport)
     }
 
     /// Orders: the four creates, get, list, cancel, pause, resume, renew
     /// checkout.
+    ///
+    /// ```no_run
+    /// # async fn run(billpro: billkit::billpro::Client) -> billkit::Result<()> {
+    /// let order = billpro.orders().get(42).await?;
+    /// println!("order {} is {}", order.id, order.status);
+    /// # Ok(()) }
+    /// ```
     pub fn orders(&self) -> Orders<'_> {
         Orders::new(&self.transport)
     }
 
     /// Scheduled payments (billing events): list, get, update.
+    ///
+    /// ```no_run
+    /// # async fn run(billpro: billkit::billpro::Client) -> billkit::Result<()> {
+    /// let payment = billpro.scheduled_payments().get(3).await?;
+    /// println!("{:?}", payment.status);
+    /// # Ok(()) }
+    /// ```
     pub fn scheduled_payments(&self) -> ScheduledPayments<'_> {
         ScheduledPayments::new(&self.transport)
     }

@@ -312,6 +312,14 @@ impl Client {
     }
 
     /// The transport under this client, for requests billkit does not cover.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client) -> billkit::Result<()> {
+    /// // A request this crate does not describe, with the client's auth and retries.
+    /// let raw = billy.transport().send(&billkit::http::Request::<()>::get("/v1/customers")).await?;
+    /// println!("{}", raw.status());
+    /// # Ok(()) }
+    /// ```
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
