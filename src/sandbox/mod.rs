@@ -68,10 +68,11 @@ use tokio::net::TcpListener;
 /// The fakes of every enabled API, started together.
 ///
 /// Each fake has the same shape: `client()`, `client_builder()` (URL and
-/// credentials set), its credentials, and `faults()`:
+/// credentials set), its credentials, and `faults()`. The example drives
+/// time by hand, which needs the `test-util` feature next to `sandbox`:
 ///
 /// ```
-/// # #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+/// # #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy", feature = "test-util"))]
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// use billkit::http::ManualClock;
 /// let sandbox = billkit::sandbox::Sandbox::start().await?;
