@@ -255,12 +255,26 @@ pub struct PlanCustomers {
 
 impl PlanCustomers {
     /// Rows per request (Billy's default is 20).
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, plan: billkit::billy::PlanGuid) -> billkit::Result<()> {
+    /// let customers = billy.customers().list_for_plan(&plan).per_page(100).collect_all().await?;
+    /// # let _ = customers;
+    /// # Ok(()) }
+    /// ```
     pub fn per_page(mut self, n: u32) -> Self {
         self.paginator = self.paginator.per_page(n);
         self
     }
 
     /// Stops the walk with an error after `n` pages.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, plan: billkit::billy::PlanGuid) -> billkit::Result<()> {
+    /// let customers = billy.customers().list_for_plan(&plan).max_pages(50).collect_all().await?;
+    /// # let _ = customers;
+    /// # Ok(()) }
+    /// ```
     pub fn max_pages(mut self, n: u32) -> Self {
         self.paginator = self.paginator.max_pages(n);
         self
@@ -268,6 +282,14 @@ impl PlanCustomers {
 
     /// Starts (or resumes) the walk at `cursor`; customers yielded before
     /// it are not known to this walk, so they may come again.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, plan: billkit::billy::PlanGuid) -> billkit::Result<()> {
+    /// use billkit::http::Cursor;
+    /// let rest = billy.customers().list_for_plan(&plan).start_at(Cursor::Offset(40)).collect_all().await?;
+    /// # let _ = rest;
+    /// # Ok(()) }
+    /// ```
     pub fn start_at(mut self, cursor: Cursor) -> Self {
         self.paginator = self.paginator.start_at(cursor);
         self
@@ -277,11 +299,28 @@ impl PlanCustomers {
     /// `created_at` and GUID, it already drops a customer repeated on the
     /// pages after it ([`Paginator::fetch`] shows the pages as Billy sends
     /// them).
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, plan: billkit::billy::PlanGuid) -> billkit::Result<()> {
+    /// let first = billy.customers().list_for_plan(&plan).paginator().page(1).await?;
+    /// println!("{} rows on the first page", first.items.len());
+    /// # Ok(()) }
+    /// ```
     pub fn paginator(&self) -> &Paginator<Customer> {
         &self.paginator
     }
 
     /// Each customer once, lazily, in the server's order.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, plan: billkit::billy::PlanGuid) -> billkit::Result<()> {
+    /// use billkit::TryStreamExt;
+    /// let mut customers = billy.customers().list_for_plan(&plan).stream();
+    /// while let Some(customer) = customers.try_next().await? {
+    ///     println!("{}", customer.guid);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn stream(self) -> UniqueCustomers {
         UniqueCustomers {
             items: self.paginator.stream(),
@@ -290,6 +329,13 @@ impl PlanCustomers {
     }
 
     /// Every customer, each once.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, plan: billkit::billy::PlanGuid) -> billkit::Result<()> {
+    /// let customers = billy.customers().list_for_plan(&plan).collect_all().await?;
+    /// println!("{} customers", customers.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn collect_all(self) -> Result<Vec<Customer>> {
         let mut seen = HashSet::new();
         let mut all = self.paginator.collect_all().await?;
@@ -307,6 +353,16 @@ pub struct UniqueCustomers {
 
 impl UniqueCustomers {
     /// The page the walk fetches next; `None` at the end.
+    ///
+    /// ```no_run
+    /// # async fn run(billy: billkit::billy::Client, plan: billkit::billy::PlanGuid) -> billkit::Result<()> {
+    /// use billkit::TryStreamExt;
+    /// let mut customers = billy.customers().list_for_plan(&plan).stream();
+    /// if let Err(e) = customers.try_next().await {
+    ///     println!("stopped at {:?}: {e}", customers.cursor());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn cursor(&self) -> Option<Cursor> {
         self.items.cursor()
     }
