@@ -396,7 +396,8 @@ impl ApiError {
 
     /// The same error as the API `dialect` answered it: its body read by
     /// that API's rules, and its predicates ([`Error::is_not_found`], …)
-    /// answered by them.
+    /// answered by them. The body is read again from what the error kept
+    /// ([`raw_body`](Self::raw_body), at most [`MAX_RAW_BODY`] bytes).
     ///
     /// ```
     /// use billkit::ApiError;

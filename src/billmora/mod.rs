@@ -510,8 +510,10 @@ const IP_NOT_ALLOWED: &str = "Your IP address is not allowed to use this token."
 /// BillPro or Billy error. An error of no known API (built by hand, or from
 /// a bare [`Transport`]) is read by Billmora's rules.
 fn own_api_error(err: &Error) -> Option<&ApiError> {
-    err.api_error()
-        .filter(|api| matches!(api.api(), "Billmora" | "HTTP"))
+    err.api_error().filter(|api| {
+        use crate::http::{Dialect, GenericDialect};
+        [BillmoraDialect.name(), GenericDialect.name()].contains(&api.api())
+    })
 }
 
 /// Billmora-specific questions about an [`Error`], as methods. Each answers

@@ -154,8 +154,10 @@ pub(crate) fn check_id(field: &str, id: u64) -> Result<()> {
 /// Billmora or Billy client returned, which BillPro's rules say nothing
 /// about. The one place that asks which API answered.
 fn own_api_error(err: &Error) -> Option<&ApiError> {
-    err.api_error()
-        .filter(|api| matches!(api.api(), "BillPro" | "HTTP"))
+    err.api_error().filter(|api| {
+        use crate::http::{Dialect, GenericDialect};
+        [BillProDialect.name(), GenericDialect.name()].contains(&api.api())
+    })
 }
 
 /// What only BillPro's errors tell, as methods on [`Error`]: import the

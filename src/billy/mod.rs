@@ -569,8 +569,10 @@ impl BillyErrorExt for Error {
 /// error of no known API (built by hand, or from a bare [`Transport`]) is
 /// read by Billy's rules. The one place that asks which API answered.
 fn own_api_error(err: &Error) -> Option<&crate::ApiError> {
-    err.api_error()
-        .filter(|api| matches!(api.api(), "Billy" | "HTTP"))
+    err.api_error().filter(|api| {
+        use crate::http::{Dialect, GenericDialect};
+        [BillyDialect.name(), GenericDialect.name()].contains(&api.api())
+    })
 }
 
 // ---- shared helpers for the resource modules ----
