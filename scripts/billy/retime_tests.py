@@ -33,7 +33,7 @@ def pairs(old, new, out):
 def main(old_dir):
     found = {}
     for path in glob.glob(os.path.join(old_dir, "*.json")):
-        new = os.path.join(ROOT, "fixtures", "billy", os.path.basename(path))
+        new = os.path.join(ROOT, "crates", "billkit", "fixtures", "billy", os.path.basename(path))
         if os.path.exists(new):
             with open(path) as a, open(new) as b:
                 pairs(json.load(a), json.load(b), found)
@@ -41,7 +41,7 @@ def main(old_dir):
     for k, v in found.items():
         if v:
             print("ambiguous:", k, sorted(v))
-    for test in glob.glob(os.path.join(ROOT, "tests", "billy", "*.rs")):
+    for test in glob.glob(os.path.join(ROOT, "crates", "billkit", "tests", "billy", "*.rs")):
         with open(test) as f:
             text = f.read()
         new_text = text

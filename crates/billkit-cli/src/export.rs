@@ -1,0 +1,11 @@
+//! `billkit export`.
+
+use crate::{Error, Exit};
+
+/// The arguments of `billkit export`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) async fn run(_args: Args) -> Result<Exit, Error> {
+    Err("not built yet".into())
+}

@@ -1,0 +1,1519 @@
+//! A stateful, in-memory fake of Billmora's REST API that answers as the
+//! real server does, read from its source (`Billmora/billmora`, commit
+//! `7799ffac`), not as the client's models might wish.
+//!
+//! [`BillmoraSandbox::start`] serves every endpoint of `/api/v1` (users,
+//! services, invoices, orders, tickets, packages, catalogs, variants,
+//! registrants, TLDs) and the public `POST /api/domains/check` on
+//! `127.0.0.1`. Each resource's handlers live in their own file next to
+//! this one (`users.rs`, `invoices.rs`, ...), like the client's.
+//!
+//! - Middleware in the server's order: route (404/405), `auth:sanctum`
+//!   (401, or a 302 to the login page without `Accept: application/json`),
+//!   route-model binding (404 `No query results for model ...`, before
+//!   everything else, without rate headers), the token's IP allow list
+//!   ([`BillmoraSandbox::add_ip_restricted_token`]), the per-token rate
+//!   limit (60 a minute unless [`BillmoraSandbox::set_rate_limit`]; 429 +
+//!   `Retry-After`), then the token ability (403, counted and with rate
+//!   headers).
+//! - Creates answer the model as inserted, not re-read: columns the request
+//!   did not set are `null` (a user's `status`, `language`,
+//!   `auto_credit_payment`; a package's options; a TLD's `sort_order`; an
+//!   order's `tax`, ...) and the timestamps carry microseconds. Invoices
+//!   are the exception: their observer refreshes them after the commit.
+//!   Keys that are not columns (invoice `notes`) are dropped silently, as
+//!   Eloquent does for `$guarded` models.
+//! - Enum values from the migrations: TLD, variant, catalog and package
+//!   statuses are `visible`/`hidden`.
+//! - The server's own bugs: `POST /variants` always answers 500; service
+//!   list (with rows), show and update answer 500 (an update is saved
+//!   first); the domain check only finds TLDs stored with a leading dot;
+//!   values that pass validation but not the columns (`language` over 5
+//!   characters, `null` into `NOT NULL`, ticket status `customer-reply`, a
+//!   `currency` for users, an invoice line over 255 characters, a date past
+//!   2106) answer 500; a list's `search` is an ungrouped `OR`, so combined
+//!   with `status`/`user_id` it lets other rows through; an order's status
+//!   change never reaches its invoice.
+//! - Side effects as the source has them, and no others: an invoice status
+//!   change touches only the status (`amount_due` stays the total less the
+//!   payments, which only [`BillmoraSandbox::record_payment`] adds, as a
+//!   gateway would; it is a PHP float on the wire, `0.19999999999999998`
+//!   and all), and paying one runs its queued listeners at once
+//!   (the order's pending services and domains are activated); an invoice
+//!   created with nothing to pay is paid at once; ticket, service and registrant updates set no
+//!   timestamps; a service's status change moves package stock and may
+//!   complete its order; an order's status change moves its services and
+//!   domains but not its invoice; deleting a service cancels its order;
+//!   deleting a catalog, package or TLD still in use answers 500; users are
+//!   soft-deleted (their email stays taken, their records show `user: null`).
+//! - Dates chosen by the caller are midnight in the server's timezone
+//!   (`Asia/Jakarta`), sent as UTC: `2026-08-01` reads back as
+//!   `2026-07-31T17:00:00.000000Z`.
+//!
+//! Seed data: a wildcard (`*`) token ([`BillmoraSandbox::token`]), a user
+//! with one unpaid invoice (USD 10.00), the `Web Hosting` catalog with the
+//! `Starter` package and its monthly and yearly prices, a `Memory` variant,
+//! the TLDs `com` and `.net`, and a pending order (a service, the domain
+//! `borys.net` and their invoice); the ids are the `SEED_*` constants.
+//!
+//! Use it in an application's tests:
+//!
+//! ```no_run
+//! use billkit::billmora::{Client, InvoiceStatus, OrderStatus, OrderUpdate};
+//! use billkit_sandbox::billmora::{BillmoraSandbox, SEED_INVOICE_ID, SEED_ORDER_ID};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = BillmoraSandbox::start().await?;
+//! let client = Client::builder()
+//!     .base_url(sandbox.base_url())
+//!     .token(sandbox.token())
+//!     .build()?;
+//! let invoice = client.invoices().mark_paid(SEED_INVOICE_ID).await?;
+//! assert_eq!(invoice.status, InvoiceStatus::Paid);
+//! let order = client
+//!     .orders()
+//!     .update(SEED_ORDER_ID, &OrderUpdate::new(OrderStatus::Completed))
+//!     .await?;
+//! assert!(order.completed_at.is_some());
+//! // Over-quota behaviour, for a rate-limit test:
+//! sandbox.set_rate_limit(2);
+//! # Ok(()) }
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{Map, Value, json};
+
+use super::{FakeApi, FakeServer, Method, SandboxRequest, SandboxResponse};
+
+mod catalogs;
+mod domains;
+mod invoices;
+mod orders;
+mod packages;
+mod registrants;
+mod services;
+mod tickets;
+mod tlds;
+mod users;
+mod variants;
+
+/// The seeded user's id.
+pub const SEED_USER_ID: billkit::billmora::UserId = billkit::billmora::UserId::new(1);
+/// The seeded catalog's id (`Web Hosting`).
+pub const SEED_CATALOG_ID: billkit::billmora::CatalogId = billkit::billmora::CatalogId::new(1);
+/// The seeded package's id (`Starter`).
+pub const SEED_PACKAGE_ID: billkit::billmora::PackageId = billkit::billmora::PackageId::new(1);
+/// The seeded package's monthly price id (USD 10.00 + 5.00 setup; EUR 9.50),
+/// the `billing_id` of an order line.
+pub const SEED_MONTHLY_PRICE_ID: billkit::billmora::PackagePriceId =
+    billkit::billmora::PackagePriceId::new(1);
+/// The seeded package's yearly price id (USD 100.00).
+pub const SEED_YEARLY_PRICE_ID: billkit::billmora::PackagePriceId =
+    billkit::billmora::PackagePriceId::new(2);
+/// The seeded variant's id (`Memory`).
+pub const SEED_VARIANT_ID: billkit::billmora::VariantId = billkit::billmora::VariantId::new(1);
+/// The seeded unpaid invoice's id (USD 10.00, for [`SEED_USER_ID`]).
+pub const SEED_INVOICE_ID: billkit::billmora::InvoiceId = billkit::billmora::InvoiceId::new(1);
+/// The seeded TLD's id (`com`, USD 12.99 a year; stored without a dot as
+/// the admin UI stores it, so the domain check never finds it).
+pub const SEED_TLD_ID: billkit::billmora::TldId = billkit::billmora::TldId::new(1);
+/// A second seeded TLD, stored as `.net` (with the dot, as the API allows):
+/// the one the public domain check can find.
+pub const SEED_DOTTED_TLD_ID: billkit::billmora::TldId = billkit::billmora::TldId::new(2);
+/// The seeded order's id (pending: one `Starter` monthly service, the
+/// domain `borys.net` and their invoice).
+pub const SEED_ORDER_ID: billkit::billmora::OrderId = billkit::billmora::OrderId::new(1);
+/// The seeded order's service.
+pub const SEED_SERVICE_ID: billkit::billmora::ServiceId = billkit::billmora::ServiceId::new(1);
+/// The seeded order's invoice.
+pub const SEED_ORDER_INVOICE_ID: billkit::billmora::InvoiceId =
+    billkit::billmora::InvoiceId::new(2);
+/// The seeded order's domain (`borys.net`, pending).
+pub const SEED_REGISTRANT_ID: billkit::billmora::RegistrantId =
+    billkit::billmora::RegistrantId::new(1);
+/// The quota of a token unless changed: 60 requests per minute.
+pub const DEFAULT_RATE_LIMIT: u32 = 60;
+
+const WILDCARD_TOKEN: &str = "1|billmoraSandboxWildcardToken0000000000000";
+const WINDOW: Duration = Duration::from_secs(60);
+const CURRENCIES: [&str; 2] = ["USD", "EUR"];
+
+/// A running Billmora fake. Stops when dropped.
+#[derive(Debug)]
+pub struct BillmoraSandbox {
+    server: FakeServer,
+    state: Arc<Mutex<State>>,
+}
+
+impl BillmoraSandbox {
+    /// Starts the fake on an ephemeral loopback port, with the seed data.
+    /// Needs a tokio runtime.
+    pub async fn start() -> std::io::Result<Self> {
+        let state = Arc::new(Mutex::new(State::seeded()));
+        let server = FakeServer::start(BillmoraFake {
+            state: state.clone(),
+        })
+        .await?;
+        Ok(BillmoraSandbox { server, state })
+    }
+
+    /// The API base URL (`http://127.0.0.1:PORT/api/v1`), ready for
+    /// [`ClientBuilder::base_url`](billkit::billmora::ClientBuilder::base_url).
+    pub fn base_url(&self) -> String {
+        format!("{}/api/v1", self.server.url())
+    }
+
+    /// The installation's root URL (`http://127.0.0.1:PORT`).
+    pub fn installation_url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The seeded token with the wildcard `*` ability (it may do anything,
+    /// creating and updating orders included).
+    pub fn token(&self) -> &'static str {
+        WILDCARD_TOKEN
+    }
+
+    /// A client builder for this sandbox with its URL and the wildcard
+    /// token set: add what your test needs (`manual_time`, `retry`,
+    /// `attempt_timeout`, ...) and `build()`.
+    pub fn client_builder(&self) -> billkit::billmora::ClientBuilder {
+        billkit::billmora::Client::builder()
+            .base_url(self.base_url())
+            .token(self.token())
+    }
+
+    /// A client with the wildcard token and default settings (the
+    /// client's 60 requests a minute match the sandbox's quota).
+    pub fn client(&self) -> billkit::Result<billkit::billmora::Client> {
+        self.client_builder().build()
+    }
+
+    /// The fault injector (shorthand for `server().faults()`).
+    pub fn faults(&self) -> &crate::Faults {
+        self.server.faults()
+    }
+
+    /// Issues another token with only these abilities (e.g.
+    /// `["invoices.view"]`) and the current quota.
+    pub fn add_token(&self, abilities: &[&str]) -> String {
+        let mut s = lock(&self.state);
+        s.next_token += 1;
+        let token = format!("{}|billmoraSandboxToken{:020}", s.next_token, s.next_token);
+        let limit = s.rate_limit;
+        s.tokens.insert(
+            token.clone(),
+            TokenState::new(abilities.iter().map(|a| (*a).to_owned()).collect(), limit),
+        );
+        token
+    }
+
+    /// Issues a token with these abilities that may only be used from
+    /// `allowed_ips`. Requests reach the sandbox from `127.0.0.1`, so a list
+    /// without that address makes every call a 403 "Your IP address is not
+    /// allowed to use this token.".
+    pub fn add_ip_restricted_token(&self, abilities: &[&str], allowed_ips: &[&str]) -> String {
+        let token = self.add_token(abilities);
+        if let Some(t) = lock(&self.state).tokens.get_mut(&token) {
+            t.allowed_ips = Some(allowed_ips.iter().map(|ip| (*ip).to_owned()).collect());
+        }
+        token
+    }
+
+    /// Sets the quota (requests per minute) of every token, current and
+    /// future; `0` is taken as 1.
+    pub fn set_rate_limit(&self, per_minute: u32) {
+        let mut s = lock(&self.state);
+        s.rate_limit = per_minute.max(1);
+        let limit = s.rate_limit;
+        for t in s.tokens.values_mut() {
+            t.limit = limit;
+        }
+    }
+
+    /// Starts a fresh rate-limit window for every token.
+    pub fn reset_rate_limits(&self) {
+        let mut s = lock(&self.state);
+        for t in s.tokens.values_mut() {
+            t.used = 0;
+            t.window_start = Instant::now();
+        }
+    }
+
+    /// The underlying server (fault injection, request count).
+    pub fn server(&self) -> &FakeServer {
+        &self.server
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+struct BillmoraFake {
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeApi for BillmoraFake {
+    fn handle(&self, request: &SandboxRequest) -> SandboxResponse {
+        lock(&self.state).handle(request)
+    }
+}
+
+// ---- model ----------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Kind {
+    User,
+    Service,
+    Invoice,
+    Order,
+    Ticket,
+    Package,
+    Catalog,
+    Variant,
+    Registrant,
+    Tld,
+}
+
+impl Kind {
+    const ALL: [Kind; 10] = [
+        Kind::User,
+        Kind::Service,
+        Kind::Invoice,
+        Kind::Order,
+        Kind::Ticket,
+        Kind::Package,
+        Kind::Catalog,
+        Kind::Variant,
+        Kind::Registrant,
+        Kind::Tld,
+    ];
+
+    fn route(self) -> &'static str {
+        match self {
+            Kind::User => "users",
+            Kind::Service => "services",
+            Kind::Invoice => "invoices",
+            Kind::Order => "orders",
+            Kind::Ticket => "tickets",
+            Kind::Package => "packages",
+            Kind::Catalog => "catalogs",
+            Kind::Variant => "variants",
+            Kind::Registrant => "registrants",
+            Kind::Tld => "tlds",
+        }
+    }
+
+    fn model(self) -> &'static str {
+        match self {
+            Kind::User => "User",
+            Kind::Service => "Service",
+            Kind::Invoice => "Invoice",
+            Kind::Order => "Order",
+            Kind::Ticket => "Ticket",
+            Kind::Package => "Package",
+            Kind::Catalog => "Catalog",
+            Kind::Variant => "Variant",
+            Kind::Registrant => "Registrant",
+            Kind::Tld => "Tld",
+        }
+    }
+
+    fn deleted(self) -> &'static str {
+        match self {
+            Kind::User => "User deleted successfully.",
+            Kind::Service => "Service deleted successfully.",
+            Kind::Invoice => "Invoice deleted successfully.",
+            Kind::Order => "Order deleted successfully.",
+            Kind::Ticket => "Ticket deleted successfully.",
+            Kind::Package => "Package deleted successfully.",
+            Kind::Catalog => "Catalog deleted successfully.",
+            Kind::Variant => "Variant deleted successfully.",
+            Kind::Registrant => "Registrant deleted successfully.",
+            Kind::Tld => "TLD deleted successfully.",
+        }
+    }
+
+    fn can_create(self) -> bool {
+        !matches!(self, Kind::Service | Kind::Registrant)
+    }
+
+    /// Models with the `sort_order`, `id` global scope (else newest first).
+    fn sorted_by_order(self) -> bool {
+        matches!(
+            self,
+            Kind::Package | Kind::Catalog | Kind::Variant | Kind::Tld
+        )
+    }
+
+    fn filters_user(self) -> bool {
+        matches!(
+            self,
+            Kind::Service | Kind::Invoice | Kind::Order | Kind::Ticket | Kind::Registrant
+        )
+    }
+
+    /// The `LIKE` columns of `search`, in the controller's order: the
+    /// first is `where`, the others `orWhere`, none of them grouped.
+    fn search_fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::User => &["email", "first_name", "last_name"],
+            Kind::Service => &["service_number", "name"],
+            Kind::Invoice => &["invoice_number"],
+            Kind::Order => &["order_number"],
+            Kind::Ticket => &["ticket_number", "subject"],
+            Kind::Package | Kind::Catalog | Kind::Variant => &["name"],
+            Kind::Registrant => &["registrant_number", "domain"],
+            Kind::Tld => &["tld"],
+        }
+    }
+
+    /// Whether the controller adds `search` before its other filters
+    /// (UsersController) rather than after them (everyone else).
+    fn searches_first(self) -> bool {
+        self == Kind::User
+    }
+}
+
+type Record = Map<String, Value>;
+
+/// An invoice line: description, quantity, unit price, service, registrant.
+type InvoiceLine = (String, u64, Decimal, Option<u64>, Option<u64>);
+
+#[derive(Debug)]
+struct TokenState {
+    abilities: Vec<String>,
+    /// IPs the token may be used from; `None` for any.
+    allowed_ips: Option<Vec<String>>,
+    limit: u32,
+    used: u32,
+    window_start: Instant,
+}
+
+impl TokenState {
+    fn new(abilities: Vec<String>, limit: u32) -> Self {
+        TokenState {
+            abilities,
+            allowed_ips: None,
+            limit,
+            used: 0,
+            window_start: Instant::now(),
+        }
+    }
+
+    fn can(&self, ability: &str) -> bool {
+        self.abilities.iter().any(|a| a == "*" || a == ability)
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    tokens: HashMap<String, TokenState>,
+    next_token: u64,
+    rate_limit: u32,
+    tables: BTreeMap<Kind, BTreeMap<u64, Record>>,
+    next_id: BTreeMap<Kind, u64>,
+    next_child_id: u64,
+}
+
+/// A timestamp as read back from a MySQL `timestamp` column: whole seconds.
+fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S.000000Z")
+        .to_string()
+}
+
+/// A timestamp as PHP's `now()` holds it before the row is re-read: with
+/// microseconds (what an un-refreshed create answer shows).
+fn now_micros() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+/// A decimal as MySQL's `decimal(…,2)` column sends it: `"10.00"`.
+fn money(d: Decimal) -> String {
+    let mut d = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(2);
+    d.to_string()
+}
+
+/// `a × b`, saturating instead of overflowing (absurd amounts must not
+/// crash the fake).
+fn mul(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_mul(b)
+        .unwrap_or(if a.is_sign_negative() != b.is_sign_negative() {
+            Decimal::MIN
+        } else {
+            Decimal::MAX
+        })
+}
+
+/// `a + b`, saturating.
+fn add(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_add(b).unwrap_or(if a.is_sign_negative() {
+        Decimal::MIN
+    } else {
+        Decimal::MAX
+    })
+}
+
+fn dec(v: Option<&Value>) -> Option<Decimal> {
+    match v? {
+        Value::Number(n) => {
+            let t = n.to_string();
+            if t.contains(['e', 'E']) {
+                Decimal::from_scientific(&t).ok()
+            } else {
+                Decimal::from_str(&t).ok()
+            }
+        }
+        Value::String(s) => Decimal::from_str(s.trim()).ok(),
+        _ => None,
+    }
+}
+
+fn rec_u64(r: &Record, key: &str) -> Option<u64> {
+    r.get(key).and_then(Value::as_u64)
+}
+
+fn obj(v: Value) -> Record {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+impl State {
+    fn seeded() -> Self {
+        let mut s = State {
+            tokens: HashMap::new(),
+            next_token: 1,
+            rate_limit: DEFAULT_RATE_LIMIT,
+            tables: Kind::ALL.iter().map(|k| (*k, BTreeMap::new())).collect(),
+            next_id: Kind::ALL.iter().map(|k| (*k, 1)).collect(),
+            next_child_id: 1,
+        };
+        s.tokens.insert(
+            WILDCARD_TOKEN.to_owned(),
+            TokenState::new(vec!["*".to_owned()], DEFAULT_RATE_LIMIT),
+        );
+        let t = now();
+        s.insert(
+            Kind::User,
+            obj(json!({
+                "first_name": "Sandbox", "last_name": "Customer", "fullname": "Sandbox Customer",
+                "email": "customer@example.com", "status": "active", "currency": null,
+                "language": "en_US", "auto_credit_payment": false, "email_verified_at": t,
+                "created_at": t, "updated_at": t
+            })),
+        );
+        s.insert(
+            Kind::Catalog,
+            obj(json!({
+                "name": "Web Hosting", "slug": "web-hosting", "description": "Shared hosting plans",
+                "icon": null, "status": "visible", "sort_order": 0, "created_at": t, "updated_at": t
+            })),
+        );
+        let monthly = json!({
+            "id": SEED_MONTHLY_PRICE_ID, "name": "Monthly", "type": "recurring", "billing_period": "monthly",
+            "billing_interval": null, "enabled": null,
+            "rates": {
+                "USD": {"currency": "USD", "price": "10.00", "setup_fee": "5.00", "enabled": true},
+                "EUR": {"currency": "EUR", "price": "9.50", "setup_fee": "0.00", "enabled": true}
+            }
+        });
+        let yearly = json!({
+            "id": SEED_YEARLY_PRICE_ID, "name": "Yearly", "type": "recurring", "billing_period": "yearly",
+            "billing_interval": null, "enabled": null,
+            "rates": {"USD": {"currency": "USD", "price": "100.00", "setup_fee": "0.00", "enabled": true}}
+        });
+        s.next_child_id = 3;
+        let options = json!([
+            {"id": s.child_id(), "name": "2 GB", "value": "2048",
+             "prices": [{"id": s.child_id(), "rates": {"USD": {"currency": "USD", "price": "0.00", "setup_fee": "0.00", "enabled": true}}}]},
+            {"id": s.child_id(), "name": "4 GB", "value": "4096",
+             "prices": [{"id": s.child_id(), "rates": {"USD": {"currency": "USD", "price": "5.00", "setup_fee": "0.00", "enabled": true}}}]}
+        ]);
+        s.insert(
+            Kind::Variant,
+            obj(json!({
+                "name": "Memory", "code": "memory", "status": "visible", "is_scalable": true,
+                "sort_order": 0, "_options": options, "created_at": t, "updated_at": t
+            })),
+        );
+        s.insert(
+            Kind::Package,
+            obj(json!({
+                "name": "Starter", "slug": "starter", "description": "1 site, 10 GB SSD", "icon": null,
+                "status": "visible", "stock": -1, "per_user_limit": -1, "allow_cancellation": true,
+                "allow_quantity": "single", "prorata_day": null, "prorata_next_month_day": null,
+                "auto_provision": true, "sort_order": 0, "plugin_id": null, "provisioning_config": [],
+                "_catalog_id": SEED_CATALOG_ID, "_prices": [monthly, yearly], "_variant_ids": [SEED_VARIANT_ID],
+                "created_at": t, "updated_at": t
+            })),
+        );
+        let tld_price = json!([{"id": s.child_id(), "currency": "USD", "register_price": "12.99",
+                                 "renew_price": "14.99", "transfer_price": "9.99"}]);
+        s.insert(
+            Kind::Tld,
+            obj(json!({
+                "tld": "com", "status": "visible", "plugin_id": null, "min_years": 1, "max_years": 10,
+                "grace_period_days": 0, "redemption_period_days": 0, "sort_order": 0, "auto_renew": null,
+                "_prices": tld_price, "created_at": t, "updated_at": t
+            })),
+        );
+        // Stored with its dot, as only the API allows: the one TLD the
+        // public domain check can find.
+        let net_price = json!([{"id": s.child_id(), "currency": "USD", "register_price": "10.99",
+                                 "renew_price": "12.99", "transfer_price": "8.99"}]);
+        s.insert(
+            Kind::Tld,
+            obj(json!({
+                "tld": ".net", "status": "visible", "plugin_id": null, "min_years": 1, "max_years": 10,
+                "grace_period_days": 0, "redemption_period_days": 0, "sort_order": 1, "auto_renew": null,
+                "_prices": net_price, "created_at": t, "updated_at": t
+            })),
+        );
+        let due = date_to_iso(
+            &(chrono::Utc::now() + chrono::Duration::hours(SERVER_UTC_OFFSET_HOURS))
+                .format("%Y-%m-%d")
+                .to_string(),
+        );
+        s.add_invoice(
+            Some(SEED_USER_ID.get()),
+            None,
+            "USD",
+            "unpaid",
+            &due,
+            &[(
+                "Starter - monthly".to_owned(),
+                1,
+                Decimal::new(1000, 2),
+                None,
+                None,
+            )],
+        );
+        // Order 1 with service 1, domain 1 (`borys.net`) and invoice 2.
+        let placed = s.place_order(&obj(json!({
+            "user_id": SEED_USER_ID, "currency": "USD", "coupon": null, "status": "pending",
+            "package_items": [{"package_id": SEED_PACKAGE_ID, "billing_id": SEED_MONTHLY_PRICE_ID}],
+            "domain_items": [{"type": "register", "domain": "borys.net",
+                              "tld_id": SEED_DOTTED_TLD_ID, "years": 1}],
+        })));
+        debug_assert_eq!(placed.status, 201, "seed order");
+        s
+    }
+
+    fn child_id(&mut self) -> u64 {
+        let id = self.next_child_id;
+        self.next_child_id += 1;
+        id
+    }
+
+    fn table(&self, kind: Kind) -> Option<&BTreeMap<u64, Record>> {
+        self.tables.get(&kind)
+    }
+
+    fn table_mut(&mut self, kind: Kind) -> &mut BTreeMap<u64, Record> {
+        self.tables.entry(kind).or_default()
+    }
+
+    /// A live record (soft-deleted users are gone).
+    fn get(&self, kind: Kind, id: u64) -> Option<&Record> {
+        self.table(kind)?.get(&id).filter(|r| !is_trashed(r))
+    }
+
+    fn exists(&self, kind: Kind, id: Option<u64>) -> bool {
+        id.is_some_and(|id| self.get(kind, id).is_some())
+    }
+
+    fn insert(&mut self, kind: Kind, mut record: Record) -> u64 {
+        let next = self.next_id.entry(kind).or_insert(1);
+        let id = *next;
+        *next += 1;
+        record.insert("id".into(), json!(id));
+        self.table_mut(kind).insert(id, record);
+        id
+    }
+
+    // ---- request pipeline -------------------------------------------------
+
+    fn handle(&mut self, req: &SandboxRequest) -> SandboxResponse {
+        let segs = req.segments();
+        let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        match segs.as_slice() {
+            ["api", "domains", "check"] => {
+                if req.method != Method::POST {
+                    return method_not_allowed(req, "POST");
+                }
+                self.domain_check(req)
+            }
+            ["api", "gateways", _plugin, "webhook"] => {
+                // Inbound payment-gateway callbacks: accepted and ignored.
+                if req.method != Method::POST {
+                    return method_not_allowed(req, "POST");
+                }
+                SandboxResponse::json(200, &json!({"success": true}))
+            }
+            ["api", "v1", resource, rest @ ..] if rest.len() <= 1 => {
+                let Some(kind) = Kind::ALL.iter().copied().find(|k| k.route() == *resource) else {
+                    return not_found_route(req);
+                };
+                self.api(req, kind, rest.first().copied())
+            }
+            _ => not_found_route(req),
+        }
+    }
+
+    fn api(&mut self, req: &SandboxRequest, kind: Kind, id: Option<&str>) -> SandboxResponse {
+        // Routing (404 / 405) comes first, as in Laravel.
+        let allowed = match id {
+            None if kind.can_create() => "GET, HEAD, POST",
+            None => "GET, HEAD",
+            Some(_) => "GET, HEAD, PUT, DELETE",
+        };
+        let method = req.method.as_str();
+        let routed =
+            method == "GET" || method == "HEAD" || allowed.split(", ").any(|m| m == method);
+        if !routed {
+            return method_not_allowed(req, allowed);
+        }
+        let wants_json = req.header("accept").is_some_and(|a| a.contains("json"));
+
+        // auth:sanctum
+        let Some(token) = req.bearer_token().filter(|t| self.tokens.contains_key(t)) else {
+            if !wants_json {
+                return SandboxResponse::html(302, redirect_page("/login"))
+                    .with_header("Location", "/login");
+            }
+            return message(401, "Unauthenticated.");
+        };
+
+        // Route-model binding (SubstituteBindings): Laravel's middleware
+        // priority runs it right after authentication, so an unknown id is
+        // 404 before the IP allow list, the limiter and the ability check.
+        let id = match id {
+            None => None,
+            Some(text) => match text
+                .parse::<u64>()
+                .ok()
+                .filter(|i| self.get(kind, *i).is_some())
+            {
+                Some(i) => Some(i),
+                None => {
+                    return message(
+                        404,
+                        &format!(
+                            "No query results for model [App\\Models\\{}] {text}",
+                            kind.model()
+                        ),
+                    );
+                }
+            },
+        };
+
+        // CheckApiWhitelistIp (callers are always on loopback).
+        let ip_ok = self
+            .tokens
+            .get(&token)
+            .and_then(|t| t.allowed_ips.as_ref())
+            .is_none_or(|ips| ips.iter().any(|ip| ip == "127.0.0.1"));
+        if !ip_ok {
+            return message(403, "Your IP address is not allowed to use this token.");
+        }
+
+        // ApiRateLimiter: per token.
+        let (limit, remaining) = match self.tokens.get_mut(&token) {
+            Some(t) => {
+                let now = Instant::now();
+                if now.duration_since(t.window_start) >= WINDOW {
+                    t.window_start = now;
+                    t.used = 0;
+                }
+                if t.used >= t.limit {
+                    let left = WINDOW.saturating_sub(now.duration_since(t.window_start));
+                    let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                    return message(429, "Too many requests. Please try again later.")
+                        .with_header("Retry-After", secs.max(1).to_string())
+                        .with_header("X-RateLimit-Limit", t.limit.to_string())
+                        .with_header("X-RateLimit-Remaining", "0");
+                }
+                t.used += 1;
+                (t.limit, t.limit - t.used)
+            }
+            None => (self.rate_limit, self.rate_limit),
+        };
+
+        // CheckApiTokenAbility is a route middleware, so it runs after the
+        // group's ApiRateLimiter: a refusal counts against the quota and
+        // carries the rate headers.
+        let action = match method {
+            "GET" | "HEAD" => "view",
+            "POST" => "create",
+            "PUT" => "update",
+            _ => "delete",
+        };
+        let ability = format!("{}.{action}", kind.route());
+        if !self.tokens.get(&token).is_some_and(|t| t.can(&ability)) {
+            return message(
+                403,
+                &format!("This token does not have the required permission: {ability}"),
+            )
+            .with_header("X-RateLimit-Limit", limit.to_string())
+            .with_header("X-RateLimit-Remaining", remaining.to_string());
+        }
+
+        let body = match req.json() {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        let mut response = match (method, id) {
+            ("GET" | "HEAD", None) => self.list(req, kind),
+            ("GET" | "HEAD", Some(id)) => self.show(kind, id),
+            ("POST", None) => self.create(kind, &body),
+            ("PUT", Some(id)) => self.update(kind, id, &body),
+            ("DELETE", Some(id)) => self.delete(kind, id),
+            _ => method_not_allowed(req, allowed),
+        };
+        if response.status == 422 && !wants_json {
+            response = SandboxResponse::html(302, redirect_page("/")).with_header("Location", "/");
+        }
+        response
+            .with_header("X-RateLimit-Limit", limit.to_string())
+            .with_header("X-RateLimit-Remaining", remaining.to_string())
+    }
+
+    // ---- rendering ------------------------------------------------------------
+
+    fn render(&self, kind: Kind, record: &Record, full: bool) -> Value {
+        let mut out: Record = record
+            .iter()
+            .filter(|(k, _)| !k.starts_with('_'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut put = |key: &str, value: Option<Value>| {
+            if let Some(v) = value {
+                out.insert(key.to_owned(), v);
+            }
+        };
+        // Each resource's relations live in its own file.
+        match kind {
+            Kind::User => {}
+            Kind::Catalog if !full => {}
+            Kind::Catalog => self.catalog_relations(record, full, &mut put),
+            Kind::Service => self.service_relations(record, full, &mut put),
+            Kind::Invoice => self.invoice_relations(record, full, &mut put),
+            Kind::Order => self.order_relations(record, full, &mut put),
+            Kind::Ticket => self.ticket_relations(record, full, &mut put),
+            Kind::Package => self.package_relations(record, full, &mut put),
+            Kind::Variant => self.variant_relations(record, full, &mut put),
+            Kind::Registrant => self.registrant_relations(record, full, &mut put),
+            Kind::Tld => self.tld_relations(record, full, &mut put),
+        }
+        if kind == Kind::Variant {
+            // VariantResource has no `sort_order`.
+            out.remove("sort_order");
+        }
+        Value::Object(out)
+    }
+
+    /// A loaded `user` relation: `null` when the row is soft-deleted
+    /// (JsonResource turns a nested resource of null into null).
+    fn loaded_user(&self, record: &Record) -> Value {
+        rec_u64(record, "_user_id")
+            .and_then(|id| self.get(Kind::User, id))
+            .map_or(Value::Null, |u| self.render(Kind::User, u, false))
+    }
+
+    /// A record without any relation (as nested in another resource).
+    fn bare(&self, record: &Record) -> Value {
+        Value::Object(
+            record
+                .iter()
+                .filter(|(k, _)| !k.starts_with('_'))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn sorted(&self, kind: Kind) -> Vec<&Record> {
+        let mut rows: Vec<&Record> = self
+            .table(kind)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .collect();
+        if kind.sorted_by_order() {
+            rows.sort_by_key(|r| {
+                (
+                    r.get("sort_order").and_then(Value::as_i64).unwrap_or(0),
+                    rec_u64(r, "id").unwrap_or(0),
+                )
+            });
+        } else {
+            rows.sort_by_key(|r| std::cmp::Reverse(rec_u64(r, "id").unwrap_or(0)));
+        }
+        rows
+    }
+
+    /// A list's order: every controller calls `latest()` (newest
+    /// `created_at` first) before the model's own `sort_order`, `id`
+    /// scope, which only breaks ties.
+    fn listed(&self, kind: Kind) -> Vec<&Record> {
+        let mut rows = self.sorted(kind);
+        rows.sort_by(|a, b| {
+            let at = |r: &Record| {
+                r.get("created_at")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            at(b).cmp(&at(a))
+        });
+        rows
+    }
+
+    fn list(&self, req: &SandboxRequest, kind: Kind) -> SandboxResponse {
+        let non_empty = |k: &str| req.query_value(k).map(str::trim).filter(|v| !v.is_empty());
+        let status = non_empty("status");
+        let priority = non_empty("priority").filter(|_| kind == Kind::Ticket);
+        let user_id = non_empty("user_id").filter(|_| kind.filters_user());
+        let search = non_empty("search").map(str::to_lowercase);
+        let filters = |r: &Record| {
+            status.is_none_or(|s| r.get("status").and_then(Value::as_str) == Some(s))
+                && priority.is_none_or(|p| r.get("priority").and_then(Value::as_str) == Some(p))
+                && user_id.is_none_or(|u| {
+                    rec_u64(r, "_user_id").map(|id| id.to_string()).as_deref() == Some(u)
+                })
+        };
+        let like = |r: &Record, field: &str, q: &str| {
+            r.get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.to_lowercase().contains(q))
+        };
+        // The controllers' SQL, with its precedence: `search` is an
+        // ungrouped `where ... or where ...`, so AND binds the other filters
+        // to only one of its columns (the last one when search comes first,
+        // the first one otherwise). Other users' rows can leak in.
+        let matches = |r: &Record| match search.as_deref() {
+            None => filters(r),
+            Some(q) => {
+                let fields = kind.search_fields();
+                let (bound, free): (&str, &[&str]) = if kind.searches_first() {
+                    let (last, rest) = fields.split_last().unwrap_or((&"", &[]));
+                    (last, rest)
+                } else {
+                    let (first, rest) = fields.split_first().unwrap_or((&"", &[]));
+                    (first, rest)
+                };
+                (like(r, bound, q) && filters(r)) || free.iter().any(|f| like(r, f, q))
+            }
+        };
+        let rows: Vec<&Record> = self
+            .listed(kind)
+            .into_iter()
+            // SoftDeletes' global scope (Laravel groups the wheres above).
+            .filter(|r| !is_trashed(r))
+            .filter(|r| matches(r))
+            .collect();
+        let page = req
+            .query_value("page")
+            .and_then(|p| p.trim().parse::<u64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1);
+        let per_page = req
+            .query_value("per_page")
+            .and_then(|p| p.trim().parse::<u64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(15);
+        let total = rows.len() as u64;
+        let last_page = total.div_ceil(per_page).max(1);
+        let start = (page - 1).saturating_mul(per_page);
+        let rows: Vec<&Record> = rows
+            .into_iter()
+            .skip(usize::try_from(start).unwrap_or(usize::MAX))
+            .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+            .collect();
+        if kind == Kind::Service && !rows.is_empty() {
+            // ServicesController eager-loads `scalings`, a relation the
+            // Service model lacks: 500 as soon as there is a row to load for.
+            return message(500, "Server Error");
+        }
+        let data: Vec<Value> = rows
+            .into_iter()
+            .map(|r| self.render(kind, r, false))
+            .collect();
+        let count = data.len() as u64;
+        let path = format!(
+            "http://{}/api/v1/{}",
+            req.header("host").unwrap_or("127.0.0.1"),
+            kind.route()
+        );
+        let url = |n: u64| json!(format!("{path}?page={n}"));
+        let mut links = vec![
+            json!({"url": if page > 1 { url(page - 1) } else { Value::Null },
+                                    "label": "&laquo; Previous", "page": if page > 1 { json!(page - 1) } else { Value::Null },
+                                    "active": false}),
+        ];
+        for n in 1..=last_page.min(10) {
+            links.push(
+                json!({"url": url(n), "label": n.to_string(), "page": n, "active": n == page}),
+            );
+        }
+        links.push(json!({"url": if page < last_page { url(page + 1) } else { Value::Null },
+                          "label": "Next &raquo;", "page": if page < last_page { json!(page + 1) } else { Value::Null },
+                          "active": false}));
+        let body = json!({
+            "data": data,
+            "links": {
+                "first": url(1),
+                "last": url(last_page),
+                "prev": if page > 1 { url(page - 1) } else { Value::Null },
+                "next": if page < last_page { url(page + 1) } else { Value::Null },
+            },
+            "meta": {
+                "current_page": page,
+                "from": if count > 0 { json!(start + 1) } else { Value::Null },
+                "last_page": last_page,
+                "links": links,
+                "path": path,
+                "per_page": per_page,
+                "to": if count > 0 { json!(start + count) } else { Value::Null },
+                "total": total,
+            }
+        });
+        SandboxResponse::json(200, &body)
+    }
+
+    fn show(&self, kind: Kind, id: u64) -> SandboxResponse {
+        match self.get(kind, id) {
+            // `$service->load(['user', 'package', 'scalings'])`: no such relation.
+            Some(_) if kind == Kind::Service => message(500, "Server Error"),
+            Some(r) => SandboxResponse::json(200, &json!({"data": self.render(kind, r, true)})),
+            None => message(
+                404,
+                &format!(
+                    "No query results for model [App\\Models\\{}] {id}",
+                    kind.model()
+                ),
+            ),
+        }
+    }
+
+    fn data(&self, status: u16, kind: Kind, id: u64) -> SandboxResponse {
+        let mut r = self.show(kind, id);
+        if r.status == 200 {
+            r.status = status;
+        }
+        r
+    }
+
+    fn delete(&mut self, kind: Kind, id: u64) -> SandboxResponse {
+        // Restricting foreign keys: packages.catalog_id, services.package_id,
+        // registrants.tld_id. MySQL refuses; Laravel answers a bare 500.
+        let restricted = |child: Kind, key: &str| {
+            self.table(child)
+                .into_iter()
+                .flat_map(|t| t.values())
+                .any(|r| rec_u64(r, key) == Some(id))
+        };
+        let blocked = match kind {
+            Kind::Catalog => restricted(Kind::Package, "_catalog_id"),
+            Kind::Package => restricted(Kind::Service, "_package_id"),
+            Kind::Tld => restricted(Kind::Registrant, "_tld_id"),
+            _ => false,
+        };
+        if blocked {
+            return message(500, "Server Error");
+        }
+        if kind == Kind::User {
+            // Soft delete: the row stays (its email stays taken, its
+            // invoices and orders keep pointing at it).
+            self.touch(kind, id, obj(json!({"_deleted_at": now()})));
+        } else {
+            let removed = self.table_mut(kind).remove(&id);
+            // Service::booted(): deleting a service cancels its order.
+            if let Some(order_id) = removed
+                .filter(|_| kind == Kind::Service)
+                .and_then(|r| rec_u64(&r, "_order_id"))
+            {
+                self.touch(
+                    Kind::Order,
+                    order_id,
+                    obj(json!({"status": "cancelled", "cancelled_at": now()})),
+                );
+            }
+        }
+        SandboxResponse::json(200, &json!({"message": kind.deleted()}))
+    }
+
+    // ---- create / update ----------------------------------------------------
+
+    fn create(&mut self, kind: Kind, body: &Record) -> SandboxResponse {
+        match kind {
+            Kind::User => self.create_user(body),
+            Kind::Invoice => self.create_invoice(body),
+            Kind::Order => self.create_order(body),
+            Kind::Ticket => self.create_ticket(body),
+            Kind::Package => self.create_package(body),
+            Kind::Catalog => self.create_catalog(body),
+            Kind::Variant => self.create_variant(body),
+            Kind::Tld => self.create_tld(body),
+            Kind::Service | Kind::Registrant => message(405, "Method not allowed."),
+        }
+    }
+
+    fn update(&mut self, kind: Kind, id: u64, body: &Record) -> SandboxResponse {
+        match kind {
+            Kind::User => self.update_user(id, body),
+            Kind::Service => self.update_service(id, body),
+            Kind::Invoice => self.update_invoice(id, body),
+            Kind::Order => self.update_order(id, body),
+            Kind::Ticket => self.update_ticket(id, body),
+            Kind::Package => self.update_package(id, body),
+            Kind::Catalog => self.update_catalog(id, body),
+            Kind::Variant => self.update_variant(id, body),
+            Kind::Registrant => self.update_registrant(id, body),
+            Kind::Tld => self.update_tld(id, body),
+        }
+    }
+
+    /// What a controller answers after `Model::create($validated)` without
+    /// re-reading the row: each of `defaults` the request did not send is
+    /// `null` (the database filled it in; the PHP model never saw it).
+    fn created(&self, kind: Kind, id: u64, defaults: &[&str], sent: &Record) -> SandboxResponse {
+        self.created_with(kind, id, defaults, sent, false)
+    }
+
+    /// [`created`](Self::created), with the show's relations loaded.
+    fn created_with(
+        &self,
+        kind: Kind,
+        id: u64,
+        defaults: &[&str],
+        sent: &Record,
+        full: bool,
+    ) -> SandboxResponse {
+        let Some(record) = self.get(kind, id) else {
+            return message(500, "Server Error");
+        };
+        let mut value = self.render(kind, record, full);
+        if let Value::Object(m) = &mut value {
+            let t = now_micros();
+            m.insert("created_at".into(), json!(t));
+            m.insert("updated_at".into(), json!(t));
+            for column in defaults {
+                if !sent.contains_key(*column) {
+                    m.insert((*column).to_owned(), Value::Null);
+                }
+            }
+        }
+        SandboxResponse::json(201, &json!({ "data": value }))
+    }
+
+    fn touch(&mut self, kind: Kind, id: u64, changes: Record) {
+        if let Some(r) = self.table_mut(kind).get_mut(&id) {
+            for (k, v) in changes {
+                r.insert(k, v);
+            }
+            r.insert("updated_at".into(), json!(now()));
+        }
+    }
+}
+
+fn is_trashed(record: &Record) -> bool {
+    record.get("_deleted_at").is_some_and(|v| !v.is_null())
+}
+
+/// Whether the request sets one of these `NOT NULL` columns to `null`
+/// (after Laravel's TrimStrings and ConvertEmptyStringsToNull): the rules
+/// say `nullable`, the database refuses, the server answers 500.
+fn nulls_a_not_null_column(body: &Record, not_null: &[&str]) -> bool {
+    not_null.iter().any(|c| match body.get(*c) {
+        Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    })
+}
+
+fn message(status: u16, text: &str) -> SandboxResponse {
+    SandboxResponse::json(status, &json!({"message": text}))
+}
+
+fn not_found_route(req: &SandboxRequest) -> SandboxResponse {
+    message(
+        404,
+        &format!(
+            "The route {} could not be found.",
+            req.path.trim_start_matches('/')
+        ),
+    )
+}
+
+fn method_not_allowed(req: &SandboxRequest, allowed: &str) -> SandboxResponse {
+    message(
+        405,
+        &format!(
+            "The {} method is not supported for route {}. Supported methods: {allowed}.",
+            req.method,
+            req.path.trim_start_matches('/')
+        ),
+    )
+    .with_header("Allow", allowed)
+}
+
+fn redirect_page(to: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html>\n<head><meta http-equiv=\"refresh\" content=\"0;url='{to}'\" /><title>Redirecting to {to}</title></head>\n<body>Redirecting to <a href=\"{to}\">{to}</a>.</body>\n</html>"
+    )
+}
+
+/// `Y-m-d` or `Y-m-d H:i:s` as Laravel serialises a date cast.
+/// The fake runs in Billmora's default timezone, `Asia/Jakarta` (UTC+7,
+/// `config/app.php`).
+const SERVER_UTC_OFFSET_HOURS: i64 = 7;
+
+/// A request date (`Y-m-d` or `Y-m-d H:i:s`, any offset dropped, as
+/// Eloquent's `fromDateTime` does) read as server wall-clock time and sent
+/// back as Laravel serialises it: the UTC instant, so `2026-08-01` becomes
+/// `2026-07-31T17:00:00.000000Z`.
+fn date_to_iso(text: &str) -> String {
+    let t = text.trim();
+    let date = t.get(..10).unwrap_or(t);
+    let time = t.get(11..19).filter(|s| s.len() == 8).unwrap_or("00:00:00");
+    chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S")
+        .map(|local| {
+            (local - chrono::Duration::hours(SERVER_UTC_OFFSET_HOURS))
+                .format("%Y-%m-%dT%H:%M:%S.000000Z")
+                .to_string()
+        })
+        .unwrap_or_else(|_| format!("{date}T{time}.000000Z"))
+}
+
+/// Whether a request date falls outside a `timestamp` column of MariaDB
+/// 11.5+ (Billmora's default database: 1970-01-01 00:00:01 to 2106-02-07
+/// 06:28:15 UTC): the `date` rule lets it through, the write fails.
+fn beyond_timestamp(text: Option<&str>) -> bool {
+    text.map(date_to_iso).is_some_and(|iso| {
+        iso.as_str() < "1970-01-01T00:00:01" || iso.as_str() > "2106-02-07T06:28:15"
+    })
+}
+
+fn int_of(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Laravel-style validation with its messages.
+struct Validator<'a> {
+    body: &'a Record,
+    prefix: String,
+    errors: Vec<(String, String)>,
+}
+
+impl<'a> Validator<'a> {
+    fn new(body: &'a Record) -> Self {
+        Self::nested(body, String::new())
+    }
+
+    fn nested(body: &'a Record, prefix: String) -> Self {
+        Validator {
+            body,
+            prefix,
+            errors: Vec::new(),
+        }
+    }
+
+    fn name(&self, field: &str) -> String {
+        format!("{}{field}", self.prefix)
+    }
+
+    fn label(&self, field: &str) -> String {
+        let full = self.name(field);
+        if self.prefix.is_empty() {
+            full.replace('_', " ")
+        } else {
+            full
+        }
+    }
+
+    fn fail(&mut self, field: &str, msg: &str) {
+        let name = self.name(field);
+        if !self.errors.iter().any(|(f, _)| *f == name) {
+            self.errors.push((name, msg.to_owned()));
+        }
+    }
+
+    fn absorb(&mut self, other: Validator<'_>) {
+        self.errors.extend(other.errors);
+    }
+
+    fn value(&self, field: &str) -> Option<&'a Value> {
+        self.body
+            .get(field)
+            .filter(|v| !v.is_null() && *v != &json!(""))
+    }
+
+    fn present(&self, field: &str) -> bool {
+        self.value(field).is_some()
+    }
+
+    fn str(&self, field: &str) -> Option<&'a str> {
+        self.value(field).and_then(Value::as_str)
+    }
+
+    fn u64(&self, field: &str) -> Option<u64> {
+        int_of(self.value(field)).and_then(|i| u64::try_from(i).ok())
+    }
+
+    fn required(&mut self, field: &str) -> bool {
+        if self.present(field) {
+            return true;
+        }
+        let msg = format!("The {} field is required.", self.label(field));
+        self.fail(field, &msg);
+        false
+    }
+
+    /// Checks an optional or required string; true when one is present and valid.
+    fn string(&mut self, field: &str, required: bool, max: usize) -> bool {
+        if !self.present(field) {
+            if required {
+                self.required(field);
+            }
+            return false;
+        }
+        let Some(s) = self.str(field) else {
+            let msg = format!("The {} field must be a string.", self.label(field));
+            self.fail(field, &msg);
+            return false;
+        };
+        if s.chars().count() > max {
+            let msg = format!(
+                "The {} field must not be greater than {max} characters.",
+                self.label(field)
+            );
+            self.fail(field, &msg);
+            return false;
+        }
+        true
+    }
+
+    fn min_len(&mut self, field: &str, min: usize) {
+        if self.str(field).is_some_and(|s| s.chars().count() < min) {
+            let msg = format!(
+                "The {} field must be at least {min} characters.",
+                self.label(field)
+            );
+            self.fail(field, &msg);
+        }
+    }
+
+    fn email(&mut self, field: &str) {
+        let ok = self.str(field).is_some_and(|e| {
+            e.split_once('@').is_some_and(|(l, d)| {
+                !l.is_empty() && d.contains('.') && !e.contains(char::is_whitespace)
+            })
+        });
+        if !ok {
+            let msg = format!(
+                "The {} field must be a valid email address.",
+                self.label(field)
+            );
+            self.fail(field, &msg);
+        }
+    }
+
+    fn one_of(&mut self, field: &str, required: bool, allowed: &[&str]) {
+        if !self.present(field) {
+            if required {
+                self.required(field);
+            }
+            return;
+        }
+        if !self.str(field).is_some_and(|s| allowed.contains(&s)) {
+            let msg = format!("The selected {} is invalid.", self.label(field));
+            self.fail(field, &msg);
+        }
+    }
+
+    fn integer(&mut self, field: &str, required: bool, min: i64, max: i64) {
+        if !self.present(field) {
+            if required {
+                self.required(field);
+            }
+            return;
+        }
+        let label = self.label(field);
+        match int_of(self.value(field)) {
+            None => self.fail(field, &format!("The {label} field must be an integer.")),
+            Some(n) if n < min && max == i64::MAX => {
+                self.fail(field, &format!("The {label} field must be at least {min}."))
+            }
+            Some(n) if n < min || n > max => self.fail(
+                field,
+                &format!("The {label} field must be between {min} and {max}."),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    fn numeric(&mut self, field: &str, required: bool) {
+        if !self.present(field) {
+            if required {
+                self.required(field);
+            }
+            return;
+        }
+        if dec(self.value(field)).is_none() {
+            let msg = format!("The {} field must be a number.", self.label(field));
+            self.fail(field, &msg);
+        }
+    }
+
+    fn boolean(&mut self, field: &str) {
+        let ok = match self.value(field) {
+            None | Some(Value::Bool(_)) => true,
+            Some(Value::Number(n)) => n.as_i64().is_some_and(|i| i == 0 || i == 1),
+            Some(Value::String(s)) => matches!(s.as_str(), "0" | "1" | "true" | "false"),
+            _ => false,
+        };
+        if !ok {
+            let msg = format!("The {} field must be true or false.", self.label(field));
+            self.fail(field, &msg);
+        }
+    }
+
+    fn date(&mut self, field: &str, required: bool) {
+        if !self.present(field) {
+            if required {
+                self.required(field);
+            }
+            return;
+        }
+        let ok = self.str(field).is_some_and(|s| {
+            let s = s.trim();
+            chrono::NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").is_ok()
+        });
+        if !ok {
+            let msg = format!("The {} field must be a valid date.", self.label(field));
+            self.fail(field, &msg);
+        }
+    }
+
+    fn object(&mut self, field: &str) {
+        if let Some(v) = self.value(field)
+            && !(v.is_object() || v.as_array().is_some_and(Vec::is_empty))
+        {
+            let msg = format!("The {} field must be an array.", self.label(field));
+            self.fail(field, &msg);
+        }
+    }
+
+    fn array(&mut self, field: &str, required: bool, min: usize, max: usize) -> Vec<Value> {
+        let Some(v) = self.value(field) else {
+            if required {
+                self.required(field);
+            }
+            return Vec::new();
+        };
+        let label = self.label(field);
+        let Some(items) = v.as_array() else {
+            self.fail(field, &format!("The {label} field must be an array."));
+            return Vec::new();
+        };
+        if items.len() < min {
+            if required && items.is_empty() {
+                self.fail(field, &format!("The {label} field is required."));
+            } else {
+                self.fail(
+                    field,
+                    &format!("The {label} field must have at least {min} items."),
+                );
+            }
+        } else if items.len() > max {
+            self.fail(
+                field,
+                &format!("The {label} field must not have more than {max} items."),
+            );
+        }
+        items.clone()
+    }
+
+    /// The validated fields present in the body, for storing.
+    fn take(&self, fields: &[&str]) -> Record {
+        fields
+            .iter()
+            .filter_map(|f| {
+                self.body
+                    .get(*f)
+                    .map(|v| ((*f).to_owned(), normalize(f, v)))
+            })
+            .collect()
+    }
+
+    fn finish(&self) -> Result<(), SandboxResponse> {
+        let Some((_, first)) = self.errors.first() else {
+            return Ok(());
+        };
+        let more = self.errors.len() - 1;
+        let summary = match more {
+            0 => first.clone(),
+            1 => format!("{first} (and 1 more error)"),
+            n => format!("{first} (and {n} more errors)"),
+        };
+        let mut errors = Map::new();
+        for (field, msg) in &self.errors {
+            let entry = errors.entry(field.clone()).or_insert_with(|| json!([]));
+            if let Some(list) = entry.as_array_mut() {
+                list.push(json!(msg));
+            }
+        }
+        Err(SandboxResponse::json(
+            422,
+            &json!({"message": summary, "errors": errors}),
+        ))
+    }
+}
+
+/// Stores a value as the database would give it back (flags as booleans,
+/// integers as numbers).
+fn normalize(field: &str, v: &Value) -> Value {
+    const FLAGS: [&str; 4] = [
+        "allow_cancellation",
+        "auto_provision",
+        "is_scalable",
+        "auto_renew",
+    ];
+    const INTS: [&str; 7] = [
+        "stock",
+        "per_user_limit",
+        "prorata_day",
+        "prorata_next_month_day",
+        "sort_order",
+        "min_years",
+        "max_years",
+    ];
+    if FLAGS.contains(&field) {
+        return match v {
+            Value::String(s) => json!(s == "1" || s == "true"),
+            Value::Number(n) => json!(n.as_i64() == Some(1)),
+            other => other.clone(),
+        };
+    }
+    if (INTS.contains(&field) || field == "plugin_id")
+        && let Some(i) = int_of(Some(v))
+    {
+        return json!(i);
+    }
+    v.clone()
+}
