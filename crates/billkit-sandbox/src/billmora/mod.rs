@@ -97,6 +97,7 @@ mod orders;
 mod packages;
 mod registrants;
 mod services;
+mod tamper;
 mod tickets;
 mod tlds;
 mod users;

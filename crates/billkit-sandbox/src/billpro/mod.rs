@@ -99,6 +99,7 @@ mod customers;
 mod orders;
 mod products;
 mod scheduled_payments;
+mod tamper;
 
 use customers::Customer;
 use orders::Order;

@@ -65,6 +65,7 @@ mod form;
 mod invoices;
 mod plans;
 mod subscriptions;
+mod tamper;
 mod transactions;
 
 use std::fmt;

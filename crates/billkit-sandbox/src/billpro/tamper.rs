@@ -1,0 +1,1 @@
+//! Inconsistent records planted on purpose, for tests of reconciliation.
