@@ -12,6 +12,7 @@ mod orders;
 mod packages;
 mod pagination;
 mod paths;
+mod recorded;
 mod registrants;
 mod sandbox;
 mod services;
