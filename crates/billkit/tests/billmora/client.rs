@@ -13,7 +13,7 @@ use crate::common::*;
 #[tokio::test]
 async fn every_base_url_form_reaches_api_v1() {
     let server = MockServer::start().await;
-    api("GET", "/users/12")
+    api("GET", "/users/2")
         .respond_with(ok("users_show.json"))
         .expect(6)
         .mount(&server)
@@ -33,7 +33,7 @@ async fn every_base_url_form_reaches_api_v1() {
             .build()
             .unwrap();
         assert_eq!(c.base_url().as_str(), format!("{uri}/api/v1"), "{base}");
-        assert_eq!(c.users().get(12).await.unwrap().id, 12.into(), "{base}");
+        assert_eq!(c.users().get(2).await.unwrap().id, 2.into(), "{base}");
     }
 }
 
@@ -41,23 +41,23 @@ async fn every_base_url_form_reaches_api_v1() {
 async fn accept_json_and_content_type_are_always_sent() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
-        .and(path("/api/v1/users/12"))
+        .and(path("/api/v1/users/2"))
         .respond_with(ok("users_show.json"))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("DELETE"))
-        .and(path("/api/v1/users/12"))
+        .and(path("/api/v1/users/2"))
         .respond_with(ok_json(r#"{"message": "User deleted successfully."}"#))
         .expect(1)
         .mount(&server)
         .await;
     let c = client(&server);
     c.users()
-        .update(12, &UserUpdate::new().first_name("Dana"))
+        .update(2, &UserUpdate::new().first_name("Dana"))
         .await
         .unwrap();
-    c.users().delete(12).await.unwrap();
+    c.users().delete(2).await.unwrap();
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs.len(), 2);
     for r in &reqs {
@@ -131,7 +131,7 @@ fn building_needs_url_and_token_and_hides_the_token() {
 /// A GET answered 200 (no rate headers) to count requests.
 async fn users_server(times: u64) -> MockServer {
     let server = MockServer::start().await;
-    api("GET", "/users/12")
+    api("GET", "/users/2")
         .respond_with(ok("users_show.json"))
         .expect(times)
         .mount(&server)
@@ -150,13 +150,13 @@ async fn default_limit_is_60_requests_per_minute() {
         .build()
         .unwrap();
     for _ in 0..60 {
-        c.users().get(12).await.unwrap();
+        c.users().get(2).await.unwrap();
     }
     assert!(
         clock.sleeps().is_empty(),
         "60 requests fit in the first minute"
     );
-    c.users().get(12).await.unwrap();
+    c.users().get(2).await.unwrap();
     assert_eq!(
         clock.sleeps(),
         vec![Duration::from_millis(60_100)],
@@ -176,7 +176,7 @@ async fn the_limit_can_be_changed_or_removed() {
         .build()
         .unwrap();
     for _ in 0..3 {
-        c.users().get(12).await.unwrap();
+        c.users().get(2).await.unwrap();
     }
     assert_eq!(clock.sleeps(), vec![Duration::from_millis(60_100)]);
 
@@ -190,7 +190,7 @@ async fn the_limit_can_be_changed_or_removed() {
         .build()
         .unwrap();
     for _ in 0..70 {
-        c.users().get(12).await.unwrap();
+        c.users().get(2).await.unwrap();
     }
     assert!(clock.sleeps().is_empty());
 }
@@ -198,7 +198,7 @@ async fn the_limit_can_be_changed_or_removed() {
 #[tokio::test]
 async fn learns_the_quota_from_rate_limit_headers() {
     let server = MockServer::start().await;
-    api("GET", "/users/12")
+    api("GET", "/users/2")
         .respond_with(
             ok("users_show.json")
                 .insert_header("X-RateLimit-Limit", "5")
@@ -214,10 +214,10 @@ async fn learns_the_quota_from_rate_limit_headers() {
         .manual_time(&clock)
         .build()
         .unwrap();
-    c.users().get(12).await.unwrap();
+    c.users().get(2).await.unwrap();
     assert!(clock.sleeps().is_empty());
     clock.advance(Duration::from_secs(10));
-    c.users().get(12).await.unwrap();
+    c.users().get(2).await.unwrap();
     // The window (60 s and the limiter's 100 ms margin) after the first.
     assert_eq!(
         clock.sleeps(),
@@ -229,7 +229,7 @@ async fn learns_the_quota_from_rate_limit_headers() {
 #[tokio::test]
 async fn a_429_is_waited_out_and_the_get_retried() {
     let server = MockServer::start().await;
-    api("GET", "/users/12")
+    api("GET", "/users/2")
         .respond_with(
             reply(429, "error_429.json")
                 .insert_header("Retry-After", "7")
@@ -241,7 +241,7 @@ async fn a_429_is_waited_out_and_the_get_retried() {
         .expect(1)
         .mount(&server)
         .await;
-    api("GET", "/users/12")
+    api("GET", "/users/2")
         .respond_with(ok("users_show.json"))
         .expect(1)
         .mount(&server)
@@ -253,8 +253,8 @@ async fn a_429_is_waited_out_and_the_get_retried() {
         .manual_time(&clock)
         .build()
         .unwrap();
-    let user = c.users().get(12).await.unwrap();
-    assert_eq!(user.id, 12.into());
+    let user = c.users().get(2).await.unwrap();
+    assert_eq!(user.id, 2.into());
     assert_eq!(
         clock.elapsed(),
         Duration::from_secs(7),

@@ -63,63 +63,69 @@ async fn unauthenticated_401() {
 async fn forbidden_403_names_the_missing_ability() {
     let err = refused(
         "GET",
-        "/users",
+        "/services",
         403,
         "error_403_ability.json",
-        |c| async move { c.users().list(&UserFilter::new()).page(1).await },
+        |c| async move { c.services().list(&ServiceFilter::new()).page(1).await },
     )
     .await;
-    assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
-    assert_eq!(err.missing_ability().as_deref(), Some("users.view"));
+    assert_eq!(err.missing_ability().as_deref(), Some("services.view"));
+    assert_eq!(err.missing_ability().as_deref(), Some("services.view"));
     assert!(!err.is_ip_not_allowed());
     // The token lacks the ability: the token is what to fix.
     assert!(err.is_unauthorized());
     assert_eq!(
         message(&err),
-        "This token does not have the required permission: users.view"
+        "This token does not have the required permission: services.view"
     );
 }
 
 #[tokio::test]
 async fn forbidden_403_for_an_ip_not_allowed() {
-    let err = refused(
-        "GET",
-        "/invoices/55",
-        403,
-        "error_403_ip.json",
-        |c| async move { c.invoices().get(55).await },
-    )
+    let err = refused("GET", "/users", 403, "error_403_ip.json", |c| async move {
+        c.users().list(&UserFilter::new()).page(1).await
+    })
     .await;
     assert!(err.is_ip_not_allowed());
     assert!(err.is_ip_not_allowed());
     assert!(err.is_unauthorized());
     assert_eq!(err.missing_ability(), None);
+    assert_eq!(
+        message(&err),
+        "Your IP address is not allowed to use this token."
+    );
 }
 
 #[tokio::test]
 async fn not_found_404() {
-    let err = refused("GET", "/users/123", 404, "error_404.json", |c| async move {
-        c.users().get(123).await
-    })
+    let err = refused(
+        "GET",
+        "/users/999999",
+        404,
+        "error_404.json",
+        |c| async move { c.users().get(999_999).await },
+    )
     .await;
     assert!(err.is_not_found());
     assert_eq!(
         message(&err),
-        r"No query results for model [App\Models\User] 123"
+        r"No query results for model [App\Models\User] 999999"
     );
-    assert_eq!(err.api_error().unwrap().path(), "/api/v1/users/123");
+    assert_eq!(err.api_error().unwrap().path(), "/api/v1/users/999999");
 }
 
 #[tokio::test]
 async fn method_not_allowed_405() {
-    let err = refused("PUT", "/users/12", 405, "error_405.json", |c| async move {
+    let err = refused("PUT", "/users/1", 405, "error_405.json", |c| async move {
         c.users()
-            .update(12, &UserUpdate::new().first_name("D"))
+            .update(1, &UserUpdate::new().first_name("D"))
             .await
     })
     .await;
     assert!(
-        message(&err).starts_with("The PATCH method is not supported"),
+        message(&err)
+            == "The PATCH method is not supported for route api/v1/users/1. \
+                Supported methods: GET, HEAD, PUT, DELETE.",
         "{err}"
     );
     assert!(!err.is_retryable());
@@ -138,18 +144,20 @@ async fn validation_422_with_field_errors() {
             .await
     })
     .await;
+    // `users.create.missing_all`: every required field named.
     let fields = err.validation_errors();
-    assert_eq!(
-        fields["email"],
-        vec!["The email field is required.".to_string()]
-    );
-    assert_eq!(
-        fields["password"],
-        vec!["The password field must be at least 8 characters.".to_string()]
-    );
+    assert_eq!(fields.len(), 4);
+    for (field, text) in [
+        ("first_name", "The first name field is required."),
+        ("last_name", "The last name field is required."),
+        ("email", "The email field is required."),
+        ("password", "The password field is required."),
+    ] {
+        assert_eq!(fields[field], vec![text.to_string()], "{field}");
+    }
     assert_eq!(
         message(&err),
-        "The email field is required. (and 1 more error)"
+        "The first name field is required. (and 3 more errors)"
     );
     assert!(matches!(
         err.api_error().unwrap().body(),
@@ -184,8 +192,14 @@ async fn validation_422_with_message_only() {
 #[tokio::test]
 async fn rate_limited_429_carries_retry_after() {
     let server = MockServer::start().await;
+    // `ratelimit.lowrate.post_when_limited`: its body and headers.
     api("GET", "/invoices/55")
-        .respond_with(reply(429, "error_429.json").insert_header("Retry-After", "30"))
+        .respond_with(
+            reply(429, "error_429.json")
+                .insert_header("Retry-After", "60")
+                .insert_header("X-RateLimit-Limit", "5")
+                .insert_header("X-RateLimit-Remaining", "0"),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -197,7 +211,7 @@ async fn rate_limited_429_carries_retry_after() {
         .unwrap();
     let err = c.invoices().get(55).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
     assert_eq!(message(&err), "Too many requests. Please try again later.");
     assert!(err.is_retryable());
     assert!(!err.is_unauthorized());
@@ -224,14 +238,12 @@ async fn order_create_failure_500_is_sent_once() {
     let c = client(&server); // default retries: a POST must still go out once only
     let err = c
         .orders()
-        .create(
-            &NewOrder::new(12, "USD", OrderStatus::Pending).package_item(PackageItem::new(7, 21)),
-        )
+        .create(&NewOrder::new(2, "USD", OrderStatus::Pending).package_item(PackageItem::new(1, 1)))
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert!(
-        message(&err).starts_with("Failed to create order: SQLSTATE[23000]"),
+        message(&err) == r#"Failed to create order: Undefined array key "coupon""#,
         "{err}"
     );
     assert_eq!(err.attempts(), Some(1));

@@ -6,19 +6,21 @@ use serde_json::json;
 use wiremock::matchers::{body_json, query_param};
 use wiremock::{MockServer, ResponseTemplate};
 
+/// Every field of TLD 1 (`tlds.show.ok`, seq 164), stored without a dot.
 pub fn assert_com(t: &Tld) {
-    assert_eq!(t.id, 2.into());
+    assert_eq!(t.id, 1.into());
     assert_eq!(t.tld, "com");
     assert_eq!(t.status, TldStatus::Visible);
-    assert_eq!(t.plugin_id, Some(9.into()));
-    assert_eq!((t.min_years, t.max_years), (1, 10));
+    assert_eq!(t.plugin_id, None);
+    assert_eq!((t.min_years, t.max_years), (1, 8));
     assert_eq!(
         (t.grace_period_days, t.redemption_period_days),
-        (Some(30), Some(30))
+        (Some(0), Some(0))
     );
     assert_eq!(t.sort_order, Some(0));
     assert_eq!(t.auto_renew, None);
-    assert_eq!(t.created_at, ts("2026-06-01T10:10:00Z"));
+    assert_eq!(t.created_at, ts("2026-12-03T06:32:11Z"));
+    assert_eq!(t.updated_at, ts("2026-12-03T07:31:48Z"));
 }
 
 #[tokio::test]
@@ -36,25 +38,30 @@ async fn tlds_list_and_get() {
         .await
         .unwrap();
     assert_query(&server, "status=visible&search=co&page=1").await;
-    assert_com(&page.items[0]);
-    assert_eq!(page.items[0].prices, None);
+    // `tlds.list.default`: org, net, com.
+    assert_com(&page.items[2]);
+    assert_eq!(page.items[2].prices, None);
     assert_eq!(
-        (page.items[1].tld.as_str(), page.items[1].plugin_id),
-        ("dev", None)
+        (
+            page.items[0].id,
+            page.items[0].tld.as_str(),
+            page.items[0].plugin_id
+        ),
+        (2.into(), "org", None)
     );
 
     let server = MockServer::start().await;
-    api("GET", "/tlds/2")
+    api("GET", "/tlds/1")
         .respond_with(ok("tlds_show.json"))
         .expect(1)
         .mount(&server)
         .await;
-    let t = client(&server).tlds().get(2).await.unwrap();
+    let t = client(&server).tlds().get(1).await.unwrap();
     assert_com(&t);
     let p = &t.prices.as_ref().unwrap()[0];
-    assert_eq!((p.id, p.currency.as_str()), (31.into(), "USD"));
-    assert_eq!(p.register_price.to_string(), "12.99");
-    assert_eq!(p.renew_price.to_string(), "14.99");
+    assert_eq!((p.id, p.currency.as_str()), (1.into(), "USD"));
+    assert_eq!(p.register_price.to_string(), "10.99");
+    assert_eq!(p.renew_price.to_string(), "12.99");
     assert_eq!(p.transfer_price.to_string(), "9.99");
 }
 
@@ -62,18 +69,20 @@ async fn tlds_list_and_get() {
 async fn tlds_create_update_delete() {
     let server = MockServer::start().await;
     api("POST", "/tlds")
-        .and(body_json(json!({"tld": "com", "status": "visible", "plugin_id": 9, "min_years": 1, "max_years": 10})))
+        .and(body_json(
+            json!({"tld": ".io", "status": "visible", "min_years": 1, "max_years": 5}),
+        ))
         .respond_with(created("tlds_create.json"))
         .expect(1)
         .mount(&server)
         .await;
-    api("PUT", "/tlds/2")
+    api("PUT", "/tlds/1")
         .and(body_json(json!({"max_years": 5, "sort_order": 3})))
         .respond_with(ok("tlds_show.json"))
         .expect(1)
         .mount(&server)
         .await;
-    api("DELETE", "/tlds/2")
+    api("DELETE", "/tlds/1")
         .respond_with(ok_json(r#"{"message": "TLD deleted successfully."}"#))
         .expect(1)
         .mount(&server)
@@ -81,16 +90,17 @@ async fn tlds_create_update_delete() {
     let c = client(&server);
     let made = c
         .tlds()
-        .create(&NewTld::new("com", TldStatus::Visible, 1, 10).plugin_id(9))
+        .create(&NewTld::new(".io", TldStatus::Visible, 1, 5))
         .await
         .unwrap();
     // TldsController::store: as inserted; the columns the API cannot set
-    // come back null although the database holds 0.
-    assert_eq!((made.id, made.tld.as_str()), (5.into(), "com"));
+    // come back null although the database holds 0
+    // (`tlds.create.required_only`).
+    assert_eq!((made.id, made.tld.as_str()), (5.into(), ".io"));
     assert_eq!(made.status, TldStatus::Visible);
     assert_eq!(
         (made.plugin_id, made.min_years, made.max_years),
-        (Some(9.into()), 1, 10)
+        (None, 1, 5)
     );
     assert_eq!(
         (
@@ -101,15 +111,15 @@ async fn tlds_create_update_delete() {
         (None, None, None)
     );
     assert_eq!((made.auto_renew, made.prices.clone()), (None, None));
-    assert_eq!(made.created_at, ts("2026-07-22T08:15:42.613907Z"));
+    assert_eq!(made.created_at, ts("2026-12-03T07:46:23Z"));
     assert_com(
         &c.tlds()
-            .update(2, &TldUpdate::new().max_years(5).sort_order(3))
+            .update(1, &TldUpdate::new().max_years(5).sort_order(3))
             .await
             .unwrap(),
     );
     assert_eq!(
-        c.tlds().delete(2).await.unwrap().message,
+        c.tlds().delete(1).await.unwrap().message,
         "TLD deleted successfully."
     );
 }
@@ -117,13 +127,15 @@ async fn tlds_create_update_delete() {
 #[tokio::test]
 async fn tld_show_with_no_prices() {
     let server = MockServer::start().await;
-    api("GET", "/tlds/2")
+    // `tlds.update.tld`: a TLD made through the API, with no prices.
+    api("GET", "/tlds/6")
         .respond_with(ok("tlds_show_bare.json"))
         .expect(1)
         .mount(&server)
         .await;
-    let t = client(&server).tlds().get(2).await.unwrap();
-    assert_eq!((t.id, t.status.clone()), (2.into(), TldStatus::Visible));
+    let t = client(&server).tlds().get(6).await.unwrap();
+    assert_eq!((t.id, t.status.clone()), (6.into(), TldStatus::Hidden));
+    assert_eq!(t.tld, ".devs");
     assert_eq!(t.prices, Some(Vec::new()));
 }
 
@@ -146,23 +158,23 @@ async fn an_unknown_enum_value_still_decodes() {
 async fn find_by_tld_searches_and_keeps_the_exact_tld() {
     let server = MockServer::start().await;
     api("GET", "/tlds")
-        .and(query_param("search", "DEV"))
+        .and(query_param("search", "COM"))
         .respond_with(ok("tlds_list.json"))
         .expect(1)
         .mount(&server)
         .await;
     api("GET", "/tlds")
-        .and(query_param("search", ".dev"))
+        .and(query_param("search", ".com"))
         .respond_with(ok("tlds_list.json"))
         .expect(1)
         .mount(&server)
         .await;
     let c = client(&server);
-    let dev = c.tlds().find_by_tld("DEV").await.unwrap().unwrap();
-    assert_eq!((dev.id, dev.tld.as_str()), (4.into(), "dev"));
-    assert_eq!(dev.status, TldStatus::Hidden);
-    // `.dev` is another TLD to the server: `dev` does not match it.
-    assert_eq!(c.tlds().find_by_tld(".dev").await.unwrap(), None);
+    let com = c.tlds().find_by_tld("COM").await.unwrap().unwrap();
+    assert_eq!((com.id, com.tld.as_str()), (1.into(), "com"));
+    assert_eq!(com.status, TldStatus::Visible);
+    // `.com` is another TLD to the server: `com` does not match it.
+    assert_eq!(c.tlds().find_by_tld(".com").await.unwrap(), None);
     let queries: Vec<String> = server
         .received_requests()
         .await
@@ -173,8 +185,8 @@ async fn find_by_tld_searches_and_keeps_the_exact_tld() {
     assert_eq!(
         queries,
         vec![
-            "search=DEV&page=1&per_page=100",
-            "search=.dev&page=1&per_page=100"
+            "search=COM&page=1&per_page=100",
+            "search=.com&page=1&per_page=100"
         ]
     );
 }

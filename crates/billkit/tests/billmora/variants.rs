@@ -6,6 +6,31 @@ use serde_json::json;
 use wiremock::MockServer;
 use wiremock::matchers::body_json;
 
+/// Every field of variant 2 (`variants.show.ok`, seq 447), the one row
+/// the recording has (inserted with SQL: its times are 7 hours behind).
+pub fn assert_ram(v: &Variant) {
+    assert_eq!(v.id, 2.into());
+    assert_eq!(v.name, "RAM");
+    assert_eq!(v.code, "ram");
+    assert_eq!(v.status, VariantStatus::Visible);
+    assert!(!v.is_scalable);
+    assert_eq!(v.created_at, ts("2026-12-03T00:46:09Z"));
+    assert_eq!(v.updated_at, ts("2026-12-03T00:46:09Z"));
+    let options = v.options.as_ref().unwrap();
+    assert_eq!(options.len(), 1);
+    assert_eq!(
+        (
+            options[0].id,
+            options[0].name.as_str(),
+            options[0].value.as_str()
+        ),
+        (2.into(), "1 GB", "1024")
+    );
+    assert_eq!(options[0].prices, Some(Vec::new()));
+}
+
+/// The variant of the hand-written `variants_show_priced.json`: option
+/// prices, which the recording has none of.
 pub fn assert_memory_variant(v: &Variant) {
     assert_eq!(v.id, 5.into());
     assert_eq!(v.name, "Memory");
@@ -46,25 +71,31 @@ async fn variants_list_with_options() {
         .await;
     let page = client(&server)
         .variants()
-        .list(&VariantFilter::new().search("Mem"))
+        .list(&VariantFilter::new().search("RA"))
         .page(1)
         .await
         .unwrap();
-    assert_query(&server, "search=Mem&page=1").await;
-    assert_memory_variant(&page.items[0]);
-    let loc = &page.items[1];
-    assert_eq!(
-        (loc.status.clone(), loc.is_scalable),
-        (VariantStatus::Hidden, false)
-    );
-    assert_eq!(loc.options.as_deref(), Some(&[][..]));
+    assert_query(&server, "search=RA&page=1").await;
+    assert_eq!((page.items.len(), page.total), (1, Some(1)));
+    assert_ram(&page.items[0]);
 }
 
 #[tokio::test]
 async fn variants_get() {
     let server = MockServer::start().await;
-    api("GET", "/variants/5")
+    api("GET", "/variants/2")
         .respond_with(ok("variants_show.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_ram(&client(&server).variants().get(2).await.unwrap());
+}
+
+#[tokio::test]
+async fn variants_get_with_priced_options() {
+    let server = MockServer::start().await;
+    api("GET", "/variants/5")
+        .respond_with(ok("variants_show_priced.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -83,13 +114,13 @@ async fn variants_create_update_delete() {
         .expect(1)
         .mount(&server)
         .await;
-    api("PUT", "/variants/5")
+    api("PUT", "/variants/2")
         .and(body_json(json!({"is_scalable": false})))
         .respond_with(ok("variants_show.json"))
         .expect(1)
         .mount(&server)
         .await;
-    api("DELETE", "/variants/5")
+    api("DELETE", "/variants/2")
         .respond_with(ok_json(r#"{"message": "Variant deleted successfully."}"#))
         .expect(1)
         .mount(&server)
@@ -105,12 +136,12 @@ async fn variants_create_update_delete() {
     );
     let v = c
         .variants()
-        .update(5, &VariantUpdate::new().is_scalable(false))
+        .update(2, &VariantUpdate::new().is_scalable(false))
         .await
         .unwrap();
-    assert_eq!(v.id, 5.into());
+    assert_eq!(v.id, 2.into());
     assert_eq!(
-        c.variants().delete(5).await.unwrap().message,
+        c.variants().delete(2).await.unwrap().message,
         "Variant deleted successfully."
     );
 }
@@ -118,12 +149,12 @@ async fn variants_create_update_delete() {
 #[tokio::test]
 async fn variant_show_with_no_options() {
     let server = MockServer::start().await;
-    api("GET", "/variants/5")
+    api("GET", "/variants/2")
         .respond_with(ok("variants_show_bare.json"))
         .expect(1)
         .mount(&server)
         .await;
-    let v = client(&server).variants().get(5).await.unwrap();
-    assert_eq!((v.id, v.status.clone()), (5.into(), VariantStatus::Visible));
+    let v = client(&server).variants().get(2).await.unwrap();
+    assert_eq!((v.id, v.status.clone()), (2.into(), VariantStatus::Visible));
     assert_eq!(v.options, Some(Vec::new()));
 }
