@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -266,6 +267,23 @@ def refuses_foreign_state(binary, directory):
         check(f.read() == '{"orders": []}', "the foreign file is left untouched")
 
 
+def names_a_port_in_use(binary):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        run = subprocess.run(
+            [binary, "sandbox", "serve", "--check", "--billpro-port", "0",
+             "--billmora-port", "0", "--billy-port", str(port), "--admin-port", "0"],
+            capture_output=True, text=True, timeout=SERVE_TIMEOUT)
+    finally:
+        taken.close()
+    check(run.returncode == 3, f"a port in use exits 3, got {run.returncode}")
+    check(f"Billy: cannot listen on 127.0.0.1:{port}: port {port} is in use" in run.stderr,
+          f"and names the API and port: {run.stderr}")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: sandbox_over_http.py PATH_TO_BILLKIT_BINARY")
@@ -310,6 +328,7 @@ def main():
             server.stop()
 
         refuses_foreign_state(binary, directory)
+        names_a_port_in_use(binary)
     print("sandbox over HTTP: every check held")
 
 

@@ -170,18 +170,29 @@ impl Sandbox {
             allow(unused_variables)
         )]
         let at = |port: u16| SocketAddr::new(options.host, port);
+        #[cfg_attr(
+            not(any(feature = "billpro", feature = "billmora", feature = "billy")),
+            allow(dead_code)
+        )]
+        fn named(api: &str) -> impl FnOnce(std::io::Error) -> std::io::Error + '_ {
+            move |e| std::io::Error::new(e.kind(), format!("{api}: {e}"))
+        }
         let sandbox = Sandbox {
             #[cfg(feature = "billpro")]
             billpro: billpro::BillProSandbox::start_with(at(options.billpro_port), clock.clone())
-                .await?,
+                .await
+                .map_err(named("BillPro"))?,
             #[cfg(feature = "billmora")]
             billmora: billmora::BillmoraSandbox::start_with(
                 at(options.billmora_port),
                 clock.clone(),
             )
-            .await?,
+            .await
+            .map_err(named("Billmora"))?,
             #[cfg(feature = "billy")]
-            billy: billy::BillySandbox::start_with(at(options.billy_port), clock.clone()).await?,
+            billy: billy::BillySandbox::start_with(at(options.billy_port), clock.clone())
+                .await
+                .map_err(named("Billy"))?,
             #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
             persister: std::sync::Arc::default(),
             clock,

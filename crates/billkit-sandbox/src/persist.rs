@@ -111,15 +111,16 @@ mod whole {
             self.file.lock().unwrap_or_else(|p| p.into_inner())
         }
 
-        /// Writes `document` when it differs from what was written last.
-        /// The lock is held while writing, so two saves never interleave
-        /// and the newer one lands last.
-        fn save(&self, document: &Value) {
+        /// Writes the document `build` makes when it differs from what
+        /// was written last. The document is made under the lock, so of
+        /// two concurrent saves the one that writes last read the state
+        /// last: the file never goes back to an older state.
+        fn save(&self, build: impl FnOnce() -> Value) {
             let mut file = self.lock();
             let Some(saved) = file.as_mut() else {
                 return;
             };
-            let bytes = to_bytes(document);
+            let bytes = to_bytes(&build());
             if bytes == saved.last {
                 return;
             }
@@ -279,7 +280,7 @@ mod whole {
             let parts = Parts::of(self);
             for server in self.servers() {
                 let (persister, parts) = (self.persister.clone(), parts.clone());
-                server.after_handled(move || persister.save(&parts.document()));
+                server.after_handled(move || persister.save(|| parts.document()));
             }
             Ok(loaded)
         }
@@ -320,7 +321,7 @@ mod whole {
 
         fn save_if_persisting(&self) {
             if self.persister.lock().is_some() {
-                self.persister.save(&self.snapshot());
+                self.persister.save(|| self.snapshot());
             }
         }
     }

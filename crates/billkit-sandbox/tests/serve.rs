@@ -663,7 +663,9 @@ async fn a_port_in_use_is_an_error_naming_it() {
     options.billy_port = port;
     let why = Sandbox::start_with(&options).await.unwrap_err();
     assert!(
-        why.to_string().contains(&format!("port {port} is in use")),
+        why.to_string().starts_with(&format!(
+            "Billy: cannot listen on 127.0.0.1:{port}: port {port} is in use"
+        )),
         "{why}"
     );
 }
