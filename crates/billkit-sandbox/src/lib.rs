@@ -45,6 +45,22 @@
 //! The building blocks ([`FakeApi`], [`FakeServer`], [`SandboxRequest`],
 //! [`SandboxResponse`]) are public so that a fake of another API can be
 //! served the same way.
+//!
+//! What `billkit sandbox serve` is made of is public too, for a Rust test
+//! that wants it:
+//!
+//! - **Time**: the fakes of a [`Sandbox`] share one [`SandboxClock`];
+//!   [`Sandbox::advance_clock`] then [`Sandbox::run_due_billing`] do what
+//!   waiting would (BillPro collects the scheduled payments due, Billy
+//!   bills its subscriptions).
+//! - **State**: [`Sandbox::snapshot`] and [`Sandbox::restore`] move the
+//!   whole state as one versioned JSON document; [`Sandbox::persist_to`]
+//!   keeps it in a file, written atomically after each change.
+//! - **Ports**: [`Sandbox::start_with`] and [`FakeServer::start_on`] take
+//!   fixed addresses; a port in use is an error naming it.
+//! - **Journal**: each fake keeps the last requests it received, with
+//!   credentials blanked ([`Journal`], [`FakeServer::journal`]).
+//! - **Admin API**: [`admin`] drives all of the above over HTTP.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -55,10 +71,22 @@ pub mod billmora;
 pub mod billpro;
 #[cfg(feature = "billy")]
 pub mod billy;
+mod clock;
+mod journal;
+mod persist;
 mod time;
 
+#[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+pub mod admin;
+
+pub use clock::SandboxClock;
+pub use journal::{DEFAULT_JOURNAL_CAPACITY, Journal, JournalEntry, REDACTED};
+pub use persist::StateError;
+#[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+pub use persist::{DueReport, STATE_FORMAT, STATE_VERSION};
+
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -111,6 +139,9 @@ use tokio::net::TcpListener;
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Sandbox {
+    clock: SandboxClock,
+    #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+    persister: std::sync::Arc<persist::Persister>,
     /// The BillPro fake.
     #[cfg(feature = "billpro")]
     pub billpro: billpro::BillProSandbox,
@@ -126,16 +157,113 @@ impl Sandbox {
     /// Starts a fake of each enabled API on its own ephemeral loopback port.
     /// Needs a tokio runtime; the fakes stop when the value is dropped.
     pub async fn start() -> std::io::Result<Sandbox> {
-        Ok(Sandbox {
+        Self::start_with(&SandboxOptions::default()).await
+    }
+
+    /// Starts a fake of each enabled API on the host and ports of
+    /// `options` (port 0 for any free one), all living in its clock's
+    /// time. A port in use is an error that names it.
+    pub async fn start_with(options: &SandboxOptions) -> std::io::Result<Sandbox> {
+        let clock = options.clock.clone();
+        #[cfg_attr(
+            not(any(feature = "billpro", feature = "billmora", feature = "billy")),
+            allow(unused_variables)
+        )]
+        let at = |port: u16| SocketAddr::new(options.host, port);
+        #[cfg_attr(
+            not(any(feature = "billpro", feature = "billmora", feature = "billy")),
+            allow(dead_code)
+        )]
+        fn named(api: &str) -> impl FnOnce(std::io::Error) -> std::io::Error + '_ {
+            move |e| std::io::Error::new(e.kind(), format!("{api}: {e}"))
+        }
+        let sandbox = Sandbox {
             #[cfg(feature = "billpro")]
-            billpro: billpro::BillProSandbox::start().await?,
+            billpro: billpro::BillProSandbox::start_with(at(options.billpro_port), clock.clone())
+                .await
+                .map_err(named("BillPro"))?,
             #[cfg(feature = "billmora")]
-            billmora: billmora::BillmoraSandbox::start().await?,
+            billmora: billmora::BillmoraSandbox::start_with(
+                at(options.billmora_port),
+                clock.clone(),
+            )
+            .await
+            .map_err(named("Billmora"))?,
             #[cfg(feature = "billy")]
-            billy: billy::BillySandbox::start().await?,
-        })
+            billy: billy::BillySandbox::start_with(at(options.billy_port), clock.clone())
+                .await
+                .map_err(named("Billy"))?,
+            #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+            persister: std::sync::Arc::default(),
+            clock,
+        };
+        for server in sandbox.servers() {
+            server.journal().set_capacity(options.journal_capacity);
+        }
+        Ok(sandbox)
+    }
+
+    /// The clock every fake of this sandbox reads its time from.
+    pub fn clock(&self) -> &SandboxClock {
+        &self.clock
+    }
+
+    /// The servers of the enabled fakes, with the API each serves.
+    fn servers(&self) -> Vec<&FakeServer> {
+        vec![
+            #[cfg(feature = "billpro")]
+            self.billpro.server(),
+            #[cfg(feature = "billmora")]
+            self.billmora.server(),
+            #[cfg(feature = "billy")]
+            self.billy.server(),
+        ]
     }
 }
+
+/// Where and how [`Sandbox::start_with`] starts the fakes.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let mut options = billkit_sandbox::SandboxOptions::default();
+/// options.journal_capacity = 50;
+/// let sandbox = billkit_sandbox::Sandbox::start_with(&options).await?;
+/// # Ok::<(), std::io::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SandboxOptions {
+    /// The address every fake listens on: `127.0.0.1` unless changed.
+    pub host: IpAddr,
+    /// BillPro's port; 0 (the default) for any free one.
+    pub billpro_port: u16,
+    /// Billmora's port; 0 (the default) for any free one.
+    pub billmora_port: u16,
+    /// Billy's port; 0 (the default) for any free one.
+    pub billy_port: u16,
+    /// The clock the fakes share (a fresh one at the real time unless set).
+    pub clock: SandboxClock,
+    /// How many requests each fake's journal keeps.
+    pub journal_capacity: usize,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        SandboxOptions {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            billpro_port: 0,
+            billmora_port: 0,
+            billy_port: 0,
+            clock: SandboxClock::new(),
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+        }
+    }
+}
+
+/// Any free loopback port, where the fakes start unless told otherwise.
+pub(crate) const LOOPBACK_ANY_PORT: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
 /// A request as the fake sees it.
 #[derive(Debug, Clone)]
@@ -414,6 +542,20 @@ pub struct Faults {
     state: Mutex<FaultState>,
 }
 
+/// A fault still armed, as [`Faults::armed`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ArmedFault {
+    /// The method aimed at; `None` for any.
+    pub method: Option<Method>,
+    /// The path aimed at (its segments, `*` for any one); `None` for any.
+    pub path: Option<String>,
+    /// What it does.
+    pub kind: FaultKind,
+    /// How many more requests it hits.
+    pub left: u32,
+}
+
 /// Faults aimed at one method and path; from [`Faults::on`].
 #[derive(Debug)]
 pub struct AimedFaults<'a> {
@@ -562,6 +704,20 @@ impl Faults {
         *self.lock() = FaultState::default();
     }
 
+    /// The faults still armed, the one that would hit first first.
+    pub fn armed(&self) -> Vec<ArmedFault> {
+        self.lock()
+            .rules
+            .iter()
+            .map(|r| ArmedFault {
+                method: r.method.clone(),
+                path: r.path.as_ref().map(|p| format!("/{}", p.join("/"))),
+                kind: r.kind,
+                left: r.left,
+            })
+            .collect()
+    }
+
     /// How many faults are still armed (summed over their counts).
     pub fn pending(&self) -> u32 {
         self.lock().rules.iter().map(|r| r.left).sum()
@@ -583,9 +739,15 @@ impl Faults {
     }
 }
 
+/// A hook run after each request the API handled.
+type AfterHandled = Arc<dyn Fn() + Send + Sync>;
+
 struct Shared {
     api: Box<dyn FakeApi>,
     faults: Faults,
+    journal: Journal,
+    clock: SandboxClock,
+    after_handled: Mutex<Option<AfterHandled>>,
     served: AtomicU64,
     window: Mutex<Option<SlidingWindow>>,
     throttled: AtomicU64,
@@ -637,11 +799,40 @@ impl fmt::Debug for FakeServer {
 impl FakeServer {
     /// Serves `api` on an ephemeral loopback port. Needs a tokio runtime.
     pub async fn start(api: impl FakeApi) -> std::io::Result<FakeServer> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::start_on(LOOPBACK_ANY_PORT, api).await
+    }
+
+    /// Serves `api` on `addr` (port 0 for any free one). Needs a tokio
+    /// runtime. A port in use is an error that names the address.
+    pub async fn start_on(addr: SocketAddr, api: impl FakeApi) -> std::io::Result<FakeServer> {
+        Self::start_with(addr, &SandboxClock::new(), api).await
+    }
+
+    /// Serves `api` on `addr` (port 0 for any free one), stamping its
+    /// journal with `clock`'s time.
+    pub async fn start_with(
+        addr: SocketAddr,
+        clock: &SandboxClock,
+        api: impl FakeApi,
+    ) -> std::io::Result<FakeServer> {
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                format!(
+                    "port {} is in use: stop what listens there or choose another port (0 picks a free one)",
+                    addr.port()
+                )
+            } else {
+                e.to_string()
+            };
+            std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {hint}"))
+        })?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             api: Box::new(api),
             faults: Faults::default(),
+            journal: Journal::default(),
+            clock: clock.clone(),
+            after_handled: Mutex::new(None),
             served: AtomicU64::new(0),
             window: Mutex::new(None),
             throttled: AtomicU64::new(0),
@@ -663,6 +854,24 @@ impl FakeServer {
     /// The fault injector.
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
+    }
+
+    /// The requests received, with what was answered and any fault
+    /// applied, credentials blanked ([`Journal`]).
+    pub fn journal(&self) -> &Journal {
+        &self.shared.journal
+    }
+
+    /// Runs `hook` after each request the API carried out (faulted
+    /// requests not carried out excluded), before the answer is sent: a
+    /// hook that saves the state makes every answered change durable.
+    /// Replaces an earlier hook.
+    pub fn after_handled(&self, hook: impl Fn() + Send + Sync + 'static) {
+        *self
+            .shared
+            .after_handled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(hook));
     }
 
     /// How many requests have been received (faulted ones included).
@@ -759,40 +968,50 @@ async fn serve_one(
     if let Some(wait) = over {
         shared.throttled.fetch_add(1, Ordering::Relaxed);
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        shared
+            .journal
+            .record(&request, shared.clock.now(), Some(429), None);
         return Ok(to_hyper(
             SandboxResponse::text(429, "Too Many Requests")
                 .with_header("Retry-After", secs.to_string()),
         ));
     }
+    let at = shared.clock.now();
     let (delay, fault) = shared.faults.take(&request);
+    let journaled = |status: Option<u16>| shared.journal.record(&request, at, status, fault);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     let response = match fault {
-        Some(FaultKind::Drop) => return Err(Dropped),
+        Some(FaultKind::Drop) => {
+            journaled(None);
+            return Err(Dropped);
+        }
         Some(FaultKind::LoseAnswer) => {
-            answer(&*shared.api, &request);
+            answer(&shared, &request);
+            journaled(None);
             return Err(Dropped);
         }
         Some(FaultKind::Fail(status)) => failure_page(status),
         Some(FaultKind::FailAfterCommit(status)) => {
-            answer(&*shared.api, &request);
+            answer(&shared, &request);
             failure_page(status)
         }
         Some(FaultKind::Throttle(secs)) => SandboxResponse::text(429, "Too Many Requests")
             .with_header("Retry-After", secs.to_string()),
         Some(FaultKind::Truncate) => {
-            let r = answer(&*shared.api, &request);
+            let r = answer(&shared, &request);
+            journaled(Some(r.status));
             return Ok(cut_off(r));
         }
         Some(FaultKind::MalformedBody) => {
-            let mut r = answer(&*shared.api, &request);
+            let mut r = answer(&shared, &request);
             let keep = r.body.len() / 2;
             r.body.truncate(keep);
             r
         }
         Some(FaultKind::SlowAnswer(d)) => {
-            let r = answer(&*shared.api, &request);
+            let r = answer(&shared, &request);
             tokio::time::sleep(d).await;
             r
         }
@@ -800,22 +1019,35 @@ async fn serve_one(
             // A task of its own, so the commit happens even after the
             // client hangs up (which drops this future).
             let shared = shared.clone();
+            let request = request.clone();
             let late = tokio::spawn(async move {
                 tokio::time::sleep(d).await;
-                answer(&*shared.api, &request)
+                answer(&shared, &request)
             });
             late.await.map_err(|_| Dropped)?
         }
-        None => answer(&*shared.api, &request),
+        None => answer(&shared, &request),
     };
+    journaled(Some(response.status));
     Ok(to_hyper(response))
 }
 
 /// Calls the fake, turning a panic into a 500 so one bad handler cannot take
-/// the server down.
-fn answer(api: &dyn FakeApi, request: &SandboxRequest) -> SandboxResponse {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api.handle(request)))
-        .unwrap_or_else(|_| SandboxResponse::text(500, "Internal Server Error"))
+/// the server down, then the after-handled hook, before anything is sent.
+fn answer(shared: &Shared, request: &SandboxRequest) -> SandboxResponse {
+    let response =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shared.api.handle(request)))
+            .unwrap_or_else(|_| SandboxResponse::text(500, "Internal Server Error"));
+    let hook = shared
+        .after_handled
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if let Some(hook) = hook {
+        // A hook that panics must not take the answer with it.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook()));
+    }
+    response
 }
 
 fn failure_page(status: u16) -> SandboxResponse {

@@ -45,7 +45,7 @@ impl State {
         if v.str("slug").is_none() || v.str("description").is_none() {
             return message(500, "Server Error");
         }
-        let t = now();
+        let t = now(&self.clock);
         let mut record = obj(
             json!({"icon": null, "status": "visible", "sort_order": 0, "created_at": t, "updated_at": t}),
         );

@@ -138,7 +138,10 @@ impl State {
                 return message(500, "Server Error");
             }
         }
-        let due = v.str("due_date").map(date_to_iso).unwrap_or_else(now);
+        let due = v
+            .str("due_date")
+            .map(date_to_iso)
+            .unwrap_or_else(|| now(&self.clock));
         let id = self.add_invoice(user_id, None, &currency, &status, &due, &lines);
         // InvoiceObserver::created, after the commit: an invoice with
         // nothing to pay becomes paid, then the model is refreshed, so the
@@ -151,7 +154,7 @@ impl State {
             self.touch(
                 Kind::Invoice,
                 id,
-                obj(json!({"status": "paid", "paid_at": now()})),
+                obj(json!({"status": "paid", "paid_at": now(&self.clock)})),
             );
         }
         self.data(201, Kind::Invoice, id)
@@ -186,7 +189,7 @@ impl State {
             }));
         }
         let total = add(subtotal, -discount);
-        let t = now();
+        let t = now(&self.clock);
         let paid = status == "paid";
         let next = self.next_id.get(&Kind::Invoice).copied().unwrap_or(1);
         let record = obj(json!({
@@ -276,8 +279,8 @@ impl State {
                 Kind::Service,
                 service,
                 obj(json!({
-                    "status": "active", "activated_at": now(),
-                    "next_due_date": due.unwrap_or_else(|| json!(now())),
+                    "status": "active", "activated_at": now(&self.clock),
+                    "next_due_date": due.unwrap_or_else(|| json!(now(&self.clock))),
                 })),
             );
             self.service_status_changed(service, "pending", "active");

@@ -80,15 +80,19 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value, json};
 
-use super::{FakeApi, FakeServer, Method, SandboxRequest, SandboxResponse};
+use super::{FakeApi, FakeServer, Method, SandboxClock, SandboxRequest, SandboxResponse};
 
 mod catalogs;
 mod domains;
@@ -155,12 +159,63 @@ impl BillmoraSandbox {
     /// Starts the fake on an ephemeral loopback port, with the seed data.
     /// Needs a tokio runtime.
     pub async fn start() -> std::io::Result<Self> {
-        let state = Arc::new(Mutex::new(State::seeded()));
-        let server = FakeServer::start(BillmoraFake {
-            state: state.clone(),
-        })
+        Self::start_with(crate::LOOPBACK_ANY_PORT, SandboxClock::new()).await
+    }
+
+    /// Starts the fake on `addr` (port 0 for any free one), living in
+    /// `clock`'s time. A port in use is an error that names it.
+    pub async fn start_with(addr: SocketAddr, clock: SandboxClock) -> std::io::Result<Self> {
+        let state = Arc::new(Mutex::new(State::seeded(clock.clone())));
+        let server = FakeServer::start_with(
+            addr,
+            &clock,
+            BillmoraFake {
+                state: state.clone(),
+            },
+        )
         .await?;
         Ok(BillmoraSandbox { server, state })
+    }
+
+    /// The clock the fake reads its time from.
+    pub fn clock(&self) -> SandboxClock {
+        lock(&self.state).clock.clone()
+    }
+
+    /// The requests received, redacted (shorthand for `server().journal()`).
+    pub fn journal(&self) -> &crate::Journal {
+        self.server.journal()
+    }
+
+    /// The whole state (records, counters, tokens and their rate-limit
+    /// windows) as JSON, for [`restore`](Self::restore) in this or a later
+    /// run.
+    pub fn snapshot(&self) -> serde_json::Value {
+        crate::persist::snapshot(&*lock(&self.state))
+    }
+
+    /// Replaces the state with one from [`snapshot`](Self::snapshot); a
+    /// document of another shape is refused and the state left as it was.
+    pub fn restore(&self, document: &serde_json::Value) -> Result<(), crate::StateError> {
+        let mut loaded: State = crate::persist::restore(document, "billmora")?;
+        let mut s = lock(&self.state);
+        loaded.clock = s.clock.clone();
+        *s = loaded;
+        Ok(())
+    }
+
+    /// Returns to the seed data, as just started.
+    pub fn reset(&self) {
+        let mut s = lock(&self.state);
+        *s = State::seeded(s.clock.clone());
+    }
+
+    /// What Billmora's own scheduled automation would do by now: nothing
+    /// the API shows. Its invoices have no overdue status (`unpaid`,
+    /// `paid`, `cancelled`, `refunded`); the reminder job only sends
+    /// mail, so a past-due invoice stays `unpaid`, as here. Returns 0.
+    pub fn run_due(&self) -> usize {
+        0
     }
 
     /// The API base URL (`http://127.0.0.1:PORT/api/v1`), ready for
@@ -207,9 +262,14 @@ impl BillmoraSandbox {
         s.next_token += 1;
         let token = format!("{}|billmoraSandboxToken{:020}", s.next_token, s.next_token);
         let limit = s.rate_limit;
+        let now = s.clock.now();
         s.tokens.insert(
             token.clone(),
-            TokenState::new(abilities.iter().map(|a| (*a).to_owned()).collect(), limit),
+            TokenState::new(
+                abilities.iter().map(|a| (*a).to_owned()).collect(),
+                limit,
+                now,
+            ),
         );
         token
     }
@@ -240,9 +300,10 @@ impl BillmoraSandbox {
     /// Starts a fresh rate-limit window for every token.
     pub fn reset_rate_limits(&self) {
         let mut s = lock(&self.state);
+        let now = s.clock.now();
         for t in s.tokens.values_mut() {
             t.used = 0;
-            t.window_start = Instant::now();
+            t.window_start = now;
         }
     }
 
@@ -268,7 +329,7 @@ impl FakeApi for BillmoraFake {
 
 // ---- model ----------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 enum Kind {
     User,
     Service,
@@ -387,24 +448,25 @@ type Record = Map<String, Value>;
 /// An invoice line: description, quantity, unit price, service, registrant.
 type InvoiceLine = (String, u64, Decimal, Option<u64>, Option<u64>);
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct TokenState {
     abilities: Vec<String>,
     /// IPs the token may be used from; `None` for any.
     allowed_ips: Option<Vec<String>>,
     limit: u32,
     used: u32,
-    window_start: Instant,
+    /// When its rate-limit window opened, on the sandbox's clock.
+    window_start: DateTime<Utc>,
 }
 
 impl TokenState {
-    fn new(abilities: Vec<String>, limit: u32) -> Self {
+    fn new(abilities: Vec<String>, limit: u32, now: DateTime<Utc>) -> Self {
         TokenState {
             abilities,
             allowed_ips: None,
             limit,
             used: 0,
-            window_start: Instant::now(),
+            window_start: now,
         }
     }
 
@@ -413,29 +475,29 @@ impl TokenState {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct State {
-    tokens: HashMap<String, TokenState>,
+    // Ordered, so a saved state reads the same each time.
+    tokens: BTreeMap<String, TokenState>,
     next_token: u64,
     rate_limit: u32,
     tables: BTreeMap<Kind, BTreeMap<u64, Record>>,
     next_id: BTreeMap<Kind, u64>,
     next_child_id: u64,
+    /// The sandbox's clock, shared, not part of the saved state.
+    #[serde(skip)]
+    clock: SandboxClock,
 }
 
 /// A timestamp as read back from a MySQL `timestamp` column: whole seconds.
-fn now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S.000000Z")
-        .to_string()
+fn now(clock: &SandboxClock) -> String {
+    clock.now().format("%Y-%m-%dT%H:%M:%S.000000Z").to_string()
 }
 
 /// A timestamp as PHP's `now()` holds it before the row is re-read: with
 /// microseconds (what an un-refreshed create answer shows).
-fn now_micros() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+fn now_micros(clock: &SandboxClock) -> String {
+    clock.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// A decimal as MySQL's `decimal(…,2)` column sends it: `"10.00"`.
@@ -492,20 +554,21 @@ fn obj(v: Value) -> Record {
 }
 
 impl State {
-    fn seeded() -> Self {
+    fn seeded(clock: SandboxClock) -> Self {
         let mut s = State {
-            tokens: HashMap::new(),
+            tokens: BTreeMap::new(),
             next_token: 1,
             rate_limit: DEFAULT_RATE_LIMIT,
             tables: Kind::ALL.iter().map(|k| (*k, BTreeMap::new())).collect(),
             next_id: Kind::ALL.iter().map(|k| (*k, 1)).collect(),
             next_child_id: 1,
+            clock,
         };
         s.tokens.insert(
             WILDCARD_TOKEN.to_owned(),
-            TokenState::new(vec!["*".to_owned()], DEFAULT_RATE_LIMIT),
+            TokenState::new(vec!["*".to_owned()], DEFAULT_RATE_LIMIT, s.clock.now()),
         );
-        let t = now();
+        let t = now(&s.clock);
         s.insert(
             Kind::User,
             obj(json!({
@@ -583,7 +646,7 @@ impl State {
             })),
         );
         let due = date_to_iso(
-            &(chrono::Utc::now() + chrono::Duration::hours(SERVER_UTC_OFFSET_HOURS))
+            &(s.clock.now() + chrono::Duration::hours(SERVER_UTC_OFFSET_HOURS))
                 .format("%Y-%m-%d")
                 .to_string(),
         );
@@ -731,15 +794,18 @@ impl State {
         }
 
         // ApiRateLimiter: per token.
+        let now = self.clock.now();
         let (limit, remaining) = match self.tokens.get_mut(&token) {
             Some(t) => {
-                let now = Instant::now();
-                if now.duration_since(t.window_start) >= WINDOW {
+                // A clock set back (a restored state) opens a new window.
+                let since = (now - t.window_start).to_std().unwrap_or(WINDOW);
+                if since >= WINDOW {
                     t.window_start = now;
                     t.used = 0;
                 }
                 if t.used >= t.limit {
-                    let left = WINDOW.saturating_sub(now.duration_since(t.window_start));
+                    let since = (now - t.window_start).to_std().unwrap_or(WINDOW);
+                    let left = WINDOW.saturating_sub(since);
                     let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
                     return message(429, "Too many requests. Please try again later.")
                         .with_header("Retry-After", secs.max(1).to_string())
@@ -1036,7 +1102,7 @@ impl State {
         if kind == Kind::User {
             // Soft delete: the row stays (its email stays taken, its
             // invoices and orders keep pointing at it).
-            self.touch(kind, id, obj(json!({"_deleted_at": now()})));
+            self.touch(kind, id, obj(json!({"_deleted_at": now(&self.clock)})));
         } else {
             let removed = self.table_mut(kind).remove(&id);
             // Service::booted(): deleting a service cancels its order.
@@ -1047,7 +1113,7 @@ impl State {
                 self.touch(
                     Kind::Order,
                     order_id,
-                    obj(json!({"status": "cancelled", "cancelled_at": now()})),
+                    obj(json!({"status": "cancelled", "cancelled_at": now(&self.clock)})),
                 );
             }
         }
@@ -1106,7 +1172,7 @@ impl State {
         };
         let mut value = self.render(kind, record, full);
         if let Value::Object(m) = &mut value {
-            let t = now_micros();
+            let t = now_micros(&self.clock);
             m.insert("created_at".into(), json!(t));
             m.insert("updated_at".into(), json!(t));
             for column in defaults {
@@ -1119,11 +1185,12 @@ impl State {
     }
 
     fn touch(&mut self, kind: Kind, id: u64, changes: Record) {
+        let stamp = now(&self.clock);
         if let Some(r) = self.table_mut(kind).get_mut(&id) {
             for (k, v) in changes {
                 r.insert(k, v);
             }
-            r.insert("updated_at".into(), json!(now()));
+            r.insert("updated_at".into(), json!(stamp));
         }
     }
 }
@@ -1517,4 +1584,20 @@ fn normalize(field: &str, v: &Value) -> Value {
         return json!(i);
     }
     v.clone()
+}
+
+/// Whether `document` loads as this fake's state, without applying it.
+#[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+pub(crate) fn check_state(document: &Value) -> Result<(), crate::StateError> {
+    crate::persist::restore::<State>(document, "billmora").map(|_| ())
+}
+
+impl BillmoraSandbox {
+    /// A function that snapshots this fake's state, for a hook that
+    /// outlives the borrow of `self`.
+    #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+    pub(crate) fn snapshotter(&self) -> impl Fn() -> Value + Send + Sync + 'static {
+        let state = self.state.clone();
+        move || crate::persist::snapshot(&*lock(&state))
+    }
 }

@@ -171,7 +171,7 @@ impl State {
 
         let user_id = v.u64("user_id");
         let status = v.str("status").unwrap_or("pending").to_owned();
-        let t = now();
+        let t = now(&self.clock);
         let order_id = self.next_id.get(&Kind::Order).copied().unwrap_or(1);
         let mut items = Vec::new();
         let mut invoice_lines = Vec::new();
@@ -262,7 +262,7 @@ impl State {
         }));
         let id = self.insert(Kind::Order, record);
         // `invoice_generation_days` (7 by default) from now.
-        let due = (chrono::Utc::now() + chrono::Duration::days(7))
+        let due = (self.clock.now() + chrono::Duration::days(7))
             .format("%Y-%m-%dT%H:%M:%S.000000Z")
             .to_string();
         self.add_invoice(user_id, Some(id), &currency, "unpaid", &due, &invoice_lines);
@@ -281,7 +281,13 @@ impl State {
         }
         // OrderService::updateOrderStatus.
         let status = v.str("status").unwrap_or("pending").to_owned();
-        let stamp = |on: bool| if on { json!(now()) } else { Value::Null };
+        let stamp = |on: bool| {
+            if on {
+                json!(now(&self.clock))
+            } else {
+                Value::Null
+            }
+        };
         let changes = obj(json!({
             "status": status,
             "completed_at": stamp(status == "completed"),
@@ -302,11 +308,11 @@ impl State {
                 .unwrap_or_default();
             let change = match status.as_str() {
                 "completed" if current != "active" => Some(json!({
-                    "status": "active", "cancelled_at": null, "activated_at": now(),
+                    "status": "active", "cancelled_at": null, "activated_at": now(&self.clock),
                 })),
                 "completed" => None,
                 "cancelled" | "failed" => {
-                    Some(json!({"status": "cancelled", "cancelled_at": now()}))
+                    Some(json!({"status": "cancelled", "cancelled_at": now(&self.clock)}))
                 }
                 _ => Some(json!({
                     "status": "pending", "cancelled_at": null, "terminated_at": null,
@@ -333,7 +339,7 @@ impl State {
             }
             let change = match status.as_str() {
                 "cancelled" | "failed" => {
-                    Some(json!({"status": "cancelled", "cancelled_at": now()}))
+                    Some(json!({"status": "cancelled", "cancelled_at": now(&self.clock)}))
                 }
                 _ => Some(json!({"status": "pending", "cancelled_at": null})),
             };

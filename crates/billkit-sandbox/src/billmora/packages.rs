@@ -80,7 +80,7 @@ impl State {
             // NOT NULL columns the validation does not require.
             return message(500, "Server Error");
         }
-        let t = now();
+        let t = now(&self.clock);
         let mut record = obj(json!({
             "icon": null, "status": "visible", "stock": -1, "per_user_limit": -1, "allow_cancellation": true,
             "allow_quantity": "single", "prorata_day": null, "prorata_next_month_day": null,

@@ -44,7 +44,9 @@ impl State {
             return;
         };
         let years = record.get("years").and_then(Value::as_u64).unwrap_or(1);
-        let expires = chrono::Utc::now()
+        let expires = self
+            .clock
+            .now()
             .checked_add_months(chrono::Months::new(
                 u32::try_from(years.saturating_mul(12)).unwrap_or(u32::MAX),
             ))
@@ -53,7 +55,7 @@ impl State {
             .get("registered_at")
             .cloned()
             .filter(|d| !d.is_null())
-            .unwrap_or_else(|| json!(now()));
+            .unwrap_or_else(|| json!(now(&self.clock)));
         self.touch(
             Kind::Registrant,
             id,

@@ -75,7 +75,7 @@ impl State {
                         self.touch(
                             Kind::Order,
                             order_id,
-                            obj(json!({"status": "completed", "completed_at": now()})),
+                            obj(json!({"status": "completed", "completed_at": now(&self.clock)})),
                         );
                     }
                 }

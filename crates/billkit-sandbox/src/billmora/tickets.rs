@@ -16,7 +16,7 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        let t = now();
+        let t = now(&self.clock);
         let tid = self.next_id.get(&Kind::Ticket).copied().unwrap_or(1);
         let message_id = self.child_id();
         let record = obj(json!({

@@ -34,7 +34,7 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        let t = now();
+        let t = now(&self.clock);
         let mut record = obj(json!({
             "plugin_id": null, "grace_period_days": 0, "redemption_period_days": 0, "sort_order": 0,
             "auto_renew": null, "_prices": [], "created_at": t, "updated_at": t

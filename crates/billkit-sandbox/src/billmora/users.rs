@@ -48,7 +48,7 @@ impl State {
             v.str("first_name").unwrap_or(""),
             v.str("last_name").unwrap_or(""),
         );
-        let t = now();
+        let t = now(&self.clock);
         let record = obj(json!({
             "first_name": first, "last_name": last, "fullname": format!("{first} {last}"),
             "email": v.str("email").unwrap_or(""), "status": v.str("status").unwrap_or("active"),

@@ -1,8 +1,8 @@
 //! Customers: create (checked as BillPro checks them), list, get, update.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use chrono::Utc;
 use serde_json::{Map, Value, json};
 
 use super::{
@@ -10,6 +10,7 @@ use super::{
 };
 use super::{SandboxRequest, SandboxResponse};
 
+#[derive(Serialize, Deserialize)]
 pub(super) struct Customer {
     pub(super) id: u64,
     pub(super) profile: u64,
@@ -31,7 +32,7 @@ impl State {
         }
         self.next_customer += 1;
         let id = self.next_customer;
-        let now = stamp(Utc::now());
+        let now = stamp(self.clock.now());
         let mut json = Map::new();
         json.insert("id".into(), json!(id));
         json.insert("customer_id".into(), json!(merchant_code(id)));
@@ -102,7 +103,7 @@ impl State {
         if !errors.is_empty() {
             return Err(field_errors(errors));
         }
-        let now = stamp(Utc::now());
+        let now = stamp(self.clock.now());
         let customer = &mut self.customers[i].json;
         for field in ["first_name", "last_name", "date_of_birth", "email", "phone"] {
             if let Some(v) = body.get(field) {

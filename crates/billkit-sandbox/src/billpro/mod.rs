@@ -84,6 +84,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -93,7 +94,9 @@ use serde_json::{Map, Value, json};
 
 use billkit::billpro::{OrderId, ProductId, ScheduledPaymentId};
 
-use super::{FakeApi, FakeServer, Method, SandboxRequest, SandboxResponse};
+use serde::{Deserialize, Serialize};
+
+use super::{FakeApi, FakeServer, Method, SandboxClock, SandboxRequest, SandboxResponse};
 
 mod customers;
 mod orders;
@@ -159,12 +162,83 @@ impl BillProSandbox {
     /// Starts the fake on an ephemeral loopback port, with seeded products.
     /// Needs a tokio runtime.
     pub async fn start() -> std::io::Result<Self> {
-        let state = Arc::new(Mutex::new(State::seeded()));
-        let server = FakeServer::start(Api {
-            state: state.clone(),
-        })
+        Self::start_with(crate::LOOPBACK_ANY_PORT, SandboxClock::new()).await
+    }
+
+    /// Starts the fake on `addr` (port 0 for any free one), living in
+    /// `clock`'s time. A port in use is an error that names it.
+    pub async fn start_with(addr: SocketAddr, clock: SandboxClock) -> std::io::Result<Self> {
+        let state = Arc::new(Mutex::new(State::seeded(clock.clone())));
+        let server = FakeServer::start_with(
+            addr,
+            &clock,
+            Api {
+                state: state.clone(),
+            },
+        )
         .await?;
         Ok(BillProSandbox { server, state })
+    }
+
+    /// The clock the fake reads its time from.
+    pub fn clock(&self) -> SandboxClock {
+        lock(&self.state).clock.clone()
+    }
+
+    /// The requests received, redacted (shorthand for `server().journal()`).
+    pub fn journal(&self) -> &crate::Journal {
+        self.server.journal()
+    }
+
+    /// The whole state (customers, orders, scheduled payments, counters
+    /// and the webhook's log and queue) as JSON, for
+    /// [`restore`](Self::restore) in this or a later run. The seeded
+    /// products are not in it (they cannot change), nor the registered
+    /// listener (its key never leaves memory): register it again after a
+    /// restore.
+    pub fn snapshot(&self) -> serde_json::Value {
+        crate::persist::snapshot(&*lock(&self.state))
+    }
+
+    /// Replaces the state with one from [`snapshot`](Self::snapshot); a
+    /// document of another shape is refused and the state left as it was.
+    pub fn restore(&self, document: &serde_json::Value) -> Result<(), crate::StateError> {
+        let mut loaded: State = crate::persist::restore(document, "billpro")?;
+        let mut s = lock(&self.state);
+        let seeded = State::seeded(s.clock.clone());
+        loaded.products = seeded.products;
+        loaded.clock = seeded.clock;
+        loaded.outbox.listener = s.outbox.listener.take();
+        *s = loaded;
+        Ok(())
+    }
+
+    /// Returns to the seeded catalogue with no customers or orders, as
+    /// just started (a registered listener stays registered).
+    pub fn reset(&self) {
+        let mut s = lock(&self.state);
+        let mut fresh = State::seeded(s.clock.clone());
+        fresh.outbox.listener = s.outbox.listener.take();
+        *s = fresh;
+    }
+
+    /// What the gateway's scheduler would have done by the clock's time:
+    /// collects every `scheduled` payment dated today or earlier
+    /// ([`collect_payment`](Self::collect_payment), which queues its
+    /// notification). Returns how many were collected.
+    pub fn run_due(&self) -> usize {
+        let due: Vec<u64> = {
+            let s = lock(&self.state);
+            let today = s.clock.now().date_naive();
+            s.payments
+                .iter()
+                .filter(|p| p.status == "scheduled" && p.date <= today)
+                .map(|p| p.id)
+                .collect()
+        };
+        due.into_iter()
+            .filter(|id| self.collect_payment(*id))
+            .count()
     }
 
     /// The API base URL, `http://127.0.0.1:PORT/api/v1`, for
@@ -226,6 +300,7 @@ impl BillProSandbox {
     pub fn complete_checkout(&self, order_id: impl Into<OrderId>) -> bool {
         let order_id = order_id.into().get();
         let mut s = lock(&self.state);
+        let now = s.clock.now();
         let Some(order) = s.orders.iter_mut().find(|o| o.id == order_id) else {
             return false;
         };
@@ -238,7 +313,7 @@ impl BillProSandbox {
             "active"
         }
         .to_owned();
-        order.updated_at = Utc::now();
+        order.updated_at = now;
         notify::payment_result(&mut s, order_id, None, true);
         true
     }
@@ -253,6 +328,7 @@ impl BillProSandbox {
     ) -> bool {
         let scheduled_payment_id = scheduled_payment_id.into().get();
         let mut s = lock(&self.state);
+        let now = s.clock.now();
         let Some(p) = s
             .payments
             .iter_mut()
@@ -266,11 +342,11 @@ impl BillProSandbox {
             "soft-declined"
         }
         .to_owned();
-        p.updated_at = Utc::now();
+        p.updated_at = now;
         let order_id = p.order_id;
         if let Some(o) = s.orders.iter_mut().find(|o| o.id == order_id) {
             o.status = if hard { "suspended" } else { "failed" }.to_owned();
-            o.updated_at = Utc::now();
+            o.updated_at = now;
         }
         notify::payment_result(&mut s, order_id, Some(scheduled_payment_id), false);
         true
@@ -298,8 +374,10 @@ type Answer = Result<SandboxResponse, SandboxResponse>;
 
 // ---------------------------------------------------------------- state
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct State {
+    /// Seeded and never changed, so not saved: a restore seeds them again.
+    #[serde(skip)]
     products: Vec<Product>,
     customers: Vec<Customer>,
     orders: Vec<Order>,
@@ -309,6 +387,9 @@ struct State {
     next_payment: u64,
     next_checkout: u64,
     outbox: notify::Outbox,
+    /// The sandbox's clock, shared, not part of the saved state.
+    #[serde(skip)]
+    clock: SandboxClock,
 }
 
 fn dec(text: &str) -> Decimal {
@@ -337,8 +418,9 @@ fn seed_time(day: u32, ms: u32) -> String {
 }
 
 impl State {
-    fn seeded() -> Self {
+    fn seeded(clock: SandboxClock) -> Self {
         let mut s = State {
+            clock,
             next_customer: 1000,
             next_order: 5000,
             next_payment: 90000,
@@ -611,4 +693,20 @@ fn not_found() -> SandboxResponse {
 fn field_errors(errors: BTreeMap<String, &'static str>) -> SandboxResponse {
     let body: Map<String, Value> = errors.into_iter().map(|(k, v)| (k, json!([v]))).collect();
     SandboxResponse::json(422, &Value::Object(body))
+}
+
+/// Whether `document` loads as this fake's state, without applying it.
+#[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+pub(crate) fn check_state(document: &Value) -> Result<(), crate::StateError> {
+    crate::persist::restore::<State>(document, "billpro").map(|_| ())
+}
+
+impl BillProSandbox {
+    /// A function that snapshots this fake's state, for a hook that
+    /// outlives the borrow of `self`.
+    #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+    pub(crate) fn snapshotter(&self) -> impl Fn() -> Value + Send + Sync + 'static {
+        let state = self.state.clone();
+        move || crate::persist::snapshot(&*lock(&state))
+    }
 }

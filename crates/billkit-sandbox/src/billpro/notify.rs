@@ -24,9 +24,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{BillProSandbox, State, lock, money};
@@ -44,18 +44,22 @@ pub const APPROVED: (&str, &str) = ("000.000.000", "Transaction succeeded");
 pub const DECLINED: (&str, &str) = ("800.100.151", "transaction declined (invalid card)");
 
 /// The webhook side of the sandbox's state.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub(super) struct Outbox {
-    listener: Option<(String, NotificationKey)>,
+    /// Not saved: the key cannot be written out, by design.
+    #[serde(skip)]
+    pub(super) listener: Option<(String, NotificationKey)>,
     queue: Vec<Delivery>,
     log: Vec<Transaction>,
     duplicates: u32,
     reorder: bool,
     delay_rounds: u32,
+    #[serde(skip)]
     rng: Option<fastrand::Rng>,
     next_id: u64,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Delivery {
     transaction: usize,
     plaintext: String,
@@ -64,7 +68,7 @@ struct Delivery {
 }
 
 /// One transaction the sandbox notified about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Transaction {
     /// The payload `id`.
@@ -189,7 +193,7 @@ pub(super) fn payment_result(
         "card": {"bin": "420000", "last4Digits": "0000", "holder": holder.trim(), "expiryMonth": "05", "expiryYear": "2034"},
         "customer": {"givenName": text("first_name"), "surname": text("last_name"), "email": text("email"), "merchantCustomerId": text("customer_id")},
         "customParameters": {"order_id": order_id.to_string(), "customer_id": text("customer_id")},
-        "timestamp": Utc::now().format("%Y-%m-%d %H:%M:%S%z").to_string(),
+        "timestamp": s.clock.now().format("%Y-%m-%d %H:%M:%S%z").to_string(),
         "ndc": format!("{:032x}", order_id),
     });
     let transaction = Transaction {
@@ -228,6 +232,7 @@ impl BillProSandbox {
     /// queued. Returns `false` when there is no such order in that state.
     pub fn decline_checkout(&self, order_id: u64) -> bool {
         let mut s = lock(&self.state);
+        let now = s.clock.now();
         let Some(order) = s.orders.iter_mut().find(|o| o.id == order_id) else {
             return false;
         };
@@ -235,7 +240,7 @@ impl BillProSandbox {
             return false;
         }
         order.status = "rejected".to_owned();
-        order.updated_at = Utc::now();
+        order.updated_at = now;
         payment_result(&mut s, order_id, None, false);
         true
     }
@@ -246,6 +251,7 @@ impl BillProSandbox {
     /// Returns `false` when there is no such payment in a collectable state.
     pub fn collect_payment(&self, scheduled_payment_id: u64) -> bool {
         let mut s = lock(&self.state);
+        let now = s.clock.now();
         let Some(p) = s.payments.iter_mut().find(|p| {
             p.id == scheduled_payment_id
                 && matches!(
@@ -261,7 +267,7 @@ impl BillProSandbox {
             "recovered"
         }
         .to_owned();
-        p.updated_at = Utc::now();
+        p.updated_at = now;
         let order_id = p.order_id;
         let still_declined = s.payments.iter().any(|p| {
             p.order_id == order_id && matches!(p.status.as_str(), "soft-declined" | "hard-declined")
@@ -271,7 +277,7 @@ impl BillProSandbox {
             && matches!(o.status.as_str(), "failed" | "suspended")
         {
             o.status = "active".to_owned();
-            o.updated_at = Utc::now();
+            o.updated_at = now;
         }
         payment_result(&mut s, order_id, Some(scheduled_payment_id), true);
         true

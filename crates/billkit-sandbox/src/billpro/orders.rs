@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{
@@ -10,6 +11,7 @@ use super::{
 };
 use super::{SandboxRequest, SandboxResponse};
 
+#[derive(Serialize, Deserialize)]
 pub(super) struct Line {
     pub(super) discount: Option<Decimal>,
     pub(super) fee: Option<Decimal>,
@@ -17,10 +19,11 @@ pub(super) struct Line {
     pub(super) product: Value,
 }
 
+#[derive(Serialize, Deserialize)]
 pub(super) struct Order {
     pub(super) id: u64,
     pub(super) profile: u64,
-    pub(super) order_type: &'static str,
+    pub(super) order_type: String,
     pub(super) status: String,
     pub(super) invoice_id: String,
     pub(super) customer_id: u64,
@@ -159,12 +162,12 @@ impl State {
             None | Some(Value::Null) => None,
             Some(v) => Some(crate::time::parse_dmy(v.as_str()?).ok()?),
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         self.next_order += 1;
         let mut order = Order {
             id: self.next_order,
             profile,
-            order_type,
+            order_type: order_type.to_owned(),
             status: "pending".into(),
             invoice_id,
             customer_id,
@@ -347,7 +350,7 @@ impl State {
             }
             _ => return Err(error(404, "Not Found")),
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         order.status = next.to_owned();
         order.updated_at = now;
         for p in self.payments.iter_mut().filter(|p| p.order_id == id) {
@@ -374,7 +377,7 @@ impl State {
         }
         let (order_id, created_with_checkout) = (order.id, order.checkout);
         self.next_checkout += 1;
-        let now = Utc::now();
+        let now = self.clock.now();
         let expires = now + chrono::Duration::minutes(25);
         Ok(SandboxResponse::json(
             201,

@@ -1,5 +1,6 @@
 //! Scheduled payments: made with their orders, read and changed.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,6 +13,7 @@ use super::{
 };
 use super::{SandboxRequest, SandboxResponse};
 
+#[derive(Serialize, Deserialize)]
 pub(super) struct Payment {
     pub(super) id: u64,
     pub(super) order_id: u64,
@@ -155,7 +157,7 @@ impl State {
                 ));
             }
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let this_date = self.payments[i].date;
         if let Some(a) = amount {
             // Also changes the order amount for the payments still to come.

@@ -1,12 +1,13 @@
 //! Companies: registration (the one call without a key) and lookup.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::form::{self, Report};
 use super::{Params, SandboxRequest, SandboxResponse, State, ok, ts};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct CompanyRec {
     pub(super) guid: String,
     pub(super) api_key: String,

@@ -1,6 +1,7 @@
 //! Customers: create, get, soft delete, lists.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::invoices::Owner;
@@ -11,7 +12,7 @@ use super::{
 /// What the scripted processor's `create_customer` answers.
 const MOCK_CUSTOMER_URI: &str = "MOCK_CUSTOMER_URI";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct CustomerRec {
     pub(super) guid: String,
     pub(super) company_guid: String,

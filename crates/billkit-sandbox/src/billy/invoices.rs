@@ -2,6 +2,7 @@
 //! create, get, update the funding instrument, refund, cancel, lists.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::form::{self, Report};
@@ -10,7 +11,7 @@ use super::{
     invalid_operation, ok, pyramid, ts,
 };
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) enum Owner {
     Customer {
         customer_guid: String,
@@ -22,7 +23,7 @@ pub(super) enum Owner {
     },
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct ItemRec {
     name: String,
     amount: i64,
@@ -32,7 +33,7 @@ pub(super) struct ItemRec {
     unit: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct InvoiceRec {
     pub(super) guid: String,
     pub(super) company_guid: String,

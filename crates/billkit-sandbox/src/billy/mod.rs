@@ -69,12 +69,14 @@ mod tamper;
 mod transactions;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{FakeApi, FakeServer, Method, SandboxRequest, SandboxResponse};
+use super::{FakeApi, FakeServer, Method, SandboxClock, SandboxRequest, SandboxResponse};
 use companies::CompanyRec;
 use customers::CustomerRec;
 use invoices::InvoiceRec;
@@ -86,7 +88,7 @@ use transactions::TransactionRec;
 pub struct BillySandbox {
     server: FakeServer,
     state: Arc<Mutex<State>>,
-    api_key: String,
+    clock: SandboxClock,
     company_guid: billkit::billy::CompanyGuid,
 }
 
@@ -103,28 +105,94 @@ impl fmt::Debug for BillySandbox {
 /// non-empty key is accepted).
 pub const PROCESSOR_KEY: &str = "ef13dce2093b11e388de026ba7d31e6f";
 
+/// The seeded company's GUID: the same in every run, so a script or a
+/// saved state can name it.
+pub const SEED_COMPANY_GUID: &str = "CPSandboxSeededCompany7B";
+
+/// The seeded company's API key (44 base58 characters, like the keys
+/// Billy makes): the same in every run, as the other fakes' tokens are.
+/// Companies registered through the API get random keys.
+pub const SEED_API_KEY: &str = "SandboxBiLLyApiKeyForTheSeededCompany7Acme8x";
+
 impl BillySandbox {
     /// Starts the fake on an ephemeral loopback port. Needs a tokio runtime.
     pub async fn start() -> std::io::Result<Self> {
-        let mut state = State::default();
-        let company = state.new_company(PROCESSOR_KEY, Utc::now());
-        let api_key = company.api_key.clone();
-        // Made by `new_guid`, so always a valid GUID; a failure here is a
-        // bug in the fake, reported rather than panicked on.
-        let company_guid = billkit::billy::CompanyGuid::new(company.guid.clone())
-            .map_err(std::io::Error::other)?;
-        state.companies.push(company);
-        let state = Arc::new(Mutex::new(state));
-        let server = FakeServer::start(BillyFake {
-            state: state.clone(),
-        })
+        Self::start_with(crate::LOOPBACK_ANY_PORT, SandboxClock::new()).await
+    }
+
+    /// Starts the fake on `addr` (port 0 for any free one), living in
+    /// `clock`'s time. A port in use is an error that names it.
+    pub async fn start_with(addr: SocketAddr, clock: SandboxClock) -> std::io::Result<Self> {
+        // A constant, so always a valid GUID; a failure here is a bug in
+        // the fake, reported rather than panicked on.
+        let company_guid =
+            billkit::billy::CompanyGuid::new(SEED_COMPANY_GUID).map_err(std::io::Error::other)?;
+        let state = Arc::new(Mutex::new(State::seeded(clock.now())));
+        let server = FakeServer::start_with(
+            addr,
+            &clock,
+            BillyFake {
+                state: state.clone(),
+                clock: clock.clone(),
+            },
+        )
         .await?;
         Ok(BillySandbox {
             server,
             state,
-            api_key,
+            clock,
             company_guid,
         })
+    }
+
+    /// The clock the fake reads its time from.
+    pub fn clock(&self) -> SandboxClock {
+        self.clock.clone()
+    }
+
+    /// The requests received, redacted (shorthand for `server().journal()`).
+    pub fn journal(&self) -> &crate::Journal {
+        self.server.journal()
+    }
+
+    /// The whole state (companies and their keys, customers, plans,
+    /// subscriptions, invoices, transactions) as JSON, for
+    /// [`restore`](Self::restore) in this or a later run.
+    pub fn snapshot(&self) -> serde_json::Value {
+        crate::persist::snapshot(&*self.lock())
+    }
+
+    /// Replaces the state with one from [`snapshot`](Self::snapshot); a
+    /// document of another shape is refused and the state left as it was.
+    /// The seeded credentials work when the document holds the seeded
+    /// company, as every snapshot does.
+    pub fn restore(&self, document: &serde_json::Value) -> Result<(), crate::StateError> {
+        let loaded: State = crate::persist::restore(document, "billy")?;
+        *self.lock() = loaded;
+        Ok(())
+    }
+
+    /// Returns to the seeded company alone, as just started.
+    pub fn reset(&self) {
+        *self.lock() = State::seeded(self.clock.now());
+    }
+
+    /// [`bill_due_subscriptions`](Self::bill_due_subscriptions) at the
+    /// clock's time. Returns how many invoices were filed.
+    pub fn run_due(&self) -> usize {
+        self.bill_due_subscriptions(self.clock.now())
+    }
+
+    /// A function that snapshots this fake's state, for a hook that
+    /// outlives the borrow of `self`.
+    #[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+    pub(crate) fn snapshotter(&self) -> impl Fn() -> Value + Send + Sync + 'static {
+        let state = self.state.clone();
+        move || crate::persist::snapshot(&*state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The base URL to give [`ClientBuilder::base_url`](billkit::billy::ClientBuilder::base_url).
@@ -132,9 +200,9 @@ impl BillySandbox {
         self.server.url()
     }
 
-    /// The seeded company's API key.
+    /// The seeded company's API key ([`SEED_API_KEY`]).
     pub fn api_key(&self) -> &str {
-        &self.api_key
+        SEED_API_KEY
     }
 
     /// The seeded company's GUID.
@@ -186,7 +254,7 @@ impl BillySandbox {
 
 // ---- state ----
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct State {
     companies: Vec<CompanyRec>,
     customers: Vec<CustomerRec>,
@@ -194,6 +262,27 @@ struct State {
     subscriptions: Vec<SubscriptionRec>,
     invoices: Vec<InvoiceRec>,
     transactions: Vec<TransactionRec>,
+}
+
+impl State {
+    /// The seeded company alone.
+    fn seeded(now: DateTime<Utc>) -> Self {
+        State {
+            companies: vec![CompanyRec {
+                guid: SEED_COMPANY_GUID.to_owned(),
+                api_key: SEED_API_KEY.to_owned(),
+                created_at: now,
+                updated_at: now,
+            }],
+            ..State::default()
+        }
+    }
+}
+
+/// Whether `document` loads as this fake's state, without applying it.
+#[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+pub(crate) fn check_state(document: &Value) -> Result<(), crate::StateError> {
+    crate::persist::restore::<State>(document, "billy").map(|_| ())
 }
 
 const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -448,12 +537,13 @@ fn page_of(items: Vec<Value>, offset: i64, limit: i64) -> SandboxResponse {
 
 struct BillyFake {
     state: Arc<Mutex<State>>,
+    clock: SandboxClock,
 }
 
 impl FakeApi for BillyFake {
     fn handle(&self, req: &SandboxRequest) -> SandboxResponse {
         let mut state: MutexGuard<'_, State> = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.route(req, Utc::now())
+        state.route(req, self.clock.now())
     }
 }
 

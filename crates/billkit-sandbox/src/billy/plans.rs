@@ -1,13 +1,14 @@
 //! Plans: create, get, soft delete, lists.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::form::{self, Report};
 use super::invoices::Owner;
 use super::{BAD_REQUEST, Params, SandboxRequest, SandboxResponse, State, crash, ok, pyramid, ts};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct PlanRec {
     pub(super) guid: String,
     pub(super) company_guid: String,

@@ -2,6 +2,7 @@
 //! starts later), get, cancel, lists, and the scheduled billing.
 
 use chrono::{DateTime, Months, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::form::{self, Report, StartedAt};
@@ -11,7 +12,7 @@ use super::{
     ts_opt,
 };
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct SubscriptionRec {
     pub(super) guid: String,
     pub(super) company_guid: String,

@@ -2,6 +2,7 @@
 //! processor itself (the local test server's scripted one).
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::invoices::InvoiceRec;
@@ -10,14 +11,14 @@ use super::{SandboxResponse, State, billy_error, ts};
 /// Billy's `billy.transaction.maximum_retry` on the test server.
 const MAXIMUM_RETRY: usize = 10;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct FailureRec {
     guid: String,
     error_message: String,
     created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct TransactionRec {
     pub(super) guid: String,
     pub(super) company_guid: String,
