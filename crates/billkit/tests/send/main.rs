@@ -499,6 +499,21 @@ fn sandbox_futures() {
     spawnable(billkit_sandbox::billpro::BillProSandbox::start());
     spawnable(billkit_sandbox::billmora::BillmoraSandbox::start());
     spawnable(billkit_sandbox::billy::BillySandbox::start());
+    // Fixed addresses and a shared clock (`billkit sandbox serve`).
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+    let clock = billkit_sandbox::SandboxClock::new();
+    let options = billkit_sandbox::SandboxOptions::default();
+    assert_send(&Sandbox::start_with(&options));
+    spawnable(FakeServer::start_on(addr, NotFound));
+    assert_send(&FakeServer::start_with(addr, &clock, NotFound));
+    spawnable(billkit_sandbox::billpro::BillProSandbox::start_with(addr, clock.clone()));
+    spawnable(billkit_sandbox::billmora::BillmoraSandbox::start_with(addr, clock.clone()));
+    spawnable(billkit_sandbox::billy::BillySandbox::start_with(addr, clock.clone()));
+}
+
+/// The admin API's server future (admin.rs).
+fn admin_future(sandbox: std::sync::Arc<Sandbox>, addr: std::net::SocketAddr) {
+    spawnable(billkit_sandbox::admin::serve(sandbox, addr));
 }
 
 /// Payment notifications: the handler's futures must fit an axum/hyper
@@ -695,6 +710,13 @@ const INVENTORY: &[&str] = &[
     "billkit-sandbox/src/billy/mod.rs: start",
     "billkit-sandbox/src/lib.rs: start",
     "billkit-sandbox/src/lib.rs: start",
+    "billkit-sandbox/src/lib.rs: start_on",
+    "billkit-sandbox/src/lib.rs: start_with",
+    "billkit-sandbox/src/lib.rs: start_with",
+    "billkit-sandbox/src/billmora/mod.rs: start_with",
+    "billkit-sandbox/src/billpro/mod.rs: start_with",
+    "billkit-sandbox/src/billy/mod.rs: start_with",
+    "billkit-sandbox/src/admin.rs: serve",
     // Payment notifications
     "src/billpro/notifications/confirm.rs: confirm",
     "src/billpro/notifications/dedup.rs: begin",
