@@ -77,6 +77,8 @@ same command again and the output ends byte for byte as an uninterrupted run
 would have written it. A finished export leaves STATE marked done; delete it
 to export again.
 
+Billmora lists take --status and --search, as the server filters them.
+
 Progress goes to stderr: a bar on a terminal, `exported N rows` lines
 otherwise, nothing with --quiet.";
 
@@ -113,6 +115,12 @@ pub(crate) struct Args {
     /// (ignored when resuming: the saved walk keeps its page size).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     page_size: Option<u32>,
+    /// Only records in this state (Billmora lists: e.g. `unpaid` invoices).
+    #[arg(long, value_name = "STATUS")]
+    status: Option<String>,
+    /// Only records matching this text (Billmora lists: the server's search).
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
     /// Print no progress.
     #[arg(long, short)]
     quiet: bool,
@@ -155,6 +163,13 @@ pub(crate) async fn run(args: Args) -> Result<Exit, Error> {
         )
         .exit();
     }
+    if args.api != Api::Billmora && (args.status.is_some() || args.search.is_some()) {
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--status and --search filter Billmora lists only\n",
+        )
+        .exit();
+    }
     let credentials = args.credentials.load()?;
     let mut export = Export::open(&args)?;
     if export.state.done {
@@ -179,41 +194,58 @@ pub(crate) async fn run(args: Args) -> Result<Exit, Error> {
         Api::Billmora => {
             use billkit::billmora as m;
             let c = credentials.billmora()?;
+            // Every Billmora list filters on a status and a search text.
+            macro_rules! filter {
+                ($f:ty) => {{
+                    let mut f = <$f>::new();
+                    if let Some(s) = &args.status {
+                        f = f.status(s.as_str());
+                    }
+                    if let Some(q) = &args.search {
+                        f = f.search(q.as_str());
+                    }
+                    f
+                }};
+            }
             match list {
-                "users" => export.walk(c.users().list(&m::UserFilter::new())).await,
+                "users" => export.walk(c.users().list(&filter!(m::UserFilter))).await,
                 "services" => {
                     export
-                        .walk(c.services().list(&m::ServiceFilter::new()))
+                        .walk(c.services().list(&filter!(m::ServiceFilter)))
                         .await
                 }
                 "invoices" => {
                     export
-                        .walk(c.invoices().list(&m::InvoiceFilter::new()))
+                        .walk(c.invoices().list(&filter!(m::InvoiceFilter)))
                         .await
                 }
-                "orders" => export.walk(c.orders().list(&m::OrderFilter::new())).await,
-                "tickets" => export.walk(c.tickets().list(&m::TicketFilter::new())).await,
+                "orders" => export.walk(c.orders().list(&filter!(m::OrderFilter))).await,
+                "tickets" => {
+                    export
+                        .walk(c.tickets().list(&filter!(m::TicketFilter)))
+                        .await
+                }
                 "packages" => {
                     export
-                        .walk(c.packages().list(&m::PackageFilter::new()))
+                        .walk(c.packages().list(&filter!(m::PackageFilter)))
                         .await
                 }
                 "catalogs" => {
                     export
-                        .walk(c.catalogs().list(&m::CatalogFilter::new()))
+                        .walk(c.catalogs().list(&filter!(m::CatalogFilter)))
                         .await
                 }
                 "variants" => {
                     export
-                        .walk(c.variants().list(&m::VariantFilter::new()))
+                        .walk(c.variants().list(&filter!(m::VariantFilter)))
                         .await
                 }
                 "registrants" => {
                     export
-                        .walk(c.registrants().list(&m::RegistrantFilter::new()))
+                        .walk(c.registrants().list(&filter!(m::RegistrantFilter)))
                         .await
                 }
-                _ => export.walk(c.tlds().list(&m::TldFilter::new())).await,
+                _ => export.walk(c.tlds().list(&filter!(m::TldFilter))).await,
             }
         }
         Api::Billy => {

@@ -204,56 +204,44 @@ async fn records_created_between_kill_and_resume_repeat_nothing() {
             .unwrap();
         all.iter().map(|i| i.id.get()).collect()
     };
-    let dir = temp_dir("created_mid_walk");
-    let (output, state) = (dir.join("out"), dir.join("state"));
-    let args = [
-        "export",
+    let mut added = Vec::new();
+    let create = async {
+        // New invoices go to the head of the newest-first list, moving every
+        // unread invoice back: a walk by position would read some twice.
+        for i in 0..3 {
+            let invoice =
+                NewInvoice::new(SEED_USER_ID, due()).item(format!("late {i}"), 1, Decimal::ONE);
+            added.push(client.invoices().create(&invoice).await.unwrap().id.get());
+        }
+    };
+    let ids = killed_after_one_page(
+        "created_mid_walk",
         "billmora",
         "invoices",
-        "--format",
-        "jsonl",
-        "--page-size",
-        "5",
-        "--output",
-        output.to_str().unwrap(),
-        "--resume",
-        state.to_str().unwrap(),
-        "--quiet",
-    ];
-    sandbox.faults().set_delay(Duration::from_millis(40));
-    let mut child = billkit(&args, &env).spawn().unwrap();
-    // Killed as soon as the first page is saved.
-    while !mid_walk(&state) {
-        assert!(child.try_wait().unwrap().is_none(), "the walk ended first");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    child.kill().await.unwrap();
-    sandbox.faults().set_delay(Duration::ZERO);
-    // Billmora stamps created_at to the second and breaks ties in the
-    // database's order: the new invoices must be newer than the old ones,
-    // as they are on a real server after the first second.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    // New invoices go to the head of the newest-first list, moving every
-    // unread invoice back: a walk by position would read some twice.
-    for i in 0..3 {
-        let invoice =
-            NewInvoice::new(SEED_USER_ID, due()).item(format!("late {i}"), 1, Decimal::ONE);
-        client.invoices().create(&invoice).await.unwrap();
-    }
-    let out = crate::common::run(&args, &env).await;
-    assert_eq!(out.code, Some(0), "{out:?}");
-    let text = std::fs::read_to_string(&output).unwrap();
-    let ids: Vec<u64> = text
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
-                .as_u64()
-                .unwrap()
-        })
+        &env,
+        sandbox.faults(),
+        create,
+    )
+    .await;
+    // Billmora stamps created_at to the second: an invoice made in the
+    // same second as the last one written cannot be placed before it, so
+    // the walk may include it, once. The older ones come once each, in order.
+    let old: Vec<u64> = ids
+        .iter()
+        .copied()
+        .filter(|id| before.contains(id))
         .collect();
     assert_eq!(
-        ids, before,
+        old, before,
         "each invoice that existed when the walk began, once, in order"
+    );
+    let mut seen = ids.clone();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), ids.len(), "no invoice twice: {ids:?}");
+    assert!(
+        ids.iter()
+            .all(|id| before.contains(id) || added.contains(id))
     );
 }
 
@@ -386,4 +374,118 @@ async fn a_state_file_of_another_export_is_refused() {
             .starts_with("error: the state file is for `billmora invoices`"),
         "{out:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn billmora_lists_filter_on_status() {
+    use billkit::billmora::{InvoiceStatus, InvoiceUpdate};
+    let sandbox = billmora_with_invoices(5).await;
+    let client = sandbox.client().unwrap();
+    let paid = client
+        .invoices()
+        .update(3, &InvoiceUpdate::new().status(InvoiceStatus::Paid))
+        .await
+        .unwrap();
+    let env = billmora_env(&sandbox);
+    let args = [
+        "export", "billmora", "invoices", "--status", "paid", "--format", "jsonl", "-q",
+    ];
+    let out = run(&args, &env).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let rows: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], paid.id.get());
+    assert_eq!(rows[0]["status"], "paid");
+    let out = run(&["export", "billy", "plans", "--status", "x"], &env).await;
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr
+            .contains("--status and --search filter Billmora lists only")
+    );
+}
+
+/// Runs a resumable JSONL export of `list` with slow answers, kills it as
+/// soon as its first page is saved, runs `between`, then resumes it to the
+/// end; the ids of the rows written.
+async fn killed_after_one_page(
+    name: &str,
+    api: &str,
+    list: &str,
+    env: &[(String, String)],
+    faults: &Faults,
+    between: impl std::future::Future<Output = ()>,
+) -> Vec<u64> {
+    let dir = temp_dir(name);
+    let (output, state) = (dir.join("out"), dir.join("state"));
+    let args = [
+        "export",
+        api,
+        list,
+        "--format",
+        "jsonl",
+        "--page-size",
+        "5",
+        "--output",
+        output.to_str().unwrap(),
+        "--resume",
+        state.to_str().unwrap(),
+        "--quiet",
+    ];
+    faults.set_delay(Duration::from_millis(40));
+    let mut child = billkit(&args, env).spawn().unwrap();
+    while !mid_walk(&state) {
+        assert!(child.try_wait().unwrap().is_none(), "the walk ended first");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    child.kill().await.unwrap();
+    faults.set_delay(Duration::ZERO);
+    between.await;
+    let out = run(&args, env).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_appended_between_kill_and_resume_appear_once() {
+    use billkit::billpro::NewCustomer;
+    let sandbox = BillProSandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let mut want = Vec::new();
+    for i in 0..60 {
+        let c = NewCustomer::new("Dana", format!("Borys {i}"), format!("d{i}@example.com"));
+        want.push(client.customers().create(&c).await.unwrap().id.get());
+    }
+    // BillPro lists oldest first: the new customers come at the end, after
+    // the page the walk was killed on.
+    let mut added = Vec::new();
+    let create = async {
+        for i in 0..30 {
+            let c = NewCustomer::new("Late", format!("Comer {i}"), format!("l{i}@example.com"));
+            added.push(client.customers().create(&c).await.unwrap().id.get());
+        }
+    };
+    let env = billpro_env(&sandbox);
+    let got = killed_after_one_page(
+        "appended",
+        "billpro",
+        "customers",
+        &env,
+        sandbox.faults(),
+        create,
+    )
+    .await;
+    want.extend(added);
+    assert_eq!(got, want, "every customer once, the late ones included");
 }
