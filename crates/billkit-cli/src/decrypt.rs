@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use billkit::billpro::notifications::{
-    IV_HEADER, Notification, NotificationKey, Payload, PaymentPayload, TAG_HEADER,
+    IV_HEADER, MAX_BODY_HEX, Notification, NotificationKey, Payload, PaymentPayload, TAG_HEADER,
 };
 use serde_json::{Value, json};
 
@@ -78,16 +78,16 @@ fn decrypt(args: &DecryptArgs) -> Result<Exit, Error> {
         }
         None => (args.iv.clone(), args.tag.clone()),
     };
-    let body = if args.body.as_os_str() == "-" {
-        let mut b = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut b)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        b
+    // Read no further than a body the decryption could accept (and some
+    // white space around it): a longer one is refused as too large anyway.
+    let limit = (MAX_BODY_HEX as u64).saturating_add(64 * 1024);
+    let mut body = Vec::new();
+    let read = if args.body.as_os_str() == "-" {
+        std::io::stdin().take(limit).read_to_end(&mut body)
     } else {
-        std::fs::read(&args.body)
-            .map_err(|e| format!("cannot read {}: {e}", args.body.display()))?
+        std::fs::File::open(&args.body).and_then(|f| f.take(limit).read_to_end(&mut body))
     };
+    read.map_err(|e| format!("cannot read the body {}: {e}", args.body.display()))?;
     let plaintext = match key.decrypt(
         iv.as_deref().map(str::as_bytes),
         tag.as_deref().map(str::as_bytes),

@@ -237,3 +237,31 @@ pub fn set_mode(path: &std::path::Path, mode: u32) {
 
 #[cfg(not(unix))]
 pub fn set_mode(_path: &std::path::Path, _mode: u32) {}
+
+#[tokio::test]
+async fn a_body_beyond_the_limit_is_refused_unread() {
+    use billkit::billpro::notifications::MAX_BODY_HEX;
+    let dir = temp_dir("large_body");
+    let body = dir.join("body");
+    // Far beyond the limit: only the first part is read.
+    std::fs::write(&body, vec![b'A'; MAX_BODY_HEX * 4]).unwrap();
+    let args = [
+        "notifications",
+        "decrypt",
+        "--iv",
+        IV,
+        "--tag",
+        TAG,
+        "--body",
+        body.to_str().unwrap(),
+    ];
+    let out = run(&args, &key_env()).await;
+    assert_eq!(out.code, Some(1));
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: notification: the body is longer than {MAX_BODY_HEX} hex characters \
+             [TooLarge {{ limit: {MAX_BODY_HEX} }}]\n"
+        )
+    );
+}
