@@ -115,6 +115,12 @@ pub(crate) struct Args {
     /// (ignored when resuming: the saved walk keeps its page size).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     page_size: Option<u32>,
+    /// Export the sub-list under one parent: `billpro scheduled-payments
+    /// --of ORDER_ID`; `billy invoices --of CU…|SU…|PL…`, `billy transactions
+    /// --of CU…|PL…|SU…|IV…`, `billy subscriptions --of CU…|PL…` (the
+    /// parent's kind read from its GUID).
+    #[arg(long, value_name = "PARENT")]
+    of: Option<String>,
     /// Only records in this state (Billmora lists: e.g. `unpaid` invoices).
     #[arg(long, value_name = "STATUS")]
     status: Option<String>,
@@ -170,6 +176,21 @@ pub(crate) async fn run(args: Args) -> Result<Exit, Error> {
         )
         .exit();
     }
+    let parent = match &args.of {
+        Some(of) => match Parent::of(args.api, &args.list, of) {
+            Some(p) => Some(p),
+            None => clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "`{of}` is not a parent of `{} {}` (see --of in --help)\n",
+                    args.api.name(),
+                    args.list
+                ),
+            )
+            .exit(),
+        },
+        None => None,
+    };
     let credentials = args.credentials.load()?;
     let mut export = Export::open(&args)?;
     if export.state.done {
@@ -188,7 +209,12 @@ pub(crate) async fn run(args: Args) -> Result<Exit, Error> {
                         .await
                 }
                 "orders" => export.walk(c.orders().list()).await,
-                _ => export.walk(c.scheduled_payments().list()).await,
+                _ => match parent {
+                    Some(Parent::Order(id)) => {
+                        export.walk(c.scheduled_payments().list_for_order(id)).await
+                    }
+                    _ => export.walk(c.scheduled_payments().list()).await,
+                },
             }
         }
         Api::Billmora => {
@@ -251,22 +277,80 @@ pub(crate) async fn run(args: Args) -> Result<Exit, Error> {
         Api::Billy => {
             use billkit::billy as b;
             let c = credentials.billy()?;
-            match list {
-                "customers" => {
+            let t = c.transactions();
+            let (i, su) = (c.invoices(), c.subscriptions());
+            match (list, parent) {
+                ("customers", _) => {
                     export
                         .walk(c.customers().list(&b::CustomerFilter::new()))
                         .await
                 }
-                "plans" => export.walk(c.plans().list()).await,
-                "subscriptions" => export.walk(c.subscriptions().list()).await,
-                "invoices" => {
-                    export
-                        .walk(c.invoices().list(&b::InvoiceFilter::new()))
-                        .await
+                ("plans", _) => export.walk(c.plans().list()).await,
+                ("subscriptions", Some(Parent::Customer(g))) => {
+                    export.walk(su.list_for_customer(&g)).await
                 }
-                _ => export.walk(c.transactions().list()).await,
+                ("subscriptions", Some(Parent::Plan(g))) => export.walk(su.list_for_plan(&g)).await,
+                ("subscriptions", _) => export.walk(su.list()).await,
+                ("invoices", Some(Parent::Customer(g))) => {
+                    export.walk(i.list_for_customer(&g)).await
+                }
+                ("invoices", Some(Parent::Plan(g))) => export.walk(i.list_for_plan(&g)).await,
+                ("invoices", Some(Parent::Subscription(g))) => {
+                    export.walk(i.list_for_subscription(&g)).await
+                }
+                ("invoices", _) => export.walk(i.list(&b::InvoiceFilter::new())).await,
+                (_, Some(Parent::Customer(g))) => export.walk(t.list_for_customer(&g)).await,
+                (_, Some(Parent::Plan(g))) => export.walk(t.list_for_plan(&g)).await,
+                (_, Some(Parent::Subscription(g))) => {
+                    export.walk(t.list_for_subscription(&g)).await
+                }
+                (_, Some(Parent::Invoice(g))) => export.walk(t.list_for_invoice(&g)).await,
+                (_, _) => export.walk(t.list()).await,
             }
         }
+    }
+}
+
+/// The parent of a sub-list (`--of`).
+enum Parent {
+    Order(billkit::billpro::OrderId),
+    Customer(billkit::billy::CustomerGuid),
+    Plan(billkit::billy::PlanGuid),
+    Subscription(billkit::billy::SubscriptionGuid),
+    Invoice(billkit::billy::InvoiceGuid),
+}
+
+impl Parent {
+    /// The parent `of` names, when `list` of `api` has a sub-list under it.
+    fn of(api: Api, list: &str, of: &str) -> Option<Parent> {
+        use billkit::billy as b;
+        let parent = match api {
+            Api::Billpro => Parent::Order(of.trim().parse::<u64>().ok()?.into()),
+            Api::Billmora => return None,
+            Api::Billy => {
+                if let Ok(g) = b::CustomerGuid::new(of) {
+                    Parent::Customer(g)
+                } else if let Ok(g) = b::PlanGuid::new(of) {
+                    Parent::Plan(g)
+                } else if let Ok(g) = b::SubscriptionGuid::new(of) {
+                    Parent::Subscription(g)
+                } else {
+                    Parent::Invoice(b::InvoiceGuid::new(of).ok()?)
+                }
+            }
+        };
+        let fits = matches!(
+            (list, &parent),
+            ("scheduled-payments", Parent::Order(_))
+                | (
+                    "invoices",
+                    Parent::Customer(_) | Parent::Plan(_) | Parent::Subscription(_)
+                )
+                | ("subscriptions", Parent::Customer(_) | Parent::Plan(_))
+                | ("transactions", Parent::Customer(_) | Parent::Plan(_))
+                | ("transactions", Parent::Subscription(_) | Parent::Invoice(_))
+        );
+        fits.then_some(parent)
     }
 }
 

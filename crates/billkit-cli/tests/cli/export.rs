@@ -489,3 +489,67 @@ async fn records_appended_between_kill_and_resume_appear_once() {
     want.extend(added);
     assert_eq!(got, want, "every customer once, the late ones included");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_exports_the_sub_list_of_one_parent() {
+    use billkit::billy::{NewCustomer, NewInvoice};
+    let sandbox = BillySandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let mut per_customer = Vec::new();
+    for n in 0..2 {
+        let customer = client
+            .customers()
+            .create(&NewCustomer::new())
+            .await
+            .unwrap();
+        let mut guids = Vec::new();
+        for amount in [100, 200 + n] {
+            let invoice = NewInvoice::new(&customer.guid, amount);
+            guids.push(client.invoices().create(&invoice).await.unwrap().guid);
+        }
+        per_customer.push((customer.guid, guids));
+    }
+    let env = billy_env(&sandbox);
+    for (customer, invoices) in &per_customer {
+        let args = [
+            "export",
+            "billy",
+            "invoices",
+            "--of",
+            customer.as_str(),
+            "--format",
+            "jsonl",
+            "-q",
+        ];
+        let out = run(&args, &env).await;
+        assert_eq!(out.code, Some(0), "{out:?}");
+        let mut got: Vec<String> = out
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["guid"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<String> = invoices.iter().map(|g| g.as_str().to_owned()).collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
+    // A parent the list has no sub-list under is a usage error.
+    let plan_of_invoice = [
+        "export",
+        "billy",
+        "plans",
+        "--of",
+        per_customer[0].0.as_str(),
+    ];
+    let out = run(&plan_of_invoice, &env).await;
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("is not a parent of `billy plans`"),
+        "{out:?}"
+    );
+}
