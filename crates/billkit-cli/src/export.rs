@@ -99,7 +99,7 @@ pub(crate) struct Args {
     /// The API to read.
     #[arg(value_enum)]
     api: Api,
-    /// The list to export (see above for each API's lists).
+    /// The list to export (`--help` names each API's lists).
     list: String,
     /// The output format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
