@@ -6,6 +6,7 @@
 //! are those of [`Exit`].
 #![forbid(unsafe_code)]
 
+mod credentials;
 mod decrypt;
 mod export;
 mod reconcile;
@@ -23,9 +24,7 @@ use clap::{Parser, Subcommand};
     version,
     about,
     long_about = None,
-    after_help = "Exit status: 0 success, 1 checks found a break (reconcile) or a \
-                  notification failed to decrypt, 2 usage error, 3 the API, the \
-                  network or a file failed."
+    after_help = EXIT_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,16 +37,47 @@ enum Command {
     #[command(subcommand)]
     Sandbox(sandbox::Command),
     /// Export a list of records to CSV or JSON Lines, resumably.
+    #[command(after_help = EXIT_HELP)]
     Export(export::Args),
     /// Check the money invariants of the records and report each break.
+    #[command(after_help = EXIT_HELP)]
     Reconcile(reconcile::Args),
     /// Work with BillPro payment notifications.
     #[command(subcommand)]
     Notifications(decrypt::Command),
 }
 
+/// The exit statuses as `--help` states them.
+const EXIT_HELP: &str = "Exit status: 0 success, 1 checks found a break (reconcile) or a \
+                         notification failed to decrypt, 2 usage error, 3 the API, the \
+                         network or a file failed.";
+
+/// The three APIs, as commands name them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Api {
+    /// BillPro.
+    Billpro,
+    /// Billmora.
+    Billmora,
+    /// Billy.
+    Billy,
+}
+
+impl Api {
+    /// The name commands and reports use.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Api::Billpro => "billpro",
+            Api::Billmora => "billmora",
+            Api::Billy => "billy",
+        }
+    }
+}
+
 /// The exit statuses, documented in `--help` and the README.
-#[allow(dead_code)] // Until every command is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// Done, nothing found wrong.

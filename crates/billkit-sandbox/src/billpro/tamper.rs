@@ -1,1 +1,34 @@
 //! Inconsistent records planted on purpose, for tests of reconciliation.
+//!
+//! BillPro splits an instalment order's total into its scheduled payments;
+//! this writes one payment's amount directly, without the changes the API
+//! makes beside it (later payments, the order's `monthly_amount`), so that
+//! the payments no longer add up to the order's total.
+
+use super::*;
+
+impl BillProSandbox {
+    /// Stores `amount` as the scheduled payment's amount and changes
+    /// nothing else. `false` when there is no such payment.
+    ///
+    /// ```no_run
+    /// # fn run(sandbox: billkit_sandbox::billpro::BillProSandbox) {
+    /// assert!(sandbox.plant_scheduled_payment_amount(1, billkit::Decimal::new(1, 2)));
+    /// # }
+    /// ```
+    pub fn plant_scheduled_payment_amount(
+        &self,
+        scheduled_payment_id: impl Into<ScheduledPaymentId>,
+        amount: Decimal,
+    ) -> bool {
+        let id = scheduled_payment_id.into().get();
+        let mut s = lock(&self.state);
+        match s.payments.iter_mut().find(|p| p.id == id) {
+            Some(p) => {
+                p.amount = amount;
+                true
+            }
+            None => false,
+        }
+    }
+}

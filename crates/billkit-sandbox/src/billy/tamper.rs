@@ -1,1 +1,61 @@
 //! Inconsistent records planted on purpose, for tests of reconciliation.
+//!
+//! Billy derives an invoice's `effective_amount` from its amount and
+//! adjustments when it renders it, and records each charge as a
+//! transaction; these methods write the stored values directly, so that a
+//! reconciliation has something to find. Each answers `false` when there is
+//! no such record.
+
+use super::*;
+
+impl BillySandbox {
+    /// Makes the invoice's `effective_amount` differ from its amount plus
+    /// adjustments: stores an amount of `i64::MAX` cents with a positive
+    /// adjustment, which Billy's saturating sum renders as `i64::MAX`, one
+    /// or more cents short of amount plus adjustments. Its status is left
+    /// as it was.
+    ///
+    /// ```no_run
+    /// # fn run(sandbox: billkit_sandbox::billy::BillySandbox, guid: billkit::billy::InvoiceGuid) {
+    /// assert!(sandbox.plant_saturated_effective_amount(&guid));
+    /// # }
+    /// ```
+    pub fn plant_saturated_effective_amount(&self, invoice: &billkit::billy::InvoiceGuid) -> bool {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(inv) = s.invoices.iter_mut().find(|i| i.guid == invoice.as_str()) else {
+            return false;
+        };
+        inv.amount = i64::MAX;
+        if inv.total_adjustment_amount() <= 0 {
+            inv.adjustments = vec![(1, Some("planted".into()))];
+        }
+        true
+    }
+
+    /// Stores `amount` (in cents) as the transaction's amount, leaving its
+    /// invoice as it was: a settled invoice's charges no longer add up.
+    ///
+    /// ```no_run
+    /// # fn run(sandbox: billkit_sandbox::billy::BillySandbox, guid: billkit::billy::TransactionGuid) {
+    /// assert!(sandbox.plant_transaction_amount(&guid, 1));
+    /// # }
+    /// ```
+    pub fn plant_transaction_amount(
+        &self,
+        transaction: &billkit::billy::TransactionGuid,
+        amount: i64,
+    ) -> bool {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match s
+            .transactions
+            .iter_mut()
+            .find(|t| t.guid == transaction.as_str())
+        {
+            Some(t) => {
+                t.amount = amount;
+                true
+            }
+            None => false,
+        }
+    }
+}
