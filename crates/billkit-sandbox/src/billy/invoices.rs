@@ -48,6 +48,9 @@ pub(super) struct InvoiceRec {
     pub(super) items: Vec<ItemRec>,
     pub(super) created_at: DateTime<Utc>,
     pub(super) updated_at: DateTime<Utc>,
+    /// Set only by `plant_effective_amount`: Billy always derives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) planted_effective_amount: Option<i64>,
 }
 
 impl InvoiceRec {
@@ -58,7 +61,8 @@ impl InvoiceRec {
     }
 
     pub(super) fn effective_amount(&self) -> i64 {
-        self.amount.saturating_add(self.total_adjustment_amount())
+        self.planted_effective_amount
+            .unwrap_or_else(|| self.amount.saturating_add(self.total_adjustment_amount()))
     }
 
     pub(super) fn external_id(&self) -> Option<&str> {
@@ -287,6 +291,7 @@ impl State {
             items,
             created_at: now,
             updated_at: now,
+            planted_effective_amount: None,
         };
         let guid = invoice.guid.clone();
         self.file_invoice(invoice, now);

@@ -253,6 +253,7 @@ impl State {
                 items: Vec::new(),
                 created_at: now,
                 updated_at: now,
+                planted_effective_amount: None,
             };
             filed.push(invoice.guid.clone());
             self.file_invoice(invoice, now);

@@ -9,26 +9,25 @@
 use super::*;
 
 impl BillySandbox {
-    /// Makes the invoice's `effective_amount` differ from its amount plus
-    /// adjustments: stores an amount of `i64::MAX` cents with a positive
-    /// adjustment, which Billy's saturating sum renders as `i64::MAX`, one
-    /// or more cents short of amount plus adjustments. Its status is left
-    /// as it was.
+    /// Makes the invoice answer `effective_amount` = `cents`, whatever its
+    /// amount and adjustments (Billy always derives it; only a defect or a
+    /// tampered database could part them). Its status is left as it was.
     ///
     /// ```no_run
     /// # fn run(sandbox: billkit_sandbox::billy::BillySandbox, guid: billkit::billy::InvoiceGuid) {
-    /// assert!(sandbox.plant_saturated_effective_amount(&guid));
+    /// assert!(sandbox.plant_effective_amount(&guid, 950));
     /// # }
     /// ```
-    pub fn plant_saturated_effective_amount(&self, invoice: &billkit::billy::InvoiceGuid) -> bool {
+    pub fn plant_effective_amount(
+        &self,
+        invoice: &billkit::billy::InvoiceGuid,
+        cents: i64,
+    ) -> bool {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let Some(inv) = s.invoices.iter_mut().find(|i| i.guid == invoice.as_str()) else {
             return false;
         };
-        inv.amount = i64::MAX;
-        if inv.total_adjustment_amount() <= 0 {
-            inv.adjustments = vec![(1, Some("planted".into()))];
-        }
+        inv.planted_effective_amount = Some(cents);
         true
     }
 

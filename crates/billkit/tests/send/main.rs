@@ -506,9 +506,18 @@ fn sandbox_futures() {
     assert_send(&Sandbox::start_with(&options));
     spawnable(FakeServer::start_on(addr, NotFound));
     assert_send(&FakeServer::start_with(addr, &clock, NotFound));
-    spawnable(billkit_sandbox::billpro::BillProSandbox::start_with(addr, clock.clone()));
-    spawnable(billkit_sandbox::billmora::BillmoraSandbox::start_with(addr, clock.clone()));
-    spawnable(billkit_sandbox::billy::BillySandbox::start_with(addr, clock.clone()));
+    spawnable(billkit_sandbox::billpro::BillProSandbox::start_with(
+        addr,
+        clock.clone(),
+    ));
+    spawnable(billkit_sandbox::billmora::BillmoraSandbox::start_with(
+        addr,
+        clock.clone(),
+    ));
+    spawnable(billkit_sandbox::billy::BillySandbox::start_with(
+        addr,
+        clock.clone(),
+    ));
 }
 
 /// The admin API's server future (admin.rs).
