@@ -106,7 +106,7 @@ async fn serve(args: ServeArgs) -> Result<Exit, Error> {
     options.billmora_port = args.billmora_port;
     options.billy_port = args.billy_port;
     options.journal_capacity = args.journal_size;
-    let sandbox = Arc::new(Sandbox::start_with(&options).await?);
+    let sandbox = Arc::new(Sandbox::start_with(options).await?);
     if let Some(path) = &args.state {
         sandbox.persist_to(path)?;
     }

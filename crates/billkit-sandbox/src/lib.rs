@@ -157,13 +157,13 @@ impl Sandbox {
     /// Starts a fake of each enabled API on its own ephemeral loopback port.
     /// Needs a tokio runtime; the fakes stop when the value is dropped.
     pub async fn start() -> std::io::Result<Sandbox> {
-        Self::start_with(&SandboxOptions::default()).await
+        Self::start_with(SandboxOptions::default()).await
     }
 
     /// Starts a fake of each enabled API on the host and ports of
     /// `options` (port 0 for any free one), all living in its clock's
     /// time. A port in use is an error that names it.
-    pub async fn start_with(options: &SandboxOptions) -> std::io::Result<Sandbox> {
+    pub async fn start_with(options: SandboxOptions) -> std::io::Result<Sandbox> {
         let clock = options.clock.clone();
         #[cfg_attr(
             not(any(feature = "billpro", feature = "billmora", feature = "billy")),
@@ -227,7 +227,7 @@ impl Sandbox {
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let mut options = billkit_sandbox::SandboxOptions::default();
 /// options.journal_capacity = 50;
-/// let sandbox = billkit_sandbox::Sandbox::start_with(&options).await?;
+/// let sandbox = billkit_sandbox::Sandbox::start_with(options).await?;
 /// # Ok::<(), std::io::Error>(())
 /// # }).unwrap();
 /// ```
@@ -805,14 +805,14 @@ impl FakeServer {
     /// Serves `api` on `addr` (port 0 for any free one). Needs a tokio
     /// runtime. A port in use is an error that names the address.
     pub async fn start_on(addr: SocketAddr, api: impl FakeApi) -> std::io::Result<FakeServer> {
-        Self::start_with(addr, &SandboxClock::new(), api).await
+        Self::start_with(addr, SandboxClock::new(), api).await
     }
 
     /// Serves `api` on `addr` (port 0 for any free one), stamping its
     /// journal with `clock`'s time.
     pub async fn start_with(
         addr: SocketAddr,
-        clock: &SandboxClock,
+        clock: SandboxClock,
         api: impl FakeApi,
     ) -> std::io::Result<FakeServer> {
         let listener = TcpListener::bind(addr).await.map_err(|e| {
@@ -831,7 +831,7 @@ impl FakeServer {
             api: Box::new(api),
             faults: Faults::default(),
             journal: Journal::default(),
-            clock: clock.clone(),
+            clock,
             after_handled: Mutex::new(None),
             served: AtomicU64::new(0),
             window: Mutex::new(None),

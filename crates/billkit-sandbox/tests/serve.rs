@@ -396,7 +396,7 @@ async fn the_journal_never_shows_a_credential() {
 async fn the_journal_keeps_the_last_n_with_sequence_numbers_and_faults() {
     let mut options = SandboxOptions::default();
     options.journal_capacity = 3;
-    let sandbox = Sandbox::start_with(&options).await.unwrap();
+    let sandbox = Sandbox::start_with(options).await.unwrap();
     sandbox.billy.faults().on("GET", "/v1/plans").fail(1, 503);
     let billy = sandbox.billy.client().unwrap();
     for _ in 0..4 {
@@ -661,7 +661,7 @@ async fn a_port_in_use_is_an_error_naming_it() {
     );
     let mut options = SandboxOptions::default();
     options.billy_port = port;
-    let why = Sandbox::start_with(&options).await.unwrap_err();
+    let why = Sandbox::start_with(options).await.unwrap_err();
     assert!(
         why.to_string().starts_with(&format!(
             "Billy: cannot listen on 127.0.0.1:{port}: port {port} is in use"
@@ -677,7 +677,7 @@ async fn fixed_ports_are_used_as_given() {
     drop(free);
     let mut options = SandboxOptions::default();
     options.billmora_port = port;
-    let sandbox = Sandbox::start_with(&options).await.unwrap();
+    let sandbox = Sandbox::start_with(options).await.unwrap();
     assert_eq!(
         sandbox.billmora.base_url(),
         format!("http://127.0.0.1:{port}/api/v1")

@@ -168,7 +168,7 @@ impl BillmoraSandbox {
         let state = Arc::new(Mutex::new(State::seeded(clock.clone())));
         let server = FakeServer::start_with(
             addr,
-            &clock,
+            clock.clone(),
             BillmoraFake {
                 state: state.clone(),
             },

@@ -171,7 +171,7 @@ impl BillProSandbox {
         let state = Arc::new(Mutex::new(State::seeded(clock.clone())));
         let server = FakeServer::start_with(
             addr,
-            &clock,
+            clock.clone(),
             Api {
                 state: state.clone(),
             },

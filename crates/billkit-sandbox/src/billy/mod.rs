@@ -130,7 +130,7 @@ impl BillySandbox {
         let state = Arc::new(Mutex::new(State::seeded(clock.now())));
         let server = FakeServer::start_with(
             addr,
-            &clock,
+            clock.clone(),
             BillyFake {
                 state: state.clone(),
                 clock: clock.clone(),

@@ -499,13 +499,16 @@ fn sandbox_futures() {
     spawnable(billkit_sandbox::billpro::BillProSandbox::start());
     spawnable(billkit_sandbox::billmora::BillmoraSandbox::start());
     spawnable(billkit_sandbox::billy::BillySandbox::start());
-    // Fixed addresses and a shared clock (`billkit sandbox serve`).
-    let addr: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
-    let clock = billkit_sandbox::SandboxClock::new();
-    let options = billkit_sandbox::SandboxOptions::default();
-    assert_send(&Sandbox::start_with(&options));
+    // The same on chosen addresses and a shared clock, and the admin API.
+    let (addr, clock) = (
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        billkit_sandbox::SandboxClock::new(),
+    );
+    spawnable(Sandbox::start_with(
+        billkit_sandbox::SandboxOptions::default(),
+    ));
     spawnable(FakeServer::start_on(addr, NotFound));
-    assert_send(&FakeServer::start_with(addr, &clock, NotFound));
+    spawnable(FakeServer::start_with(addr, clock.clone(), NotFound));
     spawnable(billkit_sandbox::billpro::BillProSandbox::start_with(
         addr,
         clock.clone(),
@@ -515,12 +518,10 @@ fn sandbox_futures() {
         clock.clone(),
     ));
     spawnable(billkit_sandbox::billy::BillySandbox::start_with(
-        addr,
-        clock.clone(),
+        addr, clock,
     ));
 }
 
-/// The admin API's server future (admin.rs).
 fn admin_future(sandbox: std::sync::Arc<Sandbox>, addr: std::net::SocketAddr) {
     spawnable(billkit_sandbox::admin::serve(sandbox, addr));
 }
@@ -574,6 +575,7 @@ fn public_futures_and_streams_are_send() {
     let _ = billy_futures;
     let _ = http_futures;
     let _ = sandbox_futures;
+    let _ = admin_future;
     #[cfg(feature = "billpro-notifications")]
     let _ = notification_futures;
 }
@@ -719,12 +721,12 @@ const INVENTORY: &[&str] = &[
     "billkit-sandbox/src/billy/mod.rs: start",
     "billkit-sandbox/src/lib.rs: start",
     "billkit-sandbox/src/lib.rs: start",
-    "billkit-sandbox/src/lib.rs: start_on",
-    "billkit-sandbox/src/lib.rs: start_with",
-    "billkit-sandbox/src/lib.rs: start_with",
     "billkit-sandbox/src/billmora/mod.rs: start_with",
     "billkit-sandbox/src/billpro/mod.rs: start_with",
     "billkit-sandbox/src/billy/mod.rs: start_with",
+    "billkit-sandbox/src/lib.rs: start_on",
+    "billkit-sandbox/src/lib.rs: start_with",
+    "billkit-sandbox/src/lib.rs: start_with",
     "billkit-sandbox/src/admin.rs: serve",
     // Payment notifications
     "src/billpro/notifications/confirm.rs: confirm",
