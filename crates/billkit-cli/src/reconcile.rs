@@ -33,7 +33,10 @@ Rules (the `rule` of a break):
   billmora.items_total        the items add up to the invoice's total (less its tax)
   billmora.total              total = subtotal - discount + tax
   billmora.amount_due         0 <= amount_due <= total
-  billmora.paid_amount_due    an invoice marked paid has nothing left to pay
+  billmora.paid_amount_due    an invoice marked paid has payments that cover it
+                              (Billmora computes amount_due from payments alone, so an
+                              invoice marked paid by hand with none recorded still
+                              shows its total due)
   billmora.services_readable  the services can be read (to check the invoice items'
                               services exist)
   billmora.item_service       an invoice item's service exists
