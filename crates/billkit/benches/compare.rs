@@ -336,9 +336,9 @@ async fn bare_body(client: &reqwest::Client, url: &str, auth: &str) -> bytes::By
         .unwrap()
 }
 
-/// billkit (`ours`) against the bare request (`bare`), `n` requests each,
-/// interleaved, over several rounds.
-fn versus<A, B, FA, FB>(name: &str, target_note: &str, n: usize, mut ours: A, mut bare: B)
+/// The cost of `n` runs of each contender per round, after `warm` runs of
+/// each; which goes first alternates between rounds.
+fn interleaved<A, B, FA, FB>(warm: usize, n: usize, ours: &mut A, bare: &mut B) -> Vec<(Cost, Cost)>
 where
     A: FnMut() -> FA,
     B: FnMut() -> FB,
@@ -350,17 +350,32 @@ where
         .build()
         .unwrap();
     // Warm up: connections, caches.
-    cost(&rt, 50, &mut ours);
-    cost(&rt, 50, &mut bare);
+    cost(&rt, warm, &mut *ours);
+    cost(&rt, warm, &mut *bare);
+    (0..rounds())
+        .map(|round| {
+            if round % 2 == 0 {
+                let o = cost(&rt, n, &mut *ours);
+                (o, cost(&rt, n, &mut *bare))
+            } else {
+                let b = cost(&rt, n, &mut *bare);
+                (cost(&rt, n, &mut *ours), b)
+            }
+        })
+        .collect()
+}
+
+/// billkit (`ours`) against the bare request (`bare`), `n` requests each,
+/// interleaved, over several rounds.
+fn versus<A, B, FA, FB>(name: &str, target_note: &str, n: usize, mut ours: A, mut bare: B)
+where
+    A: FnMut() -> FA,
+    B: FnMut() -> FB,
+    FA: Future<Output = ()>,
+    FB: Future<Output = ()>,
+{
     let (mut wall, mut cpu, mut a_ours, mut a_bare) = (vec![], vec![], vec![], vec![]);
-    for round in 0..rounds() {
-        let (o, b) = if round % 2 == 0 {
-            let o = cost(&rt, n, &mut ours);
-            (o, cost(&rt, n, &mut bare))
-        } else {
-            let b = cost(&rt, n, &mut bare);
-            (cost(&rt, n, &mut ours), b)
-        };
+    for (o, b) in interleaved(50, n, &mut ours, &mut bare) {
         wall.push(o.wall / b.wall);
         cpu.push(o.cpu / b.cpu);
         a_ours.push(o.allocs);
@@ -666,6 +681,15 @@ fn decoding() {
                             .unwrap(),
                     );
                 }),
+                ("typed, sonic-rs", &mut || {
+                    black_box(
+                        sonic_rs::from_slice::<LaravelPage<billkit::billmora::Invoice>>(&body)
+                            .unwrap(),
+                    );
+                }),
+                ("sonic_rs::Value", &mut || {
+                    black_box(sonic_rs::from_slice::<sonic_rs::Value>(&body).unwrap());
+                }),
                 ("Value", &mut || {
                     black_box(serde_json::from_slice::<Value>(&body).unwrap());
                 }),
@@ -684,6 +708,9 @@ fn decoding() {
                     black_box(
                         serde_json::from_slice::<Vec<billkit::billpro::Order>>(&body).unwrap(),
                     );
+                }),
+                ("typed, sonic-rs", &mut || {
+                    black_box(sonic_rs::from_slice::<Vec<billkit::billpro::Order>>(&body).unwrap());
                 }),
                 ("Value", &mut || {
                     black_box(serde_json::from_slice::<Value>(&body).unwrap());
@@ -772,6 +799,149 @@ fn decoding() {
                 }),
             ],
             "≥ 1.5",
+        );
+    }
+}
+
+// ---------------------------------------------------------------- pages
+
+/// billkit (`ours`) against the bare request (`bare`), `n` requests each,
+/// interleaved, reported as billkit's speed-up over bare (bare ÷ billkit).
+fn speedup<A, B, FA, FB>(name: &str, target: &str, n: usize, mut ours: A, mut bare: B)
+where
+    A: FnMut() -> FA,
+    B: FnMut() -> FB,
+    FA: Future<Output = ()>,
+    FB: Future<Output = ()>,
+{
+    let (mut wall, mut cpu, mut a_ours, mut a_bare) = (vec![], vec![], vec![], vec![]);
+    let (mut ms_ours, mut ms_bare) = (vec![], vec![]);
+    for (o, b) in interleaved(3, n, &mut ours, &mut bare) {
+        ms_ours.push(o.wall * 1e3);
+        ms_bare.push(b.wall * 1e3);
+        wall.push(b.wall / o.wall);
+        cpu.push(b.cpu / o.cpu);
+        a_ours.push(o.allocs);
+        a_bare.push(b.allocs);
+    }
+    report(name, "wall, bare ÷ billkit", wall, target);
+    report(name, "client CPU, bare ÷ billkit", cpu, target);
+    println!(
+        "{name:<44} {:<26} {:>6.2} vs {:.2} ms bare; {:.0} vs {:.0} allocations",
+        "billkit per page",
+        median(ms_ours),
+        median(ms_bare),
+        median(a_ours),
+        median(a_bare),
+    );
+}
+
+/// A bare GET whose body is decoded into `T` with serde_json.
+async fn bare_typed<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    url: &str,
+    auth: &str,
+) {
+    black_box(serde_json::from_slice::<T>(&bare_body(client, url, auth).await).unwrap());
+}
+
+/// One page through `list(..).page(1)` against bare reqwest decoding the
+/// same typed page with serde_json, for the four pages of the decode
+/// measures: the page path's whole cost (transport, envelope, parser).
+fn pages() {
+    let client = bare_client();
+    if selected("page 1,000 billmora invoices") {
+        let body = laravel_page(many(&billmora_invoice(), 1000, "id"), 1, 1);
+        let server = serve(canned(body), Duration::ZERO);
+        let billmora = billkit::billmora::Client::builder()
+            .token("secret-token")
+            .base_url(&server.url)
+            .rate_limit(None)
+            .build()
+            .unwrap();
+        let url = format!("{}/api/v1/invoices?page=1", server.url);
+        let every = billkit::billmora::InvoiceFilter::new();
+        speedup(
+            "page 1,000 billmora invoices vs bare typed",
+            "≥ 1.6",
+            10,
+            || async {
+                black_box(billmora.invoices().list(&every).page(1).await.unwrap());
+            },
+            || bare_typed::<LaravelPage<billkit::billmora::Invoice>>(&client, &url, "bearer"),
+        );
+    }
+    let billpro_server = |body: Vec<u8>| {
+        let server = serve(canned(body), Duration::ZERO);
+        let billpro = billkit::billpro::Client::builder()
+            .token("secret-token")
+            .base_url(&server.url)
+            .build()
+            .unwrap();
+        (server, billpro)
+    };
+    if selected("page 1,000 billpro orders") {
+        let (server, billpro) = billpro_server(serde_json::to_vec(&billpro_orders(1000)).unwrap());
+        let url = format!("{}/orders?page=1", server.url);
+        speedup(
+            "page 1,000 billpro orders vs bare typed",
+            "≥ 1.6",
+            10,
+            || async {
+                black_box(billpro.orders().list().page(1).await.unwrap());
+            },
+            || bare_typed::<Vec<billkit::billpro::Order>>(&client, &url, "bearer"),
+        );
+    }
+    if selected("page a 25-product page") {
+        let body = serde_json::to_vec(&many(&billpro_product(), 25, "id")).unwrap();
+        let (server, billpro) = billpro_server(body);
+        let url = format!("{}/products?page=1", server.url);
+        let every = billkit::billpro::ProductFilter::new();
+        speedup(
+            "page a 25-product page vs bare typed",
+            "≥ 1.2",
+            200,
+            || async {
+                black_box(billpro.products().list(&every).page(1).await.unwrap());
+            },
+            || bare_typed::<Vec<billkit::billpro::Product>>(&client, &url, "bearer"),
+        );
+    }
+    if selected("page 100 billy invoices") {
+        let items = many(&billy_invoice(), 100, "guid");
+        let body =
+            serde_json::to_vec(&serde_json::json!({"items": items, "limit": 100, "offset": 0}))
+                .unwrap();
+        let server = serve(canned(body), Duration::ZERO);
+        let billy = billkit::billy::Client::builder()
+            .api_key("AK-key")
+            .base_url(&server.url)
+            .build()
+            .unwrap();
+        let url = format!("{}/v1/invoices?offset=0&limit=100", server.url);
+        #[derive(Deserialize)]
+        struct ItemsPage<T> {
+            #[allow(dead_code)]
+            items: Vec<T>,
+        }
+        let every = billkit::billy::InvoiceFilter::new();
+        speedup(
+            "page 100 billy invoices vs bare typed",
+            "(no target)",
+            60,
+            || async {
+                black_box(
+                    billy
+                        .invoices()
+                        .list(&every)
+                        .per_page(100)
+                        .page(1)
+                        .await
+                        .unwrap(),
+                );
+            },
+            || bare_typed::<ItemsPage<billkit::billy::Invoice>>(&client, &url, "basic"),
         );
     }
 }
@@ -1003,6 +1173,7 @@ fn main() {
         rounds()
     );
     decoding();
+    pages();
     requests();
     walks();
 }

@@ -36,6 +36,7 @@
 //!   any number of places): float noise is rounded off as above, any other
 //!   value is kept exactly, and at least two places are written.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -62,6 +63,19 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Err("empty string is not an amount".to_owned());
     }
+    // Most amounts are short plain numerals (`44.99`): their digits are
+    // the mantissa, read in one pass. Zero goes the general way, which
+    // decides the sign of `-0`.
+    if let Some((negative, mantissa, places)) = plain_numeral(t, 18)
+        && mantissa != 0
+    {
+        return Ok(signed(negative, mantissa, places));
+    }
+    parse_decimal_general(t)
+}
+
+/// [`parse_decimal`] for any text, trimmed and not empty.
+fn parse_decimal_general(t: &str) -> Result<Decimal, String> {
     // Made only for an error message.
     let shown = || crate::error::truncate(t, 64);
     let Some(want) = Digits::of(t) else {
@@ -89,6 +103,60 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         ));
     }
     Ok(d)
+}
+
+/// Reads a plain numeral, `-?[0-9]+(\.[0-9]+)?` with at most `max_places`
+/// digits after the point and at most 18 digits in all (so the digits fit
+/// a `u64` and their value is exact): its sign, digits as one integer, and
+/// number of places. `None` for any other text (an exponent, a `+`, a bare
+/// point, more digits), which the general parser reads.
+fn plain_numeral(t: &str, max_places: usize) -> Option<(bool, u64, u32)> {
+    let (negative, rest) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (int, frac) = match rest.split_once('.') {
+        Some((int, frac)) if !frac.is_empty() => (int, frac),
+        Some(_) => return None,
+        None => (rest, ""),
+    };
+    if int.is_empty() || frac.len() > max_places || int.len() + frac.len() > 18 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        // At most 18 digits: below 10^18, no overflow.
+        mantissa = mantissa * 10 + u64::from(b - b'0');
+    }
+    Some((negative, mantissa, u32::try_from(frac.len()).ok()?))
+}
+
+/// The decimal `±mantissa × 10^-places` of a [`plain_numeral`].
+fn signed(negative: bool, mantissa: u64, places: u32) -> Decimal {
+    // Below 10^18, so within `i64`.
+    let m = i64::try_from(mantissa).unwrap_or(i64::MAX);
+    Decimal::new(if negative { -m } else { m }, places)
+}
+
+/// A plain numeral with at most two places, as a two-place amount (`10`
+/// → `10.00`, `-0.5` → `-0.50`, `-0` → `0.00`), without rounding: the
+/// value [`parse_two_places`] gives it, read in one pass.
+fn plain_two_places(t: &str) -> Option<Decimal> {
+    let (negative, mantissa, places) = plain_numeral(t, 2)?;
+    // 18 digits with two places or fewer: at most 10^18 × 100 fits `u64`.
+    let cents = mantissa.checked_mul(10u64.pow(2 - places))?;
+    let cents = i64::try_from(cents).ok()?;
+    Some(Decimal::new(
+        if negative && cents != 0 {
+            -cents
+        } else {
+            cents
+        },
+        2,
+    ))
 }
 
 /// A number's value as sign, significant digits and power of ten, so two
@@ -229,12 +297,12 @@ fn raw_decimal_with<'de, D: Deserializer<'de>>(
     let text = raw.trim();
     match text.as_bytes().first() {
         Some(b'"') => {
-            // Borrowed unless the string holds escapes.
-            let s = match serde_json::from_str::<&str>(text) {
-                Ok(s) => std::borrow::Cow::Borrowed(s),
-                Err(_) => std::borrow::Cow::Owned(
-                    serde_json::from_str::<String>(text).map_err(de::Error::custom)?,
-                ),
+            // A string without escapes is its text between the quotes (the
+            // parser that gave the raw text has checked it); one with
+            // escapes is unescaped by serde_json.
+            let s = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(inner) if !inner.contains(['\\', '"']) => Cow::Borrowed(inner),
+                _ => Cow::Owned(serde_json::from_str::<String>(text).map_err(de::Error::custom)?),
             };
             parse(&s).map(Some).map_err(de::Error::custom)
         }
@@ -247,10 +315,19 @@ fn raw_decimal_with<'de, D: Deserializer<'de>>(
 }
 
 /// The text of one JSON value exactly as sent, like a `RawValue`, but
-/// borrowed from the input when the deserializer allows it (serde_json
-/// reading a slice or a string) instead of copied into a box. Any other
-/// deserializer gets what `Box<RawValue>` gets.
-pub(crate) struct RawText<'de>(std::borrow::Cow<'de, str>);
+/// borrowed from the input when the deserializer allows it instead of
+/// copied into a box, and read from any deserializer that can give it:
+///
+/// - sonic-rs hands out a value's raw text for the newtype name of its
+///   `LazyValue` ([`SONIC_RAW_TOKEN`]);
+/// - serde_json does for the name of its `RawValue` ([`RAW_VALUE_TOKEN`]);
+/// - any other deserializer is asked for a plain value: a string or an
+///   integer is spelled back as JSON text, exactly; a float is refused,
+///   since its digits are gone.
+///
+/// A deserializer answers a newtype name it does not know by handing
+/// itself back (`visit_newtype_struct`), so each name is tried in turn.
+pub(crate) struct RawText<'de>(Cow<'de, str>);
 
 impl RawText<'_> {
     /// The value's JSON text.
@@ -259,70 +336,148 @@ impl RawText<'_> {
     }
 }
 
-/// The name serde_json gives the newtype it reads a `RawValue` through;
-/// with another name, serde_json reads the value as an ordinary newtype
-/// and this falls back to `Box<RawValue>`.
+/// The newtype name sonic-rs reads a `LazyValue` through: it answers with
+/// the value's raw JSON text (borrowed, or copied when a string holds
+/// escapes). Private to sonic-rs, so `tests/simd_decode` checks it still
+/// works; with another name, sonic-rs treats this as a plain newtype and
+/// the next name is tried.
+const SONIC_RAW_TOKEN: &str = "$sonic_rs::LazyValue";
+
+/// The name serde_json gives the newtype it reads a `RawValue` through; it
+/// answers with a one-entry map whose value is the raw text.
 const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Raw;
-        impl<'de> de::Visitor<'de> for Raw {
-            type Value = RawText<'de>;
+        // sonic-rs first: it decodes the successful bodies by default.
+        d.deserialize_newtype_struct(SONIC_RAW_TOKEN, Raw(Ask::SerdeJson))
+    }
+}
 
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any valid JSON value")
-            }
+/// The next way to ask a deserializer that did not know the last name.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// serde_json's `RawValue` name.
+    SerdeJson,
+    /// A plain value (`deserialize_any`).
+    Plain,
+}
 
-            fn visit_map<A: de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RawText<'de>, A::Error> {
-                if map.next_key::<de::IgnoredAny>()?.is_none() {
-                    return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
-                }
-                map.next_value_seed(Text)
-            }
+/// Takes the raw text whichever way the deserializer gives it.
+struct Raw(Ask);
 
-            fn visit_newtype_struct<D: Deserializer<'de>>(
-                self,
-                d: D,
-            ) -> Result<RawText<'de>, D::Error> {
-                let raw = Box::<RawValue>::deserialize(d)?;
-                Ok(RawText(std::borrow::Cow::Owned(String::from(
-                    Box::<str>::from(raw),
-                ))))
-            }
+impl<'de> de::Visitor<'de> for Raw {
+    type Value = RawText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an amount as a JSON string or number")
+    }
+
+    // sonic-rs: the raw text itself.
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawText<'de>, E> {
+        Ok(RawText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText<'de>, E> {
+        Ok(RawText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<RawText<'de>, E> {
+        Ok(RawText(Cow::Owned(v)))
+    }
+
+    // serde_json: `{"$serde_json::private::RawValue": "<raw text>"}`.
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawText<'de>, A::Error> {
+        if map.next_key::<de::IgnoredAny>()?.is_none() {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
         }
+        map.next_value_seed(Text)
+    }
 
-        struct Text;
-        impl<'de> de::DeserializeSeed<'de> for Text {
-            type Value = RawText<'de>;
-            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawText<'de>, D::Error> {
-                d.deserialize_str(self)
-            }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<RawText<'de>, D::Error> {
+        match self.0 {
+            Ask::SerdeJson => d.deserialize_newtype_struct(RAW_VALUE_TOKEN, Raw(Ask::Plain)),
+            Ask::Plain => d.deserialize_any(Plain),
         }
-        impl<'de> de::Visitor<'de> for Text {
-            type Value = RawText<'de>;
+    }
 
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("raw value")
-            }
+    // A deserializer that answers every request with its plain value.
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawText<'de>, E> {
+        Plain.visit_u64(v)
+    }
 
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawText<'de>, E> {
-                Ok(RawText(std::borrow::Cow::Borrowed(v)))
-            }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawText<'de>, E> {
+        Plain.visit_i64(v)
+    }
 
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText<'de>, E> {
-                Ok(RawText(std::borrow::Cow::Owned(v.to_owned())))
-            }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawText<'de>, E> {
+        Plain.visit_f64(v)
+    }
 
-            fn visit_string<E: de::Error>(self, v: String) -> Result<RawText<'de>, E> {
-                Ok(RawText(std::borrow::Cow::Owned(v)))
-            }
-        }
+    fn visit_unit<E: de::Error>(self) -> Result<RawText<'de>, E> {
+        Plain.visit_unit()
+    }
 
-        d.deserialize_newtype_struct(RAW_VALUE_TOKEN, Raw)
+    fn visit_none<E: de::Error>(self) -> Result<RawText<'de>, E> {
+        Plain.visit_none()
+    }
+}
+
+/// serde_json's raw text, inside its one-entry map.
+struct Text;
+
+impl<'de> de::DeserializeSeed<'de> for Text {
+    type Value = RawText<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawText<'de>, D::Error> {
+        // The entry's value is a string holding the raw text, which `Raw`
+        // takes as it takes sonic-rs's.
+        d.deserialize_str(Raw(Ask::Plain))
+    }
+}
+
+/// A plain value spelled back as JSON text: a string quoted (its content
+/// as given), an integer in its digits, a unit as `null`. A float is
+/// refused: whatever produced it already rounded the amount.
+struct Plain;
+
+impl<'de> de::Visitor<'de> for Plain {
+    type Value = RawText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an amount as a string or an integer")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText<'de>, E> {
+        serde_json::to_string(v)
+            .map(|quoted| RawText(Cow::Owned(quoted)))
+            .map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawText<'de>, E> {
+        Ok(RawText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawText<'de>, E> {
+        Ok(RawText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawText<'de>, E> {
+        Err(E::custom(format!(
+            "the amount {v} reached billkit as a binary float, so its exact digits are \
+             lost; decode it from the JSON text"
+        )))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<RawText<'de>, E> {
+        Ok(RawText(Cow::Borrowed("null")))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<RawText<'de>, E> {
+        Ok(RawText(Cow::Borrowed("null")))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawText<'de>, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
@@ -506,6 +661,14 @@ pub const FLOAT_ERROR: Decimal = Decimal::from_parts(1, 0, 0, false, 6);
 /// assert!(parse_two_places("0.105").is_err());
 /// ```
 pub fn parse_two_places(text: &str) -> Result<Decimal, String> {
+    if let Some(d) = plain_two_places(text.trim()) {
+        return Ok(d);
+    }
+    parse_two_places_general(text)
+}
+
+/// [`parse_two_places`] the general way, for any text.
+fn parse_two_places_general(text: &str) -> Result<Decimal, String> {
     let exact = parse_decimal(text)?;
     match near_two_places(exact) {
         Near::Two(d) => Ok(d),
@@ -577,6 +740,9 @@ fn too_large(v: Decimal) -> String {
 /// assert!(parse_at_least_two_places("twelve").is_err());
 /// ```
 pub fn parse_at_least_two_places(text: &str) -> Result<Decimal, String> {
+    if let Some(d) = plain_two_places(text.trim()) {
+        return Ok(d);
+    }
     let exact = parse_decimal(text)?;
     match near_two_places(exact) {
         Near::Two(d) => Ok(d),
@@ -1058,6 +1224,84 @@ mod tests {
 
     fn amount(json: &str) -> Decimal {
         serde_json::from_str::<Amount>(json).unwrap().v
+    }
+
+    /// The one-pass reading of plain numerals gives what the general
+    /// parser gives: the same value, scale and sign, for every length,
+    /// sign, zero and place count around the limits.
+    #[test]
+    fn plain_numerals_read_as_the_general_parser_reads_them() {
+        let mut texts = vec![
+            "0",
+            "-0",
+            "0.00",
+            "-0.00",
+            "10",
+            "10.0",
+            "10.5",
+            "-0.5",
+            "007.50",
+            "1.",
+            ".5",
+            "+5",
+            "1e2",
+            "999999999999999999",
+            "9999999999999999.99",
+            "99999999999999999.9",
+            "1000000000000000000",
+            "0.000000000000000001",
+            "-123456789012345678",
+            "12.345",
+            "1_0",
+            "1.2.3",
+            "-",
+            "--1",
+            "١",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+        let mut rng = fastrand::Rng::with_seed(24);
+        for _ in 0..20_000 {
+            let int: String = (0..rng.usize(0..20)).map(|_| rng.digit(10)).collect();
+            let frac: String = (0..rng.usize(0..20)).map(|_| rng.digit(10)).collect();
+            let sign = if rng.bool() { "-" } else { "" };
+            texts.push(match rng.u8(0..3) {
+                0 => format!("{sign}{int}"),
+                _ => format!("{sign}{int}.{frac}"),
+            });
+        }
+        let same = |a: &Result<Decimal, String>, b: &Result<Decimal, String>| match (a, b) {
+            (Ok(a), Ok(b)) => {
+                a == b && a.scale() == b.scale() && a.is_sign_negative() == b.is_sign_negative()
+            }
+            (Err(_), Err(_)) => true,
+            _ => false,
+        };
+        for t in &texts {
+            if t.is_empty() {
+                continue;
+            }
+            let (fast, general) = (parse_decimal(t), parse_decimal_general(t));
+            assert!(same(&fast, &general), "{t}: {fast:?} vs {general:?}");
+            let (fast, general) = (parse_two_places(t), parse_two_places_general(t));
+            assert!(same(&fast, &general), "{t}: {fast:?} vs {general:?}");
+            // Where no column bounds the amount, a plain two-place numeral
+            // is the same two-place value as the general way reads.
+            if let Some(d) = plain_two_places(t) {
+                let Ok(exact) = parse_decimal_general(t) else {
+                    panic!("{t} read as {d} but the general parser refuses it");
+                };
+                let Near::Two(g) = near_two_places(exact) else {
+                    panic!("{t} read as {d} but is not a two-place amount");
+                };
+                assert_eq!(
+                    (d, d.scale(), d.is_sign_negative()),
+                    (g, 2, g.is_sign_negative()),
+                    "{t}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -26,20 +26,61 @@ pub(crate) fn parse_date_time(text: &str) -> Result<DateTime<Utc>, String> {
     Err(format!("`{t}` is not a date or timestamp"))
 }
 
-/// A required date or timestamp.
+/// A required date or timestamp, read from the borrowed or transient text
+/// (no copy).
 pub(crate) fn date_time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-    let s = String::deserialize(d)?;
-    parse_date_time(&s).map_err(de::Error::custom)
+    d.deserialize_str(Text)
 }
 
 /// An optional date or timestamp: `null`, `""` and absence are `None`.
 pub(crate) fn date_time_opt<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => parse_date_time(&s).map(Some).map_err(de::Error::custom),
+    struct Opt;
+    impl<'de> Visitor<'de> for Opt {
+        type Value = Option<DateTime<Utc>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a date, a timestamp or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(OptText)
+        }
+    }
+    d.deserialize_option(Opt)
+}
+
+/// A date or timestamp string.
+struct Text;
+
+impl Visitor<'_> for Text {
+    type Value = DateTime<Utc>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        parse_date_time(v).map_err(E::custom)
+    }
+}
+
+/// A date or timestamp string, `""` (or blanks) being none.
+struct OptText;
+
+impl Visitor<'_> for OptText {
+    type Value = Option<DateTime<Utc>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        parse_date_time(v).map(Some).map_err(E::custom)
     }
 }
 

@@ -357,7 +357,7 @@ impl RawResponse {
         let empty = self.body.iter().all(u8::is_ascii_whitespace);
         let body: &[u8] = if empty { b"null" } else { &self.body };
         // Path tracking costs allocations: run it only to explain a failure.
-        if let Ok(v) = serde_json::from_slice(body) {
+        if let Ok(v) = decode_fast(body) {
             return Ok(v);
         }
         let mut de = serde_json::Deserializer::from_slice(body);
@@ -382,6 +382,22 @@ impl RawResponse {
             .into()
         })
     }
+}
+
+/// Decodes a body the fast way, without path tracking: SIMD (sonic-rs)
+/// with the `simd` feature. A failure is decoded again by serde_json, which
+/// names the JSON path or, where sonic-rs is the stricter of the two,
+/// decodes the body as serde_json alone would have.
+#[cfg(feature = "simd")]
+fn decode_fast<T: DeserializeOwned>(body: &[u8]) -> std::result::Result<T, sonic_rs::Error> {
+    sonic_rs::from_slice(body)
+}
+
+/// Decodes a body the fast way, without path tracking: serde_json without
+/// the `simd` feature.
+#[cfg(not(feature = "simd"))]
+fn decode_fast<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    serde_json::from_slice(body)
 }
 
 fn content_type(headers: &HeaderMap) -> Option<String> {

@@ -97,15 +97,78 @@ fn check_body(text: &str, body: &ApiErrorBody) {
     }
 }
 
+// ---------------------------------------------------------------- parsers
+
+/// The parsers billkit decodes bodies with: serde_json always (it decodes
+/// again, with path tracking, whatever the fast parser refused), and
+/// sonic-rs for successful bodies with the `simd` feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parser {
+    SerdeJson,
+    #[cfg(feature = "simd")]
+    Sonic,
+}
+
+/// Every parser this build decodes with.
+pub const PARSERS: &[Parser] = &[
+    Parser::SerdeJson,
+    #[cfg(feature = "simd")]
+    Parser::Sonic,
+];
+
+impl Parser {
+    /// Decodes one document, trailing bytes refused, without path tracking.
+    pub fn read<T: DeserializeOwned>(self, text: &str) -> Result<T, String> {
+        self.read_slice(text.as_bytes())
+    }
+
+    /// [`Parser::read`] on bytes.
+    pub fn read_slice<T: DeserializeOwned>(self, bytes: &[u8]) -> Result<T, String> {
+        match self {
+            Parser::SerdeJson => serde_json::from_slice(bytes).map_err(|e| e.to_string()),
+            #[cfg(feature = "simd")]
+            Parser::Sonic => sonic_rs::from_slice(bytes).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// What the fast parser decodes, serde_json decodes to the same value:
+/// with `simd`, a success of sonic-rs is final (serde_json never sees the
+/// body), so it must be what the serde_json build would give. Where
+/// sonic-rs refuses, the transport decodes again with serde_json, so a
+/// refusal needs no agreement. Values are compared by their `Debug` text,
+/// which shows every field (a `Decimal`'s scale too).
+pub fn agree<T: DeserializeOwned + Debug>(body: &[u8]) {
+    #[cfg(feature = "simd")]
+    if let Ok(fast) = Parser::Sonic.read_slice::<T>(body) {
+        match Parser::SerdeJson.read_slice::<T>(body) {
+            Ok(slow) => assert_eq!(
+                format!("{fast:?}"),
+                format!("{slow:?}"),
+                "sonic-rs and serde_json decode {} differently from {:?}",
+                std::any::type_name::<T>(),
+                String::from_utf8_lossy(body)
+            ),
+            Err(e) => panic!(
+                "sonic-rs decodes {} from {:?}, which serde_json refuses: {e}",
+                std::any::type_name::<T>(),
+                String::from_utf8_lossy(body)
+            ),
+        }
+    }
+    #[cfg(not(feature = "simd"))]
+    let _ = body;
+}
+
 // ---------------------------------------------------------------- money
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct Required {
     #[serde(with = "billkit::money::decimal")]
     v: Decimal,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct Optional {
     #[serde(default, with = "billkit::money::decimal_opt")]
     v: Option<Decimal>,
@@ -123,18 +186,18 @@ struct AsString {
     v: Decimal,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct InCents {
     v: Cents,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, Debug)]
 struct TwoPlaces {
     #[serde(with = "billkit::money::two_places")]
     v: Decimal,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, Debug)]
 struct TwoPlacesOpt {
     #[serde(default, with = "billkit::money::two_places_opt")]
     v: Option<Decimal>,
@@ -146,7 +209,7 @@ struct TwoPlacesNumber {
     v: Decimal,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, Debug)]
 struct AtLeastTwo {
     #[serde(default, with = "billkit::money::at_least_two_places_opt")]
     v: Option<Decimal>,
@@ -347,37 +410,46 @@ pub fn money(json_scalar: &str) {
 }
 
 pub fn money_with(json_scalar: &str, known: Known) {
+    for parser in PARSERS {
+        money_in(*parser, json_scalar, known);
+    }
+    same_money_both_ways(json_scalar);
+}
+
+/// [`money_with`] through one parser.
+fn money_in(p: Parser, json_scalar: &str, known: Known) {
     let doc = format!("{{\"v\":{json_scalar}}}");
     if serde_json::from_str::<serde_json::Value>(json_scalar).is_err() {
         // Not one JSON value (`0, "x": 1` makes a document with two fields):
         // only look for panics.
-        let _ = serde_json::from_str::<Required>(&doc);
-        let _ = serde_json::from_str::<Optional>(&doc);
-        let _ = serde_json::from_str::<AsNumber>(&doc);
-        let _ = serde_json::from_str::<InCents>(&doc);
+        let _ = p.read::<Required>(&doc);
+        let _ = p.read::<Optional>(&doc);
+        let _ = p.read::<AsNumber>(&doc);
+        let _ = p.read::<InCents>(&doc);
         return;
     }
-    if let Ok(r) = serde_json::from_str::<Required>(&doc) {
+    if let Ok(r) = p.read::<Required>(&doc) {
         assert_exact(json_scalar, &r.v, known);
         let s = serde_json::to_string(&AsString { v: r.v }).unwrap();
-        let back: AsString = serde_json::from_str(&s).unwrap();
+        let back: AsString = p.read(&s).unwrap();
         assert_eq!(back.v, r.v);
         assert_eq!(back.v.scale(), r.v.scale(), "{s}");
         let n = serde_json::to_string(&AsNumber { v: r.v }).unwrap();
-        let back: AsNumber =
-            serde_json::from_str(&n).unwrap_or_else(|e| panic!("{n} does not read back: {e}"));
+        let back: AsNumber = p
+            .read(&n)
+            .unwrap_or_else(|e| panic!("{n} does not read back: {e}"));
         assert_eq!(back.v, r.v);
         assert_eq!(back.v.scale(), r.v.scale(), "{n}");
     }
-    match serde_json::from_str::<Optional>(&doc) {
+    match p.read::<Optional>(&doc) {
         Ok(Optional { v: Some(v) }) => assert_exact(json_scalar, &v, known),
         Ok(Optional { v: None }) => assert_eq!(json_scalar.trim(), "null"),
         Err(_) => {}
     }
-    if let Ok(n) = serde_json::from_str::<AsNumber>(&doc) {
+    if let Ok(n) = p.read::<AsNumber>(&doc) {
         assert_exact(json_scalar, &n.v, known);
     }
-    if let Ok(c) = serde_json::from_str::<InCents>(&doc) {
+    if let Ok(c) = p.read::<InCents>(&doc) {
         let want = scalar_text(json_scalar).as_deref().and_then(Exact::parse);
         assert_eq!(
             want,
@@ -385,7 +457,7 @@ pub fn money_with(json_scalar: &str, known: Known) {
             "{json_scalar:?} was read as {} cents",
             c.v
         );
-        let back: Cents = serde_json::from_str(&serde_json::to_string(&c.v).unwrap()).unwrap();
+        let back: Cents = p.read(&serde_json::to_string(&c.v).unwrap()).unwrap();
         assert_eq!(back, c.v);
         let _ = Cents::from_decimal(c.v.to_decimal());
     }
@@ -396,7 +468,35 @@ pub fn money_with(json_scalar: &str, known: Known) {
         let _ = Cents::from_decimal(d);
         Some(d)
     });
-    two_places(&doc, exact);
+    two_places(p, &doc, exact);
+}
+
+/// Every money adapter gives the same answer through each parser: the same
+/// value, or a refusal (here the refusal must agree too, as an amount one
+/// parser reads and the other refuses would be a decode that depends on
+/// the build).
+fn same_money_both_ways(json_scalar: &str) {
+    let doc = format!("{{\"v\":{json_scalar}}}");
+    if serde_json::from_str::<serde_json::Value>(json_scalar).is_err() {
+        return;
+    }
+    fn each<T: DeserializeOwned + Debug>(doc: &str) {
+        let answers: Vec<Option<String>> = PARSERS
+            .iter()
+            .map(|p| p.read::<T>(doc).ok().map(|v| format!("{v:?}")))
+            .collect();
+        assert!(
+            answers.windows(2).all(|w| w[0] == w[1]),
+            "{} from {doc}: {answers:?} (serde_json, sonic-rs)",
+            std::any::type_name::<T>()
+        );
+    }
+    each::<Required>(&doc);
+    each::<Optional>(&doc);
+    each::<InCents>(&doc);
+    each::<TwoPlaces>(&doc);
+    each::<TwoPlacesOpt>(&doc);
+    each::<AtLeastTwo>(&doc);
 }
 
 /// Billmora's rule: a value is read as its two-place amount when it lies
@@ -404,7 +504,7 @@ pub fn money_with(json_scalar: &str, known: Known) {
 /// exactly two places and is written back with them. `exact` is the value
 /// the text holds, when `parse_decimal` read it (and the exactness checks
 /// above passed).
-fn two_places(doc: &str, exact: Option<Decimal>) {
+fn two_places(p: Parser, doc: &str, exact: Option<Decimal>) {
     let tolerance = billkit::money::FLOAT_ERROR;
     // The nearest two-place value, when the exact value is float noise away
     // from it and two places fit.
@@ -416,7 +516,7 @@ fn two_places(doc: &str, exact: Option<Decimal>) {
         padded.rescale(2);
         ((d - r).abs() < tolerance && padded.scale() == 2).then_some(r)
     });
-    let read = serde_json::from_str::<TwoPlaces>(doc);
+    let read = p.read::<TwoPlaces>(doc);
     match (&read, near) {
         (Ok(t), Some(want)) => {
             assert_eq!(t.v, want, "{doc}: read as {}", t.v);
@@ -436,27 +536,27 @@ fn two_places(doc: &str, exact: Option<Decimal>) {
     }
     if let Ok(t) = read {
         let s = serde_json::to_string(&t).unwrap();
-        let back: TwoPlaces = serde_json::from_str(&s).unwrap();
+        let back: TwoPlaces = p.read(&s).unwrap();
         assert_eq!((back.v, back.v.scale()), (t.v, 2), "{s}");
         let n = serde_json::to_string(&TwoPlacesNumber { v: t.v }).unwrap();
-        let back: TwoPlacesNumber = serde_json::from_str(&n).unwrap();
+        let back: TwoPlacesNumber = p.read(&n).unwrap();
         assert_eq!((back.v, back.v.scale()), (t.v, 2), "{n}");
     }
-    match serde_json::from_str::<TwoPlacesOpt>(doc) {
+    match p.read::<TwoPlacesOpt>(doc) {
         Ok(TwoPlacesOpt { v: Some(v) }) => assert_eq!(Some(v), near, "{doc}"),
         Ok(TwoPlacesOpt { v: None }) => assert!(exact.is_none(), "{doc} read as null"),
         Err(_) => assert!(near.is_none(), "{doc} refused"),
     }
     // Where no column bounds the amount: the same for float noise, the
     // exact value otherwise.
-    match serde_json::from_str::<AtLeastTwo>(doc) {
+    match p.read::<AtLeastTwo>(doc) {
         Ok(AtLeastTwo { v: Some(v) }) => {
             match near {
                 Some(want) => assert_eq!((v, v.scale()), (want, 2), "{doc}"),
                 None => assert_eq!(Some(v), exact, "{doc}"),
             }
             let s = serde_json::to_string(&AtLeastTwo { v: Some(v) }).unwrap();
-            let back: AtLeastTwo = serde_json::from_str(&s).unwrap();
+            let back: AtLeastTwo = p.read(&s).unwrap();
             assert_eq!(back.v, Some(v), "{s}");
             // At least two places, where a `Decimal` can hold them.
             let fits_two = |d: Decimal| {
@@ -477,7 +577,7 @@ fn two_places(doc: &str, exact: Option<Decimal>) {
 // ---------------------------------------------------------------- models
 
 /// Billmora's `{"data": T}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct Data<T> {
     #[allow(dead_code)]
     data: T,
@@ -487,7 +587,7 @@ struct Data<T> {
 /// numbers in `meta` are read by the SDK's private integer-or-string
 /// decoder, which the models below (`Package`, `Tld`, `Service`, ...)
 /// attack through their own fields; here `meta` only has to be skipped.
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[allow(dead_code)]
 struct LaravelPage<T> {
     data: Vec<T>,
@@ -496,20 +596,25 @@ struct LaravelPage<T> {
 }
 
 /// Billy's list page (`{"items": [...], "limit": 20, "offset": 0}`).
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[allow(dead_code)]
 struct ItemsPage<T> {
     items: Vec<T>,
 }
 
-/// Decodes like `RawResponse::decode`: an all-white-space body is `null`,
-/// errors carry a JSON path, trailing bytes are an error.
+/// Decodes like `RawResponse::decode`: an all-white-space body is `null`;
+/// the fast parser first (sonic-rs with `simd`), then serde_json with path
+/// tracking, whose errors carry a JSON path; trailing bytes are an error.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
         body
     };
+    #[cfg(feature = "simd")]
+    if let Ok(v) = Parser::Sonic.read_slice(body) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -520,7 +625,12 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 }
 
 /// Decodes `body` as `T` and as every page or wrapper shape around it.
-fn shapes<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+fn shapes<T: DeserializeOwned + Debug>(body: &[u8]) -> Option<T> {
+    agree::<Vec<T>>(body);
+    agree::<Data<T>>(body);
+    agree::<LaravelPage<T>>(body);
+    agree::<ItemsPage<T>>(body);
+    agree::<T>(body);
     let _ = decode::<Vec<T>>(body);
     let _ = decode::<Data<T>>(body);
     let _ = decode::<LaravelPage<T>>(body);
