@@ -223,3 +223,46 @@ fn every_model_fixture_decodes_through_sonic_rs() {
         Data<Vec<billmora::User>> => "billmora/users_list.json",
     }
 }
+
+/// A server's bytes that are not UTF-8, inside an amount the exact-amount
+/// path reads as raw text: the transport answers a typed decode error (the
+/// SIMD parser never sees such a body), never a panic.
+#[tokio::test]
+async fn invalid_utf8_in_an_amount_is_a_decode_error() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/billmora/invoices_show.json"
+    ))
+    .unwrap();
+    let text = String::from_utf8(fixture).unwrap();
+    let mut body = text
+        .replacen(r#""total":"30.88""#, r#""total":"30.8X""#, 1)
+        .into_bytes();
+    let at = body
+        .windows(5)
+        .position(|w| w == b"30.8X")
+        .expect("the planted amount")
+        + 4;
+    body[at] = 0xFF;
+    assert!(std::str::from_utf8(&body).is_err());
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/invoices/2"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let client = billkit::billmora::Client::builder()
+        .base_url(server.uri())
+        .token("1|t")
+        .manual_time(&billkit::http::ManualClock::new())
+        .build()
+        .unwrap();
+    let err = client.invoices().get(2).await.unwrap_err();
+    assert!(
+        matches!(err, billkit::Error::Decode(_)),
+        "a decode error, got {err:?}"
+    );
+    assert_eq!(err.status(), Some(billkit::http::StatusCode::OK));
+}

@@ -388,9 +388,15 @@ impl RawResponse {
 /// with the `simd` feature. A failure is decoded again by serde_json, which
 /// names the JSON path or, where sonic-rs is the stricter of the two,
 /// decodes the body as serde_json alone would have.
+///
+/// Only valid UTF-8 reaches sonic-rs: its raw-text path (what exact amounts
+/// read) assumes it, asserting in debug builds and trusting it in release,
+/// and a server's bytes are not to be trusted. Anything else goes to
+/// serde_json, which checks.
 #[cfg(feature = "simd")]
-fn decode_fast<T: DeserializeOwned>(body: &[u8]) -> std::result::Result<T, sonic_rs::Error> {
-    sonic_rs::from_slice(body)
+fn decode_fast<T: DeserializeOwned>(body: &[u8]) -> std::result::Result<T, ()> {
+    std::str::from_utf8(body).map_err(drop)?;
+    sonic_rs::from_slice(body).map_err(drop)
 }
 
 /// Decodes a body the fast way, without path tracking: serde_json without

@@ -127,7 +127,10 @@ impl Parser {
         match self {
             Parser::SerdeJson => serde_json::from_slice(bytes).map_err(|e| e.to_string()),
             #[cfg(feature = "simd")]
-            Parser::Sonic => sonic_rs::from_slice(bytes).map_err(|e| e.to_string()),
+            // As the transport: only valid UTF-8 reaches sonic-rs.
+            Parser::Sonic => std::str::from_utf8(bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|text| sonic_rs::from_str(text).map_err(|e| e.to_string())),
         }
     }
 }
