@@ -72,6 +72,29 @@ fn mid_walk(state: &Path) -> bool {
     v["done"] == false && v["rows"].as_u64().unwrap() > 0
 }
 
+/// What an uninterrupted export with `args` writes (to `dir/reference`).
+async fn reference(dir: &Path, args: &[&str], env: &[(String, String)]) -> Vec<u8> {
+    let reference = dir.join("reference");
+    let mut once = args.to_vec();
+    once.extend(["--output", reference.to_str().unwrap(), "--quiet"]);
+    let out = run(&once, env).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    std::fs::read(reference).unwrap()
+}
+
+/// `args` made resumable into `output` with its state in `state`.
+fn resumable<'a>(args: &[&'a str], output: &'a Path, state: &'a Path) -> Vec<&'a str> {
+    let mut resumable = args.to_vec();
+    resumable.extend([
+        "--output",
+        output.to_str().unwrap(),
+        "--resume",
+        state.to_str().unwrap(),
+        "--quiet",
+    ]);
+    resumable
+}
+
 /// Exports once without interruption, then again with `--resume`, killing
 /// the child (SIGKILL) after a random time, round after round, until it
 /// finishes; the file must be byte-identical to the first.
@@ -83,23 +106,9 @@ async fn killed_and_resumed(
     seed: u64,
 ) {
     let dir = temp_dir(name);
-    let reference = dir.join("reference");
-    let reference = reference.to_str().unwrap();
-    let mut once = args.to_vec();
-    once.extend(["--output", reference, "--quiet"]);
-    let out = run(&once, env).await;
-    assert_eq!(out.code, Some(0), "{out:?}");
-    let want = std::fs::read(reference).unwrap();
-
+    let want = reference(&dir, args, env).await;
     let (output, state) = (dir.join("out"), dir.join("state"));
-    let mut resumable = args.to_vec();
-    resumable.extend([
-        "--output",
-        output.to_str().unwrap(),
-        "--resume",
-        state.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let resumable = resumable(args, &output, &state);
     // Slow answers, so that kills land between pages and within them.
     faults.set_delay(Duration::from_millis(25));
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -172,21 +181,9 @@ async fn bytes_written_after_the_last_save_are_cut_on_resume() {
         "--page-size",
         "4",
     ];
-    let reference = dir.join("reference");
-    let mut once = args.to_vec();
-    once.extend(["--output", reference.to_str().unwrap(), "--quiet"]);
-    assert_eq!(run(&once, &env).await.code, Some(0));
-    let want = std::fs::read(&reference).unwrap();
-
+    let want = reference(&dir, &args, &env).await;
     let (output, state) = (dir.join("out"), dir.join("state"));
-    let mut resumable = args.to_vec();
-    resumable.extend([
-        "--output",
-        output.to_str().unwrap(),
-        "--resume",
-        state.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let resumable = resumable(&args, &output, &state);
     sandbox.faults().set_delay(Duration::from_millis(200));
     let mut child = billkit(&resumable, &env).spawn().unwrap();
     while !mid_walk(&state) {
