@@ -5,10 +5,10 @@ use billkit::billmora::{Client, Invoice, InvoiceFilter, InvoiceStatus, InvoiceUp
 use billkit::chrono::NaiveDate;
 use billkit::watch::{Feed, FeedOptions};
 use billkit::{Decimal, TryStreamExt};
-use billkit_sandbox::Faults;
+use billkit_sandbox::FakeServer;
 use billkit_sandbox::billmora::{BillmoraSandbox, SEED_USER_ID};
 
-use crate::common::{Model, Run, Saved, Script, SharedTime, Truth, run};
+use crate::common::{Model, Script, SharedTime, Truth, client};
 
 pub struct Invoices {
     pub sandbox: BillmoraSandbox,
@@ -22,32 +22,6 @@ impl Invoices {
     /// How many records the script's log holds.
     pub fn count(&self) -> usize {
         self.truth.len()
-    }
-
-    pub async fn start() -> Self {
-        let sandbox = BillmoraSandbox::start().await.unwrap();
-        let time = SharedTime::new(sandbox.clock());
-        let client = sandbox
-            .client_builder()
-            .manual_time(&time.manual)
-            .sleeper(time.sleeper())
-            .build()
-            .unwrap();
-        let truth = client
-            .invoices()
-            .list(&InvoiceFilter::new())
-            .stream()
-            .map_ok(|i| (i.id, Model::of(&i)))
-            .try_collect()
-            .await
-            .unwrap();
-        Invoices {
-            sandbox,
-            client,
-            time,
-            truth,
-            day: 0,
-        }
     }
 
     fn due(&mut self) -> NaiveDate {
@@ -76,6 +50,33 @@ impl Invoices {
 }
 
 impl Script for Invoices {
+    async fn start() -> Self {
+        let sandbox = BillmoraSandbox::start().await.unwrap();
+        let time = SharedTime::new(sandbox.clock());
+        let client = client!(sandbox, time, time.sleeper());
+        let truth = client
+            .invoices()
+            .list(&InvoiceFilter::new())
+            .stream()
+            .map_ok(|i| (i.id, Model::of(&i)))
+            .try_collect()
+            .await
+            .unwrap();
+        Invoices {
+            sandbox,
+            client,
+            time,
+            truth,
+            day: 0,
+        }
+    }
+
+    async fn prepare(&mut self) {
+        for _ in 0..20 {
+            self.create(5_000).await;
+        }
+    }
+
     type T = Invoice;
 
     async fn step(&mut self, rng: &mut fastrand::Rng) {
@@ -143,8 +144,8 @@ impl Script for Invoices {
         &self.truth
     }
 
-    fn faults(&self) -> &Faults {
-        self.sandbox.faults()
+    fn server(&self) -> &FakeServer {
+        self.sandbox.server()
     }
 
     fn list_route(&self) -> (&'static str, &'static str) {
@@ -156,65 +157,14 @@ impl Script for Invoices {
             .invoices()
             .watch(&InvoiceFilter::new(), FeedOptions::default())
     }
-
-    fn throttled(&self) -> usize {
-        crate::common::throttled(self.sandbox.journal())
-    }
-}
-
-async fn scripted(seed: u64, saved: Saved) -> Run {
-    let mut script = Invoices::start().await;
-    for _ in 0..20 {
-        script.create(5_000).await;
-    }
-    let run = run(&mut script, seed, 40, saved).await;
-    eprintln!("billmora invoices, seed {seed}, {saved:?}: {run:?}");
-    assert!(run.walks_ok >= 15 && run.walks_failed >= 1, "{run:?}");
-    assert!(run.kills >= 1 && run.events >= 30, "{run:?}");
-    run
 }
 
 #[tokio::test]
 async fn invoice_feed_reports_every_change_exactly_once_across_kills() {
-    for seed in [1, 2, 3] {
-        scripted(seed, Saved::AfterEachEvent).await;
-    }
+    crate::common::exactly_once::<Invoices>([1, 2, 3]).await;
 }
 
 #[tokio::test]
 async fn invoice_feed_repeats_but_never_misses_from_a_late_checkpoint() {
-    let mut repeated = 0;
-    for seed in [4, 5, 6] {
-        repeated += scripted(seed, Saved::BeforeEachWalk).await.repeated;
-    }
-    assert!(
-        repeated >= 1,
-        "a late checkpoint repeated nothing: the test did not kill mid-walk"
-    );
-}
-
-/// Every walk's requests go to the list and nowhere else, one interval
-/// apart: the feed never polls faster than asked.
-#[tokio::test]
-async fn invoice_feed_walks_once_per_interval() {
-    let mut script = Invoices::start().await;
-    for _ in 0..40 {
-        script.create(1_000).await;
-    }
-    let mut feed: Feed<Invoice> = script.feed();
-    let before = script.sandbox.journal().last_seq();
-    let sleeps_before = script.time.manual.sleeps().len();
-    for _ in 0..5 {
-        feed.poll_once().await.unwrap();
-    }
-    let walked = script.sandbox.journal().since(before);
-    assert!(
-        walked
-            .iter()
-            .all(|e| e.method == "GET" && e.path.ends_with("/invoices"))
-    );
-    // 15 a page, the last page known from the envelope.
-    assert_eq!(walked.len(), 5 * script.truth.len().div_ceil(15));
-    let sleeps = script.time.manual.sleeps()[sleeps_before..].to_vec();
-    assert_eq!(sleeps, vec![std::time::Duration::from_secs(60); 4]);
+    crate::common::at_least_once::<Invoices>([4, 5, 6]).await;
 }

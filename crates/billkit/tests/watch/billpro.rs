@@ -8,10 +8,10 @@ use billkit::billpro::{
     ScheduledPaymentId, ScheduledPaymentStatus, ScheduledPaymentUpdate, TargetStatus,
 };
 use billkit::watch::{Feed, FeedOptions};
-use billkit_sandbox::Faults;
+use billkit_sandbox::FakeServer;
 use billkit_sandbox::billpro::{BillProSandbox, INSTALMENT_PRODUCT_ID};
 
-use crate::common::{Model, Run, Saved, Script, SharedTime, Truth, run};
+use crate::common::{Model, Script, SharedTime, Truth, client};
 
 pub struct Payments {
     pub sandbox: std::sync::Arc<BillProSandbox>,
@@ -27,47 +27,6 @@ impl Payments {
     /// How many records the script's log holds.
     pub fn count(&self) -> usize {
         self.truth.len()
-    }
-
-    pub async fn start() -> Self {
-        let sandbox = std::sync::Arc::new(BillProSandbox::start().await.unwrap());
-        let time = SharedTime::new(sandbox.clock());
-        let client = sandbox
-            .client_builder()
-            .manual_time(&time.manual)
-            .sleeper(time.sleeper())
-            .build()
-            .unwrap();
-        let customer = client
-            .customers()
-            .create(&NewCustomer::new("Dana", "Borys", "dana@example.com"))
-            .await
-            .unwrap()
-            .id;
-        let currency = client
-            .products()
-            .get(INSTALMENT_PRODUCT_ID)
-            .await
-            .unwrap()
-            .currency;
-        let truth = client
-            .scheduled_payments()
-            .list()
-            .collect_all()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|p| (p.id, Model::of(&p)))
-            .collect();
-        Payments {
-            sandbox,
-            client,
-            time,
-            truth,
-            customer,
-            currency,
-            orders: 0,
-        }
     }
 
     /// An instalment order of `count` payments; logs each payment.
@@ -107,6 +66,48 @@ impl Payments {
 }
 
 impl Script for Payments {
+    async fn start() -> Self {
+        let sandbox = std::sync::Arc::new(BillProSandbox::start().await.unwrap());
+        let time = SharedTime::new(sandbox.clock());
+        let client = client!(sandbox, time, time.sleeper());
+        let customer = client
+            .customers()
+            .create(&NewCustomer::new("Dana", "Borys", "dana@example.com"))
+            .await
+            .unwrap()
+            .id;
+        let currency = client
+            .products()
+            .get(INSTALMENT_PRODUCT_ID)
+            .await
+            .unwrap()
+            .currency;
+        let truth = client
+            .scheduled_payments()
+            .list()
+            .collect_all()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.id, Model::of(&p)))
+            .collect();
+        Payments {
+            sandbox,
+            client,
+            time,
+            truth,
+            customer,
+            currency,
+            orders: 0,
+        }
+    }
+
+    async fn prepare(&mut self) {
+        for _ in 0..10 {
+            self.place(3).await;
+        }
+    }
+
     type T = ScheduledPayment;
 
     async fn step(&mut self, rng: &mut fastrand::Rng) {
@@ -204,8 +205,8 @@ impl Script for Payments {
         &self.truth
     }
 
-    fn faults(&self) -> &Faults {
-        self.sandbox.faults()
+    fn server(&self) -> &FakeServer {
+        self.sandbox.server()
     }
 
     fn list_route(&self) -> (&'static str, &'static str) {
@@ -217,36 +218,14 @@ impl Script for Payments {
             .scheduled_payments()
             .watch(FeedOptions::default())
     }
-
-    fn throttled(&self) -> usize {
-        crate::common::throttled(self.sandbox.journal())
-    }
-}
-
-async fn scripted(seed: u64, saved: Saved) -> Run {
-    let mut script = Payments::start().await;
-    for _ in 0..10 {
-        script.place(3).await;
-    }
-    let run = run(&mut script, seed, 40, saved).await;
-    eprintln!("billpro scheduled payments, seed {seed}, {saved:?}: {run:?}");
-    assert!(run.walks_ok >= 15 && run.walks_failed >= 1, "{run:?}");
-    assert!(run.kills >= 1 && run.events >= 30, "{run:?}");
-    run
 }
 
 #[tokio::test]
 async fn scheduled_payment_feed_reports_every_change_exactly_once_across_kills() {
-    for seed in [11, 12, 13] {
-        scripted(seed, Saved::AfterEachEvent).await;
-    }
+    crate::common::exactly_once::<Payments>([11, 12, 13]).await;
 }
 
 #[tokio::test]
 async fn scheduled_payment_feed_repeats_but_never_misses_from_a_late_checkpoint() {
-    let mut repeated = 0;
-    for seed in [14, 15, 16] {
-        repeated += scripted(seed, Saved::BeforeEachWalk).await.repeated;
-    }
-    assert!(repeated >= 1, "a late checkpoint repeated nothing");
+    crate::common::at_least_once::<Payments>([14, 15, 16]).await;
 }

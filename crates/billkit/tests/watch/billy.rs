@@ -7,10 +7,10 @@ use billkit::billy::{
     NewInvoice,
 };
 use billkit::watch::{Feed, FeedOptions};
-use billkit_sandbox::Faults;
+use billkit_sandbox::FakeServer;
 use billkit_sandbox::billy::BillySandbox;
 
-use crate::common::{Model, Run, Saved, Script, SharedTime, Truth, run};
+use crate::common::{Model, Script, SharedTime, Truth, client};
 
 /// A card the sandbox's processor charges.
 pub const CARD: &str =
@@ -32,15 +32,29 @@ impl Invoices {
         self.truth.len()
     }
 
-    pub async fn start() -> Self {
+    /// Files an invoice, charged at once when `card` is given.
+    pub async fn file(&mut self, cents: i64, card: Option<&str>) -> Invoice {
+        let mut new = NewInvoice::new(&self.customer, Cents::new(cents));
+        if let Some(card) = card {
+            new = new.funding_instrument_uri(card);
+        }
+        let invoice = self.client.invoices().create(&new).await.unwrap();
+        self.truth.insert(invoice.guid.clone(), Model::of(&invoice));
+        invoice
+    }
+
+    fn changed(&mut self, invoice: &Invoice) {
+        let model = self.truth.get_mut(&invoice.guid).unwrap();
+        model.status = invoice.status.clone();
+        model.version += 1;
+    }
+}
+
+impl Script for Invoices {
+    async fn start() -> Self {
         let sandbox = std::sync::Arc::new(BillySandbox::start().await.unwrap());
         let time = SharedTime::new(sandbox.clock());
-        let client = sandbox
-            .client_builder()
-            .manual_time(&time.manual)
-            .sleeper(time.sleeper())
-            .build()
-            .unwrap();
+        let client = client!(sandbox, time, time.sleeper());
         let customer = client
             .customers()
             .create(&NewCustomer::new())
@@ -65,25 +79,12 @@ impl Invoices {
         }
     }
 
-    /// Files an invoice, charged at once when `card` is given.
-    pub async fn file(&mut self, cents: i64, card: Option<&str>) -> Invoice {
-        let mut new = NewInvoice::new(&self.customer, Cents::new(cents));
-        if let Some(card) = card {
-            new = new.funding_instrument_uri(card);
+    async fn prepare(&mut self) {
+        for _ in 0..30 {
+            self.file(1_000, None).await;
         }
-        let invoice = self.client.invoices().create(&new).await.unwrap();
-        self.truth.insert(invoice.guid.clone(), Model::of(&invoice));
-        invoice
     }
 
-    fn changed(&mut self, invoice: &Invoice) {
-        let model = self.truth.get_mut(&invoice.guid).unwrap();
-        model.status = invoice.status.clone();
-        model.version += 1;
-    }
-}
-
-impl Script for Invoices {
     type T = Invoice;
 
     async fn step(&mut self, rng: &mut fastrand::Rng) {
@@ -167,8 +168,8 @@ impl Script for Invoices {
         &self.truth
     }
 
-    fn faults(&self) -> &Faults {
-        self.sandbox.faults()
+    fn server(&self) -> &FakeServer {
+        self.sandbox.server()
     }
 
     fn list_route(&self) -> (&'static str, &'static str) {
@@ -180,36 +181,14 @@ impl Script for Invoices {
             .invoices()
             .watch(&InvoiceFilter::new(), FeedOptions::default())
     }
-
-    fn throttled(&self) -> usize {
-        crate::common::throttled(self.sandbox.journal())
-    }
-}
-
-async fn scripted(seed: u64, saved: Saved) -> Run {
-    let mut script = Invoices::start().await;
-    for _ in 0..30 {
-        script.file(1_000, None).await;
-    }
-    let run = run(&mut script, seed, 40, saved).await;
-    eprintln!("billy invoices, seed {seed}, {saved:?}: {run:?}");
-    assert!(run.walks_ok >= 15 && run.walks_failed >= 1, "{run:?}");
-    assert!(run.kills >= 1 && run.events >= 30, "{run:?}");
-    run
 }
 
 #[tokio::test]
 async fn invoice_feed_reports_every_change_exactly_once_across_kills() {
-    for seed in [21, 22, 23] {
-        scripted(seed, Saved::AfterEachEvent).await;
-    }
+    crate::common::exactly_once::<Invoices>([21, 22, 23]).await;
 }
 
 #[tokio::test]
 async fn invoice_feed_repeats_but_never_misses_from_a_late_checkpoint() {
-    let mut repeated = 0;
-    for seed in [24, 25, 26] {
-        repeated += scripted(seed, Saved::BeforeEachWalk).await.repeated;
-    }
-    assert!(repeated >= 1, "a late checkpoint repeated nothing");
+    crate::common::at_least_once::<Invoices>([24, 25, 26]).await;
 }

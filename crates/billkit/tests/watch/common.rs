@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use billkit::StreamExt;
 use billkit::http::{Clock, ManualClock, SleepFuture, Sleeper};
 use billkit::watch::{Change, Feed, FeedCheckpoint, Watched};
-use billkit_sandbox::{Faults, SandboxClock};
+use billkit_sandbox::{FakeServer, Faults, SandboxClock};
 
 /// The client's clock and the sandbox's, moved together: a feed's pause
 /// of a minute is a minute for the server too (its timestamps, and
@@ -242,20 +242,79 @@ impl<T: Watched> Oracle<T> {
     }
 }
 
+/// A client of `$sandbox` on `$time`'s manual clock, pausing with
+/// `$sleeper` (a `SharedTime`'s own, or one that also acts).
+macro_rules! client {
+    ($sandbox:expr, $time:expr, $sleeper:expr) => {
+        $sandbox
+            .client_builder()
+            .manual_time(&$time.manual)
+            .sleeper($sleeper)
+            .build()
+            .unwrap()
+    };
+}
+pub(crate) use client;
+
 /// A script of random changes to one list of a sandbox.
-pub trait Script {
+pub trait Script: Sized {
     type T: Watched;
+    /// A fresh sandbox and its client, on shared manual time.
+    fn start() -> impl Future<Output = Self>;
+    /// The records there before the feed starts.
+    fn prepare(&mut self) -> impl Future<Output = ()>;
     /// Applies a few random changes (each record at most once) and logs
     /// them in the truth.
     fn step(&mut self, rng: &mut fastrand::Rng) -> impl Future<Output = ()>;
     fn truth(&self) -> &Truth<Self::T>;
-    fn faults(&self) -> &Faults;
+    /// The fake serving the list.
+    fn server(&self) -> &FakeServer;
+    fn faults(&self) -> &Faults {
+        self.server().faults()
+    }
     /// The method and path the feed's list is read at.
     fn list_route(&self) -> (&'static str, &'static str);
     /// A new feed of the list (its first walk a silent baseline).
     fn feed(&self) -> Feed<Self::T>;
-    /// How many 429 answers the server sent.
-    fn throttled(&self) -> usize;
+    /// How many 429 answers the server sent of its own (its quota), not
+    /// by a fault.
+    fn throttled(&self) -> usize {
+        throttled(self.server().journal())
+    }
+}
+
+/// A fresh script over `seed`'s changes, checked by [`run`] and asked to
+/// have walked, failed, killed and reported enough to prove something.
+async fn scripted<S: Script>(seed: u64, saved: Saved) -> Run {
+    let mut script = S::start().await;
+    script.prepare().await;
+    let run = run(&mut script, seed, 40, saved).await;
+    eprintln!(
+        "{}, seed {seed}, {saved:?}: {run:?}",
+        <S::T as Watched>::KIND
+    );
+    assert!(run.walks_ok >= 15 && run.walks_failed >= 1, "{run:?}");
+    assert!(run.kills >= 1 && run.events >= 30, "{run:?}");
+    run
+}
+
+/// Checkpoints saved with each event: every change exactly once.
+pub async fn exactly_once<S: Script>(seeds: [u64; 3]) {
+    for seed in seeds {
+        scripted::<S>(seed, Saved::AfterEachEvent).await;
+    }
+}
+
+/// Checkpoints saved before each walk: repeats, and never a miss.
+pub async fn at_least_once<S: Script>(seeds: [u64; 3]) {
+    let mut repeated = 0;
+    for seed in seeds {
+        repeated += scripted::<S>(seed, Saved::BeforeEachWalk).await.repeated;
+    }
+    assert!(
+        repeated >= 1,
+        "a late checkpoint repeated nothing: no kill came mid-walk"
+    );
 }
 
 /// When a killed feed's checkpoint was saved.

@@ -7,6 +7,8 @@ use std::time::Duration;
 use billkit::watch::{DEFAULT_FEED_INTERVAL, Feed, Watched};
 use billkit_sandbox::Journal;
 
+use crate::common::Script;
+
 /// Walks `feed` three times and returns the requests of one walk, checking
 /// that each went to `path` and that the walks were one interval apart.
 async fn requests_per_walk<T: Watched>(

@@ -11,7 +11,7 @@ use billkit::watch::{FeedOptions, SubscriptionState, TransactionState, Watched};
 use billkit::{Cents, StreamExt};
 use billkit_sandbox::billmora::{SEED_MONTHLY_PRICE_ID, SEED_PACKAGE_ID, SEED_USER_ID};
 
-use crate::common::Ev;
+use crate::common::{Ev, Script};
 
 /// The next `n` events of `feed`, after one walk that queued exactly `n`.
 async fn one_walk<T: Watched>(feed: &mut billkit::watch::Feed<T>, n: usize) -> Vec<Ev<T>> {
@@ -53,6 +53,11 @@ async fn billpro_order_feed() {
     );
 }
 
+fn new_order() -> NewOrder {
+    NewOrder::new(SEED_USER_ID, "USD", MoraOrderStatus::Pending)
+        .package_item(PackageItem::new(SEED_PACKAGE_ID, SEED_MONTHLY_PRICE_ID))
+}
+
 #[tokio::test]
 async fn billmora_order_feed() {
     let script = crate::billmora::Invoices::start().await;
@@ -61,14 +66,7 @@ async fn billmora_order_feed() {
         .orders()
         .watch(&OrderFilter::new(), FeedOptions::default());
     assert_eq!(orders.poll_once().await.unwrap(), 0);
-    let placed = client
-        .orders()
-        .create(
-            &NewOrder::new(SEED_USER_ID, "USD", MoraOrderStatus::Pending)
-                .package_item(PackageItem::new(SEED_PACKAGE_ID, SEED_MONTHLY_PRICE_ID)),
-        )
-        .await
-        .unwrap();
+    let placed = client.orders().create(&new_order()).await.unwrap();
     assert_eq!(one_walk(&mut orders, 1).await, [Ev::Created(placed.id)]);
     client
         .orders()
@@ -76,14 +74,7 @@ async fn billmora_order_feed() {
         .await
         .unwrap();
     client.orders().delete(placed.id).await.unwrap();
-    let other = client
-        .orders()
-        .create(
-            &NewOrder::new(SEED_USER_ID, "USD", MoraOrderStatus::Pending)
-                .package_item(PackageItem::new(SEED_PACKAGE_ID, SEED_MONTHLY_PRICE_ID)),
-        )
-        .await
-        .unwrap();
+    let other = client.orders().create(&new_order()).await.unwrap();
     // Gone from one walk: only marked; from the next: deleted.
     assert_eq!(one_walk(&mut orders, 1).await, [Ev::Created(other.id)]);
     assert_eq!(one_walk(&mut orders, 1).await, [Ev::Deleted(placed.id)]);

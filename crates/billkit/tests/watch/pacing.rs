@@ -9,6 +9,8 @@ use billkit::http::{RateLimit, RetryPolicy};
 use billkit::watch::{Feed, FeedOptions, MIN_FEED_INTERVAL, Watched};
 use billkit_sandbox::FakeServer;
 
+use crate::common::Script;
+
 const MINUTE: Duration = Duration::from_secs(60);
 /// The server's quota: this many requests in any sliding minute, fewer
 /// than one walk's pages, so the client's rate limit must space them.
@@ -50,6 +52,26 @@ async fn paced_and_unpaced<T: Watched>(
     );
 }
 
+/// A client paced by a quota equal to the server's, and one with no
+/// quota that does not wait a 429 out; both on tokio's (paused) clock.
+macro_rules! clients {
+    ($sandbox:expr) => {
+        (
+            $sandbox
+                .client_builder()
+                .rate_limit(Some(RateLimit::new(QUOTA, MINUTE)))
+                .build()
+                .unwrap(),
+            $sandbox
+                .client_builder()
+                .rate_limit(None)
+                .retry(RetryPolicy::none())
+                .build()
+                .unwrap(),
+        )
+    };
+}
+
 fn unpaced() -> FeedOptions {
     FeedOptions::new().interval(MIN_FEED_INTERVAL)
 }
@@ -62,16 +84,7 @@ async fn billy_feed_stays_within_a_sliding_quota() {
     }
     let sandbox = &script.sandbox;
     // Real (paused) tokio time, the sliding window's clock.
-    let paced = sandbox
-        .client_builder()
-        .rate_limit(Some(RateLimit::new(QUOTA, MINUTE)))
-        .build()
-        .unwrap();
-    let unpaced_client = sandbox
-        .client_builder()
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let (paced, unpaced_client) = clients!(sandbox);
     paced_and_unpaced(
         sandbox.server(),
         paced
@@ -92,16 +105,7 @@ async fn billpro_feed_stays_within_a_sliding_quota() {
         script.place(4).await;
     }
     let sandbox = &script.sandbox;
-    let paced = sandbox
-        .client_builder()
-        .rate_limit(Some(RateLimit::new(QUOTA, MINUTE)))
-        .build()
-        .unwrap();
-    let unpaced_client = sandbox
-        .client_builder()
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let (paced, unpaced_client) = clients!(sandbox);
     paced_and_unpaced(
         sandbox.server(),
         paced.scheduled_payments().watch(FeedOptions::default()),
@@ -120,17 +124,7 @@ async fn billmora_feed_stays_within_a_sliding_quota() {
         script.create(1_000).await;
     }
     let sandbox = &script.sandbox;
-    let paced = sandbox
-        .client_builder()
-        .rate_limit(Some(RateLimit::new(QUOTA, MINUTE)))
-        .build()
-        .unwrap();
-    let unpaced_client = sandbox
-        .client_builder()
-        .rate_limit(None)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let (paced, unpaced_client) = clients!(sandbox);
     paced_and_unpaced(
         sandbox.server(),
         paced

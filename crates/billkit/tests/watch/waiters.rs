@@ -18,7 +18,7 @@ use billkit_sandbox::billmora::{BillmoraSandbox, SEED_USER_ID};
 use billkit_sandbox::{Journal, SandboxClock};
 use tokio::sync::Notify;
 
-use crate::common::SharedTime;
+use crate::common::{Script, SharedTime, client};
 
 type Act = Arc<dyn Fn(usize) -> SleepFuture + Send + Sync>;
 
@@ -114,12 +114,7 @@ async fn billmora_invoice_waiter_returns_the_paid_invoice() {
             nothing()
         }
     });
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let paid = client
         .invoices()
         .wait_until_paid(id, &options())
@@ -136,12 +131,7 @@ async fn billmora_invoice_waiter_gives_up_at_the_deadline_with_the_last_state() 
     let sandbox = BillmoraSandbox::start().await.unwrap();
     let invoice = billmora_invoice(&sandbox).await;
     let (time, sleeper) = acting(sandbox.clock(), |_| nothing());
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let minute = WaitOptions {
         timeout: Duration::from_secs(60),
         initial_interval: Duration::from_secs(2),
@@ -193,12 +183,7 @@ async fn billmora_invoice_waiter_stops_at_once_on_a_cancelled_invoice() {
             nothing()
         }
     });
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let err = client
         .invoices()
         .wait_until_paid(id, &options())
@@ -227,12 +212,7 @@ async fn billmora_overdue_waiter_sees_the_due_date_pass_on_the_clients_clock() {
         .await
         .unwrap();
     let (time, sleeper) = acting(sandbox.clock(), |_| nothing());
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let hourly = WaitOptions::new(Duration::from_secs(7 * 24 * 3600))
         .initial_interval(Duration::from_secs(3600))
         .max_interval(Duration::from_secs(3600));
@@ -276,12 +256,7 @@ async fn a_dropped_waiter_sends_nothing_more() {
             nothing()
         }
     });
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let path = format!("/invoices/{}", invoice.id);
     let invoices = client.invoices();
     let options = options();
@@ -328,12 +303,7 @@ async fn billpro_waiters_follow_a_payment_and_an_order() {
         }
         nothing()
     });
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let paid = client
         .scheduled_payments()
         .wait_until_paid(first, &options())
@@ -350,12 +320,7 @@ async fn billpro_waiters_follow_a_payment_and_an_order() {
         }
         nothing()
     });
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let active = client
         .orders()
         .wait_until_active(order_id, &options())
@@ -375,12 +340,7 @@ async fn billpro_waiters_follow_a_payment_and_an_order() {
         }
         nothing()
     });
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let declined = client
         .scheduled_payments()
         .wait_until_failed(second, &options())
@@ -420,12 +380,7 @@ async fn billy_waiters_follow_a_declined_charge_to_its_end() {
     let hour = WaitOptions::new(Duration::from_secs(3600));
 
     let (time, sleeper) = retrying(&sandbox);
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let failed = client
         .invoices()
         .wait_until_failed(&invoice.guid, &hour)
@@ -448,12 +403,7 @@ async fn billy_waiters_follow_a_declined_charge_to_its_end() {
         .unwrap()
         .remove(0);
     let (time, sleeper) = retrying(&sandbox);
-    let client = sandbox
-        .client_builder()
-        .manual_time(&time.manual)
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
+    let client = client!(sandbox, time, sleeper);
     let err = client
         .transactions()
         .wait_until_succeeded(&tx.guid, &hour)
