@@ -418,10 +418,12 @@ impl<T: Watched> Feed<T> {
             version: FEED_CHECKPOINT_VERSION,
             kind: T::KIND.to_owned(),
             primed: s.primed,
+            // Rounded up: a resumed feed may wait a millisecond longer,
+            // never shorter.
             polled_at_ms: s
                 .polled_at
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .and_then(|d| i64::try_from(d.as_millis()).ok()),
+                .and_then(|d| i64::try_from(d.as_micros().div_ceil(1000)).ok()),
             records: s
                 .records
                 .iter()

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use billkit::StreamExt;
 use billkit::http::{Clock, ManualClock, SleepFuture, Sleeper};
@@ -24,7 +24,16 @@ pub struct SharedTime {
 impl SharedTime {
     pub fn new(sandbox: SandboxClock) -> Self {
         SharedTime {
-            manual: ManualClock::starting_at(SystemTime::now()),
+            // Whole seconds, so times kept in milliseconds are exact.
+            manual: ManualClock::starting_at(
+                UNIX_EPOCH
+                    + Duration::from_secs(
+                        SystemTime::now()
+                            .duration_since(UNIX_EPOCH)
+                            .unwrap()
+                            .as_secs(),
+                    ),
+            ),
             sandbox,
         }
     }

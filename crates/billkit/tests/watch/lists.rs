@@ -182,3 +182,55 @@ async fn billy_subscription_and_transaction_feeds() {
     // Nothing moves: nothing is reported.
     assert_eq!(transactions.poll_once().await.unwrap(), 0);
 }
+
+/// A feed resumed from a checkpoint keeps the interval since the walk the
+/// checkpoint saw, by the wall clock: a restart loop cannot poll faster.
+#[tokio::test]
+async fn a_resumed_feed_waits_out_the_interval() {
+    let script = crate::billmora::Invoices::start().await;
+    let client = &script.client;
+    let mut feed = client
+        .invoices()
+        .watch(&Default::default(), FeedOptions::default());
+    assert_eq!(feed.poll_once().await.unwrap(), 0);
+    let checkpoint = feed.checkpoint();
+    drop(feed);
+    script
+        .time
+        .manual
+        .advance(std::time::Duration::from_secs(20));
+    let mut resumed = client
+        .invoices()
+        .watch(&Default::default(), FeedOptions::default())
+        .resume(&checkpoint)
+        .unwrap();
+    let sleeps = script.time.manual.sleeps().len();
+    assert_eq!(resumed.poll_once().await.unwrap(), 0);
+    assert_eq!(
+        script.time.manual.sleeps()[sleeps..],
+        [std::time::Duration::from_secs(40)]
+    );
+    // A checkpoint of another list, or of another version, is refused.
+    let mut other = checkpoint.clone();
+    other.version = 2;
+    let err = client
+        .invoices()
+        .watch(&Default::default(), FeedOptions::default())
+        .resume(&other)
+        .unwrap_err();
+    assert!(err.to_string().contains("version 2"), "{err}");
+    let json = serde_json::to_string(&checkpoint)
+        .unwrap()
+        .replace("billmora.invoices", "billmora.orders");
+    let foreign: billkit::watch::FeedCheckpoint<billkit::billmora::Invoice> =
+        serde_json::from_str(&json).unwrap();
+    let err = client
+        .invoices()
+        .watch(&Default::default(), FeedOptions::default())
+        .resume(&foreign)
+        .unwrap_err();
+    assert!(
+        err.is_invalid_input() && err.to_string().contains("billmora.orders"),
+        "{err}"
+    );
+}
