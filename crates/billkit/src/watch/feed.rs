@@ -322,7 +322,8 @@ impl<T: Watched> Unpin for Feed<T> {}
 impl<T: Watched> Feed<T> {
     /// A feed of `list`, paced on `transport`'s clock and sleeper (the
     /// client's: `client.transport()`). `list` may carry a filter; then a
-    /// record leaving the filter is reported [`Change::Deleted`].
+    /// record leaving the filter is reported [`Change::Deleted`]. Its first
+    /// walk starts at once (a resumed one waits: [`resume`](Feed::resume)).
     pub fn new(transport: &Transport, list: Paginator<T>, options: FeedOptions) -> Self {
         let options = FeedOptions {
             interval: options.interval.max(MIN_FEED_INTERVAL),

@@ -110,13 +110,19 @@
 //!
 //! One walk reads every page of the list; the requests a minute are the
 //! pages per walk times the walks per minute. At the default interval (one
-//! walk a minute), measured against the sandbox (`tests/watch/cost.rs`):
+//! walk a minute), counted in the sandbox's journal for 100 and 1,000
+//! records (`tests/watch/cost.rs`), and by the same page arithmetic for
+//! 10,000:
 //!
 //! | API (page size) | 100 records | 1,000 records | 10,000 records | default quota |
 //! |---|---|---|---|---|
 //! | BillPro (25 a page, ends on a short page) | 5 | 41 | 401 | none known |
 //! | Billmora (15 a page, ends at the last page) | 7 | 67 | 667 | 60 a minute |
 //! | Billy (20 a page, ends on a short page) | 6 | 51 | 501 | none known |
+//!
+//! A feed at interval *i* seconds costs 60 / *i* times that. A waiter costs
+//! one request a look: at the defaults (2 s doubling to 60 s) about 10 in
+//! its first five minutes, then one a minute.
 //!
 //! Billmora's default quota (60 requests a minute) is spent by a list of
 //! about 900 records walked each minute: lengthen the interval (or filter)
