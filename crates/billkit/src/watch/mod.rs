@@ -134,6 +134,10 @@ mod wait;
 
 /// `Watched` for a model whose id, status and amount are fields (or, for
 /// the amount, an expression of the record `$r`).
+#[cfg_attr(
+    not(any(feature = "billpro", feature = "billmora", feature = "billy")),
+    allow(unused_macros)
+)]
 macro_rules! watched {
     ($t:ty, $kind:literal, $id_field:ident: $id:ty, $status:ty, $amount:ty, |$r:ident| $amount_of:expr) => {
         impl $crate::watch::Watched for $t {
@@ -156,7 +160,7 @@ macro_rules! watched {
     };
 }
 #[cfg_attr(
-    not(all(feature = "billpro", feature = "billmora", feature = "billy")),
+    not(any(feature = "billpro", feature = "billmora", feature = "billy")),
     allow(unused_imports)
 )]
 use watched;

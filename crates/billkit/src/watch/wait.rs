@@ -239,6 +239,10 @@ where
 
 /// The verdict of a waiter whose state is one value: reached when it is
 /// one of `wanted`, unreachable when it is one of `dead_ends`.
+#[cfg_attr(
+    not(any(feature = "billpro", feature = "billmora", feature = "billy")),
+    allow(dead_code)
+)]
 pub(crate) fn status_verdict<S: PartialEq>(status: &S, wanted: &[S], dead_ends: &[S]) -> Verdict {
     if wanted.contains(status) {
         Verdict::Reached
@@ -250,6 +254,10 @@ pub(crate) fn status_verdict<S: PartialEq>(status: &S, wanted: &[S], dead_ends: 
 }
 
 /// [`wait_until`] for a record's status: the typed waiters' one body.
+#[cfg_attr(
+    not(any(feature = "billpro", feature = "billmora", feature = "billy")),
+    allow(dead_code)
+)]
 pub(crate) async fn wait_for_status<T, S, F, Fut>(
     transport: &Transport,
     options: &WaitOptions,
@@ -271,6 +279,7 @@ where
 
 /// The final states of a lifecycle other than `wanted`: those a waiter
 /// for `wanted` stops at.
+#[cfg_attr(not(any(feature = "billpro", feature = "billmora")), allow(dead_code))]
 pub(crate) fn other_ends<S: PartialEq + Clone>(ends: &[S], wanted: &S) -> Vec<S> {
     ends.iter().filter(|s| *s != wanted).cloned().collect()
 }
