@@ -77,6 +77,7 @@ pub mod money;
     allow(dead_code)
 )]
 mod validate;
+pub mod watch;
 
 /// The [chrono](https://docs.rs/chrono/0.4) 0.4 types billkit's models and
 /// methods use, re-exported so they can be named without a chrono

@@ -1,4 +1,5 @@
-//! Inconsistent records planted on purpose, for tests of reconciliation.
+//! Inconsistent records planted on purpose, for tests of reconciliation,
+//! and records removed behind the API's back, for tests of change feeds.
 //!
 //! BillPro splits an instalment order's total into its scheduled payments;
 //! this writes one payment's amount directly, without the changes the API
@@ -30,5 +31,26 @@ impl BillProSandbox {
             }
             None => false,
         }
+    }
+
+    /// Removes the scheduled payment from the store, as a database
+    /// clean-up outside the API would (BillPro's API deletes none): for
+    /// tests of a change feed's deletions. `false` when there is no such
+    /// payment.
+    ///
+    /// ```no_run
+    /// # fn run(sandbox: billkit_sandbox::billpro::BillProSandbox) {
+    /// assert!(sandbox.remove_scheduled_payment(1));
+    /// # }
+    /// ```
+    pub fn remove_scheduled_payment(
+        &self,
+        scheduled_payment_id: impl Into<ScheduledPaymentId>,
+    ) -> bool {
+        let id = scheduled_payment_id.into().get();
+        let mut s = lock(&self.state);
+        let before = s.payments.len();
+        s.payments.retain(|p| p.id != id);
+        s.payments.len() != before
     }
 }

@@ -1,4 +1,5 @@
-//! Inconsistent records planted on purpose, for tests of reconciliation.
+//! Inconsistent records planted on purpose, for tests of reconciliation,
+//! and records removed behind the API's back, for tests of change feeds.
 //!
 //! Billy derives an invoice's `effective_amount` from its amount and
 //! adjustments when it renders it, and records each charge as a
@@ -56,5 +57,27 @@ impl BillySandbox {
             }
             None => false,
         }
+    }
+
+    /// Removes the invoice (and its transactions) from the store, as a
+    /// database clean-up outside the API would (Billy's API deletes no
+    /// invoice): for tests of a change feed's deletions. `false` when there
+    /// is no such invoice.
+    ///
+    /// ```no_run
+    /// # fn run(sandbox: billkit_sandbox::billy::BillySandbox, guid: billkit::billy::InvoiceGuid) {
+    /// assert!(sandbox.remove_invoice(&guid));
+    /// # }
+    /// ```
+    pub fn remove_invoice(&self, invoice: &billkit::billy::InvoiceGuid) -> bool {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let before = s.invoices.len();
+        s.invoices.retain(|i| i.guid != invoice.as_str());
+        let removed = s.invoices.len() != before;
+        if removed {
+            s.transactions
+                .retain(|t| t.invoice_guid != invoice.as_str());
+        }
+        removed
     }
 }

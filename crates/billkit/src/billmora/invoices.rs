@@ -317,6 +317,11 @@ impl<'a> Invoices<'a> {
         Invoices { transport }
     }
 
+    /// The transport, for the waiters and feeds of `crate::watch`.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     /// Invoices, newest first, each with its user.
     ///
     /// ```no_run

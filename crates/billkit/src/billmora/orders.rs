@@ -422,6 +422,11 @@ impl<'a> Orders<'a> {
         Orders { transport }
     }
 
+    /// The transport, for the waiters and feeds of `crate::watch`.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     /// Orders, newest first, each with its user.
     ///
     /// ```no_run

@@ -251,6 +251,11 @@ impl<'a> Services<'a> {
         Services { transport }
     }
 
+    /// The transport, for the waiters and feeds of `crate::watch`.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     /// Services, newest first.
     ///
     /// **Fails on every current Billmora server** as soon as one service

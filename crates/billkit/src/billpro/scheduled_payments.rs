@@ -290,6 +290,11 @@ impl<'a> ScheduledPayments<'a> {
         ScheduledPayments { transport }
     }
 
+    /// The transport, for the waiters and feeds of `crate::watch`.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     /// Every scheduled payment, walked lazily 25 per page
     /// (`GET /scheduled_payments?page=N`).
     ///

@@ -189,6 +189,11 @@ impl<'a> Subscriptions<'a> {
         Subscriptions { transport }
     }
 
+    /// The transport, for the waiters and feeds of `crate::watch`.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     /// `POST /v1/subscriptions`. Never retried once it may have reached the
     /// server, so a customer is never subscribed (and charged) twice by
     /// accident.

@@ -139,6 +139,11 @@ impl<'a> Transactions<'a> {
         Transactions { transport }
     }
 
+    /// The transport, for the waiters and feeds of `crate::watch`.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     /// `GET /v1/transactions/{guid}`.
     ///
     /// ```no_run

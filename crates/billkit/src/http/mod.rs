@@ -579,6 +579,16 @@ impl Transport {
         chrono::DateTime::from(self.inner.clock.system_now())
     }
 
+    /// The injected clock, for waits built on this transport (`watch`).
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// The injected sleeper, for waits built on this transport (`watch`).
+    pub(crate) fn sleeper(&self) -> &Arc<dyn Sleeper> {
+        &self.inner.sleeper
+    }
+
     /// Sends a create that can be found again by a merchant key, so that
     /// it is never made twice and a failure says whether it landed.
     ///

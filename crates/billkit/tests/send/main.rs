@@ -27,7 +27,7 @@
 //!
 //! The list was made from the signatures in `src/` (multi-line signatures
 //! joined): every `pub async fn`, and every `pub fn` whose return type
-//! mentions `Paginator`, `Items`, `Pages`, `Future`, `Stream` or
+//! mentions `Paginator`, `Items`, `Pages`, `Future`, `Stream`, `Feed` or
 //! `SleepFuture`, in `src/billpro`, `src/billmora`, `src/billy`, `src/http`
 //! and `../billkit-sandbox/src` — `grep -rn "pub async fn\|pub fn" src/` then reading
 //! the `pub fn` return types; `grep -rn "Future\|Stream\|-> impl" src/` for
@@ -566,6 +566,78 @@ fn notification_futures(
     assert_send(&sandbox.notifications().deliver_all(1));
 }
 
+/// Waiters and change feeds (`billkit::watch`): the waiters borrow their
+/// handle; a feed owns its list and is spawned and drained as any stream.
+fn watch_futures(
+    billpro: &billpro::Client,
+    billmora: &billmora::Client,
+    billy: &billy::Client,
+    invoice_guid: &billy::InvoiceGuid,
+    transaction_guid: &billy::TransactionGuid,
+) {
+    use billkit::watch::{Feed, FeedOptions, Verdict, WaitOptions, wait_until};
+    let o = WaitOptions::default();
+    // watch/billpro.rs
+    assert_send(&billpro.orders().wait_until_active(1, &o));
+    assert_send(&billpro.orders().wait_until_complete(1, &o));
+    assert_send(&billpro.orders().wait_until_cancelled(1, &o));
+    assert_send(&billpro.scheduled_payments().wait_until_paid(1, &o));
+    assert_send(&billpro.scheduled_payments().wait_until_failed(1, &o));
+    let owned = billpro.clone();
+    spawnable(async move {
+        owned
+            .orders()
+            .wait_until_active(1, &WaitOptions::default())
+            .await
+    });
+    // watch/billmora.rs
+    assert_send(&billmora.invoices().wait_until_paid(1, &o));
+    assert_send(&billmora.invoices().wait_until_cancelled(1, &o));
+    assert_send(&billmora.invoices().wait_until_overdue(1, &o));
+    assert_send(
+        &billmora
+            .orders()
+            .wait_until_status(1, billmora::OrderStatus::Completed, &o),
+    );
+    assert_send(
+        &billmora
+            .services()
+            .wait_until_status(1, billmora::ServiceStatus::Active, &o),
+    );
+    // watch/billy.rs
+    assert_send(&billy.invoices().wait_until_settled(invoice_guid, &o));
+    assert_send(&billy.invoices().wait_until_failed(invoice_guid, &o));
+    assert_send(
+        &billy
+            .transactions()
+            .wait_until_succeeded(transaction_guid, &o),
+    );
+    assert_send(&billy.transactions().wait_until_failed(transaction_guid, &o));
+    // watch/wait.rs
+    let invoices = billmora.invoices();
+    assert_send(&wait_until(
+        billmora.transport(),
+        &o,
+        || invoices.get(1),
+        |_| Verdict::NotYet,
+    ));
+    // watch/feed.rs and every `watch`: owned streams; `poll_once` borrows.
+    let f = FeedOptions::default();
+    fn feed<T: billkit::watch::Watched>(mut feed: Feed<T>) {
+        assert_send(&feed.poll_once());
+        spawnable(async move { feed.poll_once().await });
+    }
+    spawnable_stream(billpro.orders().watch(f));
+    spawnable_stream(billpro.scheduled_payments().watch(f));
+    spawnable_stream(billmora.invoices().watch(&Default::default(), f));
+    spawnable_stream(billmora.orders().watch(&Default::default(), f));
+    spawnable_stream(billmora.services().watch(&Default::default(), f));
+    spawnable_stream(billy.invoices().watch(&Default::default(), f));
+    spawnable_stream(billy.subscriptions().watch(f));
+    spawnable_stream(billy.transactions().watch(f));
+    feed(billy.transactions().watch(f));
+}
+
 /// The checks above are done by the compiler; this test only makes sure
 /// the checking functions are part of the build (it runs none of them).
 #[test]
@@ -576,6 +648,7 @@ fn public_futures_and_streams_are_send() {
     let _ = http_futures;
     let _ = sandbox_futures;
     let _ = admin_future;
+    let _ = watch_futures;
     #[cfg(feature = "billpro-notifications")]
     let _ = notification_futures;
 }
@@ -737,6 +810,31 @@ const INVENTORY: &[&str] = &[
     "src/billpro/notifications/listener.rs: handle",
     "billkit-sandbox/src/billpro/notify.rs: deliver_all",
     "billkit-sandbox/src/billpro/notify.rs: deliver_round",
+    // Waiters and change feeds
+    "src/watch/billmora.rs: wait_until_cancelled",
+    "src/watch/billmora.rs: wait_until_overdue",
+    "src/watch/billmora.rs: wait_until_paid",
+    "src/watch/billmora.rs: wait_until_status",
+    "src/watch/billmora.rs: wait_until_status",
+    "src/watch/billmora.rs: watch",
+    "src/watch/billmora.rs: watch",
+    "src/watch/billmora.rs: watch",
+    "src/watch/billpro.rs: wait_until_active",
+    "src/watch/billpro.rs: wait_until_cancelled",
+    "src/watch/billpro.rs: wait_until_complete",
+    "src/watch/billpro.rs: wait_until_failed",
+    "src/watch/billpro.rs: wait_until_paid",
+    "src/watch/billpro.rs: watch",
+    "src/watch/billpro.rs: watch",
+    "src/watch/billy.rs: wait_until_failed",
+    "src/watch/billy.rs: wait_until_failed",
+    "src/watch/billy.rs: wait_until_settled",
+    "src/watch/billy.rs: wait_until_succeeded",
+    "src/watch/billy.rs: watch",
+    "src/watch/billy.rs: watch",
+    "src/watch/billy.rs: watch",
+    "src/watch/feed.rs: poll_once",
+    "src/watch/wait.rs: wait_until",
 ];
 
 /// Return types that make a `pub fn` part of the async API.
@@ -747,6 +845,7 @@ const ASYNC_RETURN_TYPES: &[&str] = &[
     "Future",
     "Stream",
     "SleepFuture",
+    "Feed<",
 ];
 
 /// The public async API found in `src/`: every `pub async fn`, and every

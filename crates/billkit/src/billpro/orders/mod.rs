@@ -91,6 +91,11 @@ impl<'a> Orders<'a> {
         Orders { transport }
     }
 
+    /// The transport, for the waiters and feeds of `crate::watch`.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     async fn create<T: Serialize>(
         &self,
         path: &'static str,

@@ -54,6 +54,11 @@ impl<'a> Invoices<'a> {
         Invoices { transport }
     }
 
+    /// The transport, for the waiters and feeds of `crate::watch`.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     /// `POST /v1/invoices`. With a funding instrument and an amount above
     /// 0 Billy charges at once.
     ///
