@@ -51,7 +51,7 @@ impl BillmoraSandbox {
 /// `9.9`, `0`, `100`, as the recordings of a real server show. serde_json
 /// prints the same digits (shortest round trip) for every amount a
 /// `decimal(15,2)` column holds.
-fn amount_due(total: Decimal, paid: Decimal) -> Value {
+pub(super) fn amount_due(total: Decimal, paid: Decimal) -> Value {
     let as_php = |d: Decimal| money(d).parse::<f64>().unwrap_or(0.0);
     let due = as_php(total) - as_php(paid);
     if due <= 0.0 || !due.is_finite() {
@@ -103,7 +103,7 @@ impl State {
             || v.str("currency").is_some_and(|c| c.chars().count() > 3)
             || beyond_timestamp(v.str("due_date"))
         {
-            return message(500, "Server Error");
+            return server_error();
         }
         // `notes` passes validation and is dropped: not a column of the
         // `$guarded` Invoice model.
@@ -135,7 +135,7 @@ impl State {
             let amount = mul(*unit_price, Decimal::from(*quantity));
             sum = add(sum, amount.abs());
             if unit_price.abs() > max || amount.abs() > max || sum > max {
-                return message(500, "Server Error");
+                return server_error();
             }
         }
         let due = v
@@ -183,7 +183,7 @@ impl State {
                 subtotal = add(subtotal, amount);
             }
             items.push(json!({
-                "id": self.child_id(), "service_id": service_id, "registrant_id": registrant_id,
+                "id": self.child_id(INVOICE_ITEMS), "service_id": service_id, "registrant_id": registrant_id,
                 "description": description, "quantity": quantity,
                 "unit_price": money(*unit_price), "amount": money(amount)
             }));
@@ -191,9 +191,8 @@ impl State {
         let total = add(subtotal, -discount);
         let t = now(&self.clock);
         let paid = status == "paid";
-        let next = self.next_id.get(&Kind::Invoice).copied().unwrap_or(1);
         let record = obj(json!({
-            "invoice_number": format!("INV-{next:06}"), "status": status,
+            "invoice_number": self.next_number(Kind::Invoice, "invoice_number", "INV"), "status": status,
             "subtotal": money(subtotal), "discount": money(discount), "tax": "0.00", "total": money(total),
             "currency": currency, "notes": null, "due_date": due,
             "paid_at": if paid { json!(t) } else { Value::Null },
@@ -219,7 +218,7 @@ impl State {
         // (`notes` passes validation and is dropped: not a column.)
         if beyond_timestamp(v.str("due_date")) {
             // `notes` passes validation; the table has no such column.
-            return message(500, "Server Error");
+            return server_error();
         }
         let mut changes = Map::new();
         if let Some(d) = v.str("due_date") {
@@ -271,18 +270,7 @@ impl State {
             if !auto {
                 continue;
             }
-            let due = record
-                .get("next_due_date")
-                .cloned()
-                .filter(|d| !d.is_null());
-            self.touch(
-                Kind::Service,
-                service,
-                obj(json!({
-                    "status": "active", "activated_at": now(&self.clock),
-                    "next_due_date": due.unwrap_or_else(|| json!(now(&self.clock))),
-                })),
-            );
+            self.activate_service(service);
             self.service_status_changed(service, "pending", "active");
         }
         for (registrant, _) in of_order(self, Kind::Registrant) {
