@@ -32,12 +32,11 @@ impl BillmoraSandbox {
         let Some(invoice) = s.table_mut(Kind::Invoice).get_mut(&invoice_id) else {
             return false;
         };
-        let total = dec(invoice.get("total")).unwrap_or_default();
         let paid = dec(invoice.get("_paid")).unwrap_or_default();
         // `SUM(amount)` over a decimal(15,2) column is exact.
         let paid = add(paid, dec(Some(&json!(money(amount)))).unwrap_or_default());
+        // `amount_due` follows at every answer (see `invoice_relations`).
         invoice.insert("_paid".into(), json!(money(paid)));
-        invoice.insert("amount_due".into(), amount_due(total, paid));
         true
     }
 }
@@ -63,6 +62,19 @@ pub(super) fn amount_due(total: Decimal, paid: Decimal) -> Value {
         return json!(due as i64);
     }
     serde_json::Number::from_f64(due).map_or(json!(0), Value::Number)
+}
+
+/// An invoice's `amount_due` as answered: planted, or computed.
+pub(super) fn invoice_amount_due(record: &Record) -> Value {
+    record
+        .get("_planted_amount_due")
+        .cloned()
+        .unwrap_or_else(|| {
+            amount_due(
+                dec(record.get("total")).unwrap_or_default(),
+                dec(record.get("_paid")).unwrap_or_default(),
+            )
+        })
 }
 
 impl State {
@@ -196,8 +208,6 @@ impl State {
             "subtotal": money(subtotal), "discount": money(discount), "tax": "0.00", "total": money(total),
             "currency": currency, "notes": null, "due_date": due,
             "paid_at": if paid { json!(t) } else { Value::Null },
-            // No payment yet: the total, as PHP's float prints it.
-            "amount_due": amount_due(total, Decimal::ZERO),
             "_user_id": user_id, "_order_id": order_id, "_items": items,
             "created_at": t, "updated_at": t
         }));
@@ -286,6 +296,10 @@ impl State {
         put: &mut dyn FnMut(&str, Option<Value>),
     ) {
         put("user", Some(self.loaded_user(record)));
+        // An accessor, computed at every answer from the stored total and
+        // payments (kept as exact decimals: a double would not survive a
+        // saved state's JSON exactly), unless a test planted one.
+        put("amount_due", Some(invoice_amount_due(record)));
         if full {
             put(
                 "items",

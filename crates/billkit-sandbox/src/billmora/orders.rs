@@ -335,7 +335,6 @@ impl State {
             invoice,
             obj(json!({
                 "subtotal": money(subtotal), "discount": "0.00", "total": money(total),
-                "amount_due": super::invoices::amount_due(total, Decimal::ZERO),
             })),
         );
         self.data(201, Kind::Order, order_id)
@@ -450,7 +449,13 @@ impl State {
                         .flat_map(|t| t.values())
                         .filter(|r| !is_trashed(r))
                         .filter(|r| rec_u64(r, "_order_id") == oid)
-                        .map(|r| self.bare(r))
+                        .map(|r| {
+                            let mut bare = self.bare(r);
+                            if k == Kind::Invoice {
+                                bare["amount_due"] = super::invoices::invoice_amount_due(r);
+                            }
+                            bare
+                        })
                         .collect(),
                 )
             };
