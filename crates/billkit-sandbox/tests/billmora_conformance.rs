@@ -397,10 +397,21 @@ fn run_events(sandbox: &BillmoraSandbox, rules: &Value, seq: u64) {
         if let Some(t) = event.get("tickets_created_at") {
             // What the recording's SQL did, done on the state document.
             let mut state = sandbox.snapshot();
-            let at = t["at"].clone();
-            for id in t["ids"].as_array().into_iter().flatten() {
-                let id = id.as_u64().expect("a ticket id").to_string();
-                state["tables"]["Ticket"][&id]["created_at"] = at.clone();
+            assert_eq!(t["to"], "earliest", "the one rule conformance.json uses");
+            let ids: Vec<String> = t["ids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|id| id.as_u64().expect("a ticket id").to_string())
+                .collect();
+            let earliest = ids
+                .iter()
+                .filter_map(|id| state["tables"]["Ticket"][id]["created_at"].as_str())
+                .min()
+                .map(str::to_owned)
+                .expect("the tickets exist");
+            for id in &ids {
+                state["tables"]["Ticket"][id]["created_at"] = json!(earliest);
             }
             sandbox.restore(&state).expect("the edited state loads");
         }
@@ -552,6 +563,135 @@ async fn every_recorded_exchange_answers_as_the_recorded_server_did() {
             "{} differences in {compared} exchanges:\n{}",
             differences.len(),
             differences.join("\n")
+        );
+    }
+}
+
+/// Whether `python3` can be run; under `CI=true` a missing interpreter
+/// fails the test instead of skipping it.
+fn python3_or_skip() -> bool {
+    let found = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 is not on PATH, and CI=true: install Python 3 to run scripts/billmora-conformance"
+        );
+        eprintln!("skipped: python3 is not on PATH (set CI=true to make this a failure)");
+    }
+    found
+}
+
+/// Runs scripts/billmora-conformance with `args`: (exit code, stdout, stderr).
+async fn run_script(args: Vec<String>) -> (Option<i32>, String, String) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new("python3")
+            .arg(root.join("scripts/billmora-conformance"))
+            .args(&args)
+            .output()
+            .expect("python3 runs the script");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .expect("the script's thread")
+}
+
+/// scripts/billmora-conformance against the sandbox served over HTTP with
+/// its admin API (as `billkit sandbox serve` serves them): the whole
+/// recording replays with no difference, and a recording changed on
+/// purpose (the root admin's e-mail) is a difference naming the exchange,
+/// exit 1. No token is ever printed.
+#[cfg(all(feature = "billpro", feature = "billmora", feature = "billy"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_script_replays_the_recording_against_the_sandbox_over_http() {
+    if !python3_or_skip() {
+        return;
+    }
+    let sandbox = std::sync::Arc::new(
+        billkit_sandbox::Sandbox::start()
+            .await
+            .expect("the sandbox starts"),
+    );
+    let admin =
+        billkit_sandbox::admin::serve(sandbox.clone(), SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .expect("the admin API starts");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tokens_file = root.join("scripts/billmora/sandbox-tokens.json");
+    let tokens: Value = serde_json::from_str(TOKENS).expect("sandbox-tokens.json");
+    let secrets: Vec<String> = tokens["tokens"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, t)| t["token"].as_str().map(str::to_owned))
+        .collect();
+    let common = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "check".to_owned(),
+            sandbox.billmora.installation_url(),
+            "--sandbox-admin".to_owned(),
+            admin.url(),
+            "--tokens".to_owned(),
+            tokens_file.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args
+    };
+
+    let (code, stdout, stderr) = run_script(common(&[])).await;
+    assert_eq!(
+        code,
+        Some(0),
+        "the sandbox differs from the recording:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("no differences (462 exchanges)"),
+        "{stdout}"
+    );
+
+    // The same replay against an expectation changed on purpose.
+    let changed =
+        std::env::temp_dir().join(format!("billmora-conformance-{}.jsonl", std::process::id()));
+    // Only seq 40's answer changes (the address shows in other lists too).
+    let text: String = RECORDING
+        .lines()
+        .map(|l| {
+            if l.starts_with(r#"{"seq": 40,"#) {
+                l.replace("root@billmora.test", "someone-else@billmora.test")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&changed, text).expect("a temporary recording");
+    let (code, stdout, stderr) =
+        run_script(common(&["--recording", &changed.display().to_string()])).await;
+    let _ = std::fs::remove_file(&changed);
+    assert_eq!(
+        code,
+        Some(1),
+        "a changed expectation must differ:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("seq 40 users.show.root_admin: body: .data.email: \"someone-else@billmora.test\" vs \"root@billmora.test\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 differences in 462 exchanges"),
+        "{stdout}"
+    );
+    for secret in &secrets {
+        assert!(
+            !stdout.contains(secret.as_str()) && !stderr.contains(secret.as_str()),
+            "a token was printed"
         );
     }
 }
