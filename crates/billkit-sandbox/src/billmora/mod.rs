@@ -143,7 +143,7 @@ pub const SEED_TLD_ID: billkit::billmora::TldId = billkit::billmora::TldId::new(
 /// A second seeded TLD, stored as `.net` (with the dot, as the API allows):
 /// the one the public domain check can find.
 pub const SEED_DOTTED_TLD_ID: billkit::billmora::TldId = billkit::billmora::TldId::new(2);
-/// The seeded order's id (pending: one `Starter` monthly service, the
+/// The seeded order's id (pending: one `Starter` yearly service, the
 /// domain `borys.net` and their invoice).
 pub const SEED_ORDER_ID: billkit::billmora::OrderId = billkit::billmora::OrderId::new(1);
 /// The seeded order's service.
@@ -754,10 +754,13 @@ impl State {
                 None,
             )],
         );
-        // Order 1 with service 1, domain 1 (`borys.net`) and invoice 2.
+        // Order 1 with service 1, domain 1 (`borys.net`) and invoice 2. The
+        // yearly price has no setup fee, so the invoice's total is its
+        // subtotal (Billmora leaves an order's setup fees out of the
+        // subtotal and puts them in a column the API does not show).
         let placed = s.place_order(&obj(json!({
             "user_id": SEED_USER_ID, "currency": "USD", "coupon": null, "status": "pending",
-            "package_items": [{"package_id": SEED_PACKAGE_ID, "billing_id": SEED_MONTHLY_PRICE_ID}],
+            "package_items": [{"package_id": SEED_PACKAGE_ID, "billing_id": SEED_YEARLY_PRICE_ID}],
             "domain_items": [{"type": "register", "domain": "borys.net",
                               "tld_id": SEED_DOTTED_TLD_ID, "years": 1}],
         })));
