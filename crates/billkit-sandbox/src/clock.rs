@@ -27,6 +27,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 #[derive(Debug, Clone, Default)]
 pub struct SandboxClock {
     offset: Arc<Mutex<TimeDelta>>,
+    /// A time the clock stands still at ([`pin`](Self::pin)), for a replay
+    /// that must reproduce recorded timestamps to the second.
+    pinned: Arc<Mutex<Option<DateTime<Utc>>>>,
 }
 
 impl SandboxClock {
@@ -37,6 +40,9 @@ impl SandboxClock {
 
     /// The sandbox's current time: the real time plus the offset.
     pub fn now(&self) -> DateTime<Utc> {
+        if let Some(at) = *self.pinned.lock().unwrap_or_else(|p| p.into_inner()) {
+            return at;
+        }
         let offset = self.offset();
         Utc::now()
             .checked_add_signed(offset)
@@ -48,6 +54,17 @@ impl SandboxClock {
         let by = TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
         let mut offset = self.lock();
         *offset = offset.checked_add(&by).unwrap_or(TimeDelta::MAX);
+        // A pinned clock moves by the same step and stays pinned.
+        if let Some(at) = self
+            .pinned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            *at = at
+                .checked_add_signed(by)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        }
     }
 
     /// How far ahead of the real time the clock is.
@@ -59,6 +76,14 @@ impl SandboxClock {
     /// state restores).
     pub fn set_offset(&self, offset: TimeDelta) {
         *self.lock() = offset;
+    }
+
+    /// Stops the clock at `at` (`None` lets it run again from the real
+    /// time plus the offset): every read answers `at` until the next pin,
+    /// however long a request takes. A conformance replay pins each
+    /// request to the second the recorded server answered in.
+    pub fn pin(&self, at: Option<DateTime<Utc>>) {
+        *self.pinned.lock().unwrap_or_else(|p| p.into_inner()) = at;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, TimeDelta> {

@@ -304,6 +304,9 @@ async fn records_created_between_kill_and_resume_repeat_nothing() {
 async fn csv_cells_are_exact_amounts_in_the_models_field_order() {
     let sandbox = BillmoraSandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
+    // A second after the seed data, so it is the newest (rows of one
+    // second list in id order, as on the real server).
+    sandbox.clock().advance(std::time::Duration::from_secs(1));
     let invoice = client
         .invoices()
         .create(&NewInvoice::new(SEED_USER_ID, due()).item("a, \"b\"", 3, Decimal::new(10, 2)))

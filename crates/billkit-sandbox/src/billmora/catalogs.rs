@@ -43,7 +43,7 @@ impl State {
         }
         // `slug` and `description` are NOT NULL without a default.
         if v.str("slug").is_none() || v.str("description").is_none() {
-            return message(500, "Server Error");
+            return server_error();
         }
         let t = now(&self.clock);
         let mut record = obj(
@@ -74,7 +74,7 @@ impl State {
             return r;
         }
         if nulls_a_not_null_column(body, &["slug", "description", "sort_order"]) {
-            return message(500, "Server Error");
+            return server_error();
         }
         let changes = v.take(&[
             "name",
@@ -85,7 +85,8 @@ impl State {
             "sort_order",
         ]);
         self.touch(Kind::Catalog, id, changes);
-        self.data(200, Kind::Catalog, id)
+        // `new CatalogResource($catalog->fresh())`: no packages.
+        self.plain(200, Kind::Catalog, id)
     }
 
     /// The relations of `CatalogResource`: `packages` on show (`$catalog->load('packages')`).
@@ -100,7 +101,7 @@ impl State {
             .sorted(Kind::Package)
             .into_iter()
             .filter(|p| rec_u64(p, "_catalog_id") == rec_u64(record, "id"))
-            .map(|p| self.render(Kind::Package, p, false))
+            .map(|p| self.bare(p))
             .collect();
         put("packages", Some(Value::Array(packages)));
     }

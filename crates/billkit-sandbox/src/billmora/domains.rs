@@ -15,7 +15,7 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
-        let fail = |m: &str| SandboxResponse::json(422, &json!({"success": false, "message": m}));
+        let fail = |m: &str| php_json(422, &json!({"success": false, "message": m}));
         let domain = v.str("domain").unwrap_or_default().to_lowercase();
         if !server_domain_pattern(&domain) {
             return fail("Invalid domain name format.");
@@ -35,13 +35,26 @@ impl State {
         let Some(tld) = tld else {
             return fail("TLD is not supported.");
         };
-        // The fake's registrar: a name is free unless a registrant holds it.
+        let registrar = rec_u64(tld, "plugin_id").filter(|p| self.plugins.contains(p));
+        if registrar.is_none() {
+            // RegistrarService::bootPluginForTld throws; the controller
+            // answers 200 with the message.
+            return php_json(
+                200,
+                &json!({
+                    "domain": domain, "available": false, "premium": false, "price": null,
+                    "message": "Failed to check domain availability: No registrar provider assigned to this domain or TLD.",
+                    "tld_id": tld.get("id"), "success": false
+                }),
+            );
+        }
+        // The sandbox's registrar: a name is free unless a registrant holds it.
         let taken = self
             .table(Kind::Registrant)
             .into_iter()
             .flat_map(|t| t.values())
             .any(|r| r.get("domain").and_then(Value::as_str) == Some(domain.as_str()));
-        SandboxResponse::json(
+        php_json(
             200,
             &json!({
                 "domain": domain, "available": !taken, "premium": false, "price": null,

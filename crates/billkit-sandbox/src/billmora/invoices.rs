@@ -32,12 +32,11 @@ impl BillmoraSandbox {
         let Some(invoice) = s.table_mut(Kind::Invoice).get_mut(&invoice_id) else {
             return false;
         };
-        let total = dec(invoice.get("total")).unwrap_or_default();
         let paid = dec(invoice.get("_paid")).unwrap_or_default();
         // `SUM(amount)` over a decimal(15,2) column is exact.
         let paid = add(paid, dec(Some(&json!(money(amount)))).unwrap_or_default());
+        // `amount_due` follows at every answer (see `invoice_relations`).
         invoice.insert("_paid".into(), json!(money(paid)));
-        invoice.insert("amount_due".into(), amount_due(total, paid));
         true
     }
 }
@@ -51,7 +50,7 @@ impl BillmoraSandbox {
 /// `9.9`, `0`, `100`, as the recordings of a real server show. serde_json
 /// prints the same digits (shortest round trip) for every amount a
 /// `decimal(15,2)` column holds.
-fn amount_due(total: Decimal, paid: Decimal) -> Value {
+pub(super) fn amount_due(total: Decimal, paid: Decimal) -> Value {
     let as_php = |d: Decimal| money(d).parse::<f64>().unwrap_or(0.0);
     let due = as_php(total) - as_php(paid);
     if due <= 0.0 || !due.is_finite() {
@@ -63,6 +62,19 @@ fn amount_due(total: Decimal, paid: Decimal) -> Value {
         return json!(due as i64);
     }
     serde_json::Number::from_f64(due).map_or(json!(0), Value::Number)
+}
+
+/// An invoice's `amount_due` as answered: planted, or computed.
+pub(super) fn invoice_amount_due(record: &Record) -> Value {
+    record
+        .get("_planted_amount_due")
+        .cloned()
+        .unwrap_or_else(|| {
+            amount_due(
+                dec(record.get("total")).unwrap_or_default(),
+                dec(record.get("_paid")).unwrap_or_default(),
+            )
+        })
 }
 
 impl State {
@@ -103,7 +115,7 @@ impl State {
             || v.str("currency").is_some_and(|c| c.chars().count() > 3)
             || beyond_timestamp(v.str("due_date"))
         {
-            return message(500, "Server Error");
+            return server_error();
         }
         // `notes` passes validation and is dropped: not a column of the
         // `$guarded` Invoice model.
@@ -135,7 +147,7 @@ impl State {
             let amount = mul(*unit_price, Decimal::from(*quantity));
             sum = add(sum, amount.abs());
             if unit_price.abs() > max || amount.abs() > max || sum > max {
-                return message(500, "Server Error");
+                return server_error();
             }
         }
         let due = v
@@ -183,7 +195,7 @@ impl State {
                 subtotal = add(subtotal, amount);
             }
             items.push(json!({
-                "id": self.child_id(), "service_id": service_id, "registrant_id": registrant_id,
+                "id": self.child_id(INVOICE_ITEMS), "service_id": service_id, "registrant_id": registrant_id,
                 "description": description, "quantity": quantity,
                 "unit_price": money(*unit_price), "amount": money(amount)
             }));
@@ -191,14 +203,11 @@ impl State {
         let total = add(subtotal, -discount);
         let t = now(&self.clock);
         let paid = status == "paid";
-        let next = self.next_id.get(&Kind::Invoice).copied().unwrap_or(1);
         let record = obj(json!({
-            "invoice_number": format!("INV-{next:06}"), "status": status,
+            "invoice_number": self.next_number(Kind::Invoice, "invoice_number", "INV"), "status": status,
             "subtotal": money(subtotal), "discount": money(discount), "tax": "0.00", "total": money(total),
             "currency": currency, "notes": null, "due_date": due,
             "paid_at": if paid { json!(t) } else { Value::Null },
-            // No payment yet: the total, as PHP's float prints it.
-            "amount_due": amount_due(total, Decimal::ZERO),
             "_user_id": user_id, "_order_id": order_id, "_items": items,
             "created_at": t, "updated_at": t
         }));
@@ -219,7 +228,7 @@ impl State {
         // (`notes` passes validation and is dropped: not a column.)
         if beyond_timestamp(v.str("due_date")) {
             // `notes` passes validation; the table has no such column.
-            return message(500, "Server Error");
+            return server_error();
         }
         let mut changes = Map::new();
         if let Some(d) = v.str("due_date") {
@@ -271,18 +280,7 @@ impl State {
             if !auto {
                 continue;
             }
-            let due = record
-                .get("next_due_date")
-                .cloned()
-                .filter(|d| !d.is_null());
-            self.touch(
-                Kind::Service,
-                service,
-                obj(json!({
-                    "status": "active", "activated_at": now(&self.clock),
-                    "next_due_date": due.unwrap_or_else(|| json!(now(&self.clock))),
-                })),
-            );
+            self.activate_service(service);
             self.service_status_changed(service, "pending", "active");
         }
         for (registrant, _) in of_order(self, Kind::Registrant) {
@@ -298,6 +296,10 @@ impl State {
         put: &mut dyn FnMut(&str, Option<Value>),
     ) {
         put("user", Some(self.loaded_user(record)));
+        // An accessor, computed at every answer from the stored total and
+        // payments (kept as exact decimals: a double would not survive a
+        // saved state's JSON exactly), unless a test planted one.
+        put("amount_due", Some(invoice_amount_due(record)));
         if full {
             put(
                 "items",

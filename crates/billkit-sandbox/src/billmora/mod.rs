@@ -8,6 +8,18 @@
 //! `127.0.0.1`. Each resource's handlers live in their own file next to
 //! this one (`users.rs`, `invoices.rs`, ...), like the client's.
 //!
+//! It is checked against 462 exchanges recorded from a real Billmora
+//! (`crates/billkit/fixtures/billmora/recorded/`): the test
+//! `tests/billmora_conformance.rs` replays them all and finds no
+//! difference in status, headers or body.
+//!
+//! - Answers as Laravel writes them: the exception handler's bodies (404,
+//!   405, 500 `Server Error`, 503) pretty-printed with four spaces, the
+//!   controllers' compact, `/` escaped as `\/`;
+//!   `Access-Control-Allow-Origin: *` on every answer; an `OPTIONS`
+//!   preflight is 204; [`BillmoraSandbox::set_maintenance`] answers 503 to
+//!   everything; numbers (`INV-0007`, `TKT-0002`) follow the newest row's,
+//!   padded to 4; rows of the same second list in id order.
 //! - Middleware in the server's order: route (404/405), `auth:sanctum`
 //!   (401, or a 302 to the login page without `Accept: application/json`),
 //!   route-model binding (404 `No query results for model ...`, before
@@ -19,7 +31,7 @@
 //! - Creates answer the model as inserted, not re-read: columns the request
 //!   did not set are `null` (a user's `status`, `language`,
 //!   `auto_credit_payment`; a package's options; a TLD's `sort_order`; an
-//!   order's `tax`, ...) and the timestamps carry microseconds. Invoices
+//!   order's `tax`, ...), timestamps in whole seconds. Invoices
 //!   are the exception: their observer refreshes them after the commit.
 //!   Keys that are not columns (invoice `notes`) are dropped silently, as
 //!   Eloquent does for `$guarded` models.
@@ -53,7 +65,8 @@
 //! Seed data: a wildcard (`*`) token ([`BillmoraSandbox::token`]), a user
 //! with one unpaid invoice (USD 10.00), the `Web Hosting` catalog with the
 //! `Starter` package and its monthly and yearly prices, a `Memory` variant,
-//! the TLDs `com` and `.net`, and a pending order (a service, the domain
+//! the TLDs `com` and `.net` (the latter with the sandbox's registrar
+//! plugin, so the domain check answers for it), and a pending order (a service, the domain
 //! `borys.net` and their invoice); the ids are the `SEED_*` constants.
 //!
 //! Use it in an application's tests:
@@ -130,7 +143,7 @@ pub const SEED_TLD_ID: billkit::billmora::TldId = billkit::billmora::TldId::new(
 /// A second seeded TLD, stored as `.net` (with the dot, as the API allows):
 /// the one the public domain check can find.
 pub const SEED_DOTTED_TLD_ID: billkit::billmora::TldId = billkit::billmora::TldId::new(2);
-/// The seeded order's id (pending: one `Starter` monthly service, the
+/// The seeded order's id (pending: one `Starter` yearly service, the
 /// domain `borys.net` and their invoice).
 pub const SEED_ORDER_ID: billkit::billmora::OrderId = billkit::billmora::OrderId::new(1);
 /// The seeded order's service.
@@ -143,6 +156,22 @@ pub const SEED_REGISTRANT_ID: billkit::billmora::RegistrantId =
     billkit::billmora::RegistrantId::new(1);
 /// The quota of a token unless changed: 60 requests per minute.
 pub const DEFAULT_RATE_LIMIT: u32 = 60;
+
+const INVOICE_ITEMS: &str = "invoice_items";
+const ORDER_ITEMS: &str = "order_items";
+const TICKET_MESSAGES: &str = "ticket_messages";
+const PACKAGE_PRICES: &str = "package_prices";
+const VARIANT_OPTIONS: &str = "variant_options";
+const VARIANT_OPTION_PRICES: &str = "variant_option_prices";
+const TLD_PRICES: &str = "tld_prices";
+
+/// The seed's one plugin: a registrar that finds a name free unless a
+/// registrant holds it (the `.net` TLD uses it).
+const SANDBOX_REGISTRAR_PLUGIN: u64 = 1;
+
+fn default_currencies() -> Vec<String> {
+    CURRENCIES.iter().map(|c| (*c).to_owned()).collect()
+}
 
 const WILDCARD_TOKEN: &str = "1|billmoraSandboxWildcardToken0000000000000";
 const WINDOW: Duration = Duration::from_secs(60);
@@ -307,6 +336,25 @@ impl BillmoraSandbox {
         }
     }
 
+    /// Puts the installation in maintenance mode (`php artisan down`) or
+    /// takes it out: while down, every request, the public domain check
+    /// and unauthenticated ones included, answers 503 `Service
+    /// Unavailable` (an HTML page without `Accept: application/json`), with
+    /// no `Retry-After`, as Billmora does.
+    pub fn set_maintenance(&self, down: bool) {
+        lock(&self.state).maintenance = down;
+    }
+
+    /// Makes the next valid ticket create fail as it does on a real server
+    /// when two creates read the same last `ticket_number` at once: the
+    /// insert breaks the unique key, the answer is 500 `Server Error`, the
+    /// ticket's id is used up and nothing is stored. For a client's tests
+    /// of a create that fails after validation (and for replaying the
+    /// recorded race).
+    pub fn collide_next_ticket_number(&self) {
+        lock(&self.state).ticket_collisions += 1;
+    }
+
     /// The underlying server (fault injection, request count).
     pub fn server(&self) -> &FakeServer {
         &self.server
@@ -323,7 +371,11 @@ struct BillmoraFake {
 
 impl FakeApi for BillmoraFake {
     fn handle(&self, request: &SandboxRequest) -> SandboxResponse {
-        lock(&self.state).handle(request)
+        // Billmora's CORS middleware (`paths: ['api/*']`, any origin) puts
+        // the header on every answer, errors and 503s included.
+        lock(&self.state)
+            .handle(request)
+            .with_header("Access-Control-Allow-Origin", "*")
     }
 }
 
@@ -483,7 +535,25 @@ struct State {
     rate_limit: u32,
     tables: BTreeMap<Kind, BTreeMap<u64, Record>>,
     next_id: BTreeMap<Kind, u64>,
-    next_child_id: u64,
+    /// The auto-increments of the tables whose rows only show inside
+    /// another resource (`invoice_items`, `order_items`,
+    /// `ticket_messages`, ...), each its own as in the database.
+    #[serde(default)]
+    next_child_ids: BTreeMap<String, u64>,
+    /// The `currencies` table's codes (an order's `currency` must be one).
+    #[serde(default = "default_currencies")]
+    currencies: Vec<String>,
+    /// The ids of installed plugins (`exists:plugins,id`); the registrar
+    /// of a TLD whose `plugin_id` is one of them answers domain checks.
+    #[serde(default)]
+    plugins: Vec<u64>,
+    /// `php artisan down`: every request answers 503.
+    #[serde(default)]
+    maintenance: bool,
+    /// Ticket creates still to fail as a concurrent one with the same
+    /// `ticket_number` would.
+    #[serde(default)]
+    ticket_collisions: u32,
     /// The sandbox's clock, shared, not part of the saved state.
     #[serde(skip)]
     clock: SandboxClock,
@@ -494,10 +564,26 @@ fn now(clock: &SandboxClock) -> String {
     clock.now().format("%Y-%m-%dT%H:%M:%S.000000Z").to_string()
 }
 
-/// A timestamp as PHP's `now()` holds it before the row is re-read: with
-/// microseconds (what an un-refreshed create answer shows).
-fn now_micros(clock: &SandboxClock) -> String {
-    clock.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+/// A time as Laravel serialises a `datetime` read from MySQL.
+fn stamp_of(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S.000000Z").to_string()
+}
+
+/// Carbon's `addDays`/`addWeeks`/`addMonthsNoOverflow`/`addYears` on the
+/// server's wall clock (Asia/Jakarta): a month on from 31 January is the
+/// last day of February there.
+fn advance_local(t: DateTime<Utc>, period: &str, n: u64) -> Option<DateTime<Utc>> {
+    let offset = chrono::Duration::hours(SERVER_UTC_OFFSET_HOURS);
+    let local = t + offset;
+    let n32 = u32::try_from(n).ok()?;
+    let moved = match period {
+        "daily" => local.checked_add_signed(chrono::Duration::days(i64::from(n32))),
+        "weekly" => local.checked_add_signed(chrono::Duration::weeks(i64::from(n32))),
+        "monthly" => local.checked_add_months(chrono::Months::new(n32)),
+        "yearly" => local.checked_add_months(chrono::Months::new(n32.checked_mul(12)?)),
+        _ => None,
+    }?;
+    Some(moved - offset)
 }
 
 /// A decimal as MySQL's `decimal(…,2)` column sends it: `"10.00"`.
@@ -561,7 +647,11 @@ impl State {
             rate_limit: DEFAULT_RATE_LIMIT,
             tables: Kind::ALL.iter().map(|k| (*k, BTreeMap::new())).collect(),
             next_id: Kind::ALL.iter().map(|k| (*k, 1)).collect(),
-            next_child_id: 1,
+            next_child_ids: BTreeMap::new(),
+            maintenance: false,
+            ticket_collisions: 0,
+            currencies: default_currencies(),
+            plugins: vec![SANDBOX_REGISTRAR_PLUGIN],
             clock,
         };
         s.tokens.insert(
@@ -598,12 +688,12 @@ impl State {
             "billing_interval": null, "enabled": null,
             "rates": {"USD": {"currency": "USD", "price": "100.00", "setup_fee": "0.00", "enabled": true}}
         });
-        s.next_child_id = 3;
+        s.next_child_ids.insert(PACKAGE_PRICES.to_owned(), 3);
         let options = json!([
-            {"id": s.child_id(), "name": "2 GB", "value": "2048",
-             "prices": [{"id": s.child_id(), "rates": {"USD": {"currency": "USD", "price": "0.00", "setup_fee": "0.00", "enabled": true}}}]},
-            {"id": s.child_id(), "name": "4 GB", "value": "4096",
-             "prices": [{"id": s.child_id(), "rates": {"USD": {"currency": "USD", "price": "5.00", "setup_fee": "0.00", "enabled": true}}}]}
+            {"id": s.child_id(VARIANT_OPTIONS), "name": "2 GB", "value": "2048",
+             "prices": [{"id": s.child_id(VARIANT_OPTION_PRICES), "rates": {"USD": {"currency": "USD", "price": "0.00", "setup_fee": "0.00", "enabled": true}}}]},
+            {"id": s.child_id(VARIANT_OPTIONS), "name": "4 GB", "value": "4096",
+             "prices": [{"id": s.child_id(VARIANT_OPTION_PRICES), "rates": {"USD": {"currency": "USD", "price": "5.00", "setup_fee": "0.00", "enabled": true}}}]}
         ]);
         s.insert(
             Kind::Variant,
@@ -623,7 +713,7 @@ impl State {
                 "created_at": t, "updated_at": t
             })),
         );
-        let tld_price = json!([{"id": s.child_id(), "currency": "USD", "register_price": "12.99",
+        let tld_price = json!([{"id": s.child_id(TLD_PRICES), "currency": "USD", "register_price": "12.99",
                                  "renew_price": "14.99", "transfer_price": "9.99"}]);
         s.insert(
             Kind::Tld,
@@ -635,12 +725,12 @@ impl State {
         );
         // Stored with its dot, as only the API allows: the one TLD the
         // public domain check can find.
-        let net_price = json!([{"id": s.child_id(), "currency": "USD", "register_price": "10.99",
+        let net_price = json!([{"id": s.child_id(TLD_PRICES), "currency": "USD", "register_price": "10.99",
                                  "renew_price": "12.99", "transfer_price": "8.99"}]);
         s.insert(
             Kind::Tld,
             obj(json!({
-                "tld": ".net", "status": "visible", "plugin_id": null, "min_years": 1, "max_years": 10,
+                "tld": ".net", "status": "visible", "plugin_id": SANDBOX_REGISTRAR_PLUGIN, "min_years": 1, "max_years": 10,
                 "grace_period_days": 0, "redemption_period_days": 0, "sort_order": 1, "auto_renew": null,
                 "_prices": net_price, "created_at": t, "updated_at": t
             })),
@@ -664,10 +754,13 @@ impl State {
                 None,
             )],
         );
-        // Order 1 with service 1, domain 1 (`borys.net`) and invoice 2.
+        // Order 1 with service 1, domain 1 (`borys.net`) and invoice 2. The
+        // yearly price has no setup fee, so the invoice's total is its
+        // subtotal (Billmora leaves an order's setup fees out of the
+        // subtotal and puts them in a column the API does not show).
         let placed = s.place_order(&obj(json!({
             "user_id": SEED_USER_ID, "currency": "USD", "coupon": null, "status": "pending",
-            "package_items": [{"package_id": SEED_PACKAGE_ID, "billing_id": SEED_MONTHLY_PRICE_ID}],
+            "package_items": [{"package_id": SEED_PACKAGE_ID, "billing_id": SEED_YEARLY_PRICE_ID}],
             "domain_items": [{"type": "register", "domain": "borys.net",
                               "tld_id": SEED_DOTTED_TLD_ID, "years": 1}],
         })));
@@ -675,9 +768,37 @@ impl State {
         s
     }
 
-    fn child_id(&mut self) -> u64 {
-        let id = self.next_child_id;
-        self.next_child_id += 1;
+    /// `Model::generate…Number()` with Billmora's default settings
+    /// (`PREFIX-{number}`, padding 4, increment 1): the number in the
+    /// newest row's (by id) plus one, or 1 for an empty table. Deleted
+    /// rows' numbers are not reused unless they were the newest.
+    fn next_number(&self, kind: Kind, field: &str, prefix: &str) -> String {
+        let last = self
+            .table(kind)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .filter(|r| r.get(field).is_some_and(Value::is_string))
+            .max_by_key(|r| rec_u64(r, "id"))
+            .and_then(|r| r.get(field).and_then(Value::as_str))
+            .and_then(|n| {
+                let digits: String = n
+                    .chars()
+                    .rev()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                digits.parse::<u64>().ok()
+            });
+        format!("{prefix}-{:04}", last.map_or(1, |n| n.saturating_add(1)))
+    }
+
+    /// The next id of a child table (its own auto-increment, from 1).
+    fn child_id(&mut self, table: &str) -> u64 {
+        let next = self.next_child_ids.entry(table.to_owned()).or_insert(1);
+        let id = *next;
+        *next += 1;
         id
     }
 
@@ -710,6 +831,23 @@ impl State {
     // ---- request pipeline -------------------------------------------------
 
     fn handle(&mut self, req: &SandboxRequest) -> SandboxResponse {
+        if self.maintenance {
+            // PreventRequestsDuringMaintenance runs before everything.
+            return if wants_json(req) {
+                exception(503, "Service Unavailable")
+            } else {
+                SandboxResponse {
+                    status: 503,
+                    headers: vec![("Content-Type".into(), "text/html; charset=UTF-8".into())],
+                    body: MAINTENANCE_PAGE.as_bytes().to_vec(),
+                }
+            };
+        }
+        if req.method.as_str() == "OPTIONS" {
+            // HandleCors answers any preflight itself, before routing.
+            return SandboxResponse::empty(204)
+                .with_header("Content-Type", "text/html; charset=UTF-8");
+        }
         let segs = req.segments();
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
         match segs.as_slice() {
@@ -719,12 +857,16 @@ impl State {
                 }
                 self.domain_check(req)
             }
-            ["api", "gateways", _plugin, "webhook"] => {
-                // Inbound payment-gateway callbacks: accepted and ignored.
+            ["api", "gateways", plugin, "webhook"] => {
                 if req.method != Method::POST {
                     return method_not_allowed(req, "POST");
                 }
-                SandboxResponse::json(200, &json!({"success": true}))
+                // The route binds `{plugin}` to an installed gateway plugin;
+                // the sandbox has none, as the recorded server had none.
+                exception(
+                    404,
+                    &format!("No query results for model [App\\Models\\Plugin] {plugin}"),
+                )
             }
             ["api", "v1", resource, rest @ ..] if rest.len() <= 1 => {
                 let Some(kind) = Kind::ALL.iter().copied().find(|k| k.route() == *resource) else {
@@ -749,13 +891,13 @@ impl State {
         if !routed {
             return method_not_allowed(req, allowed);
         }
-        let wants_json = req.header("accept").is_some_and(|a| a.contains("json"));
+        let wants_json = wants_json(req);
 
         // auth:sanctum
         let Some(token) = req.bearer_token().filter(|t| self.tokens.contains_key(t)) else {
             if !wants_json {
-                return SandboxResponse::html(302, redirect_page("/login"))
-                    .with_header("Location", "/login");
+                let to = format!("http://{}/auth/login", host(req));
+                return SandboxResponse::html(302, redirect_page(&to)).with_header("Location", to);
             }
             return message(401, "Unauthenticated.");
         };
@@ -772,7 +914,7 @@ impl State {
             {
                 Some(i) => Some(i),
                 None => {
-                    return message(
+                    return exception(
                         404,
                         &format!(
                             "No query results for model [App\\Models\\{}] {text}",
@@ -799,7 +941,8 @@ impl State {
             Some(t) => {
                 // A clock set back (a restored state) opens a new window.
                 let since = (now - t.window_start).to_std().unwrap_or(WINDOW);
-                if since >= WINDOW {
+                // Laravel's limiter opens a window at its first hit.
+                if t.used == 0 || since >= WINDOW {
                     t.window_start = now;
                     t.used = 0;
                 }
@@ -837,10 +980,7 @@ impl State {
             .with_header("X-RateLimit-Remaining", remaining.to_string());
         }
 
-        let body = match req.json() {
-            Some(Value::Object(m)) => m,
-            _ => Map::new(),
-        };
+        let body = request_body(req);
         let mut response = match (method, id) {
             ("GET" | "HEAD", None) => self.list(req, kind),
             ("GET" | "HEAD", Some(id)) => self.show(kind, id),
@@ -934,6 +1074,12 @@ impl State {
     /// scope, which only breaks ties.
     fn listed(&self, kind: Kind) -> Vec<&Record> {
         let mut rows = self.sorted(kind);
+        if !kind.sorted_by_order() {
+            // MariaDB hands back rows of the same `created_at` in the order
+            // they were inserted (ascending id), as every recorded walk shows;
+            // nothing in the query asks for it.
+            rows.reverse();
+        }
         rows.sort_by(|a, b| {
             let at = |r: &Record| {
                 r.get("created_at")
@@ -994,11 +1140,16 @@ impl State {
             .and_then(|p| p.trim().parse::<u64>().ok())
             .filter(|p| *p >= 1)
             .unwrap_or(1);
-        let per_page = req
-            .query_value("per_page")
-            .and_then(|p| p.trim().parse::<u64>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(15);
+        // `paginate($request->input('per_page', 15))`: `0` or empty falls
+        // back to the model's 15; a negative or non-numeric value reaches
+        // the query and fails (500).
+        let per_page = match req.query_value("per_page").map(str::trim) {
+            None | Some("" | "0") => 15,
+            Some(p) => match p.parse::<u64>() {
+                Ok(n) => n,
+                Err(_) => return server_error(),
+            },
+        };
         let total = rows.len() as u64;
         let last_page = total.div_ceil(per_page).max(1);
         let start = (page - 1).saturating_mul(per_page);
@@ -1010,7 +1161,7 @@ impl State {
         if kind == Kind::Service && !rows.is_empty() {
             // ServicesController eager-loads `scalings`, a relation the
             // Service model lacks: 500 as soon as there is a row to load for.
-            return message(500, "Server Error");
+            return server_error();
         }
         let data: Vec<Value> = rows
             .into_iter()
@@ -1028,10 +1179,13 @@ impl State {
                                     "label": "&laquo; Previous", "page": if page > 1 { json!(page - 1) } else { Value::Null },
                                     "active": false}),
         ];
-        for n in 1..=last_page.min(10) {
-            links.push(
-                json!({"url": url(n), "label": n.to_string(), "page": n, "active": n == page}),
-            );
+        for n in url_window(page, last_page) {
+            links.push(match n {
+                Some(n) => {
+                    json!({"url": url(n), "label": n.to_string(), "page": n, "active": n == page})
+                }
+                None => json!({"url": null, "label": "...", "active": false}),
+            });
         }
         links.push(json!({"url": if page < last_page { url(page + 1) } else { Value::Null },
                           "label": "Next &raquo;", "page": if page < last_page { json!(page + 1) } else { Value::Null },
@@ -1055,21 +1209,30 @@ impl State {
                 "total": total,
             }
         });
-        SandboxResponse::json(200, &body)
+        php_json(200, &body)
     }
 
     fn show(&self, kind: Kind, id: u64) -> SandboxResponse {
         match self.get(kind, id) {
             // `$service->load(['user', 'package', 'scalings'])`: no such relation.
-            Some(_) if kind == Kind::Service => message(500, "Server Error"),
-            Some(r) => SandboxResponse::json(200, &json!({"data": self.render(kind, r, true)})),
-            None => message(
+            Some(_) if kind == Kind::Service => server_error(),
+            Some(r) => php_json(200, &json!({"data": self.render(kind, r, true)})),
+            None => exception(
                 404,
                 &format!(
                     "No query results for model [App\\Models\\{}] {id}",
                     kind.model()
                 ),
             ),
+        }
+    }
+
+    /// The record with only the relations every endpoint loads (not the
+    /// show's).
+    fn plain(&self, status: u16, kind: Kind, id: u64) -> SandboxResponse {
+        match self.get(kind, id) {
+            Some(r) => php_json(status, &json!({"data": self.render(kind, r, false)})),
+            None => server_error(),
         }
     }
 
@@ -1097,7 +1260,7 @@ impl State {
             _ => false,
         };
         if blocked {
-            return message(500, "Server Error");
+            return server_error();
         }
         if kind == Kind::User {
             // Soft delete: the row stays (its email stays taken, its
@@ -1117,7 +1280,7 @@ impl State {
                 );
             }
         }
-        SandboxResponse::json(200, &json!({"message": kind.deleted()}))
+        php_json(200, &json!({"message": kind.deleted()}))
     }
 
     // ---- create / update ----------------------------------------------------
@@ -1132,7 +1295,7 @@ impl State {
             Kind::Catalog => self.create_catalog(body),
             Kind::Variant => self.create_variant(body),
             Kind::Tld => self.create_tld(body),
-            Kind::Service | Kind::Registrant => message(405, "Method not allowed."),
+            Kind::Service | Kind::Registrant => exception(405, "Method not allowed."),
         }
     }
 
@@ -1168,11 +1331,11 @@ impl State {
         full: bool,
     ) -> SandboxResponse {
         let Some(record) = self.get(kind, id) else {
-            return message(500, "Server Error");
+            return server_error();
         };
         let mut value = self.render(kind, record, full);
         if let Value::Object(m) = &mut value {
-            let t = now_micros(&self.clock);
+            let t = now(&self.clock);
             m.insert("created_at".into(), json!(t));
             m.insert("updated_at".into(), json!(t));
             for column in defaults {
@@ -1181,7 +1344,15 @@ impl State {
                 }
             }
         }
-        SandboxResponse::json(201, &json!({ "data": value }))
+        php_json(201, &json!({ "data": value }))
+    }
+
+    /// Changes a row without touching `updated_at` (a write inside the
+    /// same second as its insert, or one SQL makes).
+    fn touch_quietly(&mut self, kind: Kind, id: u64, changes: Record) {
+        if let Some(r) = self.table_mut(kind).get_mut(&id) {
+            r.extend(changes);
+        }
     }
 
     fn touch(&mut self, kind: Kind, id: u64, changes: Record) {
@@ -1211,11 +1382,123 @@ fn nulls_a_not_null_column(body: &Record, not_null: &[&str]) -> bool {
 }
 
 fn message(status: u16, text: &str) -> SandboxResponse {
-    SandboxResponse::json(status, &json!({"message": text}))
+    php_json(status, &json!({ "message": text }))
 }
 
+/// What Laravel's exception handler answers (404 model or route, 405,
+/// 500 `Server Error`, 503): the same `{"message"}`, pretty-printed.
+fn exception(status: u16, text: &str) -> SandboxResponse {
+    SandboxResponse::raw_json(status, php_text(&json!({ "message": text }), true))
+}
+
+/// A query or database failure the exception handler hides (`APP_DEBUG`
+/// off).
+fn server_error() -> SandboxResponse {
+    exception(500, "Server Error")
+}
+
+/// JSON as PHP's `json_encode` writes it for Laravel: `/` escaped as `\/`
+/// and non-ASCII as `\uXXXX` (no `JSON_UNESCAPED_*` flags), compact, or
+/// with `JSON_PRETTY_PRINT`'s four-space indent.
+fn php_json(status: u16, value: &Value) -> SandboxResponse {
+    SandboxResponse::raw_json(status, php_text(value, false))
+}
+
+/// [`php_json`]'s text, compact or pretty.
+fn php_text(value: &Value, pretty: bool) -> String {
+    let text = if pretty {
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+        match value.serialize(&mut ser) {
+            Ok(()) => String::from_utf8(out).unwrap_or_else(|_| value.to_string()),
+            Err(_) => value.to_string(),
+        }
+    } else {
+        value.to_string()
+    };
+    let mut php = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            // `/` only occurs inside strings in JSON text.
+            '/' => php.push_str("\\/"),
+            c if !c.is_ascii() => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    php.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+            c => php.push(c),
+        }
+    }
+    php
+}
+
+/// The request's input as Laravel reads it: a JSON object, or a form
+/// (`application/x-www-form-urlencoded`); malformed JSON is an empty input.
+fn request_body(req: &SandboxRequest) -> Record {
+    let form = req
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        return req
+            .form()
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+    }
+    match req.json() {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The page numbers of a paginator's `meta.links`, `None` for a `...`:
+/// Laravel's `UrlWindow` with `onEachSide` 3 (every page below 14 pages,
+/// else the first 10, a window of 7 around the current page or the last
+/// 10, with pages 1-2 and the last two at the ends).
+fn url_window(page: u64, last: u64) -> Vec<Option<u64>> {
+    const EACH_SIDE: u64 = 3;
+    const WINDOW: u64 = EACH_SIDE + 4;
+    let range = |a: u64, b: u64| (a..=b).map(Some).collect::<Vec<_>>();
+    if last < EACH_SIDE * 2 + 8 {
+        return range(1, last);
+    }
+    let (start, finish) = (range(1, 2), range(last - 1, last));
+    let mut out;
+    if page <= WINDOW {
+        out = range(1, WINDOW + EACH_SIDE);
+        out.push(None);
+        out.extend(finish);
+    } else if page > last - WINDOW {
+        out = start;
+        out.push(None);
+        out.extend(range(last - (WINDOW + (EACH_SIDE - 1)), last));
+    } else {
+        out = start;
+        out.push(None);
+        out.extend(range(page - EACH_SIDE, page + EACH_SIDE));
+        out.push(None);
+        out.extend(finish);
+    }
+    out
+}
+
+/// Whether the client asked for JSON (Laravel's `expectsJson`).
+fn wants_json(req: &SandboxRequest) -> bool {
+    req.header("accept").is_some_and(|a| a.contains("json"))
+}
+
+/// The host the client addressed, which Laravel builds its URLs from.
+fn host(req: &SandboxRequest) -> &str {
+    req.header("host").unwrap_or("127.0.0.1")
+}
+
+/// Laravel's 503 page for a browser during maintenance.
+const MAINTENANCE_PAGE: &str = include_str!("maintenance.html");
+
 fn not_found_route(req: &SandboxRequest) -> SandboxResponse {
-    message(
+    exception(
         404,
         &format!(
             "The route {} could not be found.",
@@ -1225,7 +1508,7 @@ fn not_found_route(req: &SandboxRequest) -> SandboxResponse {
 }
 
 fn method_not_allowed(req: &SandboxRequest, allowed: &str) -> SandboxResponse {
-    message(
+    exception(
         405,
         &format!(
             "The {} method is not supported for route {}. Supported methods: {allowed}.",
@@ -1236,9 +1519,10 @@ fn method_not_allowed(req: &SandboxRequest, allowed: &str) -> SandboxResponse {
     .with_header("Allow", allowed)
 }
 
+/// Symfony's `RedirectResponse` page.
 fn redirect_page(to: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html>\n<head><meta http-equiv=\"refresh\" content=\"0;url='{to}'\" /><title>Redirecting to {to}</title></head>\n<body>Redirecting to <a href=\"{to}\">{to}</a>.</body>\n</html>"
+        "<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset=\"UTF-8\" />\n        <meta http-equiv=\"refresh\" content=\"0;url='{to}'\" />\n\n        <title>Redirecting to {to}</title>\n    </head>\n    <body>\n        Redirecting to <a href=\"{to}\">{to}</a>.\n    </body>\n</html>"
     )
 }
 
@@ -1286,6 +1570,9 @@ struct Validator<'a> {
     body: &'a Record,
     prefix: String,
     errors: Vec<(String, String)>,
+    /// Rules of `sometimes` without `nullable`: a field sent as `null` is
+    /// validated (and fails `string`) rather than skipped.
+    null_fails: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -1298,6 +1585,7 @@ impl<'a> Validator<'a> {
             body,
             prefix,
             errors: Vec::new(),
+            null_fails: false,
         }
     }
 
@@ -1331,6 +1619,11 @@ impl<'a> Validator<'a> {
             .filter(|v| !v.is_null() && *v != &json!(""))
     }
 
+    /// `v` unless Laravel's middleware made it null (`null`, `""`).
+    fn value_of<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        Some(v).filter(|v| !v.is_null() && *v != &json!(""))
+    }
+
     fn present(&self, field: &str) -> bool {
         self.value(field).is_some()
     }
@@ -1354,6 +1647,16 @@ impl<'a> Validator<'a> {
 
     /// Checks an optional or required string; true when one is present and valid.
     fn string(&mut self, field: &str, required: bool, max: usize) -> bool {
+        if self.null_fails
+            && self
+                .body
+                .get(field)
+                .is_some_and(|v| self.value_of(v).is_none())
+        {
+            let msg = format!("The {} field must be a string.", self.label(field));
+            self.fail(field, &msg);
+            return false;
+        }
         if !self.present(field) {
             if required {
                 self.required(field);
@@ -1424,14 +1727,28 @@ impl<'a> Validator<'a> {
         let label = self.label(field);
         match int_of(self.value(field)) {
             None => self.fail(field, &format!("The {label} field must be an integer.")),
-            Some(n) if n < min && max == i64::MAX => {
+            // `min:` and `max:` rules, each with its own message.
+            Some(n) if n < min => {
                 self.fail(field, &format!("The {label} field must be at least {min}."))
             }
-            Some(n) if n < min || n > max => self.fail(
+            Some(n) if n > max => self.fail(
                 field,
-                &format!("The {label} field must be between {min} and {max}."),
+                &format!("The {label} field must not be greater than {max}."),
             ),
             Some(_) => {}
+        }
+    }
+
+    /// `exists:<table>,id` against these ids (checked only when the
+    /// field passed its other rules).
+    fn exists_in(&mut self, field: &str, ids: &[u64]) {
+        let name = self.name(field);
+        if !self.present(field) || self.errors.iter().any(|(f, _)| *f == name) {
+            return;
+        }
+        if !self.u64(field).is_some_and(|id| ids.contains(&id)) {
+            let msg = format!("The selected {} is invalid.", self.label(field));
+            self.fail(field, &msg);
         }
     }
 
@@ -1452,7 +1769,8 @@ impl<'a> Validator<'a> {
         let ok = match self.value(field) {
             None | Some(Value::Bool(_)) => true,
             Some(Value::Number(n)) => n.as_i64().is_some_and(|i| i == 0 || i == 1),
-            Some(Value::String(s)) => matches!(s.as_str(), "0" | "1" | "true" | "false"),
+            // Laravel's `boolean`: true, false, 0, 1, "0", "1"; not "true".
+            Some(Value::String(s)) => matches!(s.as_str(), "0" | "1"),
             _ => false,
         };
         if !ok {
@@ -1546,7 +1864,7 @@ impl<'a> Validator<'a> {
                 list.push(json!(msg));
             }
         }
-        Err(SandboxResponse::json(
+        Err(php_json(
             422,
             &json!({"message": summary, "errors": errors}),
         ))

@@ -13,6 +13,8 @@ impl State {
             return placed;
         }
         let id = self.next_id.get(&Kind::Order).copied().unwrap_or(1) - 1;
+        // Re-read with its relations, but the order model itself as
+        // inserted: `tax` and `notes` were left to the database.
         self.created_with(Kind::Order, id, &["tax", "notes"], &Map::new(), true)
     }
 
@@ -24,11 +26,14 @@ impl State {
             v.fail("user_id", "The selected user id is invalid.");
         }
         if v.string("currency", true, 3)
-            && !v.str("currency").is_some_and(|c| CURRENCIES.contains(&c))
+            && !v
+                .str("currency")
+                .is_some_and(|c| self.currencies.iter().any(|k| k == c))
         {
             v.fail("currency", "The selected currency is invalid.");
         }
-        v.string("coupon", false, 255);
+        // `nullable|exists:coupons,code`, and the sandbox has no coupons.
+        v.exists_in("coupon", &[]);
         v.one_of(
             "status",
             true,
@@ -162,17 +167,31 @@ impl State {
                 "Failed to create order: Undefined array key \"coupon\"",
             );
         }
-        if let Some(code) = v.str("coupon") {
-            return message(
-                422,
-                &format!("The coupon code {code} is invalid or has expired."),
-            );
-        }
 
         let user_id = v.u64("user_id");
         let status = v.str("status").unwrap_or("pending").to_owned();
         let t = now(&self.clock);
-        let order_id = self.next_id.get(&Kind::Order).copied().unwrap_or(1);
+        let at = self.clock.now();
+        // OrderService::createOrder: the order's status decides its
+        // services', domains' and invoice's.
+        let (child, invoice_status) = match status.as_str() {
+            "completed" => ("active", "paid"),
+            "cancelled" => ("cancelled", "cancelled"),
+            "failed" => ("cancelled", "unpaid"),
+            _ => ("pending", "unpaid"),
+        };
+        let stamp = |on: bool| if on { json!(t) } else { Value::Null };
+        // The order row first (its id is the services' `order_id`).
+        let order_id = self.insert(
+            Kind::Order,
+            obj(json!({
+                "order_number": self.next_number(Kind::Order, "order_number", "ORD"),
+                "status": status, "discount": "0.00", "tax": "0.00", "currency": currency,
+                "notes": null, "completed_at": stamp(status == "completed"),
+                "cancelled_at": stamp(matches!(status.as_str(), "cancelled" | "failed")),
+                "_user_id": user_id, "_items": [], "created_at": t, "updated_at": t
+            })),
+        );
         let mut items = Vec::new();
         let mut invoice_lines = Vec::new();
         let (mut subtotal, mut setup_total) = (Decimal::ZERO, Decimal::ZERO);
@@ -180,45 +199,79 @@ impl State {
             package_lines
         {
             let qty = Decimal::from(quantity);
-            let line = mul(amount, qty);
-            let setup_line = mul(setup, qty);
-            subtotal = add(subtotal, line);
-            setup_total = add(setup_total, setup_line);
+            subtotal = add(subtotal, mul(amount, qty));
+            setup_total = add(setup_total, mul(setup, qty));
             let period = price.get("billing_period").cloned().unwrap_or(Value::Null);
-            let billing_type = price.get("type").cloned().unwrap_or(json!("recurring"));
+            let billing_type = price
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("recurring")
+                .to_owned();
+            let interval = price
+                .get("time_interval")
+                .and_then(Value::as_u64)
+                .unwrap_or(1);
             items.push(json!({
-                "id": self.child_id(), "item_type": "service", "description": name, "quantity": quantity,
-                "billing_type": billing_type, "billing_period": period, "billing_interval": 1,
-                "unit_price": money(amount), "setup_fee": money(setup), "amount": money(add(line, setup_line))
+                "id": self.child_id(ORDER_ITEMS), "item_type": "service", "description": name, "quantity": quantity,
+                "billing_type": billing_type, "billing_period": period, "billing_interval": interval,
+                "unit_price": money(amount), "setup_fee": money(setup),
+                "amount": money(add(mul(amount, qty), mul(setup, qty)))
             }));
-            let cycle = match period.as_str() {
-                Some("monthly") => "Every 1 Month(s)",
-                Some("yearly") => "Every 1 Year(s)",
-                Some("weekly") => "Every 1 Week(s)",
-                Some("daily") => "Every 1 Day(s)",
-                _ => "One Time",
+            let recurring = billing_type == "recurring";
+            let (activated, next_due) = match child {
+                "active" if recurring => (
+                    json!(t),
+                    period
+                        .as_str()
+                        .and_then(|p| advance_local(at, p, interval))
+                        .map_or(Value::Null, |d| json!(stamp_of(d))),
+                ),
+                "pending" => (Value::Null, json!(t)),
+                _ => (Value::Null, Value::Null),
             };
+            let cycle = cycle_label(&billing_type, amount, period.as_str(), interval);
+            let configuration = self.service_configuration(package_id, &variants, &configuration);
             // One service per unit ordered (OrderService: `for $j < $quantity`).
             for _ in 0..quantity {
-                let sid = self.next_id.get(&Kind::Service).copied().unwrap_or(1);
                 self.insert(
-                Kind::Service,
-                obj(json!({
-                    "service_number": format!("SRV-{sid:06}"), "status": "pending", "name": name,
-                    "billing_type": billing_type, "billing_period": period, "billing_interval": 1,
-                    "price": money(amount), "setup_fee": money(setup), "currency": currency,
-                    "cycle_label": cycle, "activated_at": null, "next_due_date": null, "suspended_at": null,
-                    "terminated_at": null, "cancelled_at": null, "plugin_id": null,
-                    "variant_selections": variants, "configuration": configuration,
-                    "_user_id": user_id, "_package_id": package_id, "_order_id": order_id, "_scalings": [],
-                    "created_at": t, "updated_at": t
-                })),
-            );
+                    Kind::Service,
+                    obj(json!({
+                        "service_number": self.next_number(Kind::Service, "service_number", "SVC"),
+                        "status": child, "name": name,
+                        "billing_type": billing_type, "billing_period": period, "billing_interval": interval,
+                        "price": money(amount), "setup_fee": money(setup), "currency": currency,
+                        "cycle_label": cycle, "activated_at": activated, "next_due_date": next_due,
+                        "suspended_at": null, "terminated_at": null,
+                        "cancelled_at": stamp(child == "cancelled"),
+                        "plugin_id": self.get(Kind::Package, package_id).and_then(|p| p.get("plugin_id").cloned()),
+                        "variant_selections": variants, "configuration": configuration,
+                        "_user_id": user_id, "_package_id": package_id, "_order_id": order_id, "_scalings": [],
+                        "created_at": t, "updated_at": t
+                    })),
+                );
             }
             // OrderService writes its invoice items with `service_id` null.
-            invoice_lines.push((name.clone(), quantity, amount, None, None));
-            if !setup.is_zero() {
-                invoice_lines.push((format!("{name} setup fee"), quantity, setup, None, None));
+            let catalog = self
+                .get(Kind::Package, package_id)
+                .and_then(|p| rec_u64(p, "_catalog_id"))
+                .and_then(|c| self.get(Kind::Catalog, c))
+                .and_then(|c| c.get("name").and_then(Value::as_str))
+                .unwrap_or("")
+                .to_owned();
+            let mut description = format!("{catalog} - {name}");
+            if recurring {
+                let local = |d: DateTime<Utc>| {
+                    (d + chrono::Duration::hours(SERVER_UTC_OFFSET_HOURS))
+                        .format("%d/%m/%Y")
+                        .to_string()
+                };
+                if let Some(end) = period.as_str().and_then(|p| advance_local(at, p, interval)) {
+                    description = format!("{description} ({} - {})", local(at), local(end));
+                }
+            }
+            invoice_lines.push((description, quantity, amount, None, None));
+            if setup > Decimal::ZERO {
+                invoice_lines.push((format!("Setup Fee - {name}"), quantity, setup, None, None));
             }
         }
         for (kind, domain, tld_id, years, price) in domain_lines {
@@ -231,42 +284,60 @@ impl State {
             };
             let description = format!("{label} - {domain} ({years} year{plural})");
             items.push(json!({
-                "id": self.child_id(), "item_type": "domain", "description": domain, "quantity": 1,
+                "id": self.child_id(ORDER_ITEMS), "item_type": "domain", "description": domain, "quantity": 1,
                 "billing_type": "onetime", "billing_period": "yearly", "billing_interval": years,
                 "unit_price": money(price), "setup_fee": "0.00", "amount": money(price)
             }));
-            let rid = self.next_id.get(&Kind::Registrant).copied().unwrap_or(1);
-            let registrant_id = self.insert(
+            let active = child == "active";
+            let expires = if active {
+                advance_local(at, "yearly", years).map_or(Value::Null, |d| json!(stamp_of(d)))
+            } else {
+                Value::Null
+            };
+            self.insert(
                 Kind::Registrant,
                 obj(json!({
-                    "registrant_number": format!("DOM-{rid:06}"), "domain": domain,
-                    "status": if kind == "transfer" { "pending_transfer" } else { "pending" },
+                    "registrant_number": self.next_number(Kind::Registrant, "registrant_number", "DOM"),
+                    "domain": domain,
+                    "status": if kind == "transfer" { "pending_transfer" } else { child },
                     "registration_type": kind, "years": years, "price": money(price), "currency": currency,
-                    "auto_renew": true, "nameservers": null, "configuration": [], "registered_at": null,
-                    "expires_at": null, "suspended_at": null, "cancelled_at": null,
+                    "auto_renew": true, "nameservers": null, "configuration": null,
+                    "registered_at": stamp(active), "expires_at": expires,
+                    "suspended_at": null, "cancelled_at": null,
                     "_user_id": user_id, "_tld_id": tld_id, "_order_id": order_id,
                     "created_at": t, "updated_at": t
                 })),
             );
-            let _ = registrant_id;
             invoice_lines.push((description, 1, price, None, None));
         }
         let total = add(subtotal, setup_total);
-        let record = obj(json!({
-            "order_number": format!("ORD-{order_id:06}"), "status": status,
-            "subtotal": money(subtotal), "discount": "0.00", "setup_fee": money(setup_total),
-            "tax": "0.00", "total": money(total), "currency": currency, "notes": null,
-            "completed_at": if status == "completed" { json!(t) } else { Value::Null },
-            "cancelled_at": if matches!(status.as_str(), "cancelled" | "failed") { json!(t) } else { Value::Null },
-            "_user_id": user_id, "_items": items, "created_at": t, "updated_at": t
-        }));
-        let id = self.insert(Kind::Order, record);
-        // `invoice_generation_days` (7 by default) from now.
-        let due = (self.clock.now() + chrono::Duration::days(7))
-            .format("%Y-%m-%dT%H:%M:%S.000000Z")
-            .to_string();
-        self.add_invoice(user_id, Some(id), &currency, "unpaid", &due, &invoice_lines);
-        self.data(201, Kind::Order, id)
+        self.touch_quietly(
+            Kind::Order,
+            order_id,
+            obj(json!({
+                "subtotal": money(subtotal), "setup_fee": money(setup_total),
+                "total": money(total), "_items": items
+            })),
+        );
+        // `invoice_generation_days` (7 by default) from now; the setup fees
+        // count in the total, not the subtotal.
+        let due = stamp_of(at + chrono::Duration::days(7));
+        let invoice = self.add_invoice(
+            user_id,
+            Some(order_id),
+            &currency,
+            invoice_status,
+            &due,
+            &invoice_lines,
+        );
+        self.touch_quietly(
+            Kind::Invoice,
+            invoice,
+            obj(json!({
+                "subtotal": money(subtotal), "discount": "0.00", "total": money(total),
+            })),
+        );
+        self.data(201, Kind::Order, order_id)
     }
 
     pub(super) fn update_order(&mut self, id: u64, body: &Record) -> SandboxResponse {
@@ -306,11 +377,15 @@ impl State {
                 .get(Kind::Service, service)
                 .and_then(|r| r.get("status").and_then(Value::as_str).map(str::to_owned))
                 .unwrap_or_default();
+            if status == "completed" {
+                if current != "active" {
+                    self.touch(Kind::Service, service, obj(json!({"cancelled_at": null})));
+                    self.activate_service(service);
+                    self.service_status_changed(service, &current, "active");
+                }
+                continue;
+            }
             let change = match status.as_str() {
-                "completed" if current != "active" => Some(json!({
-                    "status": "active", "cancelled_at": null, "activated_at": now(&self.clock),
-                })),
-                "completed" => None,
                 "cancelled" | "failed" => {
                     Some(json!({"status": "cancelled", "cancelled_at": now(&self.clock)}))
                 }
@@ -374,7 +449,13 @@ impl State {
                         .flat_map(|t| t.values())
                         .filter(|r| !is_trashed(r))
                         .filter(|r| rec_u64(r, "_order_id") == oid)
-                        .map(|r| self.bare(r))
+                        .map(|r| {
+                            let mut bare = self.bare(r);
+                            if k == Kind::Invoice {
+                                bare["amount_due"] = super::invoices::invoice_amount_due(r);
+                            }
+                            bare
+                        })
                         .collect(),
                 )
             };
@@ -382,5 +463,96 @@ impl State {
             put("registrants", Some(children(Kind::Registrant)));
             put("invoices", Some(children(Kind::Invoice)));
         }
+    }
+}
+
+impl State {
+    /// `OrderService::resolveServiceConfiguration`: the package's
+    /// `provisioning_config`, each chosen variant option's value under its
+    /// variant's `code` (numbers as numbers), then the checkout's
+    /// configuration on top. Empty is PHP's `[]`.
+    fn service_configuration(
+        &self,
+        package_id: u64,
+        selections: &Value,
+        checkout: &Value,
+    ) -> Value {
+        let mut config = self
+            .get(Kind::Package, package_id)
+            .and_then(|p| p.get("provisioning_config"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let chosen: Vec<u64> = match selections {
+            Value::Object(m) => m.values().filter_map(|v| int_of(Some(v))).collect(),
+            Value::Array(a) => a.iter().filter_map(|v| int_of(Some(v))).collect(),
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .filter_map(|i| u64::try_from(i).ok())
+        .collect();
+        for variant in self
+            .table(Kind::Variant)
+            .into_iter()
+            .flat_map(|t| t.values())
+        {
+            let Some(code) = variant.get("code").and_then(Value::as_str) else {
+                continue;
+            };
+            for option in variant
+                .get("_options")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if !rec_u64(&obj(option.clone()), "id").is_some_and(|id| chosen.contains(&id)) {
+                    continue;
+                }
+                let value = match option.get("value") {
+                    Some(Value::String(s)) => s
+                        .parse::<i64>()
+                        .map(Value::from)
+                        .or_else(|_| s.parse::<f64>().map(Value::from))
+                        .unwrap_or_else(|_| match s.to_lowercase().as_str() {
+                            "true" => Value::Bool(true),
+                            "false" => Value::Bool(false),
+                            _ => Value::String(s.clone()),
+                        }),
+                    Some(v) => v.clone(),
+                    None => Value::Null,
+                };
+                config.insert(code.to_owned(), value);
+            }
+        }
+        if let Value::Object(extra) = checkout {
+            config.extend(extra.clone());
+        }
+        if config.is_empty() {
+            json!([])
+        } else {
+            Value::Object(config)
+        }
+    }
+}
+
+/// `Service::getCycleLabelAttribute` in `en_US`.
+fn cycle_label(billing_type: &str, price: Decimal, period: Option<&str>, interval: u64) -> String {
+    if billing_type == "free" || price.is_zero() {
+        return "Free".to_owned();
+    }
+    if billing_type == "onetime" {
+        return "One Time".to_owned();
+    }
+    let (single, unit) = match period {
+        Some("daily") => ("Daily", "Day(s)"),
+        Some("weekly") => ("Weekly", "Week(s)"),
+        Some("monthly") => ("Monthly", "Month(s)"),
+        Some("yearly") => ("Annually", "Year(s)"),
+        _ => return String::new(),
+    };
+    if interval == 1 {
+        single.to_owned()
+    } else {
+        format!("Every {interval} {unit}")
     }
 }

@@ -24,7 +24,7 @@ impl State {
         v.integer("prorata_next_month_day", false, 0, 31);
         v.boolean("auto_provision");
         v.integer("sort_order", false, i64::MIN, i64::MAX);
-        v.integer("plugin_id", false, 1, i64::MAX);
+        v.exists_in("plugin_id", &self.plugins);
         v.object("provisioning_config");
     }
 
@@ -78,7 +78,7 @@ impl State {
             || nulls_a_not_null_column(body, &Self::NOT_NULL)
         {
             // NOT NULL columns the validation does not require.
-            return message(500, "Server Error");
+            return server_error();
         }
         let t = now(&self.clock);
         let mut record = obj(json!({
@@ -106,14 +106,15 @@ impl State {
             return r;
         }
         if nulls_a_not_null_column(body, &Self::NOT_NULL) {
-            return message(500, "Server Error");
+            return server_error();
         }
         let mut changes = v.take(&Self::PACKAGE_FIELDS);
         if let Some(c) = v.u64("catalog_id") {
             changes.insert("_catalog_id".into(), json!(c));
         }
         self.touch(Kind::Package, id, changes);
-        self.data(200, Kind::Package, id)
+        // `$package->fresh()->load('catalog')`: no prices, no variants.
+        self.plain(200, Kind::Package, id)
     }
 
     /// The relations of `PackageResource`: `catalog` always; `prices` and `variants.options.prices` on show.

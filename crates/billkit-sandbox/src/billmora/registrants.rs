@@ -44,13 +44,7 @@ impl State {
             return;
         };
         let years = record.get("years").and_then(Value::as_u64).unwrap_or(1);
-        let expires = self
-            .clock
-            .now()
-            .checked_add_months(chrono::Months::new(
-                u32::try_from(years.saturating_mul(12)).unwrap_or(u32::MAX),
-            ))
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%S.000000Z").to_string());
+        let expires = advance_local(self.clock.now(), "yearly", years).map(stamp_of);
         let registered = record
             .get("registered_at")
             .cloned()

@@ -13,14 +13,14 @@ impl State {
         );
         v.string("name", false, 255);
         v.date("next_due_date", false);
-        v.integer("plugin_id", false, 1, i64::MAX);
+        v.exists_in("plugin_id", &self.plugins);
         v.object("variant_selections");
         v.object("configuration");
         if let Err(r) = v.finish() {
             return r;
         }
         if beyond_timestamp(v.str("next_due_date")) {
-            return message(500, "Server Error");
+            return server_error();
         }
         let mut changes = v.take(&[
             "status",
@@ -43,7 +43,44 @@ impl State {
             self.service_status_changed(id, &old, new);
         }
         // The update is saved; re-reading with `scalings` then fails.
-        message(500, "Server Error")
+        server_error()
+    }
+
+    /// `Service::activate()`: active from now, its next due date kept, or
+    /// one billing period on from when it was last activated (now if
+    /// never).
+    pub(super) fn activate_service(&mut self, id: u64) {
+        let Some(service) = self.get(Kind::Service, id) else {
+            return;
+        };
+        let now_at = self.clock.now();
+        let due = match service.get("next_due_date").filter(|d| !d.is_null()) {
+            Some(d) => d.clone(),
+            None if service.get("billing_type").and_then(Value::as_str) == Some("recurring") => {
+                let from = service
+                    .get("activated_at")
+                    .and_then(Value::as_str)
+                    .and_then(|a| DateTime::parse_from_rfc3339(a).ok())
+                    .map_or(now_at, |a| a.with_timezone(&Utc));
+                let period = service
+                    .get("billing_period")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let interval = service
+                    .get("billing_interval")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1);
+                advance_local(from, period, interval).map_or(Value::Null, |d| json!(stamp_of(d)))
+            }
+            None => Value::Null,
+        };
+        self.touch(
+            Kind::Service,
+            id,
+            obj(
+                json!({"status": "active", "activated_at": stamp_of(now_at), "next_due_date": due}),
+            ),
+        );
     }
 
     /// ServiceObserver::updated: stock and order completion.

@@ -23,6 +23,14 @@ impl BillmoraSandbox {
         total: Decimal,
     ) -> bool {
         self.plant(invoice_id.into(), |invoice| {
+            // The amount due stays what it was (it would follow the total).
+            if !invoice.contains_key("_planted_amount_due") {
+                let due = super::invoices::amount_due(
+                    dec(invoice.get("total")).unwrap_or_default(),
+                    dec(invoice.get("_paid")).unwrap_or_default(),
+                );
+                invoice.insert("_planted_amount_due".into(), due);
+            }
             invoice.insert("total".into(), json!(money(total)));
             true
         })
@@ -45,7 +53,7 @@ impl BillmoraSandbox {
             return false;
         };
         self.plant(invoice_id.into(), |invoice| {
-            invoice.insert("amount_due".into(), number);
+            invoice.insert("_planted_amount_due".into(), number);
             true
         })
     }

@@ -16,12 +16,17 @@ impl State {
         if let Err(r) = v.finish() {
             return r;
         }
+        if self.ticket_collisions > 0 {
+            // The insert that breaks the unique key still uses up an id.
+            self.ticket_collisions -= 1;
+            *self.next_id.entry(Kind::Ticket).or_insert(1) += 1;
+            return server_error();
+        }
         let t = now(&self.clock);
-        let tid = self.next_id.get(&Kind::Ticket).copied().unwrap_or(1);
-        let message_id = self.child_id();
+        let message_id = self.child_id(TICKET_MESSAGES);
         let record = obj(json!({
-            "ticket_number": format!("TCK-{tid:06}"), "subject": v.str("subject"), "status": "open",
-            "priority": v.str("priority"), "department": v.str("department"), "last_reply_at": t,
+            "ticket_number": self.next_number(Kind::Ticket, "ticket_number", "TKT"), "subject": v.str("subject"), "status": "open",
+            "priority": v.str("priority"), "department": v.str("department"), "last_reply_at": null,
             "closed_at": null, "_user_id": v.u64("user_id"),
             "_messages": [{"id": message_id, "message": v.str("message"), "is_staff_reply": false,
                            "_user_id": v.u64("user_id"), "created_at": t}],
@@ -48,7 +53,7 @@ impl State {
         }
         if v.str("status") == Some("customer-reply") {
             // Passes the `in:` rule; not a value of the column's enum.
-            return message(500, "Server Error");
+            return server_error();
         }
         // Only the sent columns change (no `closed_at`).
         let changes = v.take(&["status", "priority", "department"]);

@@ -21,7 +21,8 @@ impl State {
             }
         }
         v.one_of("status", creating, &["visible", "hidden"]);
-        v.integer("plugin_id", false, 1, i64::MAX);
+        v.integer("plugin_id", false, i64::MIN, i64::MAX);
+        v.exists_in("plugin_id", &self.plugins);
         // `integer|min:1`: no upper bound and no min <= max rule on the API.
         v.integer("min_years", creating, 1, i64::MAX);
         v.integer("max_years", creating, 1, i64::MAX);
@@ -73,7 +74,7 @@ impl State {
                 .into_iter()
                 .any(|y| int_of(y).is_some_and(|y| y > i64::from(i32::MAX)))
         {
-            return message(500, "Server Error");
+            return server_error();
         }
         let changes = v.take(&[
             "tld",

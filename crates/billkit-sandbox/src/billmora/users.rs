@@ -32,6 +32,7 @@ impl State {
             v.min_len("password", 8);
         }
         v.one_of("status", false, &["active", "suspended", "closed"]);
+        v.string("currency", false, 10);
         v.string("language", false, 10);
         if let Err(r) = v.finish() {
             return r;
@@ -42,7 +43,7 @@ impl State {
         {
             // No `currency` column; `status`/`language` are NOT NULL and
             // `language` is char(5) although the rules say max:10.
-            return message(500, "Server Error");
+            return server_error();
         }
         let (first, last) = (
             v.str("first_name").unwrap_or(""),
@@ -72,6 +73,8 @@ impl State {
 
     pub(super) fn update_user(&mut self, id: u64, body: &Record) -> SandboxResponse {
         let mut v = Validator::new(body);
+        // Every rule is `sometimes`, none `nullable`.
+        v.null_fails = true;
         v.string("first_name", false, 255);
         v.string("last_name", false, 255);
         if v.string("email", false, 255) {
@@ -86,6 +89,7 @@ impl State {
             v.min_len("password", 8);
         }
         v.one_of("status", false, &["active", "suspended", "closed"]);
+        v.string("currency", false, 10);
         v.string("language", false, 10);
         if let Err(r) = v.finish() {
             return r;
@@ -97,7 +101,7 @@ impl State {
             )
             || v.str("language").is_some_and(|l| l.chars().count() > 5)
         {
-            return message(500, "Server Error");
+            return server_error();
         }
         let mut changes = v.take(&["first_name", "last_name", "email", "status", "language"]);
         if let Some(u) = self.get(Kind::User, id) {

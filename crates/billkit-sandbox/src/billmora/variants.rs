@@ -15,7 +15,7 @@ impl State {
         }
         // `variants.type` is NOT NULL without a default and the API never
         // sets it (VariantsController.php:57): every create is a 500.
-        message(500, "Server Error")
+        server_error()
     }
 
     pub(super) fn update_variant(&mut self, id: u64, body: &Record) -> SandboxResponse {
@@ -28,7 +28,7 @@ impl State {
             return r;
         }
         if nulls_a_not_null_column(body, &["code"]) {
-            return message(500, "Server Error");
+            return server_error();
         }
         let changes = v.take(&["name", "code", "status", "is_scalable"]);
         self.touch(Kind::Variant, id, changes);
