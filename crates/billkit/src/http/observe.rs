@@ -219,6 +219,11 @@ pub struct FallbackEvent<'a> {
 
 /// Called by a transport as each call goes, to log, audit or count it.
 ///
+/// Attempts are counted within one sending of a request. A create whose
+/// outcome is unknown is looked up (a read, with its own events), then the
+/// create-level decision is reported (`on_retry_decision` with the
+/// create's route), and a create sent again starts again at attempt 1.
+///
 /// Every method has an empty default: implement the ones you need. They
 /// run on the task that makes the call, in order, and must not block for
 /// long (write to a buffer or a channel). Install with
