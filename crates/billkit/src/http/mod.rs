@@ -140,6 +140,7 @@ impl Default for Timeouts {
 /// ```no_run
 /// use std::time::Duration;
 /// use billkit::http::{CallOptions, RetryPolicy};
+/// # #[cfg(feature = "billmora")]
 /// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
 /// // This one read may take 5 s in all and is not retried.
 /// let quick = CallOptions::new()

@@ -417,6 +417,7 @@ fn redact_json(value: &mut Value) {
 /// be written is dropped (the call goes on).
 ///
 /// ```
+/// # #[cfg(feature = "billmora")] {
 /// use std::sync::Arc;
 /// let log = billkit::http::AuditLog::new(std::io::stderr());
 /// let client = billkit::billmora::Client::builder()
@@ -424,6 +425,7 @@ fn redact_json(value: &mut Value) {
 ///     .token("token")
 ///     .hook(Arc::new(log))
 ///     .build()?;
+/// # }
 /// # Ok::<(), billkit::Error>(())
 /// ```
 pub struct AuditLog {
