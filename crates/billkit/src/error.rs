@@ -66,6 +66,9 @@ pub enum Error {
         /// What reqwest reported.
         #[source]
         source: reqwest::Error,
+        /// The id the server gave the request, when the answer's head
+        /// named one ([`Error::request_id`]).
+        request_id: Option<String>,
     },
 
     /// A create whose outcome is unknown (see [`Outcome::Unknown`]) and that
@@ -150,6 +153,9 @@ pub enum Error {
         status: StatusCode,
         /// The cap, in bytes.
         limit: usize,
+        /// The id the server gave the request, when the answer's head
+        /// named one ([`Error::request_id`]).
+        request_id: Option<String>,
     },
 
     /// The caller's input was refused before anything was sent.
@@ -1069,8 +1075,10 @@ impl Error {
 
     /// The id the server gave the request that failed, when its answer
     /// named one ([`REQUEST_ID_HEADERS`](crate::http::REQUEST_ID_HEADERS)):
-    /// kept on refusals ([`Error::Api`]) and undecodable answers
-    /// ([`Error::Decode`]), also under [`Error::MayHaveLanded`].
+    /// kept on refusals ([`Error::Api`]), undecodable answers
+    /// ([`Error::Decode`]), answers cut off ([`Error::BodyRead`]) or too
+    /// large ([`Error::ResponseTooLarge`]), also under
+    /// [`Error::MayHaveLanded`].
     ///
     /// ```
     /// use billkit::{ApiError, Error};
@@ -1084,6 +1092,9 @@ impl Error {
         match self.innermost() {
             Error::Api(e) => e.request_id(),
             Error::Decode(e) => e.request_id(),
+            Error::BodyRead { request_id, .. } | Error::ResponseTooLarge { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }

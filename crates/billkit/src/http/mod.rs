@@ -909,7 +909,7 @@ impl Transport {
             Err(Failure::TooLarge { status, .. }) => {
                 (Some(*status), Some("response_too_large"), None)
             }
-            Err(Failure::Body { status, source }) => {
+            Err(Failure::Body { status, source, .. }) => {
                 let kind = if source.is_timeout() {
                     "timeout"
                 } else {
@@ -1125,7 +1125,7 @@ impl Transport {
                         attempt,
                     );
                     err.before_handler = before_handler;
-                    err.request_id = observe::request_id(&headers).map(str::to_owned);
+                    err.request_id = owned_request_id(&headers);
                     if status.is_redirection() {
                         let why = redirect_refusal(&headers);
                         err.summary = Some(why.clone());
@@ -1137,8 +1137,13 @@ impl Transport {
                     };
                     (Error::from(err), failure, retry_after)
                 }
-                Err(Failure::TooLarge { status, limit }) => {
+                Err(Failure::TooLarge {
+                    status,
+                    limit,
+                    request_id,
+                }) => {
                     let err = Error::ResponseTooLarge {
+                        request_id,
                         method: method.clone(),
                         path: path.clone(),
                         status,
@@ -1146,9 +1151,14 @@ impl Transport {
                     };
                     (err, AttemptFailure::Final, None)
                 }
-                Err(Failure::Body { status, source }) if !source.is_timeout() => {
+                Err(Failure::Body {
+                    status,
+                    source,
+                    request_id,
+                }) if !source.is_timeout() => {
                     span.record("http.response.status_code", status.as_u16());
                     let err = Error::BodyRead {
+                        request_id,
                         method: method.clone(),
                         path: path.clone(),
                         status,
@@ -1265,7 +1275,11 @@ impl Transport {
             // A success body declared too large is refused unread; an error
             // page's start is still read for its message.
             if status.is_success() && response.content_length().is_some_and(|n| n > cap as u64) {
-                return Err(Failure::TooLarge { status, limit: cap });
+                return Err(Failure::TooLarge {
+                    status,
+                    limit: cap,
+                    request_id: owned_request_id(&headers),
+                });
             }
             return match read_capped(response, cap).await {
                 Ok(body) => Ok((status, headers, body)),
@@ -1273,8 +1287,16 @@ impl Transport {
                 Err(ReadError::TooLarge(partial)) if !status.is_success() => {
                     Ok((status, headers, partial))
                 }
-                Err(ReadError::TooLarge(_)) => Err(Failure::TooLarge { status, limit: cap }),
-                Err(ReadError::Http(e)) => Err(Failure::Body { status, source: e }),
+                Err(ReadError::TooLarge(_)) => Err(Failure::TooLarge {
+                    status,
+                    limit: cap,
+                    request_id: owned_request_id(&headers),
+                }),
+                Err(ReadError::Http(e)) => Err(Failure::Body {
+                    status,
+                    source: e,
+                    request_id: owned_request_id(&headers),
+                }),
             };
         }
     }
@@ -1363,6 +1385,11 @@ fn before_handler_note(
     }
 }
 
+/// The request id of an answer that failed, kept for its error.
+fn owned_request_id(headers: &HeaderMap) -> Option<String> {
+    observe::request_id(headers).map(str::to_owned)
+}
+
 /// Whether every attempt is counted (feature `metrics`) even without hooks.
 const OBSERVED: bool = cfg!(feature = "metrics");
 
@@ -1397,9 +1424,14 @@ enum Failure {
     Body {
         status: StatusCode,
         source: reqwest::Error,
+        request_id: Option<String>,
     },
     /// A success body grew past the cap.
-    TooLarge { status: StatusCode, limit: usize },
+    TooLarge {
+        status: StatusCode,
+        limit: usize,
+        request_id: Option<String>,
+    },
 }
 
 enum ReadError {

@@ -504,7 +504,8 @@ impl std::io::Write for SharedBuf {
 }
 
 /// A server that names each request by a request-id header of its own
-/// kind: `/ok` and `/missing` by `x-request-id`, `/half` by `cf-ray`.
+/// kind: `/ok`, `/cut` and `/missing` by `x-request-id`, `/half` by
+/// `cf-ray`.
 struct Ids;
 
 impl FakeApi for Ids {
@@ -512,6 +513,10 @@ impl FakeApi for Ids {
         match request.path.as_str() {
             "/ok" => SandboxResponse::json(200, &serde_json::json!({"id": 1}))
                 .with_header("x-request-id", "req-ok-1"),
+            "/cut" => {
+                SandboxResponse::json(200, &serde_json::json!({"id": 1, "pad": "x".repeat(64)}))
+                    .with_header("x-request-id", "req-cut-3")
+            }
             "/half" => {
                 SandboxResponse::raw_json(200, "{\"id\": ").with_header("cf-ray", "8c1f-LHR")
             }
@@ -531,6 +536,7 @@ async fn request_ids_are_kept_on_success_and_on_errors() {
             .base_url(server.url())
             .unwrap()
             .manual_time(&clock)
+            .retry(RetryPolicy::none())
             .hook(recorder.clone()),
     )
     .unwrap();
@@ -551,6 +557,14 @@ async fn request_ids_are_kept_on_success_and_on_errors() {
         .unwrap_err();
     assert!(matches!(err, billkit::Error::Decode(_)), "{err}");
     assert_eq!(err.request_id(), Some("8c1f-LHR"));
+    // The head arrives, the body is cut off half way.
+    server.faults().on("GET", "/cut").truncate(1);
+    let err = transport
+        .send(&Request::<()>::get("/cut"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, billkit::Error::BodyRead { .. }), "{err}");
+    assert_eq!(err.request_id(), Some("req-cut-3"));
     let seen = recorder.payloads.lock().unwrap().join("\n");
     for id in ["req-ok-1", "req-missing-2", "8c1f-LHR"] {
         assert!(
