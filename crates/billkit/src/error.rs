@@ -66,6 +66,9 @@ pub enum Error {
         /// What reqwest reported.
         #[source]
         source: reqwest::Error,
+        /// The id the server gave the request, when the answer's head
+        /// named one ([`Error::request_id`]).
+        request_id: Option<String>,
     },
 
     /// A create whose outcome is unknown (see [`Outcome::Unknown`]) and that
@@ -150,6 +153,9 @@ pub enum Error {
         status: StatusCode,
         /// The cap, in bytes.
         limit: usize,
+        /// The id the server gave the request, when the answer's head
+        /// named one ([`Error::request_id`]).
+        request_id: Option<String>,
     },
 
     /// The caller's input was refused before anything was sent.
@@ -214,6 +220,18 @@ pub enum Outcome {
     /// limit passed or a 5xx came back after it was sent. Find out before
     /// sending it again ([`Error::lookup_key`] says by what, when known).
     Unknown,
+}
+
+impl Outcome {
+    /// Its name in audit logs and traces: `not_applied`, `applied`,
+    /// `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::NotApplied => "not_applied",
+            Outcome::Applied => "applied",
+            Outcome::Unknown => "unknown",
+        }
+    }
 }
 
 /// A merchant key a record can be looked up by, e.g. `invoice_id = INV-42`,
@@ -353,6 +371,7 @@ pub struct ApiError {
     pub(crate) retry_after: Option<Duration>,
     pub(crate) attempts: u32,
     pub(crate) before_handler: BeforeHandler,
+    pub(crate) request_id: Option<String>,
 }
 
 /// What the answering API's rules say about where a refusal came from:
@@ -444,7 +463,15 @@ impl ApiError {
             retry_after,
             attempts,
             before_handler: BeforeHandler::Unstated,
+            request_id: None,
         }
+    }
+
+    /// The id the server gave the request (`x-request-id`, `request-id`,
+    /// `cf-ray`, ...: [`REQUEST_ID_HEADERS`](crate::http::REQUEST_ID_HEADERS)),
+    /// to quote to the API's support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The HTTP status.
@@ -805,6 +832,7 @@ pub struct DecodeError {
     pub(crate) raw_body: String,
     pub(crate) content_type: Option<String>,
     pub(crate) record_id: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
 impl DecodeError {
@@ -832,7 +860,13 @@ impl DecodeError {
             json_path,
             message,
             content_type,
+            request_id: None,
         }
+    }
+
+    /// The id the server gave the request, when its answer named one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The id of the record the answer describes, when one can be read from
@@ -1036,6 +1070,52 @@ impl Error {
         match self.innermost() {
             Error::Decode(e) => e.record_id(),
             _ => None,
+        }
+    }
+
+    /// The id the server gave the request that failed, when its answer
+    /// named one ([`REQUEST_ID_HEADERS`](crate::http::REQUEST_ID_HEADERS)):
+    /// kept on refusals ([`Error::Api`]), undecodable answers
+    /// ([`Error::Decode`]), answers cut off ([`Error::BodyRead`]) or too
+    /// large ([`Error::ResponseTooLarge`]), also under
+    /// [`Error::MayHaveLanded`].
+    ///
+    /// ```
+    /// use billkit::{ApiError, Error};
+    /// use billkit::http::{Method, StatusCode};
+    /// let err: Error = ApiError::from_response(
+    ///     Method::GET, "/x", StatusCode::NOT_FOUND, None, b"", None, 1,
+    /// ).into();
+    /// assert_eq!(err.request_id(), None); // built by hand: no answer's headers
+    /// ```
+    pub fn request_id(&self) -> Option<&str> {
+        match self.innermost() {
+            Error::Api(e) => e.request_id(),
+            Error::Decode(e) => e.request_id(),
+            Error::BodyRead { request_id, .. } | Error::ResponseTooLarge { request_id, .. } => {
+                request_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// What went wrong, as OpenTelemetry's `error.type` names it: the
+    /// status code of a refusal (`"503"`), else a short name of the kind.
+    pub(crate) fn error_type(&self) -> &str {
+        match self.innermost() {
+            Error::Api(e) => e.status.as_str(),
+            Error::Transport { source, .. } if source.is_connect() => "connect",
+            Error::Transport { .. } => "connection",
+            Error::BodyRead { .. } => "body_read",
+            Error::Timeout { .. } => "timeout",
+            Error::Decode(_) => "decode",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::RateLimitStore(_) => "rate_limit_store",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Config(_) => "config",
+            Error::Pagination { .. } => "pagination",
+            Error::MayHaveLanded { .. } => "_OTHER",
         }
     }
 

@@ -39,6 +39,8 @@
 //! - `simd`: successful bodies are decoded by sonic-rs instead of
 //!   serde_json (amounts still from their own digits; failures decoded again
 //!   by serde_json to name the JSON path). About 1.1× faster on large pages.
+//! - `metrics`: counts and times every call through the `metrics` facade
+//!   (names and labels in [`http`]).
 //! - `test-util`: helpers for your tests that are not part of the stable
 //!   API: `http::ManualClock` (time that moves only when told, sleeps that
 //!   return at once and are recorded) and the builders' `manual_time`. Enable

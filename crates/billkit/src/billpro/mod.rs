@@ -299,6 +299,25 @@ impl Client {
         self.profile_id
     }
 
+    /// A view of this client whose calls use `options` (time limits, retry
+    /// policy) over the client's own; it shares the client's connections,
+    /// rate limiter, hooks and clock, and is cheap to make per call.
+    ///
+    /// ```no_run
+    /// # async fn run(client: billkit::billpro::Client) -> billkit::Result<()> {
+    /// use std::time::Duration;
+    /// let quick = billkit::http::CallOptions::new().deadline(Some(Duration::from_secs(5)));
+    /// let scoped = client.with_options(quick);
+    /// # let _ = scoped;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: crate::http::CallOptions) -> Self {
+        Client {
+            transport: self.transport.with_options(&options),
+            profile_id: self.profile_id,
+        }
+    }
+
     /// The shared transport, for requests this module does not describe.
     ///
     /// ```no_run

@@ -311,6 +311,24 @@ impl Client {
         self.transport.base_url()
     }
 
+    /// A view of this client whose calls use `options` (time limits, retry
+    /// policy) over the client's own; it shares the client's connections,
+    /// rate limiter, hooks and clock, and is cheap to make per call.
+    ///
+    /// ```no_run
+    /// # async fn run(client: billkit::billy::Client) -> billkit::Result<()> {
+    /// use std::time::Duration;
+    /// let quick = billkit::http::CallOptions::new().deadline(Some(Duration::from_secs(5)));
+    /// let scoped = client.with_options(quick);
+    /// # let _ = scoped;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: crate::http::CallOptions) -> Self {
+        Client {
+            transport: self.transport.with_options(&options),
+        }
+    }
+
     /// The transport under this client, for requests billkit does not cover.
     ///
     /// ```no_run

@@ -2,10 +2,46 @@
 //! [`Request`]s and a [`Transport`] sends them, adding the base URL,
 //! credentials, default query, headers, timeouts, retries, rate limiting and
 //! tracing, and decoding the answer into a typed value or an [`Error`].
+//!
+//! ## Seeing and steering calls
+//!
+//! - [`CallOptions`] change the time limits or the retry policy of some
+//!   calls: `client.with_options(options)` is a view of the client that
+//!   shares its connections, rate limiter, hooks and clock.
+//! - [`Hook`]s are called before each attempt, after each answer, on each
+//!   retry decision and rate-limit wait; [`AuditLog`] writes them as JSON
+//!   Lines. They see route templates, never filled paths, and headers,
+//!   query and bodies only with secrets blanked.
+//! - [`RawResponse::request_id`] and [`Error::request_id`] keep the id a
+//!   server names its answer by ([`REQUEST_ID_HEADERS`]).
+//! - Spans (`billkit.request`, one per call) carry OpenTelemetry's HTTP
+//!   client fields: `http.request.method`, `url.template`,
+//!   `server.address`, `http.response.status_code`, `error.type`; and
+//!   billkit's `billkit.api`, `billkit.attempt`, `billkit.outcome`
+//!   (`success`, `not_applied`, `applied`, `unknown`) and
+//!   `billkit.latency_ms` (of the last attempt).
+//! - With the feature `metrics`, every call is counted through the
+//!   [`metrics`](https://docs.rs/metrics) facade, into whatever recorder
+//!   the application installs (none: nothing is kept):
+//!
+//! | name | kind | labels | what |
+//! |---|---|---|---|
+//! | `billkit_requests_total` | counter | `api`, `route`, `method`, `status_class` | every attempt sent (`status_class`: `2xx` … `5xx`, `none` when no answer came) |
+//! | `billkit_request_duration_seconds` | histogram | `api`, `route`, `method`, `status_class` | each attempt's time, by the client's clock |
+//! | `billkit_retries_total` | counter | `api`, `route`, `method` | failed attempts sent again (a create resent after its lookup included) |
+//! | `billkit_throttled_total` | counter | `api`, `route`, `method` | answers with status 429 |
+//! | `billkit_rate_limit_waits_total` | counter | `api`, `limiter` | waits for the client's rate limiter (`limiter`: `local`, `shared`, `local_fallback`), refused ones included |
+//! | `billkit_rate_limit_wait_seconds` | histogram | `api`, `limiter` | how long each of those waits is |
+//! | `billkit_shared_limit_fallbacks_total` | counter | `api` | slots taken from this process's limiter because the shared (Redis) one could not be reached |
+//!
+//! `api` is the dialect's name (`BillPro`, `Billmora`, `Billy`), `route`
+//! the request's path template (`/invoices/{id}`): labels never hold ids,
+//! keys or anything a caller sent.
 
 mod auth;
 mod clock;
 mod dialect;
+mod observe;
 mod paginate;
 mod rate_limit;
 mod request;
@@ -30,6 +66,11 @@ pub use clock::{
     Clock, Jitter, NoJitter, RandomJitter, SleepFuture, Sleeper, SystemClock, TokioSleeper,
 };
 pub use dialect::{AnnouncedQuota, Dialect, GenericDialect, PageParts, PageScheme, header_number};
+pub use observe::{
+    AttemptEvent, AuditLog, CallInfo, FallbackEvent, Hook, LimiterKind, REDACTED,
+    REQUEST_ID_HEADERS, RateLimitEvent, RequestView, ResponseEvent, ResponseView, RetryEvent,
+    is_secret_name,
+};
 pub use paginate::{Cursor, End, Items, Page, PageStyle, Pages, Paginator, WalkCheckpoint};
 pub use rate_limit::RateLimit;
 pub use request::{Body, MAX_PATH_PARAM_LEN, PathParam, Request, RetryMode};
@@ -48,6 +89,7 @@ use crate::error::{
     ApiError, ApiErrorBody, BeforeHandler, DecodeError, Error, LookupKey, Outcome, Result,
     TimeoutKind,
 };
+use observe::CallInfo as Call;
 use rate_limit::{Ceiling, Limiter, Refusal};
 
 /// The `User-Agent` every request carries, before any application suffix.
@@ -85,6 +127,71 @@ impl Default for Timeouts {
     }
 }
 
+/// Settings of some calls rather than of the client: time limits and the
+/// retry policy, applied through a scoped view of a client
+/// (`client.with_options(options)`, [`Transport::with_options`]).
+///
+/// What is not set here stays the client's. The view shares the client's
+/// connection pool, rate limiter (one quota, not a copy), hooks and clock;
+/// lists started from it keep its options for every page. The connect
+/// timeout belongs to the connection pool and so to the client: set it on
+/// the client builder.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use billkit::http::{CallOptions, RetryPolicy};
+/// # #[cfg(feature = "billmora")]
+/// # async fn run(billmora: billkit::billmora::Client) -> billkit::Result<()> {
+/// // This one read may take 5 s in all and is not retried.
+/// let quick = CallOptions::new()
+///     .deadline(Some(Duration::from_secs(5)))
+///     .retry(RetryPolicy::none());
+/// let invoice = billmora.with_options(quick).invoices().get(55).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    attempt_timeout: Option<Duration>,
+    deadline: Option<Option<Duration>>,
+    retry: Option<RetryPolicy>,
+    resend_unconfirmed_after: Option<Duration>,
+}
+
+impl CallOptions {
+    /// No overrides: every setting is the client's.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The time limit of one attempt.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The time limit of the whole call, retries included; `None` for no
+    /// limit.
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// How failed attempts are retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Opts these calls into sending an unconfirmed create again after
+    /// `settle` ([`RetryPolicy::resend_unconfirmed_after`]), on top of the
+    /// retry policy in force: for the one create whose duplicate you can
+    /// live with, not for the whole client.
+    pub fn resend_unconfirmed_after(mut self, settle: Duration) -> Self {
+        self.resend_unconfirmed_after = Some(settle);
+        self
+    }
+}
+
 /// Settings shared by every API client: what a client builder collects
 /// before it builds a [`Transport`].
 #[derive(Clone)]
@@ -107,6 +214,7 @@ pub struct Config {
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
     jitter: Arc<dyn Jitter>,
+    hooks: Vec<Arc<dyn Hook>>,
 }
 
 impl Default for Config {
@@ -128,6 +236,7 @@ impl Default for Config {
             clock: Arc::new(SystemClock),
             sleeper: Arc::new(TokioSleeper),
             jitter: Arc::new(RandomJitter),
+            hooks: Vec::new(),
         }
     }
 }
@@ -145,6 +254,7 @@ impl fmt::Debug for Config {
             .field("default_rate_limit", &self.default_rate_limit)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("dialect", &self.dialect.name())
+            .field("hooks", &self.hooks.len())
             .finish_non_exhaustive()
     }
 }
@@ -300,6 +410,15 @@ impl Config {
         self
     }
 
+    /// Adds a [`Hook`], called before each attempt, after each answer, on
+    /// each retry decision and rate-limit wait (an [`AuditLog`], metrics of
+    /// your own). Several hooks are called in the order added; a
+    /// transport without hooks builds no events.
+    pub fn hook(mut self, hook: Arc<dyn Hook>) -> Self {
+        self.hooks.push(hook);
+        self
+    }
+
     /// A [`ManualClock`] as clock and sleeper, and no jitter: retries and
     /// rate-limit waits happen at once and can be inspected. Needs the
     /// `test-util` feature.
@@ -336,6 +455,13 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
+    /// The id the server gave this request, from the first of
+    /// [`REQUEST_ID_HEADERS`] present (`x-request-id`, `request-id`,
+    /// `x-correlation-id`, `cf-ray`, ...): quote it to the API's support.
+    pub fn request_id(&self) -> Option<&str> {
+        observe::request_id(&self.headers)
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -370,7 +496,7 @@ impl RawResponse {
             } else {
                 e.to_string()
             };
-            DecodeError::new(
+            let mut err = DecodeError::new(
                 self.status,
                 self.method.clone(),
                 self.path.clone(),
@@ -378,8 +504,9 @@ impl RawResponse {
                 message,
                 &self.body,
                 content_type(&self.headers),
-            )
-            .into()
+            );
+            err.request_id = self.request_id().map(str::to_owned);
+            err.into()
         })
     }
 }
@@ -420,6 +547,7 @@ pub struct Transport {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     http: reqwest::Client,
     base_url: Url,
@@ -434,6 +562,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
     jitter: Arc<dyn Jitter>,
+    /// Empty for most clients: then no event is built.
+    hooks: Arc<[Arc<dyn Hook>]>,
 }
 
 impl fmt::Debug for Transport {
@@ -445,6 +575,7 @@ impl fmt::Debug for Transport {
             .field("timeouts", &self.inner.timeouts)
             .field("retry", &self.inner.retry)
             .field("rate_limited", &self.inner.limiter.is_some())
+            .field("hooks", &self.inner.hooks.len())
             .finish()
     }
 }
@@ -529,6 +660,7 @@ impl Transport {
                 clock: config.clock,
                 sleeper: config.sleeper,
                 jitter: config.jitter,
+                hooks: config.hooks.into(),
             }),
         })
     }
@@ -543,24 +675,33 @@ impl Transport {
     pub fn with_base_url(&self, url: impl AsRef<str>) -> Result<Self> {
         let base_url = parse_base_url(url.as_ref())?;
         auth::check_transport_security(&base_url, self.inner.credentials.as_ref())?;
-        let i = &self.inner;
+        let mut inner = (*self.inner).clone();
+        inner.base_url = base_url;
         Ok(Transport {
-            inner: Arc::new(Inner {
-                http: i.http.clone(),
-                base_url,
-                credentials: i.credentials.clone(),
-                default_query: i.default_query.clone(),
-                user_agent: i.user_agent.clone(),
-                timeouts: i.timeouts,
-                retry: i.retry.clone(),
-                limiter: i.limiter.clone(),
-                max_response_bytes: i.max_response_bytes,
-                dialect: i.dialect.clone(),
-                clock: i.clock.clone(),
-                sleeper: i.sleeper.clone(),
-                jitter: i.jitter.clone(),
-            }),
+            inner: Arc::new(inner),
         })
+    }
+
+    /// A view of this transport with some settings of its own
+    /// ([`CallOptions`]): the same connection pool, rate limiter, hooks and
+    /// clock; only the time limits and the retry policy may differ.
+    pub fn with_options(&self, options: &CallOptions) -> Self {
+        let mut inner = (*self.inner).clone();
+        if let Some(t) = options.attempt_timeout {
+            inner.timeouts.attempt = t;
+        }
+        if let Some(d) = options.deadline {
+            inner.timeouts.overall = d;
+        }
+        if let Some(policy) = &options.retry {
+            inner.retry = policy.clone();
+        }
+        if let Some(settle) = options.resend_unconfirmed_after {
+            inner.retry.resend_unconfirmed_after = Some(settle);
+        }
+        Transport {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The full URL a request would be sent to.
@@ -698,7 +839,16 @@ impl Transport {
                 .retry_after(err.retry_after())
                 .waited(waited)
                 .time_left(deadline.map(|d| d.saturating_duration_since(i.clock.now())));
-            let delay = match i.retry.decide(&report, &*i.jitter) {
+            let decision = i.retry.decide(&report, &*i.jitter);
+            if OBSERVED || !i.hooks.is_empty() {
+                let call = Call {
+                    api: i.dialect.name(),
+                    method: request.method(),
+                    route: request.template(),
+                };
+                self.observe_decision(call, attempt, failure, decision, &err);
+            }
+            let delay = match decision {
                 Decision::Retry(delay) => delay,
                 Decision::Stop(_) => return Err(may_have_landed(err)),
             };
@@ -719,15 +869,161 @@ impl Transport {
     /// as an [`Error`].
     pub async fn send<T>(&self, request: &Request<T>) -> Result<RawResponse> {
         let url = self.url_for(request)?;
+        // Field names follow OpenTelemetry's HTTP client conventions; the
+        // route template stands for the URL, whose path and query may hold
+        // ids and keys.
         let span = tracing::info_span!(
             "billkit.request",
-            method = %request.method(),
-            path = request.template(),
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
+            http.request.method = %request.method(),
+            url.template = request.template(),
+            server.address = self.inner.base_url.host_str(),
+            billkit.api = self.inner.dialect.name(),
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+            billkit.attempt = tracing::field::Empty,
+            billkit.outcome = tracing::field::Empty,
+            billkit.latency_ms = tracing::field::Empty,
         );
-        self.send_url(request, url).instrument(span).await
+        let result = self.send_url(request, url).instrument(span.clone()).await;
+        match &result {
+            Ok(_) => span.record("billkit.outcome", "success"),
+            Err(e) => span
+                .record("error.type", e.error_type())
+                .record("billkit.outcome", e.outcome().as_str()),
+        };
+        result
+    }
+
+    /// Calls every hook with an event; the caller checks first that there
+    /// are hooks, so a transport without any builds no event.
+    fn emit(&self, f: impl Fn(&dyn Hook)) {
+        for hook in self.inner.hooks.iter() {
+            f(&**hook);
+        }
+    }
+
+    /// Reports one attempt's end to the hooks and the metrics.
+    fn observe_attempt(
+        &self,
+        call: Call<'_>,
+        attempt: u32,
+        outcome: &std::result::Result<(StatusCode, HeaderMap, bytes::Bytes), Failure>,
+        elapsed: Duration,
+    ) {
+        let (status, error_type, response) = match outcome {
+            Ok((status, headers, body)) => (
+                Some(*status),
+                (!status.is_success()).then(|| status.as_str()),
+                Some(ResponseView { headers, body }),
+            ),
+            Err(Failure::TooLarge { status, .. }) => {
+                (Some(*status), Some("response_too_large"), None)
+            }
+            Err(Failure::Body { status, source, .. }) => {
+                let kind = if source.is_timeout() {
+                    "timeout"
+                } else {
+                    "body_read"
+                };
+                (Some(*status), Some(kind), None)
+            }
+            Err(Failure::Http(e)) => (None, Some(http_error_type(e)), None),
+        };
+        #[cfg(feature = "metrics")]
+        observe::meter::attempt(call.api, call.route, call.method, status, elapsed);
+        if self.inner.hooks.is_empty() {
+            return;
+        }
+        let event = ResponseEvent {
+            call,
+            attempt,
+            at: self.inner.clock.system_now(),
+            status,
+            error_type,
+            elapsed,
+            request_id: response.and_then(|r| observe::request_id(r.headers)),
+            response,
+        };
+        self.emit(|h| h.after_response(&event));
+    }
+
+    /// Reports a retry decision to the hooks and the metrics.
+    fn observe_decision(
+        &self,
+        call: Call<'_>,
+        attempt: u32,
+        failure: AttemptFailure,
+        decision: Decision,
+        err: &Error,
+    ) {
+        #[cfg(feature = "metrics")]
+        if matches!(decision, Decision::Retry(_)) {
+            observe::meter::retry(call.api, call.route, call.method);
+        }
+        if self.inner.hooks.is_empty() {
+            return;
+        }
+        let event = RetryEvent {
+            call,
+            attempt,
+            at: self.inner.clock.system_now(),
+            failure,
+            decision,
+            outcome: err.outcome(),
+        };
+        self.emit(|h| h.on_retry_decision(&event));
+    }
+
+    /// Waits for a send slot, telling the hooks and the metrics of any
+    /// wait and of a fallback from the shared limiter.
+    async fn wait_for_slot(
+        &self,
+        limiter: &Limiter,
+        call: Call<'_>,
+        attempt: u32,
+        max_wait: Duration,
+    ) -> std::result::Result<(), Refusal> {
+        let i = &*self.inner;
+        let slot = limiter.reserve(&*i.clock, max_wait).await;
+        let (wait, kind, granted) = match &slot {
+            Ok(slot) => {
+                if let Some(reason) = &slot.fallback {
+                    #[cfg(feature = "metrics")]
+                    observe::meter::shared_limit_fallback(call.api);
+                    if !i.hooks.is_empty() {
+                        let event = FallbackEvent {
+                            call,
+                            attempt,
+                            at: i.clock.system_now(),
+                            reason,
+                        };
+                        self.emit(|h| h.on_shared_limit_fallback(&event));
+                    }
+                }
+                (slot.wait, slot.limiter, true)
+            }
+            Err(Refusal::TooLong(wait, kind)) => (*wait, *kind, false),
+            Err(Refusal::StoreDown(_)) => return slot.map(drop),
+        };
+        if !wait.is_zero() {
+            #[cfg(feature = "metrics")]
+            observe::meter::rate_limit_wait(call.api, kind, wait);
+            if !i.hooks.is_empty() {
+                let event = RateLimitEvent {
+                    call,
+                    attempt,
+                    at: i.clock.system_now(),
+                    wait,
+                    limiter: kind,
+                    granted,
+                };
+                self.emit(|h| h.on_rate_limit_wait(&event));
+            }
+            if granted {
+                i.sleeper.sleep(wait).await;
+            }
+        }
+        slot.map(drop)
     }
 
     async fn send_url<T>(&self, request: &Request<T>, url: Url) -> Result<RawResponse> {
@@ -740,15 +1036,20 @@ impl Transport {
         let mut attempt: u32 = 0;
         let mut last_err: Option<Error> = None;
         let span = tracing::Span::current();
+        let call = Call {
+            api: i.dialect.name(),
+            method: request.method(),
+            route: request.template(),
+        };
         loop {
             attempt += 1;
-            span.record("attempt", attempt);
+            span.record("billkit.attempt", attempt);
             let left = deadline.map(|d| d.saturating_duration_since(i.clock.now()));
             if let Some(limiter) = &i.limiter {
                 let max_wait = left.map_or(i.retry.max_wait, |l| l.min(i.retry.max_wait));
-                match limiter.acquire(&*i.clock, &*i.sleeper, max_wait).await {
-                    Ok(_) => {}
-                    Err(Refusal::TooLong(wait)) => {
+                match self.wait_for_slot(limiter, call, attempt, max_wait).await {
+                    Ok(()) => {}
+                    Err(Refusal::TooLong(wait, _)) => {
                         tracing::debug!(?wait, "rate limit wait is longer than the call allows");
                         return Err(last_err.unwrap_or(Error::RateLimited {
                             method,
@@ -779,13 +1080,30 @@ impl Transport {
                     bound_by_deadline = true;
                 }
             }
-            let sent_at = std::time::Instant::now();
+            if !i.hooks.is_empty() {
+                let event = AttemptEvent {
+                    call,
+                    attempt,
+                    at: i.clock.system_now(),
+                    request: RequestView {
+                        query: request.query_pairs(),
+                        default_query: &i.default_query,
+                        body: request.body(),
+                    },
+                };
+                self.emit(|h| h.before_attempt(&event));
+            }
+            let sent_at = i.clock.now();
             let outcome = self.attempt(request, &url, attempt_timeout).await;
-            span.record("latency_ms", sent_at.elapsed().as_millis() as u64);
+            let elapsed = i.clock.now().saturating_duration_since(sent_at);
+            span.record("billkit.latency_ms", elapsed.as_millis() as u64);
+            if OBSERVED || !i.hooks.is_empty() {
+                self.observe_attempt(call, attempt, &outcome, elapsed);
+            }
 
             let (err, failure, server_delay) = match outcome {
                 Ok((status, headers, body)) => {
-                    span.record("status", status.as_u16());
+                    span.record("http.response.status_code", status.as_u16());
                     let retry_after = parse_retry_after(&headers, i.clock.system_now());
                     if let Some(limiter) = &i.limiter {
                         let hold = (status == StatusCode::TOO_MANY_REQUESTS)
@@ -817,6 +1135,7 @@ impl Transport {
                         attempt,
                     );
                     err.before_handler = before_handler;
+                    err.request_id = owned_request_id(&headers);
                     if status.is_redirection() {
                         let why = redirect_refusal(&headers);
                         err.summary = Some(why.clone());
@@ -828,8 +1147,13 @@ impl Transport {
                     };
                     (Error::from(err), failure, retry_after)
                 }
-                Err(Failure::TooLarge { status, limit }) => {
+                Err(Failure::TooLarge {
+                    status,
+                    limit,
+                    request_id,
+                }) => {
                     let err = Error::ResponseTooLarge {
+                        request_id,
                         method: method.clone(),
                         path: path.clone(),
                         status,
@@ -837,9 +1161,14 @@ impl Transport {
                     };
                     (err, AttemptFailure::Final, None)
                 }
-                Err(Failure::Body { status, source }) if !source.is_timeout() => {
-                    span.record("status", status.as_u16());
+                Err(Failure::Body {
+                    status,
+                    source,
+                    request_id,
+                }) if !source.is_timeout() => {
+                    span.record("http.response.status_code", status.as_u16());
                     let err = Error::BodyRead {
+                        request_id,
                         method: method.clone(),
                         path: path.clone(),
                         status,
@@ -887,7 +1216,11 @@ impl Transport {
                 .retry_after(server_delay)
                 .waited(waited)
                 .time_left(deadline.map(|d| d.saturating_duration_since(i.clock.now())));
-            let delay = match i.retry.decide(&report, &*i.jitter) {
+            let decision = i.retry.decide(&report, &*i.jitter);
+            if OBSERVED || !i.hooks.is_empty() {
+                self.observe_decision(call, attempt, failure, decision, &err);
+            }
+            let delay = match decision {
                 Decision::Retry(delay) => delay,
                 Decision::Stop(why) => {
                     tracing::debug!(attempt, ?why, "not retrying");
@@ -952,7 +1285,11 @@ impl Transport {
             // A success body declared too large is refused unread; an error
             // page's start is still read for its message.
             if status.is_success() && response.content_length().is_some_and(|n| n > cap as u64) {
-                return Err(Failure::TooLarge { status, limit: cap });
+                return Err(Failure::TooLarge {
+                    status,
+                    limit: cap,
+                    request_id: owned_request_id(&headers),
+                });
             }
             return match read_capped(response, cap).await {
                 Ok(body) => Ok((status, headers, body)),
@@ -960,8 +1297,16 @@ impl Transport {
                 Err(ReadError::TooLarge(partial)) if !status.is_success() => {
                     Ok((status, headers, partial))
                 }
-                Err(ReadError::TooLarge(_)) => Err(Failure::TooLarge { status, limit: cap }),
-                Err(ReadError::Http(e)) => Err(Failure::Body { status, source: e }),
+                Err(ReadError::TooLarge(_)) => Err(Failure::TooLarge {
+                    status,
+                    limit: cap,
+                    request_id: owned_request_id(&headers),
+                }),
+                Err(ReadError::Http(e)) => Err(Failure::Body {
+                    status,
+                    source: e,
+                    request_id: owned_request_id(&headers),
+                }),
             };
         }
     }
@@ -1050,6 +1395,27 @@ fn before_handler_note(
     }
 }
 
+/// The request id of an answer that failed, kept for its error.
+fn owned_request_id(headers: &HeaderMap) -> Option<String> {
+    observe::request_id(headers).map(str::to_owned)
+}
+
+/// Whether every attempt is counted (feature `metrics`) even without hooks.
+const OBSERVED: bool = cfg!(feature = "metrics");
+
+/// OpenTelemetry's `error.type` of an attempt that got no answer.
+fn http_error_type(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_builder() {
+        "request"
+    } else {
+        "connection"
+    }
+}
+
 /// How many redirects one attempt follows.
 const MAX_REDIRECTS: u32 = 5;
 
@@ -1068,9 +1434,14 @@ enum Failure {
     Body {
         status: StatusCode,
         source: reqwest::Error,
+        request_id: Option<String>,
     },
     /// A success body grew past the cap.
-    TooLarge { status: StatusCode, limit: usize },
+    TooLarge {
+        status: StatusCode,
+        limit: usize,
+        request_id: Option<String>,
+    },
 }
 
 enum ReadError {
@@ -1247,6 +1618,14 @@ macro_rules! common_builder_methods {
         /// The source of backoff jitter.
         pub fn jitter(mut self, jitter: ::std::sync::Arc<dyn $crate::http::Jitter>) -> Self {
             self.config = self.config.jitter(jitter);
+            self
+        }
+
+        /// Adds a hook called as every call goes (see
+        /// [`Hook`](crate::http::Hook); [`AuditLog`](crate::http::AuditLog)
+        /// writes JSON Lines). Several hooks are called in the order added.
+        pub fn hook(mut self, hook: ::std::sync::Arc<dyn $crate::http::Hook>) -> Self {
+            self.config = self.config.hook(hook);
             self
         }
 

@@ -13,7 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::AnnouncedQuota;
-use super::clock::{Clock, Sleeper};
+use super::clock::Clock;
+#[cfg(test)]
+use super::clock::Sleeper;
+use super::observe::LimiterKind;
 
 /// A quota of requests per window.
 ///
@@ -174,6 +177,7 @@ impl RateLimiter {
 
     /// Waits for a send slot. When the wait would be longer than `max_wait`,
     /// returns at once with that wait as the error and takes no slot.
+    #[cfg(test)]
     pub(crate) async fn acquire(
         &self,
         clock: &dyn Clock,
@@ -258,11 +262,20 @@ pub(crate) type StoreFuture<'a, T> = std::pin::Pin<
 /// Why no slot was granted.
 #[derive(Debug)]
 pub(crate) enum Refusal {
-    /// The wait would exceed what the call allows.
-    TooLong(Duration),
+    /// The wait would exceed what the call allows; the limiter that said so.
+    TooLong(Duration, LimiterKind),
     /// The shared store is unreachable and the client fails closed.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     StoreDown(String),
+}
+
+/// A send slot reserved: how long to wait for it, which limiter granted
+/// it, and why the shared store was not used when it fell back.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    pub(crate) wait: Duration,
+    pub(crate) limiter: LimiterKind,
+    pub(crate) fallback: Option<String>,
 }
 
 /// The limiter of a transport: its state in this process, and, with the
@@ -301,23 +314,28 @@ impl Limiter {
         }
     }
 
-    /// Waits for a send slot, at most `max_wait`.
-    pub(crate) async fn acquire(
+    /// Reserves a send slot at most `max_wait` away, without waiting for
+    /// it: the transport reports the wait to its hooks before it sleeps.
+    pub(crate) async fn reserve(
         &self,
         clock: &dyn Clock,
-        sleeper: &dyn Sleeper,
         max_wait: Duration,
-    ) -> Result<Duration, Refusal> {
+    ) -> Result<Slot, Refusal> {
+        #[cfg(feature = "redis")]
+        let mut fallback = None;
         #[cfg(feature = "redis")]
         if let Some((store, on_failure)) = &self.shared {
             match store.reserve(max_wait).await {
                 Ok(Grant::Wait(wait)) => {
-                    if !wait.is_zero() {
-                        sleeper.sleep(wait).await;
-                    }
-                    return Ok(wait);
+                    return Ok(Slot {
+                        wait,
+                        limiter: LimiterKind::Shared,
+                        fallback: None,
+                    });
                 }
-                Ok(Grant::TooLong(wait)) => return Err(Refusal::TooLong(wait)),
+                Ok(Grant::TooLong(wait)) => {
+                    return Err(Refusal::TooLong(wait, LimiterKind::Shared));
+                }
                 Err(e) => match on_failure {
                     super::shared_limit::StoreFailure::FailClosed => {
                         return Err(Refusal::StoreDown(e));
@@ -326,14 +344,26 @@ impl Limiter {
                         if !e.starts_with(super::shared_limit::RECENTLY_DOWN) {
                             tracing::warn!(error = %e, "shared rate limit unreachable; using this process's limiter");
                         }
+                        fallback = Some(e);
                     }
                 },
             }
         }
-        self.local
-            .acquire(clock, sleeper, Some(max_wait))
-            .await
-            .map_err(Refusal::TooLong)
+        #[cfg(not(feature = "redis"))]
+        let fallback: Option<String> = None;
+        let limiter = if fallback.is_some() {
+            LimiterKind::LocalFallback
+        } else {
+            LimiterKind::Local
+        };
+        match self.local.reserve(clock.now(), Some(max_wait)) {
+            Ok(wait) => Ok(Slot {
+                wait,
+                limiter,
+                fallback,
+            }),
+            Err(wait) => Err(Refusal::TooLong(wait, limiter)),
+        }
     }
 
     /// Learns from a response (and shares what matters).

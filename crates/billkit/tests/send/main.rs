@@ -638,6 +638,36 @@ fn watch_futures(
     feed(billy.transactions().watch(f));
 }
 
+/// Calls through a scoped view (`with_options`) and the observing types:
+/// the view is a client like any other, and hooks and the audit log can be
+/// shared with spawned tasks.
+fn observe_futures(
+    billpro: &billpro::Client,
+    billmora: &billmora::Client,
+    billy: &billy::Client,
+    guid: billy::InvoiceGuid,
+) {
+    use billkit::http::{AuditLog, CallOptions, Hook};
+    let options = CallOptions::new().deadline(Some(Duration::from_secs(5)));
+    assert_send_sync_static(&options);
+    let scoped = billpro.with_options(options.clone());
+    assert_send_sync_static(&scoped);
+    spawnable(async move { scoped.products().get(1).await });
+    let scoped = billmora.with_options(options.clone());
+    spawnable(async move { scoped.invoices().get(1).await });
+    paginator!(
+        billmora
+            .with_options(options.clone())
+            .invoices()
+            .list(&billmora::InvoiceFilter::new())
+    );
+    let scoped = billy.with_options(options);
+    spawnable(async move { scoped.invoices().get(&guid).await });
+    let hook: std::sync::Arc<dyn Hook> = std::sync::Arc::new(AuditLog::new(std::io::sink()));
+    assert_send_sync_static(&hook);
+    assert_send_sync_static(&AuditLog::new(Vec::<u8>::new()));
+}
+
 /// The checks above are done by the compiler; this test only makes sure
 /// the checking functions are part of the build (it runs none of them).
 #[test]
@@ -649,6 +679,7 @@ fn public_futures_and_streams_are_send() {
     let _ = sandbox_futures;
     let _ = admin_future;
     let _ = watch_futures;
+    let _ = observe_futures;
     #[cfg(feature = "billpro-notifications")]
     let _ = notification_futures;
 }
