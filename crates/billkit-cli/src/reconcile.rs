@@ -31,7 +31,8 @@ Rules (the `rule` of a break):
                               collected)
   billmora.item_amount        an item's amount = quantity x unit_price
   billmora.items_total        the items add up to the invoice's total (less its tax)
-  billmora.total              total = subtotal - discount + tax
+  billmora.total              total = subtotal - discount + tax (+ the
+                              'Setup Fee - …' lines of an order's invoice)
   billmora.amount_due         0 <= amount_due <= total
   billmora.paid_amount_due    an invoice marked paid has payments that cover it
                               (Billmora computes amount_due from payments alone, so an
@@ -352,6 +353,9 @@ async fn billpro(
 // ---- Billmora ----
 
 /// Billmora's invoices against their items, and the items' services.
+/// How Billmora names an order invoice's setup-fee lines.
+const SETUP_FEE_LINE: &str = "Setup Fee - ";
+
 async fn billmora(
     client: &billkit::billmora::Client,
     counts: &mut BTreeMap<&'static str, u64>,
@@ -437,11 +441,21 @@ async fn billmora(
                 inv.total,
             ));
         }
+        // An order's invoice keeps its setup fee in a column the API does
+        // not show (Admin/OrderService: `total` includes it, `subtotal`
+        // does not); its own lines, "Setup Fee - <name>", say how much.
+        let setup_fees = checked_sum(
+            items
+                .iter()
+                .filter(|i| i.description.starts_with(SETUP_FEE_LINE))
+                .map(|i| i.amount),
+        );
         let computed = inv
             .subtotal
             .checked_sub(inv.discount)
             .and_then(|d| d.checked_add(inv.tax));
-        if computed != Some(inv.total) {
+        let with_fees = computed.zip(setup_fees).and_then(|(c, f)| c.checked_add(f));
+        if computed != Some(inv.total) && with_fees != Some(inv.total) {
             breaks.push(brk(
                 "billmora",
                 id,
