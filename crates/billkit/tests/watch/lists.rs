@@ -234,3 +234,94 @@ async fn a_resumed_feed_waits_out_the_interval() {
         "{err}"
     );
 }
+
+/// Deletes a Billmora invoice between the first and second page of one
+/// walk: the hook restores a state without it right after page 1 answers.
+struct DeleteAfterFirstPage {
+    sandbox: std::sync::Arc<billkit_sandbox::billmora::BillmoraSandbox>,
+    without: std::sync::Mutex<Option<serde_json::Value>>,
+}
+
+impl billkit::http::Hook for DeleteAfterFirstPage {
+    fn after_response(&self, event: &billkit::http::ResponseEvent<'_>) {
+        if event.call.route != "/invoices" || event.status != Some(billkit::http::StatusCode::OK) {
+            return;
+        }
+        if let Some(state) = self.without.lock().unwrap().take() {
+            self.sandbox.restore(&state).unwrap();
+        }
+    }
+}
+
+/// Offset paging shifts under a deletion made mid-walk: the newest-first
+/// list loses a row on page 1, so page 2 starts one row later and the walk
+/// never reads the row that moved up. That row is live and must not be
+/// reported deleted; the deleted one is, once, two walks later.
+#[tokio::test]
+async fn a_deletion_mid_walk_reports_no_live_record_deleted() {
+    use billkit::billmora::{InvoiceFilter, NewInvoice};
+    use billkit_sandbox::billmora::BillmoraSandbox;
+    use std::sync::{Arc, Mutex};
+
+    let sandbox = Arc::new(BillmoraSandbox::start().await.unwrap());
+    let plain = sandbox.client().unwrap();
+    let due = billkit::chrono::NaiveDate::from_ymd_opt(2030, 1, 31).unwrap();
+    let mut made = Vec::new();
+    for i in 0..20 {
+        // A second apart, so the list's newest-first order is known.
+        sandbox.clock().advance(std::time::Duration::from_secs(1));
+        let new = NewInvoice::new(SEED_USER_ID, due).item(
+            format!("line {i}"),
+            1,
+            "1.00".parse().unwrap(),
+        );
+        made.push(plain.invoices().create(&new).await.unwrap().id);
+    }
+    let hook = Arc::new(DeleteAfterFirstPage {
+        sandbox: sandbox.clone(),
+        without: Mutex::new(None),
+    });
+    let client = sandbox.client_builder().hook(hook.clone()).build().unwrap();
+    let mut feed = client.invoices().watch(
+        &InvoiceFilter::new(),
+        FeedOptions::default().interval(std::time::Duration::from_millis(100)),
+    );
+    assert_eq!(feed.poll_once().await.unwrap(), 0, "the baseline");
+
+    // The newest invoice is first on page 1; the state without it is
+    // planted by the hook once page 1 of the next walk has answered.
+    let newest = *made.last().unwrap();
+    let with = sandbox.snapshot();
+    plain.invoices().delete(newest).await.unwrap();
+    *hook.without.lock().unwrap() = Some(sandbox.snapshot());
+    sandbox.restore(&with).unwrap();
+
+    let before = sandbox.journal().last_seq();
+    assert_eq!(
+        feed.poll_once().await.unwrap(),
+        0,
+        "a row skipped by the shift is not deleted"
+    );
+    assert!(
+        hook.without.lock().unwrap().is_none(),
+        "the deletion came mid-walk"
+    );
+    let pages: Vec<Vec<(String, String)>> = sandbox
+        .journal()
+        .since(before)
+        .into_iter()
+        .map(|e| e.query)
+        .collect();
+    assert_eq!(pages.len(), 2, "the walk read two pages: {pages:?}");
+    assert_eq!(
+        feed.poll_once().await.unwrap(),
+        0,
+        "missing once: not yet reported"
+    );
+    assert_eq!(
+        one_walk(&mut feed, 1).await,
+        [Ev::Deleted(newest)],
+        "missing from two walks in a row: reported once"
+    );
+    assert_eq!(feed.poll_once().await.unwrap(), 0);
+}
