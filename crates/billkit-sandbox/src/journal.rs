@@ -8,56 +8,18 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+// Secrets are the names billkit's hooks and audit log blank, so the
+// journal hides what the client hides.
+use billkit::http::is_secret_name as is_secret;
+
 use crate::{FaultKind, SandboxRequest};
 
-/// What stands in for a secret in the journal.
-pub const REDACTED: &str = "[REDACTED]";
+/// What stands in for a secret in the journal: the same mark billkit's
+/// hooks and audit log use.
+pub use billkit::http::REDACTED;
 
 /// How many entries a journal keeps unless told otherwise.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 1000;
-
-/// Header names whose whole value is a credential.
-const SECRET_HEADERS: [&str; 5] = [
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "x-api-key",
-];
-
-/// Field names (query, form or JSON, at any depth) whose value is a
-/// secret: credentials of the three APIs (Billmora's user `password`,
-/// Billy's `processor_key` and company `api_key`), Billy's
-/// `funding_instrument_uri` (it names a stored card), and card fields
-/// (`card_number`, `cvv`, `cvc`, `card`), which BillPro's hosted checkout
-/// keeps away from the API today but a caller might still send.
-const SECRET_FIELDS: [&str; 11] = [
-    "password",
-    "password_confirmation",
-    "token",
-    "api_key",
-    "processor_key",
-    "secret",
-    "funding_instrument_uri",
-    "card_number",
-    "cvv",
-    "cvc",
-    "card",
-];
-
-/// Whether a header or field name holds a secret: one of the names above,
-/// or any name with `token`, `secret`, `password` or `api_key`/`apikey` in
-/// it (so a new credential field is blanked before anyone lists it).
-fn is_secret(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SECRET_HEADERS.contains(&name.as_str())
-        || SECRET_FIELDS.contains(&name.as_str())
-        || [
-            "token", "secret", "password", "api_key", "apikey", "api-key",
-        ]
-        .iter()
-        .any(|part| name.contains(part))
-}
 
 /// One request a fake received, as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
